@@ -1,0 +1,195 @@
+package io.rpcvertx;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Channel options: grpc.aio's {@code options=} channel arguments and {@code compression=} as an immutable value.
+ * Every default is a documented constant; {@link #DEFAULT} holds them all.
+ */
+public final class ChannelOptions {
+    /** 4 MiB, gRPC's default receive limit. */
+    public static final int DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH = 4 * 1024 * 1024;
+    /** 1 MiB: Vert.x's 64 KiB default window stalls many concurrent calls (see BENCHMARKS). */
+    public static final int DEFAULT_WINDOW_SIZE = 1024 * 1024;
+    /** 20 s, the gRPC connection-backoff spec's minimum connect timeout. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(20);
+    /** Calls waiting for a connection or a stream slot, beyond which new calls fail RESOURCE_EXHAUSTED. */
+    public static final int DEFAULT_MAX_PENDING_CALLS = 10_000;
+
+    /** All defaults. */
+    public static final ChannelOptions DEFAULT = new ChannelOptions(
+            DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH,
+            -1,
+            Compression.NO_COMPRESSION,
+            null,
+            null,
+            DEFAULT_CONNECT_TIMEOUT,
+            DEFAULT_WINDOW_SIZE,
+            DEFAULT_WINDOW_SIZE,
+            DEFAULT_MAX_PENDING_CALLS);
+
+    private final int maxReceiveMessageLength;
+    private final int maxSendMessageLength;
+    private final Compression compression;
+    private final @Nullable String primaryUserAgent;
+    private final @Nullable String defaultAuthority;
+    private final Duration connectTimeout;
+    private final int initialWindowSize;
+    private final int connectionWindowSize;
+    private final int maxPendingCalls;
+
+    private ChannelOptions(
+            int maxReceiveMessageLength,
+            int maxSendMessageLength,
+            Compression compression,
+            @Nullable String primaryUserAgent,
+            @Nullable String defaultAuthority,
+            Duration connectTimeout,
+            int initialWindowSize,
+            int connectionWindowSize,
+            int maxPendingCalls) {
+        this.maxReceiveMessageLength = maxReceiveMessageLength;
+        this.maxSendMessageLength = maxSendMessageLength;
+        this.compression = compression;
+        this.primaryUserAgent = primaryUserAgent;
+        this.defaultAuthority = defaultAuthority;
+        this.connectTimeout = connectTimeout;
+        this.initialWindowSize = initialWindowSize;
+        this.connectionWindowSize = connectionWindowSize;
+        this.maxPendingCalls = maxPendingCalls;
+    }
+
+    /**
+     * A copy with this receive limit in bytes ({@code grpc.max_receive_message_length}); -1 means unlimited. A larger
+     * message, also after decompression, ends the call with {@link StatusCode#RESOURCE_EXHAUSTED}.
+     */
+    public ChannelOptions withMaxReceiveMessageLength(int bytes) {
+        checkLimit("maxReceiveMessageLength", bytes);
+        return new ChannelOptions(bytes, maxSendMessageLength, compression, primaryUserAgent, defaultAuthority,
+                connectTimeout, initialWindowSize, connectionWindowSize, maxPendingCalls);
+    }
+
+    /**
+     * A copy with this send limit in bytes ({@code grpc.max_send_message_length}); -1 (the default) means unlimited.
+     * Writing a larger message fails the call with {@link StatusCode#RESOURCE_EXHAUSTED} before it is sent.
+     */
+    public ChannelOptions withMaxSendMessageLength(int bytes) {
+        checkLimit("maxSendMessageLength", bytes);
+        return new ChannelOptions(maxReceiveMessageLength, bytes, compression, primaryUserAgent, defaultAuthority,
+                connectTimeout, initialWindowSize, connectionWindowSize, maxPendingCalls);
+    }
+
+    /** A copy compressing requests with this algorithm unless a call says otherwise. */
+    public ChannelOptions withCompression(Compression compression) {
+        Objects.requireNonNull(compression, "compression");
+        return new ChannelOptions(maxReceiveMessageLength, maxSendMessageLength, compression, primaryUserAgent,
+                defaultAuthority, connectTimeout, initialWindowSize, connectionWindowSize, maxPendingCalls);
+    }
+
+    /** A copy whose {@code user-agent} starts with this ({@code grpc.primary_user_agent}). */
+    public ChannelOptions withPrimaryUserAgent(String userAgent) {
+        Objects.requireNonNull(userAgent, "userAgent");
+        return new ChannelOptions(maxReceiveMessageLength, maxSendMessageLength, compression, userAgent,
+                defaultAuthority, connectTimeout, initialWindowSize, connectionWindowSize, maxPendingCalls);
+    }
+
+    /** A copy sending this {@code :authority} instead of the target's ({@code grpc.default_authority}). */
+    public ChannelOptions withDefaultAuthority(String authority) {
+        Objects.requireNonNull(authority, "authority");
+        return new ChannelOptions(maxReceiveMessageLength, maxSendMessageLength, compression, primaryUserAgent,
+                authority, connectTimeout, initialWindowSize, connectionWindowSize, maxPendingCalls);
+    }
+
+    /** A copy with this connect timeout. */
+    public ChannelOptions withConnectTimeout(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("connectTimeout: " + timeout + " (expected: > 0)");
+        }
+        return new ChannelOptions(maxReceiveMessageLength, maxSendMessageLength, compression, primaryUserAgent,
+                defaultAuthority, timeout, initialWindowSize, connectionWindowSize, maxPendingCalls);
+    }
+
+    /** A copy with this HTTP/2 per-stream receive window in bytes. */
+    public ChannelOptions withInitialWindowSize(int bytes) {
+        checkWindow("initialWindowSize", bytes);
+        return new ChannelOptions(maxReceiveMessageLength, maxSendMessageLength, compression, primaryUserAgent,
+                defaultAuthority, connectTimeout, bytes, connectionWindowSize, maxPendingCalls);
+    }
+
+    /** A copy with this HTTP/2 connection receive window in bytes. */
+    public ChannelOptions withConnectionWindowSize(int bytes) {
+        checkWindow("connectionWindowSize", bytes);
+        return new ChannelOptions(maxReceiveMessageLength, maxSendMessageLength, compression, primaryUserAgent,
+                defaultAuthority, connectTimeout, initialWindowSize, bytes, maxPendingCalls);
+    }
+
+    /** A copy allowing this many calls to wait for a connection or a stream slot. */
+    public ChannelOptions withMaxPendingCalls(int calls) {
+        if (calls < 1) {
+            throw new IllegalArgumentException("maxPendingCalls: " + calls + " (expected: > 0)");
+        }
+        return new ChannelOptions(maxReceiveMessageLength, maxSendMessageLength, compression, primaryUserAgent,
+                defaultAuthority, connectTimeout, initialWindowSize, connectionWindowSize, calls);
+    }
+
+    /** The receive limit in bytes, -1 for unlimited. */
+    public int maxReceiveMessageLength() {
+        return maxReceiveMessageLength;
+    }
+
+    /** The send limit in bytes, -1 for unlimited. */
+    public int maxSendMessageLength() {
+        return maxSendMessageLength;
+    }
+
+    /** The default request compression. */
+    public Compression compression() {
+        return compression;
+    }
+
+    /** The primary user agent, if set. */
+    public Optional<String> primaryUserAgent() {
+        return Optional.ofNullable(primaryUserAgent);
+    }
+
+    /** The authority override, if set. */
+    public Optional<String> defaultAuthority() {
+        return Optional.ofNullable(defaultAuthority);
+    }
+
+    /** The connect timeout. */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** The HTTP/2 per-stream receive window. */
+    public int initialWindowSize() {
+        return initialWindowSize;
+    }
+
+    /** The HTTP/2 connection receive window. */
+    public int connectionWindowSize() {
+        return connectionWindowSize;
+    }
+
+    /** How many calls may wait for a connection or stream slot. */
+    public int maxPendingCalls() {
+        return maxPendingCalls;
+    }
+
+    static void checkLimit(String name, int bytes) {
+        if (bytes < -1) {
+            throw new IllegalArgumentException(name + ": " + bytes + " (expected: >= 0, or -1 for unlimited)");
+        }
+    }
+
+    static void checkWindow(String name, int bytes) {
+        if (bytes < 65_535) {
+            throw new IllegalArgumentException(name + ": " + bytes + " (expected: >= 65535)");
+        }
+    }
+}

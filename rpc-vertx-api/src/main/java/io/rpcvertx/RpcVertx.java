@@ -1,0 +1,61 @@
+package io.rpcvertx;
+
+import io.rpcvertx.spi.RpcProvider;
+import io.vertx.core.Vertx;
+import java.util.Iterator;
+import java.util.Objects;
+import java.util.ServiceLoader;
+
+/**
+ * Entry points: channels and servers (grpc.aio {@code aio.insecure_channel}, {@code aio.server}).
+ *
+ * <p>Needs {@code io.rpcvertx:rpc-vertx-impl} on the class path.
+ */
+public final class RpcVertx {
+    private RpcVertx() {}
+
+    /**
+     * A plaintext (h2c, prior knowledge) channel to {@code target}: {@code host:port}, {@code dns:///host:port},
+     * {@code ipv4:a.b.c.d:port}, {@code ipv6:[addr]:port} or {@code unix:/path}. The channel is IDLE until its first
+     * RPC.
+     *
+     * @throws IllegalArgumentException for a malformed target
+     */
+    public static Channel insecureChannel(Vertx vertx, String target) {
+        return insecureChannel(vertx, target, ChannelOptions.DEFAULT);
+    }
+
+    /** {@link #insecureChannel(Vertx, String)} with options. */
+    public static Channel insecureChannel(Vertx vertx, String target, ChannelOptions options) {
+        Objects.requireNonNull(vertx, "vertx");
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(options, "options");
+        return Provider.INSTANCE.insecureChannel(vertx, target, options);
+    }
+
+    /** A server with default options. */
+    public static Server server(Vertx vertx) {
+        return server(vertx, ServerOptions.DEFAULT);
+    }
+
+    /** A server. */
+    public static Server server(Vertx vertx, ServerOptions options) {
+        Objects.requireNonNull(vertx, "vertx");
+        Objects.requireNonNull(options, "options");
+        return Provider.INSTANCE.server(vertx, options);
+    }
+
+    private static final class Provider {
+        static final RpcProvider INSTANCE = load();
+
+        private static RpcProvider load() {
+            Iterator<RpcProvider> it =
+                    ServiceLoader.load(RpcProvider.class, RpcVertx.class.getClassLoader()).iterator();
+            if (!it.hasNext()) {
+                throw new IllegalStateException(
+                        "no rpc-vertx implementation found: add io.rpcvertx:rpc-vertx-impl to the class path");
+            }
+            return it.next();
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.rpcvertx;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A service's method handlers by name (grpc.aio {@code grpc.method_handlers_generic_handler(service, handlers)}).
+ * A server looks these up by {@code :path} without calling {@link #service}, so registering services this way is the
+ * fast path. Immutable.
+ */
+public final class ServiceDefinition implements GenericRpcHandler {
+    private final String serviceName;
+    private final Map<String, RpcMethodHandler<?, ?>> byPath;
+
+    private ServiceDefinition(String serviceName, Map<String, RpcMethodHandler<?, ?>> byPath) {
+        this.serviceName = serviceName;
+        this.byPath = byPath;
+    }
+
+    /**
+     * A service from its handlers.
+     *
+     * @throws IllegalArgumentException if a handler belongs to another service or two handlers share a method
+     */
+    public static ServiceDefinition of(String serviceName, List<RpcMethodHandler<?, ?>> handlers) {
+        Objects.requireNonNull(serviceName, "serviceName");
+        Map<String, RpcMethodHandler<?, ?>> byPath = new LinkedHashMap<>();
+        for (RpcMethodHandler<?, ?> h : handlers) {
+            MethodDescriptor<?, ?> m = h.method();
+            if (!m.serviceName().equals(serviceName)) {
+                throw new IllegalArgumentException(
+                        "handler: " + m.fullMethodName() + " (expected: a method of " + serviceName + ")");
+            }
+            if (byPath.put(m.path(), h) != null) {
+                throw new IllegalArgumentException("handler: " + m.fullMethodName() + " registered twice");
+            }
+        }
+        return new ServiceDefinition(serviceName, Collections.unmodifiableMap(byPath));
+    }
+
+    /** A service from its handlers. */
+    public static ServiceDefinition of(String serviceName, RpcMethodHandler<?, ?>... handlers) {
+        return of(serviceName, List.of(handlers));
+    }
+
+    /** The fully-qualified service name, {@code package.Service}. */
+    public String serviceName() {
+        return serviceName;
+    }
+
+    /** The handlers, keyed by {@code :path} ({@code /package.Service/Method}). */
+    public Map<String, RpcMethodHandler<?, ?>> handlersByPath() {
+        return byPath;
+    }
+
+    /** The methods, in registration order. */
+    public List<MethodDescriptor<?, ?>> methods() {
+        List<MethodDescriptor<?, ?>> methods = new ArrayList<>();
+        for (RpcMethodHandler<?, ?> h : byPath.values()) {
+            methods.add(h.method());
+        }
+        return Collections.unmodifiableList(methods);
+    }
+
+    @Override
+    public Optional<RpcMethodHandler<?, ?>> service(HandlerCallDetails details) {
+        return Optional.ofNullable(byPath.get(details.method()));
+    }
+}

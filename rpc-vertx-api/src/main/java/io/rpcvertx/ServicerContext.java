@@ -1,0 +1,86 @@
+package io.rpcvertx;
+
+import io.vertx.core.Future;
+import io.vertx.core.streams.WriteStream;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The server side of one RPC, handed to its handler (grpc.aio {@code ServicerContext}).
+ *
+ * <p>Every method may be called from any thread; state changes happen on the call's event loop, where handlers run.
+ * Once the call is done (handler finished, peer cancelled, deadline passed) writes fail and metadata changes are
+ * ignored.
+ *
+ * @param <Req> the request type
+ * @param <Resp> the response type
+ */
+public interface ServicerContext<Req, Resp> extends RpcContext {
+    /** The full method name, {@code /package.Service/Method}. */
+    String method();
+
+    /** The request metadata sent by the client (reserved headers removed). */
+    Metadata invocationMetadata();
+
+    /**
+     * Sends the response headers now, with this metadata. At most once, before the first message; later calls fail
+     * with {@link IllegalStateException}. Without it, headers go out with the first message or the status.
+     */
+    Future<Void> sendInitialMetadata(Metadata metadata);
+
+    /** Sets the metadata sent in the trailers (replacing an earlier call). */
+    void setTrailingMetadata(Metadata metadata);
+
+    /** Sets the status code sent when the handler completes normally (default {@link StatusCode#OK}). */
+    void setCode(StatusCode code);
+
+    /** Sets the status details sent with the code. */
+    void setDetails(String details);
+
+    /** The code set with {@link #setCode}, if any. */
+    Optional<StatusCode> code();
+
+    /** The details set with {@link #setDetails}, if any. */
+    Optional<String> details();
+
+    /**
+     * Ends the RPC with this status (aio {@code abort}); returns a failed future for the handler to return.
+     *
+     * @throws IllegalArgumentException if {@code code} is {@link StatusCode#OK}
+     */
+    <T> Future<T> abort(StatusCode code, String details);
+
+    /** {@link #abort(StatusCode, String)} with trailing metadata. */
+    <T> Future<T> abort(StatusCode code, String details, Metadata trailingMetadata);
+
+    /** The peer's address: {@code ipv4:1.2.3.4:5678}, {@code ipv6:[::1]:5678} or {@code unix:/path}. */
+    String peer();
+
+    /**
+     * The peer's authentication properties (aio {@code auth_context()}); empty on an insecure port. Keys such as
+     * {@code transport_security_type}, {@code x509_common_name}.
+     */
+    Map<String, List<byte[]>> authContext();
+
+    /**
+     * The next request message for a client-streaming handler that reads in pull style; {@code Optional.empty()} at
+     * the end of the request stream. Mixing with the handler's {@code ReadStream} throws {@link IllegalStateException}.
+     */
+    Future<Optional<Req>> read();
+
+    /**
+     * Sends one response message (streaming responses). Completes when accepted under flow control; fails once the
+     * call is done, and with {@link IllegalStateException} for a unary-response method.
+     */
+    Future<Void> write(Resp message);
+
+    /** A {@link WriteStream} view of {@link #write}, for {@code pipeTo}; {@code end()} is a no-op marker. */
+    WriteStream<Resp> responses();
+
+    /** Compresses responses with this algorithm if the client accepts it (aio {@code set_compression}). */
+    void setCompression(Compression compression);
+
+    /** Sends the next response message uncompressed (aio {@code disable_next_message_compression}). */
+    void disableNextMessageCompression();
+}

@@ -1,0 +1,5 @@
+/** The service-provider interface between rpc-vertx-api and its implementation. */
+@NullMarked
+package io.rpcvertx.spi;
+
+import org.jspecify.annotations.NullMarked;
