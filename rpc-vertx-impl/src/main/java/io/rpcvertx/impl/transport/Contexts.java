@@ -1,0 +1,27 @@
+package io.rpcvertx.impl.transport;
+
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
+
+/** Finding the context a caller's futures must complete on. */
+public final class Contexts {
+    private Contexts() {}
+
+    /** The caller's context, or the calling thread's sticky event-loop context outside Vert.x. */
+    public static ContextInternal caller(VertxInternal vertx) {
+        ContextInternal current = ContextInternal.current();
+        return current != null ? current : vertx.getOrCreateContext();
+    }
+
+    /**
+     * The event-loop context an object created now should own: the caller's event loop when called on one (asyncio's
+     * rule: an object belongs to the loop that created it), otherwise a fresh event-loop context.
+     */
+    public static ContextInternal ownerFor(VertxInternal vertx) {
+        ContextInternal current = ContextInternal.current();
+        if (current != null && current.isEventLoopContext()) {
+            return current.unwrap();
+        }
+        return vertx.createEventLoopContext();
+    }
+}

@@ -1,0 +1,329 @@
+package io.rpcvertx.impl.transport;
+
+import io.rpcvertx.impl.codec.WireException;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.streams.WriteStream;
+import java.util.ArrayDeque;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The outbound messages of one call: buffers them until the stream exists, hands them to the HTTP/2 stream, and
+ * completes each write's future when the stream accepts more under flow control.
+ *
+ * <p>Bounds: a write is accepted while less than {@link #HARD_LIMIT_BYTES} wait (before the stream opens, or for
+ * {@code drain} after {@code writeQueueFull()}); a writer that ignores its futures beyond that gets
+ * {@link IllegalStateException} instead of unbounded memory. A single message is always accepted when nothing waits.
+ * Owner context only, except the {@link #view} methods.
+ */
+public final class OutboundWrites<T> {
+    /** Bytes that may wait (before the stream opens or for drain) before writes are refused. */
+    public static final long HARD_LIMIT_BYTES = 16L * 1024 * 1024;
+    /** What the {@link WriteStream} view reports as full before the stream opens. */
+    static final long SOFT_LIMIT_BYTES = 64 * 1024;
+    /** Payload bytes kept to replay a refused stream (gRPC transparent retry). */
+    static final long REPLAY_LIMIT_BYTES = 1024 * 1024;
+
+    /** The HTTP/2 side. */
+    public interface Sink {
+        /** Frames (and compresses) one payload; throws {@link WireException} for a message over the send limit. */
+        Buffer frame(Buffer payload);
+
+        /** Sends a framed message; {@code last} also ends the stream. */
+        void send(Buffer frame, boolean last);
+
+        /** Ends the stream without a message. */
+        void sendEnd();
+
+        boolean writeQueueFull();
+
+        /** A message could not be framed: the call must end with this status. */
+        void onWriteError(WireException e);
+
+        /** The error writes fail with once the call has ended, or null while it is live. */
+        @Nullable
+        Throwable terminalError();
+    }
+
+    private record Pending(Buffer payload, @Nullable Promise<Void> promise) {}
+
+    private enum Phase {
+        BUFFERING,
+        STREAMING,
+        CLOSED
+    }
+
+    private final ContextInternal owner;
+    private final ContextInternal caller;
+    private final Sink sink;
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private final ArrayDeque<Promise<Void>> awaitingDrain = new ArrayDeque<>();
+    private final ArrayDeque<Buffer> replay = new ArrayDeque<>();
+
+    private Phase phase = Phase.BUFFERING;
+    private boolean halfClosed;
+    private boolean endSent;
+    private long pendingBytes;
+    private long drainBytes;
+    private long replayBytes;
+    private boolean replayOverflow;
+    private volatile boolean full;
+    private @Nullable Handler<Void> drainHandler;
+    private @Nullable View view;
+
+    public OutboundWrites(ContextInternal owner, ContextInternal caller, Sink sink) {
+        this.owner = owner;
+        this.caller = caller;
+        this.sink = sink;
+    }
+
+    /** Queues or sends one serialized message; {@code promise} (may be null) completes when it is accepted. */
+    public void write(Buffer payload, @Nullable Promise<Void> promise) {
+        assert owner.inThread();
+        Throwable ended = sink.terminalError();
+        if (phase == Phase.CLOSED || ended != null) {
+            fail(promise, ended != null ? ended : new IllegalStateException("the call has ended"));
+            return;
+        }
+        if (halfClosed) {
+            fail(promise, new IllegalStateException("write after doneWriting (state: HALF_CLOSED)"));
+            return;
+        }
+        if (phase == Phase.BUFFERING) {
+            if (pendingBytes > 0 && pendingBytes + payload.length() > HARD_LIMIT_BYTES) {
+                fail(promise, overLimit(pendingBytes));
+                return;
+            }
+            pending.add(new Pending(payload, promise));
+            pendingBytes += payload.length();
+            full = pendingBytes >= SOFT_LIMIT_BYTES;
+            return;
+        }
+        sendOne(payload, promise, false);
+    }
+
+    /** No more messages. Ends the stream now if it is open and nothing waits. */
+    public void halfClose() {
+        assert owner.inThread();
+        if (halfClosed || phase == Phase.CLOSED) {
+            return;
+        }
+        halfClosed = true;
+        if (phase == Phase.STREAMING && !endSent) {
+            endSent = true;
+            sink.sendEnd();
+        }
+    }
+
+    /** The stream exists: flush what was buffered (ending it with the last message if half-closed). */
+    public void open(boolean halfClosedAtOpen) {
+        assert owner.inThread();
+        if (phase != Phase.BUFFERING) {
+            return;
+        }
+        halfClosed |= halfClosedAtOpen;
+        phase = Phase.STREAMING;
+        pendingBytes = 0;
+        while (!pending.isEmpty() && phase == Phase.STREAMING) {
+            Pending p = pending.poll();
+            boolean last = pending.isEmpty() && halfClosed;
+            sendOne(p.payload, p.promise, last);
+            if (last) {
+                endSent = true;
+            }
+        }
+        if (phase == Phase.STREAMING && halfClosed && !endSent) {
+            endSent = true;
+            sink.sendEnd();
+        }
+        updateFull();
+    }
+
+    private void sendOne(Buffer payload, @Nullable Promise<Void> promise, boolean last) {
+        Buffer frame;
+        try {
+            frame = sink.frame(payload);
+        } catch (WireException e) {
+            sink.onWriteError(e);
+            Throwable ended = sink.terminalError();
+            fail(promise, ended != null ? ended : e);
+            return;
+        }
+        if (drainBytes > 0 && drainBytes + payload.length() > HARD_LIMIT_BYTES) {
+            fail(promise, overLimit(drainBytes));
+            return;
+        }
+        keepForReplay(payload);
+        sink.send(frame, last);
+        if (!last && sink.writeQueueFull()) {
+            drainBytes += payload.length();
+            if (promise != null) {
+                awaitingDrain.add(promise);
+            }
+            full = true;
+        } else if (promise != null) {
+            promise.complete();
+        }
+    }
+
+    private void keepForReplay(Buffer payload) {
+        if (replayOverflow) {
+            return;
+        }
+        replayBytes += payload.length();
+        if (replayBytes > REPLAY_LIMIT_BYTES) {
+            replayOverflow = true;
+            replay.clear();
+            return;
+        }
+        replay.add(payload);
+    }
+
+    /** Whether everything sent so far can be sent again on a new stream. */
+    public boolean replayable() {
+        return !replayOverflow;
+    }
+
+    /** Back to buffering, with everything sent so far in front of the queue (transparent retry). */
+    public void rewind() {
+        assert owner.inThread() && replayable();
+        while (!replay.isEmpty()) {
+            Buffer payload = replay.pollLast();
+            pending.addFirst(new Pending(payload, null));
+            pendingBytes += payload.length();
+        }
+        replayBytes = 0;
+        endSent = false;
+        phase = Phase.BUFFERING;
+        for (Promise<Void> p : awaitingDrain) {
+            p.complete(); // accepted once; it will be resent without flow-control accounting
+        }
+        awaitingDrain.clear();
+        drainBytes = 0;
+    }
+
+    /** The stream can take more: complete the writes waiting for it. */
+    public void onDrain() {
+        assert owner.inThread();
+        drainBytes = 0;
+        while (!awaitingDrain.isEmpty()) {
+            awaitingDrain.poll().complete();
+        }
+        updateFull();
+        Handler<Void> h = drainHandler;
+        if (h != null && !full) {
+            caller.runOnContext(h);
+        }
+    }
+
+    /** The call ended: fail what waits. */
+    public void close(@Nullable Throwable error) {
+        assert owner.inThread();
+        if (phase == Phase.CLOSED) {
+            return;
+        }
+        phase = Phase.CLOSED;
+        Throwable cause = error != null ? error : new IllegalStateException("the call has ended");
+        for (Pending p : pending) {
+            fail(p.promise, cause);
+        }
+        pending.clear();
+        for (Promise<Void> p : awaitingDrain) {
+            // accepted by the stream before it ended: those writes did happen
+            if (error == null) {
+                p.complete();
+            } else {
+                p.fail(cause);
+            }
+        }
+        awaitingDrain.clear();
+        replay.clear();
+        full = false;
+        Handler<Void> h = drainHandler;
+        if (h != null) {
+            caller.runOnContext(h); // wake a paused pipe so it sees the failure on its next write
+        }
+    }
+
+    private void updateFull() {
+        full = phase == Phase.BUFFERING ? pendingBytes >= SOFT_LIMIT_BYTES : drainBytes > 0 || sink.writeQueueFull();
+    }
+
+    private static IllegalStateException overLimit(long waiting) {
+        return new IllegalStateException("write buffer full (" + waiting + " bytes waiting, limit " + HARD_LIMIT_BYTES
+                + "): wait for the previous write() futures or honour writeQueueFull()/drainHandler");
+    }
+
+    private static void fail(@Nullable Promise<Void> promise, Throwable cause) {
+        if (promise != null) {
+            promise.tryFail(cause);
+        }
+    }
+
+    /** The {@link WriteStream} view of a call's outbound side; one per call. */
+    public WriteStream<T> view(Function<T, Future<Void>> writer, Supplier<Future<Void>> ender) {
+        View v = view;
+        if (v == null) {
+            v = new View(writer, ender);
+            view = v;
+        }
+        return v;
+    }
+
+    private final class View implements WriteStream<T> {
+        private final Function<T, Future<Void>> writer;
+        private final Supplier<Future<Void>> ender;
+        private @Nullable Handler<Throwable> exceptionHandler;
+
+        View(Function<T, Future<Void>> writer, Supplier<Future<Void>> ender) {
+            this.writer = writer;
+            this.ender = ender;
+        }
+
+        @Override
+        public WriteStream<T> exceptionHandler(@Nullable Handler<Throwable> handler) {
+            this.exceptionHandler = handler;
+            return this;
+        }
+
+        @Override
+        public Future<Void> write(T data) {
+            Future<Void> f = writer.apply(data);
+            Handler<Throwable> h = exceptionHandler;
+            if (h != null) {
+                f.onFailure(h);
+            }
+            return f;
+        }
+
+        @Override
+        public Future<Void> end() {
+            return ender.get();
+        }
+
+        @Override
+        public WriteStream<T> setWriteQueueMaxSize(int maxSize) {
+            return this; // the HTTP/2 window decides; see OutboundWrites
+        }
+
+        @Override
+        public boolean writeQueueFull() {
+            return full;
+        }
+
+        @Override
+        public WriteStream<T> drainHandler(@Nullable Handler<Void> handler) {
+            if (owner.inThread()) {
+                drainHandler = handler;
+            } else {
+                owner.execute(() -> drainHandler = handler);
+            }
+            return this;
+        }
+    }
+}

@@ -1,0 +1,5 @@
+/** rpc-vertx implementation: transport. */
+@NullMarked
+package io.rpcvertx.impl.transport;
+
+import org.jspecify.annotations.NullMarked;
