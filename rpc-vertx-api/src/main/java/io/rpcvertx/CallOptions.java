@@ -106,7 +106,7 @@ public final class CallOptions {
 
     @Override
     public String toString() {
-        return "CallOptions{timeout=" + timeout + ", metadata=" + metadata + ", credentials="
-                + (credentials != null) + ", waitForReady=" + waitForReady + ", compression=" + compression + "}";
+        return "CallOptions{timeout=" + timeout + ", metadata=" + metadata + ", credentials=" + (credentials != null)
+                + ", waitForReady=" + waitForReady + ", compression=" + compression + "}";
     }
 }

@@ -68,8 +68,16 @@ public final class ChannelOptions {
      */
     public ChannelOptions withMaxReceiveMessageLength(int bytes) {
         checkLimit("maxReceiveMessageLength", bytes);
-        return new ChannelOptions(bytes, maxSendMessageLength, compression, primaryUserAgent, defaultAuthority,
-                connectTimeout, initialWindowSize, connectionWindowSize, maxPendingCalls);
+        return new ChannelOptions(
+                bytes,
+                maxSendMessageLength,
+                compression,
+                primaryUserAgent,
+                defaultAuthority,
+                connectTimeout,
+                initialWindowSize,
+                connectionWindowSize,
+                maxPendingCalls);
     }
 
     /**
@@ -78,29 +86,61 @@ public final class ChannelOptions {
      */
     public ChannelOptions withMaxSendMessageLength(int bytes) {
         checkLimit("maxSendMessageLength", bytes);
-        return new ChannelOptions(maxReceiveMessageLength, bytes, compression, primaryUserAgent, defaultAuthority,
-                connectTimeout, initialWindowSize, connectionWindowSize, maxPendingCalls);
+        return new ChannelOptions(
+                maxReceiveMessageLength,
+                bytes,
+                compression,
+                primaryUserAgent,
+                defaultAuthority,
+                connectTimeout,
+                initialWindowSize,
+                connectionWindowSize,
+                maxPendingCalls);
     }
 
     /** A copy compressing requests with this algorithm unless a call says otherwise. */
     public ChannelOptions withCompression(Compression compression) {
         Objects.requireNonNull(compression, "compression");
-        return new ChannelOptions(maxReceiveMessageLength, maxSendMessageLength, compression, primaryUserAgent,
-                defaultAuthority, connectTimeout, initialWindowSize, connectionWindowSize, maxPendingCalls);
+        return new ChannelOptions(
+                maxReceiveMessageLength,
+                maxSendMessageLength,
+                compression,
+                primaryUserAgent,
+                defaultAuthority,
+                connectTimeout,
+                initialWindowSize,
+                connectionWindowSize,
+                maxPendingCalls);
     }
 
     /** A copy whose {@code user-agent} starts with this ({@code grpc.primary_user_agent}). */
     public ChannelOptions withPrimaryUserAgent(String userAgent) {
         Objects.requireNonNull(userAgent, "userAgent");
-        return new ChannelOptions(maxReceiveMessageLength, maxSendMessageLength, compression, userAgent,
-                defaultAuthority, connectTimeout, initialWindowSize, connectionWindowSize, maxPendingCalls);
+        return new ChannelOptions(
+                maxReceiveMessageLength,
+                maxSendMessageLength,
+                compression,
+                userAgent,
+                defaultAuthority,
+                connectTimeout,
+                initialWindowSize,
+                connectionWindowSize,
+                maxPendingCalls);
     }
 
     /** A copy sending this {@code :authority} instead of the target's ({@code grpc.default_authority}). */
     public ChannelOptions withDefaultAuthority(String authority) {
         Objects.requireNonNull(authority, "authority");
-        return new ChannelOptions(maxReceiveMessageLength, maxSendMessageLength, compression, primaryUserAgent,
-                authority, connectTimeout, initialWindowSize, connectionWindowSize, maxPendingCalls);
+        return new ChannelOptions(
+                maxReceiveMessageLength,
+                maxSendMessageLength,
+                compression,
+                primaryUserAgent,
+                authority,
+                connectTimeout,
+                initialWindowSize,
+                connectionWindowSize,
+                maxPendingCalls);
     }
 
     /** A copy with this connect timeout. */
@@ -109,22 +149,46 @@ public final class ChannelOptions {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("connectTimeout: " + timeout + " (expected: > 0)");
         }
-        return new ChannelOptions(maxReceiveMessageLength, maxSendMessageLength, compression, primaryUserAgent,
-                defaultAuthority, timeout, initialWindowSize, connectionWindowSize, maxPendingCalls);
+        return new ChannelOptions(
+                maxReceiveMessageLength,
+                maxSendMessageLength,
+                compression,
+                primaryUserAgent,
+                defaultAuthority,
+                timeout,
+                initialWindowSize,
+                connectionWindowSize,
+                maxPendingCalls);
     }
 
     /** A copy with this HTTP/2 per-stream receive window in bytes. */
     public ChannelOptions withInitialWindowSize(int bytes) {
         checkWindow("initialWindowSize", bytes);
-        return new ChannelOptions(maxReceiveMessageLength, maxSendMessageLength, compression, primaryUserAgent,
-                defaultAuthority, connectTimeout, bytes, connectionWindowSize, maxPendingCalls);
+        return new ChannelOptions(
+                maxReceiveMessageLength,
+                maxSendMessageLength,
+                compression,
+                primaryUserAgent,
+                defaultAuthority,
+                connectTimeout,
+                bytes,
+                connectionWindowSize,
+                maxPendingCalls);
     }
 
     /** A copy with this HTTP/2 connection receive window in bytes. */
     public ChannelOptions withConnectionWindowSize(int bytes) {
         checkWindow("connectionWindowSize", bytes);
-        return new ChannelOptions(maxReceiveMessageLength, maxSendMessageLength, compression, primaryUserAgent,
-                defaultAuthority, connectTimeout, initialWindowSize, bytes, maxPendingCalls);
+        return new ChannelOptions(
+                maxReceiveMessageLength,
+                maxSendMessageLength,
+                compression,
+                primaryUserAgent,
+                defaultAuthority,
+                connectTimeout,
+                initialWindowSize,
+                bytes,
+                maxPendingCalls);
     }
 
     /** A copy allowing this many calls to wait for a connection or a stream slot. */
@@ -132,8 +196,16 @@ public final class ChannelOptions {
         if (calls < 1) {
             throw new IllegalArgumentException("maxPendingCalls: " + calls + " (expected: > 0)");
         }
-        return new ChannelOptions(maxReceiveMessageLength, maxSendMessageLength, compression, primaryUserAgent,
-                defaultAuthority, connectTimeout, initialWindowSize, connectionWindowSize, calls);
+        return new ChannelOptions(
+                maxReceiveMessageLength,
+                maxSendMessageLength,
+                compression,
+                primaryUserAgent,
+                defaultAuthority,
+                connectTimeout,
+                initialWindowSize,
+                connectionWindowSize,
+                calls);
     }
 
     /** The receive limit in bytes, -1 for unlimited. */

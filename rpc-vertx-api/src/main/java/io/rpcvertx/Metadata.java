@@ -214,9 +214,8 @@ public final class Metadata {
             for (int i = 0; i < value.length(); i++) {
                 char c = value.charAt(i);
                 if (c < 0x20 || c > 0x7e) {
-                    throw new IllegalArgumentException(
-                            "value of \"" + k + "\": character 0x" + Integer.toHexString(c) + " at " + i
-                                    + " (expected: printable ASCII 0x20-0x7E)");
+                    throw new IllegalArgumentException("value of \"" + k + "\": character 0x" + Integer.toHexString(c)
+                            + " at " + i + " (expected: printable ASCII 0x20-0x7E)");
                 }
             }
             return new Entry(k, value);

@@ -49,8 +49,8 @@ public final class RpcVertx {
         static final RpcProvider INSTANCE = load();
 
         private static RpcProvider load() {
-            Iterator<RpcProvider> it =
-                    ServiceLoader.load(RpcProvider.class, RpcVertx.class.getClassLoader()).iterator();
+            Iterator<RpcProvider> it = ServiceLoader.load(RpcProvider.class, RpcVertx.class.getClassLoader())
+                    .iterator();
             if (!it.hasNext()) {
                 throw new IllegalStateException(
                         "no rpc-vertx implementation found: add io.rpcvertx:rpc-vertx-impl to the class path");

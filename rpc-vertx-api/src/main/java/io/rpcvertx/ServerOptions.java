@@ -67,31 +67,66 @@ public final class ServerOptions {
     }
 
     private ServerOptions copy(
-            int maxReceive, int maxSend, Compression compression, int maxRpcs, int io, int streams, int window,
-            int connWindow, int rstMax, Duration rstWindow) {
-        return new ServerOptions(maxReceive, maxSend, compression, maxRpcs, io, streams, window, connWindow, rstMax,
-                rstWindow);
+            int maxReceive,
+            int maxSend,
+            Compression compression,
+            int maxRpcs,
+            int io,
+            int streams,
+            int window,
+            int connWindow,
+            int rstMax,
+            Duration rstWindow) {
+        return new ServerOptions(
+                maxReceive, maxSend, compression, maxRpcs, io, streams, window, connWindow, rstMax, rstWindow);
     }
 
     /** A copy with this receive limit in bytes (-1: unlimited); larger requests end RESOURCE_EXHAUSTED. */
     public ServerOptions withMaxReceiveMessageLength(int bytes) {
         ChannelOptions.checkLimit("maxReceiveMessageLength", bytes);
-        return copy(bytes, maxSendMessageLength, compression, maximumConcurrentRpcs, ioInstances,
-                maxConcurrentStreams, initialWindowSize, connectionWindowSize, rstFloodMaxFrames, rstFloodWindow);
+        return copy(
+                bytes,
+                maxSendMessageLength,
+                compression,
+                maximumConcurrentRpcs,
+                ioInstances,
+                maxConcurrentStreams,
+                initialWindowSize,
+                connectionWindowSize,
+                rstFloodMaxFrames,
+                rstFloodWindow);
     }
 
     /** A copy with this send limit in bytes (-1, the default: unlimited); larger responses end RESOURCE_EXHAUSTED. */
     public ServerOptions withMaxSendMessageLength(int bytes) {
         ChannelOptions.checkLimit("maxSendMessageLength", bytes);
-        return copy(maxReceiveMessageLength, bytes, compression, maximumConcurrentRpcs, ioInstances,
-                maxConcurrentStreams, initialWindowSize, connectionWindowSize, rstFloodMaxFrames, rstFloodWindow);
+        return copy(
+                maxReceiveMessageLength,
+                bytes,
+                compression,
+                maximumConcurrentRpcs,
+                ioInstances,
+                maxConcurrentStreams,
+                initialWindowSize,
+                connectionWindowSize,
+                rstFloodMaxFrames,
+                rstFloodWindow);
     }
 
     /** A copy compressing responses with this algorithm when the client accepts it (aio {@code compression=}). */
     public ServerOptions withCompression(Compression compression) {
         Objects.requireNonNull(compression, "compression");
-        return copy(maxReceiveMessageLength, maxSendMessageLength, compression, maximumConcurrentRpcs, ioInstances,
-                maxConcurrentStreams, initialWindowSize, connectionWindowSize, rstFloodMaxFrames, rstFloodWindow);
+        return copy(
+                maxReceiveMessageLength,
+                maxSendMessageLength,
+                compression,
+                maximumConcurrentRpcs,
+                ioInstances,
+                maxConcurrentStreams,
+                initialWindowSize,
+                connectionWindowSize,
+                rstFloodMaxFrames,
+                rstFloodWindow);
     }
 
     /**
@@ -102,8 +137,17 @@ public final class ServerOptions {
         if (rpcs < 1) {
             throw new IllegalArgumentException("maximumConcurrentRpcs: " + rpcs + " (expected: > 0)");
         }
-        return copy(maxReceiveMessageLength, maxSendMessageLength, compression, rpcs, ioInstances,
-                maxConcurrentStreams, initialWindowSize, connectionWindowSize, rstFloodMaxFrames, rstFloodWindow);
+        return copy(
+                maxReceiveMessageLength,
+                maxSendMessageLength,
+                compression,
+                rpcs,
+                ioInstances,
+                maxConcurrentStreams,
+                initialWindowSize,
+                connectionWindowSize,
+                rstFloodMaxFrames,
+                rstFloodWindow);
     }
 
     /** A copy serving each port from this many IO verticles, each on its own event loop. */
@@ -111,8 +155,17 @@ public final class ServerOptions {
         if (instances < 1) {
             throw new IllegalArgumentException("ioInstances: " + instances + " (expected: > 0)");
         }
-        return copy(maxReceiveMessageLength, maxSendMessageLength, compression, maximumConcurrentRpcs, instances,
-                maxConcurrentStreams, initialWindowSize, connectionWindowSize, rstFloodMaxFrames, rstFloodWindow);
+        return copy(
+                maxReceiveMessageLength,
+                maxSendMessageLength,
+                compression,
+                maximumConcurrentRpcs,
+                instances,
+                maxConcurrentStreams,
+                initialWindowSize,
+                connectionWindowSize,
+                rstFloodMaxFrames,
+                rstFloodWindow);
     }
 
     /** A copy advertising this HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS. */
@@ -120,22 +173,49 @@ public final class ServerOptions {
         if (streams < 1) {
             throw new IllegalArgumentException("maxConcurrentStreams: " + streams + " (expected: > 0)");
         }
-        return copy(maxReceiveMessageLength, maxSendMessageLength, compression, maximumConcurrentRpcs, ioInstances,
-                streams, initialWindowSize, connectionWindowSize, rstFloodMaxFrames, rstFloodWindow);
+        return copy(
+                maxReceiveMessageLength,
+                maxSendMessageLength,
+                compression,
+                maximumConcurrentRpcs,
+                ioInstances,
+                streams,
+                initialWindowSize,
+                connectionWindowSize,
+                rstFloodMaxFrames,
+                rstFloodWindow);
     }
 
     /** A copy with this HTTP/2 per-stream receive window in bytes. */
     public ServerOptions withInitialWindowSize(int bytes) {
         ChannelOptions.checkWindow("initialWindowSize", bytes);
-        return copy(maxReceiveMessageLength, maxSendMessageLength, compression, maximumConcurrentRpcs, ioInstances,
-                maxConcurrentStreams, bytes, connectionWindowSize, rstFloodMaxFrames, rstFloodWindow);
+        return copy(
+                maxReceiveMessageLength,
+                maxSendMessageLength,
+                compression,
+                maximumConcurrentRpcs,
+                ioInstances,
+                maxConcurrentStreams,
+                bytes,
+                connectionWindowSize,
+                rstFloodMaxFrames,
+                rstFloodWindow);
     }
 
     /** A copy with this HTTP/2 connection receive window in bytes. */
     public ServerOptions withConnectionWindowSize(int bytes) {
         ChannelOptions.checkWindow("connectionWindowSize", bytes);
-        return copy(maxReceiveMessageLength, maxSendMessageLength, compression, maximumConcurrentRpcs, ioInstances,
-                maxConcurrentStreams, initialWindowSize, bytes, rstFloodMaxFrames, rstFloodWindow);
+        return copy(
+                maxReceiveMessageLength,
+                maxSendMessageLength,
+                compression,
+                maximumConcurrentRpcs,
+                ioInstances,
+                maxConcurrentStreams,
+                initialWindowSize,
+                bytes,
+                rstFloodMaxFrames,
+                rstFloodWindow);
     }
 
     /** A copy tolerating this many peer RST_STREAM frames per window before closing the connection. */
@@ -147,8 +227,17 @@ public final class ServerOptions {
         if (window.toSeconds() < 1) {
             throw new IllegalArgumentException("window: " + window + " (expected: >= 1 s)");
         }
-        return copy(maxReceiveMessageLength, maxSendMessageLength, compression, maximumConcurrentRpcs, ioInstances,
-                maxConcurrentStreams, initialWindowSize, connectionWindowSize, maxFrames, window);
+        return copy(
+                maxReceiveMessageLength,
+                maxSendMessageLength,
+                compression,
+                maximumConcurrentRpcs,
+                ioInstances,
+                maxConcurrentStreams,
+                initialWindowSize,
+                connectionWindowSize,
+                maxFrames,
+                window);
     }
 
     /** The receive limit in bytes, -1 for unlimited. */
