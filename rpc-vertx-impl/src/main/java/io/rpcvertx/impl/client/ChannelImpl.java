@@ -68,6 +68,7 @@ public final class ChannelImpl implements Channel, Closeable {
     private final Promise<Void> closed;
 
     private volatile ChannelConnectivity state = ChannelConnectivity.IDLE;
+    private volatile boolean closeRequested;
     private @Nullable Conn current;
     private boolean connecting;
     private int addressIndex;
@@ -82,6 +83,8 @@ public final class ChannelImpl implements Channel, Closeable {
         final HttpClientConnection http;
         int streams;
         boolean draining;
+        /** The last-stream-id of the peer's first GOAWAY, -1 before one arrived. */
+        int goAwayLastStreamId = -1;
 
         Conn(HttpClientConnection http) {
             this.http = http;
@@ -302,7 +305,12 @@ public final class ChannelImpl implements Channel, Closeable {
         connections.add(c);
         current = c;
         backoffMs = INITIAL_BACKOFF_MS;
-        http.goAwayHandler(ga -> onGoAway(c));
+        http.goAwayHandler(ga -> {
+            if (c.goAwayLastStreamId < 0) {
+                c.goAwayLastStreamId = ga.getLastStreamId();
+            }
+            onGoAway(c);
+        });
         http.shutdownHandler(v -> onGoAway(c));
         http.closeHandler(v -> onConnectionClosed(c));
         http.remoteSettingsHandler(s -> drainQueue());
@@ -380,8 +388,8 @@ public final class ChannelImpl implements Channel, Closeable {
     // ---------------------------------------------------------------- connectivity
 
     private void setState(ChannelConnectivity next) {
-        if (state == next) {
-            return;
+        if (state == next || state == ChannelConnectivity.SHUTDOWN) {
+            return; // SHUTDOWN is final
         }
         state = next;
         List<Promise<ChannelConnectivity>> watchers = new ArrayList<>(stateWatchers);
@@ -404,7 +412,8 @@ public final class ChannelImpl implements Channel, Closeable {
 
     @Override
     public ChannelConnectivity getState() {
-        return state;
+        // close() is visible at once to every thread, before the owner loop has run it
+        return closeRequested ? ChannelConnectivity.SHUTDOWN : state;
     }
 
     @Override
@@ -450,6 +459,7 @@ public final class ChannelImpl implements Channel, Closeable {
     @Override
     public Future<Void> close(Duration grace) {
         Objects.requireNonNull(grace, "grace");
+        closeRequested = true;
         Promise<Void> promise = Contexts.caller(vertx).promise();
         onOwner(() -> {
             startClose(grace);
@@ -461,6 +471,7 @@ public final class ChannelImpl implements Channel, Closeable {
     @Override
     public void close(Completable<Void> completion) {
         // the owner context is closing (e.g. the verticle that created this channel was undeployed)
+        closeRequested = true;
         onOwner(() -> {
             startClose(Duration.ZERO);
             closed.future().onComplete(completion);

@@ -253,6 +253,10 @@ final class ClientCallImpl<Req, Resp>
         boolean halfClosed = state.isHalfClosed();
         state = halfClosed ? State.HALF_CLOSED : State.OPEN;
         connectionPromise.tryComplete();
+        if (!halfClosed) {
+            // a streaming call is visible to the server before its first message (it may speak first)
+            req.sendHead();
+        }
         outbound.open(halfClosed);
     }
 
@@ -294,7 +298,8 @@ final class ClientCallImpl<Req, Resp>
     @Override
     public boolean writeQueueFull() {
         HttpClientRequest req = request;
-        return req != null && req.writeQueueFull();
+        // Vert.x throws on an ended request; nothing more is written then anyway
+        return req != null && state == State.OPEN && req.writeQueueFull();
     }
 
     @Override
@@ -428,7 +433,8 @@ final class ClientCallImpl<Req, Resp>
         } else if (t instanceof HttpClosedException) {
             code = StatusCode.UNAVAILABLE;
             details = "Connection closed: " + t.getMessage();
-            refused |= ((HttpClosedException) t).goAway() != null && initialMetadata == null && messagesSent == 0;
+            // not HttpClosedException.goAway(): it copies debug data Vert.x may already have released
+            refused |= isAboveGoAway();
         } else {
             code = StatusCode.UNAVAILABLE;
             details = String.valueOf(t.getMessage());
@@ -447,6 +453,23 @@ final class ClientCallImpl<Req, Resp>
             return;
         }
         terminate(code, details, Metadata.EMPTY, true);
+    }
+
+    /** Whether the peer's GOAWAY says it never processed this stream (id above its last-stream-id). */
+    private boolean isAboveGoAway() {
+        ChannelImpl.Conn c = conn;
+        HttpClientRequest req = request;
+        if (c == null || c.goAwayLastStreamId < 0) {
+            return false;
+        }
+        if (req == null) {
+            return true;
+        }
+        try {
+            return req.streamId() > c.goAwayLastStreamId;
+        } catch (IllegalStateException e) {
+            return true; // no stream id: the headers never left
+        }
     }
 
     private void onDeadline() {

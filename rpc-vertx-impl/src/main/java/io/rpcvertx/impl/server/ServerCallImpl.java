@@ -287,7 +287,8 @@ final class ServerCallImpl<Req, Resp>
             onHandlerDone(null, new NullPointerException(method.fullMethodName() + " handler returned null"));
             return;
         }
-        result.onComplete((value, failure) -> onHandlerDone(value, failure));
+        // the handler may complete its future on any thread: the outcome is handled on the call's context
+        result.onComplete((value, failure) -> onCtx(() -> onHandlerDone(value, failure)));
     }
 
     private Future<?> dispatch() {

@@ -310,7 +310,7 @@ public final class ServerImpl implements Server {
             ios = new ArrayList<>(ioVerticles);
         }
         for (ServerIoVerticle io : ios) {
-            io.goAway();
+            io.shutdown(grace.toMillis());
         }
         scheduleCancel(deadline);
         finishStopIfDrained();

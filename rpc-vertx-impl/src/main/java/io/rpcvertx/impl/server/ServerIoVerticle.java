@@ -2,23 +2,22 @@ package io.rpcvertx.impl.server;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One IO instance of a server: an {@link HttpServer} per bound address, all instances sharing each socket, so
  * connections spread over the instances' event loops. Every call lives on its connection's loop.
  */
 final class ServerIoVerticle extends VerticleBase {
+    /** Vert.x hard-closes connections this long after our own grace deadline, as a backstop only. */
+    private static final long HARD_CLOSE_MARGIN_MS = 1000;
+
     private final ServerImpl server;
     private final List<ListenAddress> addresses;
     private final List<HttpServer> httpServers = new ArrayList<>();
-    private final Set<HttpConnection> connections = new LinkedHashSet<>();
-    private boolean goingAway;
 
     ServerIoVerticle(ServerImpl server, List<ListenAddress> addresses) {
         this.server = server;
@@ -30,7 +29,6 @@ final class ServerIoVerticle extends VerticleBase {
         List<Future<HttpServer>> listening = new ArrayList<>();
         for (ListenAddress address : addresses) {
             HttpServer http = vertx.createHttpServer(server.httpOptions())
-                    .connectionHandler(this::onConnection)
                     .requestHandler(req -> ServerCallImpl.serve(req, server));
             httpServers.add(http);
             listening.add(address.listen(http));
@@ -38,21 +36,14 @@ final class ServerIoVerticle extends VerticleBase {
         return Future.all(listening);
     }
 
-    private void onConnection(HttpConnection connection) {
-        if (goingAway) {
-            connection.goAway(0);
-            return;
-        }
-        connections.add(connection);
-        connection.closeHandler(v -> connections.remove(connection));
-    }
-
-    /** Server stop: tell every client to open no new stream here (GOAWAY NO_ERROR); running streams continue. */
-    void goAway() {
+    /**
+     * Server stop: unbind (new connections are refused) and send every connection GOAWAY, so clients open no new stream
+     * here; running streams continue. The server cancels what is left at its grace deadline, before Vert.x would.
+     */
+    void shutdown(long graceMillis) {
         context.runOnContext(v -> {
-            goingAway = true;
-            for (HttpConnection c : new ArrayList<>(connections)) {
-                c.goAway(0);
+            for (HttpServer http : httpServers) {
+                http.shutdown(graceMillis + HARD_CLOSE_MARGIN_MS, TimeUnit.MILLISECONDS);
             }
         });
     }

@@ -251,7 +251,9 @@ public final class OutboundWrites<T> {
     }
 
     private void updateFull() {
-        full = phase == Phase.BUFFERING ? pendingBytes >= SOFT_LIMIT_BYTES : drainBytes > 0 || sink.writeQueueFull();
+        full = phase == Phase.BUFFERING
+                ? pendingBytes >= SOFT_LIMIT_BYTES
+                : drainBytes > 0 || (!endSent && sink.writeQueueFull());
     }
 
     private static IllegalStateException overLimit(long waiting) {
