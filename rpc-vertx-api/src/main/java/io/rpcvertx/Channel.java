@@ -8,7 +8,8 @@ import java.time.Duration;
  *
  * <p>A channel is created IDLE and connects on its first RPC. It owns one event loop (the one it was created on, or a
  * fresh one when created outside Vert.x): its connection, its calls and its state live there; every method may be
- * called from any thread, and futures complete on the caller's context.
+ * called from any thread, and futures complete on the caller's context. A channel created inside a verticle is
+ * closed (grace zero) when that verticle is undeployed, and any channel when its {@code Vertx} closes.
  *
  * <pre>{@code
  * Channel channel = RpcVertx.insecureChannel(vertx, "127.0.0.1:50051");

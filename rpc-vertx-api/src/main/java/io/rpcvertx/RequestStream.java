@@ -7,8 +7,8 @@ import io.vertx.core.streams.WriteStream;
  * Writing a stream of request messages (grpc.aio {@code write}/{@code done_writing}).
  *
  * <p>Backpressure: {@link #write(Object)} completes when the message is accepted under HTTP/2 flow control, so
- * awaiting each write paces the sender. A sender that does not wait is bounded by the write buffer: once it holds
- * more than its hard limit (16 × the soft limit of {@code writeQueueFull()}), further writes fail with
+ * awaiting each write paces the sender. A sender that does not wait is bounded by the write buffer: once 16 MiB wait
+ * for the stream (before it opens, or after {@code writeQueueFull()}), further writes fail with
  * {@link IllegalStateException} instead of growing memory. The {@link WriteStream} view honours
  * {@code writeQueueFull()} and {@code drainHandler}, so {@code readStream.pipeTo(call.requests())} works end to end.
  *

@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import java.util.Iterator;
 import java.util.Objects;
 import java.util.ServiceLoader;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Entry points: channels and servers (grpc.aio {@code aio.insecure_channel}, {@code aio.server}).
@@ -30,7 +31,7 @@ public final class RpcVertx {
         Objects.requireNonNull(vertx, "vertx");
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(options, "options");
-        return Provider.INSTANCE.insecureChannel(vertx, target, options);
+        return provider().insecureChannel(vertx, target, options);
     }
 
     /** A server with default options. */
@@ -42,20 +43,23 @@ public final class RpcVertx {
     public static Server server(Vertx vertx, ServerOptions options) {
         Objects.requireNonNull(vertx, "vertx");
         Objects.requireNonNull(options, "options");
-        return Provider.INSTANCE.server(vertx, options);
+        return provider().server(vertx, options);
     }
 
-    private static final class Provider {
-        static final RpcProvider INSTANCE = load();
+    private static volatile @Nullable RpcProvider provider;
 
-        private static RpcProvider load() {
+    private static RpcProvider provider() {
+        RpcProvider p = provider;
+        if (p == null) {
             Iterator<RpcProvider> it = ServiceLoader.load(RpcProvider.class, RpcVertx.class.getClassLoader())
                     .iterator();
             if (!it.hasNext()) {
                 throw new IllegalStateException(
                         "no rpc-vertx implementation found: add io.rpcvertx:rpc-vertx-impl to the class path");
             }
-            return it.next();
+            p = it.next();
+            provider = p;
         }
+        return p;
     }
 }

@@ -84,15 +84,18 @@ final class Target {
     static final class HostPort {
         final String host;
         final int port;
+        final boolean portGiven;
 
-        private HostPort(String host, int port) {
+        private HostPort(String host, int port, boolean portGiven) {
             this.host = host;
             this.port = port;
+            this.portGiven = portGiven;
         }
 
+        /** The default {@code :authority}: host and port as the target wrote them (no port added), as grpc does. */
         String authority() {
             String h = host.contains(":") ? "[" + host + "]" : host;
-            return h + ":" + port;
+            return portGiven ? h + ":" + port : h;
         }
 
         static HostPort parse(String s, String target) {
@@ -133,7 +136,7 @@ final class Target {
                     throw bad(target, "port " + port + " (expected: 1-65535)");
                 }
             }
-            return new HostPort(host, port);
+            return new HostPort(host, port, portText != null);
         }
     }
 }

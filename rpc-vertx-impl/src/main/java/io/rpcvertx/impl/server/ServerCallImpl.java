@@ -56,6 +56,7 @@ final class ServerCallImpl<Req, Resp>
         implements ServicerContext<Req, Resp>, InboundMessages.Transport, OutboundWrites.Sink {
     private static final Logger log = LoggerFactory.getLogger(ServerCallImpl.class);
     private static final long CANCEL = 0x8;
+    private static final long NO_ERROR = 0x0;
     private static final String GRPC = "application/grpc";
 
     enum State {
@@ -459,9 +460,13 @@ final class ServerCallImpl<Req, Resp>
         }
     }
 
+    /**
+     * After a complete response, stops a client that is still sending. RFC 7540 §8.1: RST_STREAM(NO_ERROR), so the
+     * client keeps the status it received (with CANCEL, grpcio reports CANCELLED instead).
+     */
     private void resetIfRequestOpen() {
         if (!request.isEnded()) {
-            response.reset(CANCEL);
+            response.reset(NO_ERROR);
         }
     }
 

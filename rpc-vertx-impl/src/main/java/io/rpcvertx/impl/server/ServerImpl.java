@@ -136,6 +136,10 @@ public final class ServerImpl implements Server {
             String path = a.substring(5);
             if (path.startsWith("//")) {
                 path = path.substring(2);
+                if (!path.startsWith("/")) {
+                    throw new IllegalArgumentException(
+                            "address: \"" + address + "\" (unix:// needs an absolute path: unix:///abs/path)");
+                }
             }
             if (path.isEmpty()) {
                 throw new IllegalArgumentException("address: \"" + address + "\" (no socket path)");

@@ -37,11 +37,8 @@ public final class DoneCallbacks {
         List<Registration> all = registrations;
         registrations = List.of();
         for (Registration r : all) {
-            if (r.context.inThread()) {
-                run(r.callback);
-            } else {
-                r.context.runOnContext(v -> run(r.callback));
-            }
+            // emit: inline when on the registrar's loop, with the registrar's context current
+            r.context.emit(r.callback, DoneCallbacks::run);
         }
     }
 

@@ -15,16 +15,17 @@ import org.jspecify.annotations.Nullable;
  * The inbound messages of one call, readable either as a {@link ReadStream} (push) or with {@link #read()} (pull),
  * never both.
  *
- * <p>Producer side ({@link #offer}, {@link #end}) runs on the owner context. Consumer methods may be called from any
- * thread and hop to the owner; handlers run on the delivery context (inline when it shares the owner's event loop).
- * Flow control: above {@link #HIGH_WATER} queued messages the transport is paused (HTTP/2 stops re-opening the
- * window); below {@link #LOW_WATER} it is resumed.
+ * <p>The producer ({@link #offer}, {@link #end}) runs on the owner context (the call's); the queue, demand and
+ * handlers live on the delivery context (the reader's), so a {@code pause()} from inside a handler stops the very next
+ * delivery even when the two contexts are on different event loops. When they share a loop, everything runs inline.
+ * Flow control: at {@link #HIGH_WATER} queued messages the transport is paused (HTTP/2 stops re-opening the window);
+ * at {@link #LOW_WATER} it is resumed.
  */
 public final class InboundMessages<T> implements ReadStream<T> {
     public static final int HIGH_WATER = 16;
     public static final int LOW_WATER = 8;
 
-    /** The HTTP stream under the messages. */
+    /** The HTTP stream under the messages; called on the owner context. */
     public interface Transport {
         void pauseTransport();
 
@@ -50,8 +51,9 @@ public final class InboundMessages<T> implements ReadStream<T> {
     private final boolean sameLoop;
     private final Transport transport;
     private final AtomicReference<Mode> mode = new AtomicReference<>(Mode.UNDECIDED);
-    private final ArrayDeque<T> queue = new ArrayDeque<>();
+    private final ArrayDeque<T> queue = new ArrayDeque<>(4);
 
+    // delivery-context state
     private Phase phase = Phase.OPEN;
     private @Nullable RpcException failure;
     private long demand = Long.MAX_VALUE;
@@ -74,35 +76,29 @@ public final class InboundMessages<T> implements ReadStream<T> {
     /** Queues one message and delivers what the reader asked for. */
     public void offer(T message) {
         assert owner.inThread();
-        if (phase != Phase.OPEN) {
-            return;
+        if (sameLoop) {
+            enqueue(message);
+        } else {
+            delivery.execute(message, this::enqueue);
         }
-        queue.add(message);
-        if (queue.size() >= HIGH_WATER && !transportPaused) {
-            transportPaused = true;
-            transport.pauseTransport();
-        }
-        drain();
     }
 
     /** No more messages: the reader sees the end (null) or the failure after the queued messages. Idempotent. */
     public void end(@Nullable RpcException error) {
         assert owner.inThread();
-        if (phase != Phase.OPEN) {
-            return;
+        if (sameLoop) {
+            endNow(error);
+        } else {
+            delivery.execute(error, this::endNow);
         }
-        phase = Phase.ENDING;
-        failure = error;
-        drain();
     }
 
     /** Drops queued messages (after a local cancel nobody wants them). */
     public void discardQueued() {
-        assert owner.inThread();
-        queue.clear();
+        onDelivery(queue::clear);
     }
 
-    /** Whether the terminal signal has been delivered to the reader. */
+    /** Whether the terminal signal has been delivered to the reader. Delivery context only. */
     public boolean isDone() {
         return phase == Phase.DONE;
     }
@@ -113,9 +109,13 @@ public final class InboundMessages<T> implements ReadStream<T> {
     public Future<Optional<T>> read() {
         decide(Mode.PULL);
         Promise<Optional<T>> promise = delivery.promise();
-        onOwner(() -> {
+        onDelivery(() -> {
             if (pendingRead != null) {
                 promise.fail(new IllegalStateException("read() while another read() is outstanding"));
+                return;
+            }
+            if (phase == Phase.DONE) {
+                completeEnd(promise); // the end stays the answer to every later read()
                 return;
             }
             pendingRead = promise;
@@ -128,7 +128,10 @@ public final class InboundMessages<T> implements ReadStream<T> {
 
     @Override
     public InboundMessages<T> exceptionHandler(@Nullable Handler<Throwable> handler) {
-        onOwner(() -> exceptionHandler = handler);
+        onDelivery(() -> {
+            exceptionHandler = handler;
+            drain();
+        });
         return this;
     }
 
@@ -137,7 +140,7 @@ public final class InboundMessages<T> implements ReadStream<T> {
         if (handler != null) {
             decide(Mode.PUSH);
         }
-        onOwner(() -> {
+        onDelivery(() -> {
             this.handler = handler;
             drain();
         });
@@ -147,7 +150,7 @@ public final class InboundMessages<T> implements ReadStream<T> {
     @Override
     public InboundMessages<T> pause() {
         decide(Mode.PUSH);
-        onOwner(() -> demand = 0);
+        onDelivery(() -> demand = 0);
         return this;
     }
 
@@ -162,7 +165,7 @@ public final class InboundMessages<T> implements ReadStream<T> {
             throw new IllegalArgumentException("amount: " + amount + " (expected: >= 0)");
         }
         decide(Mode.PUSH);
-        onOwner(() -> {
+        onDelivery(() -> {
             demand += amount;
             if (demand < 0) {
                 demand = Long.MAX_VALUE;
@@ -174,26 +177,54 @@ public final class InboundMessages<T> implements ReadStream<T> {
 
     @Override
     public InboundMessages<T> endHandler(@Nullable Handler<Void> endHandler) {
-        onOwner(() -> {
+        onDelivery(() -> {
             this.endHandler = endHandler;
             drain();
         });
         return this;
     }
 
-    // ---------------------------------------------------------------- internals
+    // ---------------------------------------------------------------- internals (delivery context)
+
+    private void enqueue(T message) {
+        if (phase != Phase.OPEN) {
+            return;
+        }
+        queue.add(message);
+        if (queue.size() >= HIGH_WATER && !transportPaused) {
+            transportPaused = true;
+            onOwner(transport::pauseTransport);
+        }
+        drain();
+    }
+
+    private void endNow(@Nullable RpcException error) {
+        if (phase != Phase.OPEN) {
+            return;
+        }
+        phase = Phase.ENDING;
+        failure = error;
+        drain();
+    }
 
     private void decide(Mode wanted) {
         Mode prev = mode.compareAndExchange(Mode.UNDECIDED, wanted);
         if (prev != Mode.UNDECIDED && prev != wanted) {
-            throw new IllegalStateException(
-                    "cannot mix read() with the ReadStream view on one call (already reading with "
-                            + (prev == Mode.PULL ? "read()" : "the ReadStream view") + ")");
+            throw new IllegalStateException("cannot mix read() with the ReadStream view on one call (already reading"
+                    + " with " + (prev == Mode.PULL ? "read()" : "the ReadStream view") + ")");
+        }
+    }
+
+    private void onDelivery(Runnable action) {
+        if (delivery.inThread()) {
+            action.run();
+        } else {
+            delivery.execute(action);
         }
     }
 
     private void onOwner(Runnable action) {
-        if (owner.inThread()) {
+        if (sameLoop) {
             action.run();
         } else {
             owner.execute(action);
@@ -202,7 +233,7 @@ public final class InboundMessages<T> implements ReadStream<T> {
 
     private void drain() {
         if (draining) {
-            return; // re-entered from a handler: the outer loop continues
+            return; // re-entered from a handler: the outer loop continues with the new demand
         }
         draining = true;
         try {
@@ -228,7 +259,7 @@ public final class InboundMessages<T> implements ReadStream<T> {
                     }
                     T message = queue.poll();
                     afterTake();
-                    deliver(message, h);
+                    delivery.emit(message, h);
                     continue;
                 }
                 if (phase == Phase.ENDING) {
@@ -244,12 +275,11 @@ public final class InboundMessages<T> implements ReadStream<T> {
     private void afterTake() {
         if (transportPaused && queue.size() <= LOW_WATER && phase == Phase.OPEN) {
             transportPaused = false;
-            transport.resumeTransport();
+            onOwner(transport::resumeTransport);
         }
     }
 
     private void deliverEnd() {
-        RpcException error = failure;
         if (mode.get() == Mode.PULL) {
             Promise<Optional<T>> p = pendingRead;
             if (p == null) {
@@ -257,36 +287,34 @@ public final class InboundMessages<T> implements ReadStream<T> {
             }
             pendingRead = null;
             phase = Phase.DONE;
-            if (error == null) {
-                p.complete(Optional.empty());
-            } else {
-                p.fail(error);
-            }
+            completeEnd(p);
             return;
         }
         // push style: the signal waits until a handler for it is set, so late wiring does not lose it
+        RpcException error = failure;
         if (error == null) {
             Handler<Void> h = endHandler;
             if (h == null) {
                 return;
             }
             phase = Phase.DONE;
-            deliver(null, h);
+            delivery.emit(null, h);
         } else {
             Handler<Throwable> h = exceptionHandler;
             if (h == null) {
                 return;
             }
             phase = Phase.DONE;
-            deliver(error, h);
+            delivery.emit(error, h);
         }
     }
 
-    private <E> void deliver(@Nullable E event, Handler<E> h) {
-        if (sameLoop) {
-            delivery.emit(event, h);
+    private void completeEnd(Promise<Optional<T>> p) {
+        RpcException error = failure;
+        if (error == null) {
+            p.complete(Optional.empty());
         } else {
-            delivery.execute(event, h);
+            p.fail(error);
         }
     }
 }

@@ -141,7 +141,12 @@ public final class OutboundWrites<T> {
             endSent = true;
             sink.sendEnd();
         }
+        boolean wasFull = full;
         updateFull();
+        Handler<Void> h = drainHandler;
+        if (wasFull && !full && h != null) {
+            caller.runOnContext(h); // a pipe paused on the pre-open buffer resumes
+        }
     }
 
     private void sendOne(Buffer payload, @Nullable Promise<Void> promise, boolean last) {
