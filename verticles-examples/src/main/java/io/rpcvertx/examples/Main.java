@@ -1,0 +1,222 @@
+package io.rpcvertx.examples;
+
+import io.rpcvertx.RpcException;
+import io.rpcvertx.examples.helloworld.GreeterClientVerticle;
+import io.rpcvertx.examples.helloworld.GreeterServerVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Runs one example program: {@code demo}, {@code greeter-server} or {@code greeter-client}.
+ *
+ * <p>Blocking waits happen only here, on the main thread (or the shutdown hook's thread), never on an event loop.
+ */
+public final class Main {
+    static final int EXIT_OK = 0;
+    static final int EXIT_FAILED = 1;
+    static final int EXIT_USAGE = 2;
+    static final Duration DEMO_TIMEOUT = Duration.ofSeconds(20);
+    static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(20);
+    static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+
+    static final String USAGE = String.join(
+            System.lineSeparator(),
+            "usage: java -jar rpc-vertx-examples.jar <program> [--flag=value ...]",
+            "programs:",
+            "  demo                starts a greeter server and client in one process and prints the replies",
+            "  greeter-server      [--port=50051] [--host=0.0.0.0] [--grace=5]  serves helloworld.Greeter until"
+                    + " SIGTERM",
+            "  greeter-client      [--target=localhost:50051] [--name=world]  calls helloworld.Greeter once per"
+                    + " method");
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs the program named by {@code args[0]} and returns the process exit code. */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0) {
+            err.println(USAGE);
+            return EXIT_USAGE;
+        }
+        String program = args[0];
+        Map<String, String> flags;
+        try {
+            flags = switch (program) {
+                case "demo" -> flags(args, Set.of());
+                case "greeter-server" -> flags(args, Set.of("port", "host", "grace"));
+                case "greeter-client" -> flags(args, Set.of("target", "name"));
+                default -> throw new IllegalArgumentException("unknown program: " + program);
+            };
+            return switch (program) {
+                case "demo" -> demo(out, err);
+                case "greeter-server" ->
+                    greeterServer(
+                            flags.getOrDefault("host", GreeterServerVerticle.DEFAULT_HOST),
+                            intFlag(flags, "port", GreeterServerVerticle.DEFAULT_PORT),
+                            intFlag(flags, "grace", GreeterServerVerticle.DEFAULT_GRACE_SECONDS),
+                            out,
+                            err);
+                default ->
+                    greeterClient(
+                            flags.getOrDefault("target", GreeterClientVerticle.DEFAULT_TARGET),
+                            flags.getOrDefault("name", GreeterClientVerticle.DEFAULT_NAME),
+                            out,
+                            err);
+            };
+        } catch (IllegalArgumentException e) {
+            err.println(e.getMessage());
+            err.println(USAGE);
+            return EXIT_USAGE;
+        }
+    }
+
+    /** Parses {@code --key=value} flags after the program name; only {@code allowed} keys are accepted. */
+    static Map<String, String> flags(String[] args, Set<String> allowed) {
+        Map<String, String> flags = new LinkedHashMap<>();
+        for (int i = 1; i < args.length; i++) {
+            String arg = args[i];
+            int eq = arg.indexOf('=');
+            if (!arg.startsWith("--") || eq < 3) {
+                throw new IllegalArgumentException("flag: \"" + arg + "\" (expected: --key=value)");
+            }
+            String key = arg.substring(2, eq);
+            if (!allowed.contains(key)) {
+                throw new IllegalArgumentException("flag: --" + key + " (expected one of: " + allowed + ")");
+            }
+            flags.put(key, arg.substring(eq + 1));
+        }
+        return flags;
+    }
+
+    private static int intFlag(Map<String, String> flags, String key, int defaultValue) {
+        String value = flags.get(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        int parsed;
+        try {
+            parsed = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            parsed = -1;
+        }
+        if (parsed < 0) {
+            throw new IllegalArgumentException("--" + key + ": \"" + value + "\" (expected: an integer >= 0)");
+        }
+        return parsed;
+    }
+
+    private static int demo(PrintStream out, PrintStream err) {
+        Vertx vertx = Vertx.vertx();
+        try {
+            GreeterServerVerticle server = new GreeterServerVerticle();
+            GreeterClientVerticle client = new GreeterClientVerticle(out);
+            Future<List<String>> done = vertx.deployVerticle(server, config("host", "127.0.0.1", "port", 0))
+                    .compose(serverId -> vertx.deployVerticle(
+                                    client, config("target", "127.0.0.1:" + server.port(), "name", "world"))
+                            .compose(clientId -> client.results().eventually(() -> vertx.undeploy(clientId)))
+                            .eventually(() -> vertx.undeploy(serverId)));
+            done.await(DEMO_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            return EXIT_OK;
+        } catch (TimeoutException e) {
+            err.println("demo: no result within " + DEMO_TIMEOUT.toSeconds() + " s");
+            return EXIT_FAILED;
+        } catch (Exception e) {
+            err.println("demo failed: " + describe(e));
+            return EXIT_FAILED;
+        } finally {
+            close(vertx, err);
+        }
+    }
+
+    private static int greeterServer(String host, int port, int graceSeconds, PrintStream out, PrintStream err) {
+        Vertx vertx = Vertx.vertx();
+        GreeterServerVerticle server = new GreeterServerVerticle();
+        String deploymentId;
+        try {
+            deploymentId = vertx.deployVerticle(server, config("host", host, "port", port, "grace", graceSeconds))
+                    .await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            err.println("greeter-server failed to start: " + describe(e));
+            close(vertx, err);
+            return EXIT_FAILED;
+        }
+        out.println("greeter-server listening on " + host + ":" + server.port());
+
+        Promise<Void> stopped = Promise.promise();
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            out.println("greeter-server stopping (grace " + graceSeconds + " s)");
+                            try {
+                                vertx.undeploy(deploymentId)
+                                        .await(graceSeconds + CLOSE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                            } catch (Exception e) {
+                                err.println("greeter-server: stop failed: " + describe(e));
+                            } finally {
+                                close(vertx, err);
+                                stopped.complete();
+                            }
+                        },
+                        "greeter-server-shutdown"));
+        // Park the main thread; the JVM exits when the shutdown hook has stopped the server.
+        stopped.future().await();
+        return EXIT_OK;
+    }
+
+    private static int greeterClient(String target, String name, PrintStream out, PrintStream err) {
+        Vertx vertx = Vertx.vertx();
+        try {
+            GreeterClientVerticle client = new GreeterClientVerticle(out);
+            vertx.deployVerticle(client, config("target", target, "name", name))
+                    .compose(id -> client.results())
+                    .await(CLIENT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            return EXIT_OK;
+        } catch (TimeoutException e) {
+            err.println("greeter-client: no result within " + CLIENT_TIMEOUT.toSeconds() + " s");
+            return EXIT_FAILED;
+        } catch (Exception e) {
+            err.println("greeter-client failed: " + describe(e));
+            return EXIT_FAILED;
+        } finally {
+            close(vertx, err);
+        }
+    }
+
+    private static DeploymentOptions config(Object... keysAndValues) {
+        JsonObject config = new JsonObject();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            config.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return new DeploymentOptions().setConfig(config);
+    }
+
+    private static String describe(Throwable failure) {
+        if (failure instanceof RpcException) {
+            RpcException rpc = (RpcException) failure;
+            return "RPC failed with " + rpc.code() + (rpc.details().isEmpty() ? "" : ": " + rpc.details());
+        }
+        return failure.toString();
+    }
+
+    private static void close(Vertx vertx, PrintStream err) {
+        try {
+            vertx.close().await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            err.println("closing Vert.x failed: " + describe(e));
+        }
+    }
+}

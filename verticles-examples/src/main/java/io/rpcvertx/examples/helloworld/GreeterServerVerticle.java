@@ -1,0 +1,94 @@
+package io.rpcvertx.examples.helloworld;
+
+import io.rpcvertx.RpcMethodHandler;
+import io.rpcvertx.RpcVertx;
+import io.rpcvertx.Server;
+import io.rpcvertx.ServiceDefinition;
+import io.rpcvertx.ServicerContext;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+
+/**
+ * Serves {@code helloworld.Greeter} on one plaintext port.
+ *
+ * <p>Config: {@code host} (default {@value #DEFAULT_HOST}), {@code port} (default {@value #DEFAULT_PORT}; 0 picks a
+ * free port, read it back with {@link #port()}), {@code grace} (seconds in-flight RPCs may finish on undeploy, default
+ * {@value #DEFAULT_GRACE_SECONDS}).
+ */
+public final class GreeterServerVerticle extends VerticleBase {
+    public static final String DEFAULT_HOST = "0.0.0.0";
+    public static final int DEFAULT_PORT = 50051;
+    public static final int DEFAULT_GRACE_SECONDS = 5;
+    /** Replies sent by {@code SayHelloStreamReply}. */
+    public static final int STREAM_REPLIES = 3;
+
+    private Server server;
+    private Duration grace = Duration.ofSeconds(DEFAULT_GRACE_SECONDS);
+    private volatile int port = -1;
+
+    /** The {@code helloworld.Greeter} handlers. */
+    public static ServiceDefinition service() {
+        return ServiceDefinition.of(
+                GreeterDescriptors.SERVICE_NAME,
+                RpcMethodHandler.unaryUnary(GreeterDescriptors.SAY_HELLO, GreeterServerVerticle::sayHello),
+                RpcMethodHandler.unaryStream(
+                        GreeterDescriptors.SAY_HELLO_STREAM_REPLY, GreeterServerVerticle::sayHelloStreamReply));
+    }
+
+    /**
+     * The bound port.
+     *
+     * @throws IllegalStateException before the verticle has started
+     */
+    public int port() {
+        int bound = port;
+        if (bound < 0) {
+            throw new IllegalStateException("port: not bound yet (the verticle has not started)");
+        }
+        return bound;
+    }
+
+    @Override
+    public Future<?> start() {
+        JsonObject config = config();
+        String host = config.getString("host", DEFAULT_HOST);
+        int requestedPort = config.getInteger("port", DEFAULT_PORT);
+        grace = Duration.ofSeconds(config.getInteger("grace", DEFAULT_GRACE_SECONDS));
+        server = RpcVertx.server(vertx).addGenericRpcHandlers(service());
+        return server.addInsecurePort(address(host, requestedPort)).compose(bound -> {
+            port = bound;
+            return server.start();
+        });
+    }
+
+    @Override
+    public Future<?> stop() {
+        return server == null ? Future.succeededFuture() : server.stop(grace);
+    }
+
+    static Future<HelloReply> sayHello(HelloRequest request, ServicerContext<HelloRequest, HelloReply> context) {
+        return Future.succeededFuture(reply("Hello " + request.getName()));
+    }
+
+    /** Writes each reply once the previous one was accepted under flow control. */
+    static Future<Void> sayHelloStreamReply(HelloRequest request, ServicerContext<HelloRequest, HelloReply> context) {
+        Future<Void> written = Future.succeededFuture();
+        for (int i = 1; i <= STREAM_REPLIES; i++) {
+            HelloReply reply = reply("Hello " + request.getName() + " #" + i);
+            written = written.compose(v -> context.write(reply));
+        }
+        return written;
+    }
+
+    private static HelloReply reply(String message) {
+        return HelloReply.newBuilder().setMessage(message).build();
+    }
+
+    /** {@code host:port}, bracketing an IPv6 literal. */
+    static String address(String host, int port) {
+        boolean ipv6 = host.indexOf(':') >= 0 && !host.startsWith("[");
+        return (ipv6 ? "[" + host + "]" : host) + ":" + port;
+    }
+}

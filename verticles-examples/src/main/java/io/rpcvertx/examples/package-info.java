@@ -1,0 +1,5 @@
+/** Runnable rpc-vertx examples. */
+@NullMarked
+package io.rpcvertx.examples;
+
+import org.jspecify.annotations.NullMarked;
