@@ -51,7 +51,10 @@ public interface ServicerContext<Req, Resp> extends RpcContext {
      */
     <T> Future<T> abort(StatusCode code, String details);
 
-    /** {@link #abort(StatusCode, String)} with trailing metadata. */
+    /**
+     * {@link #abort(StatusCode, String)} with trailing metadata, which replaces any set with
+     * {@link #setTrailingMetadata}; empty metadata keeps what was set (grpc.aio's rule).
+     */
     <T> Future<T> abort(StatusCode code, String details, Metadata trailingMetadata);
 
     /** The peer's address: {@code ipv4:1.2.3.4:5678}, {@code ipv6:[::1]:5678} or {@code unix:/path}. */

@@ -321,6 +321,8 @@ final class ClientCallImpl<Req, Resp>
             return;
         }
         this.response = resp;
+        // before any early exit: a reset we send on the way out must not surface as an unhandled error
+        resp.exceptionHandler(t -> onTransportError(t, false));
         MultiMap headers = resp.headers();
         int status = resp.statusCode();
         if (status != 200) {
@@ -353,7 +355,6 @@ final class ClientCallImpl<Req, Resp>
         deframer = new MessageDeframer(channel.options.maxReceiveMessageLength(), encoding);
         resp.handler(this::onData);
         resp.endHandler(v -> onEnd());
-        resp.exceptionHandler(t -> onTransportError(t, false));
     }
 
     private void onData(Buffer data) {

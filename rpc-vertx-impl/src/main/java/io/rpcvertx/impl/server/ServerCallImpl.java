@@ -608,7 +608,9 @@ final class ServerCallImpl<Req, Resp>
             throw new IllegalArgumentException("code: OK (expected: an error code to abort with)");
         }
         RpcException error = new RpcException(code, details, trailingMetadata);
-        onCtx(() -> closeWithStatus(code, details, this.trailingMetadata.merge(trailingMetadata)));
+        // grpc.aio: abort's own trailing metadata replaces what setTrailingMetadata set; empty keeps the latter
+        onCtx(() ->
+                closeWithStatus(code, details, trailingMetadata.isEmpty() ? this.trailingMetadata : trailingMetadata));
         return ctx.failedFuture(error);
     }
 
