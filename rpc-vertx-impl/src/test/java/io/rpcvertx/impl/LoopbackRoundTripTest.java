@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.rpcvertx.CallOptions;
 import io.rpcvertx.Channel;
+import io.rpcvertx.ChannelOptions;
+import io.rpcvertx.Compression;
 import io.rpcvertx.Marshaller;
 import io.rpcvertx.Metadata;
 import io.rpcvertx.MethodDescriptor;
@@ -13,6 +15,7 @@ import io.rpcvertx.RpcException;
 import io.rpcvertx.RpcMethodHandler;
 import io.rpcvertx.RpcVertx;
 import io.rpcvertx.Server;
+import io.rpcvertx.ServerOptions;
 import io.rpcvertx.ServiceDefinition;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.StreamStreamCall;
@@ -51,12 +54,14 @@ class LoopbackRoundTripTest {
     static final MethodDescriptor<String, String> HANG =
             MethodDescriptor.of(MethodType.UNARY_UNARY, "test.Echo/Hang", UTF8, UTF8);
 
+    Vertx vertx;
     Server server;
     Channel channel;
     final CompletableFuture<Boolean> hangCancelled = new CompletableFuture<>();
 
     @BeforeEach
     void setUp(Vertx vertx) throws Exception {
+        this.vertx = vertx;
         server = RpcVertx.server(vertx);
         server.addGenericRpcHandlers(ServiceDefinition.of(
                 "test.Echo",
@@ -187,5 +192,57 @@ class LoopbackRoundTripTest {
         call.cancel();
         assertThat(call.code().await(5, TimeUnit.SECONDS)).isEqualTo(StatusCode.CANCELLED);
         assertThat(hangCancelled.get(5, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void clientSendLimit_oversizeRequest_resourceExhaustedBeforeSending() throws Exception {
+        Channel limited =
+                RpcVertx.insecureChannel(vertx, channel.target(), ChannelOptions.DEFAULT.withMaxSendMessageLength(4));
+        try {
+            var call = limited.unaryUnary(UNARY).call("12345");
+            assertThat(call.code().await(5, TimeUnit.SECONDS)).isEqualTo(StatusCode.RESOURCE_EXHAUSTED);
+            assertThat(call.details().await(5, TimeUnit.SECONDS)).contains("larger than max");
+            assertThat(limited.unaryUnary(UNARY).call("1234").response().await(5, TimeUnit.SECONDS))
+                    .isEqualTo("echo:1234");
+        } finally {
+            limited.close().await(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void serverSendLimit_oversizeResponse_resourceExhausted() throws Exception {
+        Server small = RpcVertx.server(vertx, ServerOptions.DEFAULT.withMaxSendMessageLength(8));
+        small.addGenericRpcHandlers(ServiceDefinition.of(
+                "test.Echo", RpcMethodHandler.unaryUnary(UNARY, (req, ctx) -> Future.succeededFuture("echo:" + req))));
+        int port = small.addInsecurePort("127.0.0.1:0").await(5, TimeUnit.SECONDS);
+        small.start().await(5, TimeUnit.SECONDS);
+        Channel ch = RpcVertx.insecureChannel(vertx, "127.0.0.1:" + port);
+        try {
+            assertThat(ch.unaryUnary(UNARY).call("ok").response().await(5, TimeUnit.SECONDS))
+                    .isEqualTo("echo:ok");
+            var call = ch.unaryUnary(UNARY).call("too long");
+            assertThat(call.code().await(5, TimeUnit.SECONDS)).isEqualTo(StatusCode.RESOURCE_EXHAUSTED);
+        } finally {
+            ch.close().await(5, TimeUnit.SECONDS);
+            small.stop(null).await(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void channelDefaultCompression_andCallOverride_roundTrip() throws Exception {
+        Channel gzip = RpcVertx.insecureChannel(
+                vertx, channel.target(), ChannelOptions.DEFAULT.withCompression(Compression.GZIP));
+        try {
+            String big = "z".repeat(10_000);
+            assertThat(gzip.unaryUnary(UNARY).call(big).response().await(5, TimeUnit.SECONDS))
+                    .isEqualTo("echo:" + big);
+            assertThat(gzip.unaryUnary(UNARY)
+                            .call(big, CallOptions.DEFAULT.withCompression(Compression.DEFLATE))
+                            .response()
+                            .await(5, TimeUnit.SECONDS))
+                    .isEqualTo("echo:" + big);
+        } finally {
+            gzip.close().await(5, TimeUnit.SECONDS);
+        }
     }
 }
