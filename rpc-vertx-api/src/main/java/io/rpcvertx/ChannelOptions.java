@@ -3,6 +3,7 @@ package io.rpcvertx;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -20,46 +21,45 @@ public final class ChannelOptions {
     public static final int DEFAULT_MAX_PENDING_CALLS = 10_000;
 
     /** All defaults. */
-    public static final ChannelOptions DEFAULT = new ChannelOptions(
-            DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH,
-            -1,
-            Compression.NO_COMPRESSION,
-            null,
-            null,
-            DEFAULT_CONNECT_TIMEOUT,
-            DEFAULT_WINDOW_SIZE,
-            DEFAULT_WINDOW_SIZE,
-            DEFAULT_MAX_PENDING_CALLS);
+    public static final ChannelOptions DEFAULT = new ChannelOptions(new Values());
 
-    private final int maxReceiveMessageLength;
-    private final int maxSendMessageLength;
-    private final Compression compression;
-    private final @Nullable String primaryUserAgent;
-    private final @Nullable String defaultAuthority;
-    private final Duration connectTimeout;
-    private final int initialWindowSize;
-    private final int connectionWindowSize;
-    private final int maxPendingCalls;
+    /** The mutable twin used only while copying; every field has its default here. */
+    private static final class Values implements Cloneable {
+        int maxReceiveMessageLength = DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH;
+        int maxSendMessageLength = -1;
+        Compression compression = Compression.NO_COMPRESSION;
 
-    private ChannelOptions(
-            int maxReceiveMessageLength,
-            int maxSendMessageLength,
-            Compression compression,
-            @Nullable String primaryUserAgent,
-            @Nullable String defaultAuthority,
-            Duration connectTimeout,
-            int initialWindowSize,
-            int connectionWindowSize,
-            int maxPendingCalls) {
-        this.maxReceiveMessageLength = maxReceiveMessageLength;
-        this.maxSendMessageLength = maxSendMessageLength;
-        this.compression = compression;
-        this.primaryUserAgent = primaryUserAgent;
-        this.defaultAuthority = defaultAuthority;
-        this.connectTimeout = connectTimeout;
-        this.initialWindowSize = initialWindowSize;
-        this.connectionWindowSize = connectionWindowSize;
-        this.maxPendingCalls = maxPendingCalls;
+        @Nullable
+        String primaryUserAgent;
+
+        @Nullable
+        String defaultAuthority;
+
+        Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        int initialWindowSize = DEFAULT_WINDOW_SIZE;
+        int connectionWindowSize = DEFAULT_WINDOW_SIZE;
+        int maxPendingCalls = DEFAULT_MAX_PENDING_CALLS;
+
+        @Override
+        protected Values clone() {
+            try {
+                return (Values) super.clone();
+            } catch (CloneNotSupportedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    private final Values v;
+
+    private ChannelOptions(Values v) {
+        this.v = v;
+    }
+
+    private ChannelOptions with(Consumer<Values> change) {
+        Values copy = v.clone();
+        change.accept(copy);
+        return new ChannelOptions(copy);
     }
 
     /**
@@ -68,16 +68,7 @@ public final class ChannelOptions {
      */
     public ChannelOptions withMaxReceiveMessageLength(int bytes) {
         checkLimit("maxReceiveMessageLength", bytes);
-        return new ChannelOptions(
-                bytes,
-                maxSendMessageLength,
-                compression,
-                primaryUserAgent,
-                defaultAuthority,
-                connectTimeout,
-                initialWindowSize,
-                connectionWindowSize,
-                maxPendingCalls);
+        return with(c -> c.maxReceiveMessageLength = bytes);
     }
 
     /**
@@ -86,61 +77,25 @@ public final class ChannelOptions {
      */
     public ChannelOptions withMaxSendMessageLength(int bytes) {
         checkLimit("maxSendMessageLength", bytes);
-        return new ChannelOptions(
-                maxReceiveMessageLength,
-                bytes,
-                compression,
-                primaryUserAgent,
-                defaultAuthority,
-                connectTimeout,
-                initialWindowSize,
-                connectionWindowSize,
-                maxPendingCalls);
+        return with(c -> c.maxSendMessageLength = bytes);
     }
 
     /** A copy compressing requests with this algorithm unless a call says otherwise. */
     public ChannelOptions withCompression(Compression compression) {
         Objects.requireNonNull(compression, "compression");
-        return new ChannelOptions(
-                maxReceiveMessageLength,
-                maxSendMessageLength,
-                compression,
-                primaryUserAgent,
-                defaultAuthority,
-                connectTimeout,
-                initialWindowSize,
-                connectionWindowSize,
-                maxPendingCalls);
+        return with(c -> c.compression = compression);
     }
 
     /** A copy whose {@code user-agent} starts with this ({@code grpc.primary_user_agent}). */
     public ChannelOptions withPrimaryUserAgent(String userAgent) {
         Objects.requireNonNull(userAgent, "userAgent");
-        return new ChannelOptions(
-                maxReceiveMessageLength,
-                maxSendMessageLength,
-                compression,
-                userAgent,
-                defaultAuthority,
-                connectTimeout,
-                initialWindowSize,
-                connectionWindowSize,
-                maxPendingCalls);
+        return with(c -> c.primaryUserAgent = userAgent);
     }
 
     /** A copy sending this {@code :authority} instead of the target's ({@code grpc.default_authority}). */
     public ChannelOptions withDefaultAuthority(String authority) {
         Objects.requireNonNull(authority, "authority");
-        return new ChannelOptions(
-                maxReceiveMessageLength,
-                maxSendMessageLength,
-                compression,
-                primaryUserAgent,
-                authority,
-                connectTimeout,
-                initialWindowSize,
-                connectionWindowSize,
-                maxPendingCalls);
+        return with(c -> c.defaultAuthority = authority);
     }
 
     /** A copy with this connect timeout. */
@@ -149,46 +104,19 @@ public final class ChannelOptions {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("connectTimeout: " + timeout + " (expected: > 0)");
         }
-        return new ChannelOptions(
-                maxReceiveMessageLength,
-                maxSendMessageLength,
-                compression,
-                primaryUserAgent,
-                defaultAuthority,
-                timeout,
-                initialWindowSize,
-                connectionWindowSize,
-                maxPendingCalls);
+        return with(c -> c.connectTimeout = timeout);
     }
 
     /** A copy with this HTTP/2 per-stream receive window in bytes. */
     public ChannelOptions withInitialWindowSize(int bytes) {
         checkWindow("initialWindowSize", bytes);
-        return new ChannelOptions(
-                maxReceiveMessageLength,
-                maxSendMessageLength,
-                compression,
-                primaryUserAgent,
-                defaultAuthority,
-                connectTimeout,
-                bytes,
-                connectionWindowSize,
-                maxPendingCalls);
+        return with(c -> c.initialWindowSize = bytes);
     }
 
     /** A copy with this HTTP/2 connection receive window in bytes. */
     public ChannelOptions withConnectionWindowSize(int bytes) {
         checkWindow("connectionWindowSize", bytes);
-        return new ChannelOptions(
-                maxReceiveMessageLength,
-                maxSendMessageLength,
-                compression,
-                primaryUserAgent,
-                defaultAuthority,
-                connectTimeout,
-                initialWindowSize,
-                bytes,
-                maxPendingCalls);
+        return with(c -> c.connectionWindowSize = bytes);
     }
 
     /** A copy allowing this many calls to wait for a connection or a stream slot. */
@@ -196,61 +124,52 @@ public final class ChannelOptions {
         if (calls < 1) {
             throw new IllegalArgumentException("maxPendingCalls: " + calls + " (expected: > 0)");
         }
-        return new ChannelOptions(
-                maxReceiveMessageLength,
-                maxSendMessageLength,
-                compression,
-                primaryUserAgent,
-                defaultAuthority,
-                connectTimeout,
-                initialWindowSize,
-                connectionWindowSize,
-                calls);
+        return with(c -> c.maxPendingCalls = calls);
     }
 
     /** The receive limit in bytes, -1 for unlimited. */
     public int maxReceiveMessageLength() {
-        return maxReceiveMessageLength;
+        return v.maxReceiveMessageLength;
     }
 
     /** The send limit in bytes, -1 for unlimited. */
     public int maxSendMessageLength() {
-        return maxSendMessageLength;
+        return v.maxSendMessageLength;
     }
 
     /** The default request compression. */
     public Compression compression() {
-        return compression;
+        return v.compression;
     }
 
     /** The primary user agent, if set. */
     public Optional<String> primaryUserAgent() {
-        return Optional.ofNullable(primaryUserAgent);
+        return Optional.ofNullable(v.primaryUserAgent);
     }
 
     /** The authority override, if set. */
     public Optional<String> defaultAuthority() {
-        return Optional.ofNullable(defaultAuthority);
+        return Optional.ofNullable(v.defaultAuthority);
     }
 
     /** The connect timeout. */
     public Duration connectTimeout() {
-        return connectTimeout;
+        return v.connectTimeout;
     }
 
     /** The HTTP/2 per-stream receive window. */
     public int initialWindowSize() {
-        return initialWindowSize;
+        return v.initialWindowSize;
     }
 
     /** The HTTP/2 connection receive window. */
     public int connectionWindowSize() {
-        return connectionWindowSize;
+        return v.connectionWindowSize;
     }
 
     /** How many calls may wait for a connection or stream slot. */
     public int maxPendingCalls() {
-        return maxPendingCalls;
+        return v.maxPendingCalls;
     }
 
     static void checkLimit(String name, int bytes) {

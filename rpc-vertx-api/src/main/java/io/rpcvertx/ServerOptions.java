@@ -3,6 +3,7 @@ package io.rpcvertx;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.OptionalInt;
+import java.util.function.Consumer;
 
 /**
  * Server options: grpc.aio's {@code aio.server(...)} keyword arguments ({@code maximum_concurrent_rpcs},
@@ -20,113 +21,59 @@ public final class ServerOptions {
     public static final Duration DEFAULT_RST_FLOOD_WINDOW = Duration.ofSeconds(30);
 
     /** All defaults. */
-    public static final ServerOptions DEFAULT = new ServerOptions(
-            ChannelOptions.DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH,
-            -1,
-            Compression.NO_COMPRESSION,
-            -1,
-            1,
-            DEFAULT_MAX_CONCURRENT_STREAMS,
-            ChannelOptions.DEFAULT_WINDOW_SIZE,
-            ChannelOptions.DEFAULT_WINDOW_SIZE,
-            DEFAULT_RST_FLOOD_MAX_FRAMES,
-            DEFAULT_RST_FLOOD_WINDOW);
+    public static final ServerOptions DEFAULT = new ServerOptions(new Values());
 
-    private final int maxReceiveMessageLength;
-    private final int maxSendMessageLength;
-    private final Compression compression;
-    private final int maximumConcurrentRpcs;
-    private final int ioInstances;
-    private final int maxConcurrentStreams;
-    private final int initialWindowSize;
-    private final int connectionWindowSize;
-    private final int rstFloodMaxFrames;
-    private final Duration rstFloodWindow;
+    /** The mutable twin used only while copying; every field has its default here. */
+    private static final class Values implements Cloneable {
+        int maxReceiveMessageLength = ChannelOptions.DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH;
+        int maxSendMessageLength = -1;
+        Compression compression = Compression.NO_COMPRESSION;
+        int maximumConcurrentRpcs = -1;
+        int ioInstances = 1;
+        int maxConcurrentStreams = DEFAULT_MAX_CONCURRENT_STREAMS;
+        int initialWindowSize = ChannelOptions.DEFAULT_WINDOW_SIZE;
+        int connectionWindowSize = ChannelOptions.DEFAULT_WINDOW_SIZE;
+        int rstFloodMaxFrames = DEFAULT_RST_FLOOD_MAX_FRAMES;
+        Duration rstFloodWindow = DEFAULT_RST_FLOOD_WINDOW;
 
-    private ServerOptions(
-            int maxReceiveMessageLength,
-            int maxSendMessageLength,
-            Compression compression,
-            int maximumConcurrentRpcs,
-            int ioInstances,
-            int maxConcurrentStreams,
-            int initialWindowSize,
-            int connectionWindowSize,
-            int rstFloodMaxFrames,
-            Duration rstFloodWindow) {
-        this.maxReceiveMessageLength = maxReceiveMessageLength;
-        this.maxSendMessageLength = maxSendMessageLength;
-        this.compression = compression;
-        this.maximumConcurrentRpcs = maximumConcurrentRpcs;
-        this.ioInstances = ioInstances;
-        this.maxConcurrentStreams = maxConcurrentStreams;
-        this.initialWindowSize = initialWindowSize;
-        this.connectionWindowSize = connectionWindowSize;
-        this.rstFloodMaxFrames = rstFloodMaxFrames;
-        this.rstFloodWindow = rstFloodWindow;
+        @Override
+        protected Values clone() {
+            try {
+                return (Values) super.clone();
+            } catch (CloneNotSupportedException e) {
+                throw new AssertionError(e);
+            }
+        }
     }
 
-    private ServerOptions copy(
-            int maxReceive,
-            int maxSend,
-            Compression compression,
-            int maxRpcs,
-            int io,
-            int streams,
-            int window,
-            int connWindow,
-            int rstMax,
-            Duration rstWindow) {
-        return new ServerOptions(
-                maxReceive, maxSend, compression, maxRpcs, io, streams, window, connWindow, rstMax, rstWindow);
+    private final Values v;
+
+    private ServerOptions(Values v) {
+        this.v = v;
+    }
+
+    private ServerOptions with(Consumer<Values> change) {
+        Values copy = v.clone();
+        change.accept(copy);
+        return new ServerOptions(copy);
     }
 
     /** A copy with this receive limit in bytes (-1: unlimited); larger requests end RESOURCE_EXHAUSTED. */
     public ServerOptions withMaxReceiveMessageLength(int bytes) {
         ChannelOptions.checkLimit("maxReceiveMessageLength", bytes);
-        return copy(
-                bytes,
-                maxSendMessageLength,
-                compression,
-                maximumConcurrentRpcs,
-                ioInstances,
-                maxConcurrentStreams,
-                initialWindowSize,
-                connectionWindowSize,
-                rstFloodMaxFrames,
-                rstFloodWindow);
+        return with(c -> c.maxReceiveMessageLength = bytes);
     }
 
     /** A copy with this send limit in bytes (-1, the default: unlimited); larger responses end RESOURCE_EXHAUSTED. */
     public ServerOptions withMaxSendMessageLength(int bytes) {
         ChannelOptions.checkLimit("maxSendMessageLength", bytes);
-        return copy(
-                maxReceiveMessageLength,
-                bytes,
-                compression,
-                maximumConcurrentRpcs,
-                ioInstances,
-                maxConcurrentStreams,
-                initialWindowSize,
-                connectionWindowSize,
-                rstFloodMaxFrames,
-                rstFloodWindow);
+        return with(c -> c.maxSendMessageLength = bytes);
     }
 
     /** A copy compressing responses with this algorithm when the client accepts it (aio {@code compression=}). */
     public ServerOptions withCompression(Compression compression) {
         Objects.requireNonNull(compression, "compression");
-        return copy(
-                maxReceiveMessageLength,
-                maxSendMessageLength,
-                compression,
-                maximumConcurrentRpcs,
-                ioInstances,
-                maxConcurrentStreams,
-                initialWindowSize,
-                connectionWindowSize,
-                rstFloodMaxFrames,
-                rstFloodWindow);
+        return with(c -> c.compression = compression);
     }
 
     /**
@@ -137,17 +84,7 @@ public final class ServerOptions {
         if (rpcs < 1) {
             throw new IllegalArgumentException("maximumConcurrentRpcs: " + rpcs + " (expected: > 0)");
         }
-        return copy(
-                maxReceiveMessageLength,
-                maxSendMessageLength,
-                compression,
-                rpcs,
-                ioInstances,
-                maxConcurrentStreams,
-                initialWindowSize,
-                connectionWindowSize,
-                rstFloodMaxFrames,
-                rstFloodWindow);
+        return with(c -> c.maximumConcurrentRpcs = rpcs);
     }
 
     /** A copy serving each port from this many IO verticles, each on its own event loop. */
@@ -155,17 +92,7 @@ public final class ServerOptions {
         if (instances < 1) {
             throw new IllegalArgumentException("ioInstances: " + instances + " (expected: > 0)");
         }
-        return copy(
-                maxReceiveMessageLength,
-                maxSendMessageLength,
-                compression,
-                maximumConcurrentRpcs,
-                instances,
-                maxConcurrentStreams,
-                initialWindowSize,
-                connectionWindowSize,
-                rstFloodMaxFrames,
-                rstFloodWindow);
+        return with(c -> c.ioInstances = instances);
     }
 
     /** A copy advertising this HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS. */
@@ -173,49 +100,19 @@ public final class ServerOptions {
         if (streams < 1) {
             throw new IllegalArgumentException("maxConcurrentStreams: " + streams + " (expected: > 0)");
         }
-        return copy(
-                maxReceiveMessageLength,
-                maxSendMessageLength,
-                compression,
-                maximumConcurrentRpcs,
-                ioInstances,
-                streams,
-                initialWindowSize,
-                connectionWindowSize,
-                rstFloodMaxFrames,
-                rstFloodWindow);
+        return with(c -> c.maxConcurrentStreams = streams);
     }
 
     /** A copy with this HTTP/2 per-stream receive window in bytes. */
     public ServerOptions withInitialWindowSize(int bytes) {
         ChannelOptions.checkWindow("initialWindowSize", bytes);
-        return copy(
-                maxReceiveMessageLength,
-                maxSendMessageLength,
-                compression,
-                maximumConcurrentRpcs,
-                ioInstances,
-                maxConcurrentStreams,
-                bytes,
-                connectionWindowSize,
-                rstFloodMaxFrames,
-                rstFloodWindow);
+        return with(c -> c.initialWindowSize = bytes);
     }
 
     /** A copy with this HTTP/2 connection receive window in bytes. */
     public ServerOptions withConnectionWindowSize(int bytes) {
         ChannelOptions.checkWindow("connectionWindowSize", bytes);
-        return copy(
-                maxReceiveMessageLength,
-                maxSendMessageLength,
-                compression,
-                maximumConcurrentRpcs,
-                ioInstances,
-                maxConcurrentStreams,
-                initialWindowSize,
-                bytes,
-                rstFloodMaxFrames,
-                rstFloodWindow);
+        return with(c -> c.connectionWindowSize = bytes);
     }
 
     /** A copy tolerating this many peer RST_STREAM frames per window before closing the connection. */
@@ -227,66 +124,59 @@ public final class ServerOptions {
         if (window.toSeconds() < 1) {
             throw new IllegalArgumentException("window: " + window + " (expected: >= 1 s)");
         }
-        return copy(
-                maxReceiveMessageLength,
-                maxSendMessageLength,
-                compression,
-                maximumConcurrentRpcs,
-                ioInstances,
-                maxConcurrentStreams,
-                initialWindowSize,
-                connectionWindowSize,
-                maxFrames,
-                window);
+        return with(c -> {
+            c.rstFloodMaxFrames = maxFrames;
+            c.rstFloodWindow = window;
+        });
     }
 
     /** The receive limit in bytes, -1 for unlimited. */
     public int maxReceiveMessageLength() {
-        return maxReceiveMessageLength;
+        return v.maxReceiveMessageLength;
     }
 
     /** The send limit in bytes, -1 for unlimited. */
     public int maxSendMessageLength() {
-        return maxSendMessageLength;
+        return v.maxSendMessageLength;
     }
 
     /** The default response compression. */
     public Compression compression() {
-        return compression;
+        return v.compression;
     }
 
     /** The server-wide RPC limit, if set. */
     public OptionalInt maximumConcurrentRpcs() {
-        return maximumConcurrentRpcs < 0 ? OptionalInt.empty() : OptionalInt.of(maximumConcurrentRpcs);
+        return v.maximumConcurrentRpcs < 0 ? OptionalInt.empty() : OptionalInt.of(v.maximumConcurrentRpcs);
     }
 
     /** IO verticles per server. */
     public int ioInstances() {
-        return ioInstances;
+        return v.ioInstances;
     }
 
     /** The advertised SETTINGS_MAX_CONCURRENT_STREAMS. */
     public int maxConcurrentStreams() {
-        return maxConcurrentStreams;
+        return v.maxConcurrentStreams;
     }
 
     /** The HTTP/2 per-stream receive window. */
     public int initialWindowSize() {
-        return initialWindowSize;
+        return v.initialWindowSize;
     }
 
     /** The HTTP/2 connection receive window. */
     public int connectionWindowSize() {
-        return connectionWindowSize;
+        return v.connectionWindowSize;
     }
 
     /** RST_STREAM frames tolerated per {@link #rstFloodWindow()}. */
     public int rstFloodMaxFrames() {
-        return rstFloodMaxFrames;
+        return v.rstFloodMaxFrames;
     }
 
     /** The RST flood window. */
     public Duration rstFloodWindow() {
-        return rstFloodWindow;
+        return v.rstFloodWindow;
     }
 }
