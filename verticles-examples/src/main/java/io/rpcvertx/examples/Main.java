@@ -4,6 +4,8 @@ import io.rpcvertx.RpcException;
 import io.rpcvertx.examples.bench.BenchEchoServerVerticle;
 import io.rpcvertx.examples.helloworld.GreeterClientVerticle;
 import io.rpcvertx.examples.helloworld.GreeterServerVerticle;
+import io.rpcvertx.examples.routeguide.RouteGuideClientVerticle;
+import io.rpcvertx.examples.routeguide.RouteGuideServerVerticle;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -20,9 +22,11 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
- * Runs one example program: {@code demo}, {@code greeter-server}, {@code greeter-client} or {@code bench-echo-server}.
+ * Runs one example program: {@code demo}, {@code greeter-server}, {@code greeter-client}, {@code route-guide-server},
+ * {@code route-guide-client} or {@code bench-echo-server}.
  *
  * <p>Blocking waits happen only here, on the main thread (or the shutdown hook's thread), never on an event loop.
  */
@@ -43,6 +47,10 @@ public final class Main {
                     + " SIGTERM",
             "  greeter-client      [--target=localhost:50051] [--name=world]  calls helloworld.Greeter once per"
                     + " method",
+            "  route-guide-server  [--port=50052] [--host=0.0.0.0] [--grace=5]  serves routeguide.RouteGuide until"
+                    + " SIGTERM",
+            "  route-guide-client  [--target=localhost:50052]  calls each routeguide.RouteGuide method and prints the"
+                    + " replies",
             "  bench-echo-server   [--port=50200] [--host=127.0.0.1] [--grace=5]  serves bench.Echo (shared/bench)"
                     + " until SIGTERM");
 
@@ -66,6 +74,8 @@ public final class Main {
                 case "greeter-server" -> flags(args, Set.of("port", "host", "grace"));
                 case "greeter-client" -> flags(args, Set.of("target", "name"));
                 case "bench-echo-server" -> flags(args, Set.of("port", "host", "grace"));
+                case "route-guide-server" -> flags(args, Set.of("port", "host", "grace"));
+                case "route-guide-client" -> flags(args, Set.of("target"));
                 default -> throw new IllegalArgumentException("unknown program: " + program);
             };
             return switch (program) {
@@ -95,6 +105,28 @@ public final class Main {
                             intFlag(flags, "port", BenchEchoServerVerticle.DEFAULT_PORT),
                             intFlag(flags, "grace", GreeterServerVerticle.DEFAULT_GRACE_SECONDS),
                             out,
+                            err);
+                }
+                case "route-guide-server" -> {
+                    RouteGuideServerVerticle server = new RouteGuideServerVerticle();
+                    yield serve(
+                            program,
+                            new VertxOptions(),
+                            server,
+                            server::port,
+                            flags.getOrDefault("host", RouteGuideServerVerticle.DEFAULT_HOST),
+                            intFlag(flags, "port", RouteGuideServerVerticle.DEFAULT_PORT),
+                            intFlag(flags, "grace", RouteGuideServerVerticle.DEFAULT_GRACE_SECONDS),
+                            out,
+                            err);
+                }
+                case "route-guide-client" -> {
+                    RouteGuideClientVerticle client = new RouteGuideClientVerticle(out);
+                    yield client(
+                            program,
+                            client,
+                            client::results,
+                            config("target", flags.getOrDefault("target", RouteGuideClientVerticle.DEFAULT_TARGET)),
                             err);
                 }
                 default ->
@@ -214,18 +246,28 @@ public final class Main {
     }
 
     private static int greeterClient(String target, String name, PrintStream out, PrintStream err) {
+        GreeterClientVerticle client = new GreeterClientVerticle(out);
+        return client("greeter-client", client, client::results, config("target", target, "name", name), err);
+    }
+
+    /** Deploys a client verticle and waits for its results: 0 once they arrive, 1 (with the status) if they fail. */
+    private static int client(
+            String program,
+            Deployable client,
+            Supplier<Future<?>> results,
+            DeploymentOptions options,
+            PrintStream err) {
         Vertx vertx = Vertx.vertx();
         try {
-            GreeterClientVerticle client = new GreeterClientVerticle(out);
-            vertx.deployVerticle(client, config("target", target, "name", name))
-                    .compose(id -> client.results())
+            vertx.deployVerticle(client, options)
+                    .compose(id -> results.get())
                     .await(CLIENT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             return EXIT_OK;
         } catch (TimeoutException e) {
-            err.println("greeter-client: no result within " + CLIENT_TIMEOUT.toSeconds() + " s");
+            err.println(program + ": no result within " + CLIENT_TIMEOUT.toSeconds() + " s");
             return EXIT_FAILED;
         } catch (Exception e) {
-            err.println("greeter-client failed: " + describe(e));
+            err.println(program + " failed: " + describe(e));
             return EXIT_FAILED;
         } finally {
             close(vertx, err);

@@ -3,15 +3,25 @@ package io.rpcvertx.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.rpcvertx.examples.routeguide.RouteGuideServerVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-@Timeout(30)
+@ExtendWith(VertxExtension.class)
+@Timeout(60)
 class MainTest {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -58,6 +68,77 @@ class MainTest {
     void run_negativePort_printsUsageAndExitsTwo() {
         assertThat(run("greeter-server", "--port=-1")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--port: \"-1\"", "usage:");
+    }
+
+    @Test
+    void run_routeGuideClient_againstServer_printsEveryMethodAndExitsZero(Vertx vertx) throws Exception {
+        RouteGuideServerVerticle server = new RouteGuideServerVerticle();
+        vertx.deployVerticle(
+                        server,
+                        new DeploymentOptions()
+                                .setConfig(new JsonObject()
+                                        .put("host", "127.0.0.1")
+                                        .put("port", 0)))
+                .await(10, TimeUnit.SECONDS);
+
+        int code = run("route-guide-client", "--target=127.0.0.1:" + server.port());
+
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(code).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8).lines())
+                .hasSize(16)
+                .contains(
+                        "GetFeature (10.0120000, -29.9830000) -> \"Ferrowen Harbour\"",
+                        "GetFeature (10.0000000, -29.9000000) -> no feature",
+                        "ListFeatures (10.0000000, -29.9900000)..(10.0250000, -29.9700000) -> 7 features",
+                        "RouteChat 5 notes -> 4 replies")
+                .anyMatch(line -> line.matches("RecordRoute 6 points -> 6 points, 5 features, 2761 m, \\d+ s"));
+    }
+
+    @Test
+    void run_routeGuideClient_nothingListening_printsStatusAndExitsOne() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            closedPort = socket.getLocalPort();
+        }
+
+        int code = run("route-guide-client", "--target=127.0.0.1:" + closedPort);
+
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .startsWith("route-guide-client failed: RPC failed with UNAVAILABLE");
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    @Test
+    void run_routeGuideClient_serverFlag_printsUsageAndExitsTwo() {
+        assertThat(run("route-guide-client", "--port=1")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--port (expected one of: [target])", "usage:");
+    }
+
+    @Test
+    void run_routeGuideServer_clientFlag_printsUsageAndExitsTwo() {
+        assertThat(run("route-guide-server", "--target=h:1")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--target (expected one of: ", "usage:");
+    }
+
+    @Test
+    void run_routeGuideServer_badGrace_printsUsageAndExitsTwo() {
+        assertThat(run("route-guide-server", "--port=0", "--grace=soon")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--grace: \"soon\"", "usage:");
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    @Test
+    void usage_listsEveryProgram() {
+        assertThat(Main.USAGE)
+                .contains(
+                        "  demo ",
+                        "  greeter-server ",
+                        "  greeter-client ",
+                        "  route-guide-server  [--port=50052] [--host=0.0.0.0] [--grace=5]",
+                        "  route-guide-client  [--target=localhost:50052]",
+                        "  bench-echo-server ");
     }
 
     @Test

@@ -1,52 +1,22 @@
 package io.rpcvertx.examples.bench;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import io.rpcvertx.Marshaller;
-import io.rpcvertx.MethodDescriptor;
-import io.rpcvertx.MethodType;
-import io.rpcvertx.RpcMethodHandler;
 import io.rpcvertx.RpcVertx;
 import io.rpcvertx.Server;
 import io.rpcvertx.ServerOptions;
-import io.rpcvertx.ServiceDefinition;
 import io.rpcvertx.ServicerContext;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.WriteStream;
 import java.time.Duration;
 
 /**
- * Serves the bench contract {@code bench.Echo}: {@code UnaryEcho} echoes the message, {@code StreamEcho} sends it back
- * {@code count} times, paced by flow control. Config: {@code host} (default 127.0.0.1), {@code port} (default 50200),
- * {@code grace} (seconds, default 5).
+ * Serves the bench contract {@code bench.Echo} through the generated {@link EchoServicer}: {@code UnaryEcho} echoes the
+ * message, {@code StreamEcho} sends it back {@code count} times, paced by flow control. Config: {@code host} (default
+ * 127.0.0.1), {@code port} (default 50200), {@code grace} (seconds, default 5).
  */
-public final class BenchEchoServerVerticle extends VerticleBase {
+public final class BenchEchoServerVerticle extends VerticleBase implements EchoServicer {
     public static final int DEFAULT_PORT = 50200;
-
-    static final MethodDescriptor<EchoRequest, EchoReply> UNARY_ECHO = MethodDescriptor.of(
-            MethodType.UNARY_UNARY,
-            "bench.Echo/UnaryEcho",
-            Marshaller.of(m -> Buffer.buffer(m.toByteArray()), b -> parse(b, EchoRequest::parseFrom)),
-            Marshaller.of(m -> Buffer.buffer(m.toByteArray()), b -> parse(b, EchoReply::parseFrom)));
-    static final MethodDescriptor<StreamRequest, EchoReply> STREAM_ECHO = MethodDescriptor.of(
-            MethodType.UNARY_STREAM,
-            "bench.Echo/StreamEcho",
-            Marshaller.of(m -> Buffer.buffer(m.toByteArray()), b -> parse(b, StreamRequest::parseFrom)),
-            Marshaller.of(m -> Buffer.buffer(m.toByteArray()), b -> parse(b, EchoReply::parseFrom)));
-
-    private interface Parser<T> {
-        T parse(byte[] bytes) throws InvalidProtocolBufferException;
-    }
-
-    private static <T> T parse(Buffer buffer, Parser<T> parser) {
-        try {
-            return parser.parse(buffer.getBytes());
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalArgumentException(e);
-        }
-    }
 
     private Server server;
     private int port = -1;
@@ -59,19 +29,15 @@ public final class BenchEchoServerVerticle extends VerticleBase {
         return port;
     }
 
-    static ServiceDefinition service() {
-        return ServiceDefinition.of(
-                "bench.Echo",
-                RpcMethodHandler.unaryUnary(
-                        UNARY_ECHO,
-                        (request, context) -> Future.succeededFuture(EchoReply.newBuilder()
-                                .setMessage(request.getMessage())
-                                .build())),
-                RpcMethodHandler.unaryStream(STREAM_ECHO, BenchEchoServerVerticle::streamEcho));
+    @Override
+    public Future<EchoReply> unaryEcho(EchoRequest request, ServicerContext<EchoRequest, EchoReply> context) {
+        return Future.succeededFuture(
+                EchoReply.newBuilder().setMessage(request.getMessage()).build());
     }
 
     /** Writes {@code count} replies, as fast as the stream's flow control allows. */
-    private static Future<Void> streamEcho(StreamRequest request, ServicerContext<StreamRequest, EchoReply> ctx) {
+    @Override
+    public Future<Void> streamEcho(StreamRequest request, ServicerContext<StreamRequest, EchoReply> ctx) {
         EchoReply reply =
                 EchoReply.newBuilder().setMessage(request.getMessage()).build();
         WriteStream<EchoReply> out = ctx.responses();
@@ -98,7 +64,8 @@ public final class BenchEchoServerVerticle extends VerticleBase {
     public Future<?> start() {
         String host = config().getString("host", "127.0.0.1");
         int wanted = config().getInteger("port", DEFAULT_PORT);
-        server = RpcVertx.server(vertx, ServerOptions.DEFAULT).addGenericRpcHandlers(service());
+        server = RpcVertx.server(vertx, ServerOptions.DEFAULT);
+        EchoGrpc.addEchoServicerToServer(this, server);
         return server.addInsecurePort(host + ":" + wanted).compose(p -> {
             port = p;
             return server.start();

@@ -14,7 +14,7 @@ import java.util.Objects;
 import java.util.stream.Collectors;
 
 /**
- * Calls {@code helloworld.Greeter} once per method and prints the replies.
+ * Calls {@code helloworld.Greeter} once per method through the generated {@link GreeterStub} and prints the replies.
  *
  * <p>Config: {@code target} (default {@value #DEFAULT_TARGET}), {@code name} (default {@value #DEFAULT_NAME}). Starting
  * the verticle starts the RPCs; {@link #results()} completes with every reply message, the unary one first, or fails
@@ -56,16 +56,15 @@ public final class GreeterClientVerticle extends VerticleBase {
                 .build();
         CallOptions options = CallOptions.DEFAULT.withTimeout(CALL_TIMEOUT);
         channel = RpcVertx.insecureChannel(vertx, target);
+        GreeterStub greeter = GreeterGrpc.newStub(channel).withCallOptions(options);
 
         List<String> replies = new ArrayList<>();
-        channel.unaryUnary(GreeterDescriptors.SAY_HELLO)
-                .call(request, options)
+        greeter.sayHello(request)
                 .response()
                 .compose(reply -> {
                     out.println("SayHello -> " + reply.getMessage());
                     replies.add(reply.getMessage());
-                    return channel.unaryStream(GreeterDescriptors.SAY_HELLO_STREAM_REPLY)
-                            .call(request, options)
+                    return greeter.sayHelloStreamReply(request)
                             .responses()
                             .collect(Collectors.mapping(HelloReply::getMessage, Collectors.toList()));
                 })

@@ -1,9 +1,7 @@
 package io.rpcvertx.examples.helloworld;
 
-import io.rpcvertx.RpcMethodHandler;
 import io.rpcvertx.RpcVertx;
 import io.rpcvertx.Server;
-import io.rpcvertx.ServiceDefinition;
 import io.rpcvertx.ServicerContext;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -11,13 +9,14 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 
 /**
- * Serves {@code helloworld.Greeter} on one plaintext port.
+ * Serves {@code helloworld.Greeter} on one plaintext port: the verticle is the generated {@link GreeterServicer}, and
+ * registers itself with {@link GreeterGrpc#addGreeterServicerToServer}.
  *
  * <p>Config: {@code host} (default {@value #DEFAULT_HOST}), {@code port} (default {@value #DEFAULT_PORT}; 0 picks a
  * free port, read it back with {@link #port()}), {@code grace} (seconds in-flight RPCs may finish on undeploy, default
  * {@value #DEFAULT_GRACE_SECONDS}).
  */
-public final class GreeterServerVerticle extends VerticleBase {
+public final class GreeterServerVerticle extends VerticleBase implements GreeterServicer {
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 50051;
     public static final int DEFAULT_GRACE_SECONDS = 5;
@@ -27,15 +26,6 @@ public final class GreeterServerVerticle extends VerticleBase {
     private Server server;
     private Duration grace = Duration.ofSeconds(DEFAULT_GRACE_SECONDS);
     private volatile int port = -1;
-
-    /** The {@code helloworld.Greeter} handlers. */
-    public static ServiceDefinition service() {
-        return ServiceDefinition.of(
-                GreeterDescriptors.SERVICE_NAME,
-                RpcMethodHandler.unaryUnary(GreeterDescriptors.SAY_HELLO, GreeterServerVerticle::sayHello),
-                RpcMethodHandler.unaryStream(
-                        GreeterDescriptors.SAY_HELLO_STREAM_REPLY, GreeterServerVerticle::sayHelloStreamReply));
-    }
 
     /**
      * The bound port.
@@ -56,7 +46,8 @@ public final class GreeterServerVerticle extends VerticleBase {
         String host = config.getString("host", DEFAULT_HOST);
         int requestedPort = config.getInteger("port", DEFAULT_PORT);
         grace = Duration.ofSeconds(config.getInteger("grace", DEFAULT_GRACE_SECONDS));
-        server = RpcVertx.server(vertx).addGenericRpcHandlers(service());
+        server = RpcVertx.server(vertx);
+        GreeterGrpc.addGreeterServicerToServer(this, server);
         return server.addInsecurePort(address(host, requestedPort)).compose(bound -> {
             port = bound;
             return server.start();
@@ -68,12 +59,14 @@ public final class GreeterServerVerticle extends VerticleBase {
         return server == null ? Future.succeededFuture() : server.stop(grace);
     }
 
-    static Future<HelloReply> sayHello(HelloRequest request, ServicerContext<HelloRequest, HelloReply> context) {
+    @Override
+    public Future<HelloReply> sayHello(HelloRequest request, ServicerContext<HelloRequest, HelloReply> context) {
         return Future.succeededFuture(reply("Hello " + request.getName()));
     }
 
     /** Writes each reply once the previous one was accepted under flow control. */
-    static Future<Void> sayHelloStreamReply(HelloRequest request, ServicerContext<HelloRequest, HelloReply> context) {
+    @Override
+    public Future<Void> sayHelloStreamReply(HelloRequest request, ServicerContext<HelloRequest, HelloReply> context) {
         Future<Void> written = Future.succeededFuture();
         for (int i = 1; i <= STREAM_REPLIES; i++) {
             HelloReply reply = reply("Hello " + request.getName() + " #" + i);
