@@ -1,6 +1,7 @@
 package io.rpcvertx;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -19,6 +20,8 @@ public final class ChannelOptions {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(20);
     /** Calls waiting for a connection or a stream slot, beyond which new calls fail RESOURCE_EXHAUSTED. */
     public static final int DEFAULT_MAX_PENDING_CALLS = 10_000;
+    /** 256 KiB, C-core's {@code grpc.per_rpc_retry_buffer_size}. */
+    public static final int DEFAULT_PER_RPC_RETRY_BUFFER_SIZE = 256 * 1024;
 
     /** All defaults. */
     public static final ChannelOptions DEFAULT = new ChannelOptions(new Values());
@@ -39,6 +42,13 @@ public final class ChannelOptions {
         int initialWindowSize = DEFAULT_WINDOW_SIZE;
         int connectionWindowSize = DEFAULT_WINDOW_SIZE;
         int maxPendingCalls = DEFAULT_MAX_PENDING_CALLS;
+
+        @Nullable
+        String serviceConfig;
+
+        List<ClientInterceptor> interceptors = List.of();
+        boolean deadlinePropagation;
+        int perRpcRetryBufferSize = DEFAULT_PER_RPC_RETRY_BUFFER_SIZE;
 
         @Override
         protected Values clone() {
@@ -127,6 +137,57 @@ public final class ChannelOptions {
         return with(c -> c.maxPendingCalls = calls);
     }
 
+    /**
+     * A copy with this service config ({@code grpc.service_config}): the gRPC service config JSON, with per-method
+     * {@code timeout}, {@code waitForReady}, {@code maxRequestMessageBytes}, {@code maxResponseMessageBytes},
+     * {@code retryPolicy} or {@code hedgingPolicy}, plus {@code retryThrottling} and {@code loadBalancingConfig}.
+     * Per call, explicit {@link CallOptions} win: the smaller timeout applies, and a wait-for-ready choice set on the
+     * call beats the config's; the smaller message limit applies. The JSON is checked when the channel is created
+     * ({@link IllegalArgumentException} naming the bad field).
+     *
+     * <pre>{@code
+     * ChannelOptions.DEFAULT.withServiceConfig("{\"methodConfig\": [{"
+     *     + "\"name\": [{\"service\": \"helloworld.Greeter\"}], \"timeout\": \"2s\","
+     *     + "\"retryPolicy\": {\"maxAttempts\": 3, \"initialBackoff\": \"0.1s\", \"maxBackoff\": \"1s\","
+     *     + " \"backoffMultiplier\": 2, \"retryableStatusCodes\": [\"UNAVAILABLE\"]}}]}");
+     * }</pre>
+     */
+    public ChannelOptions withServiceConfig(String json) {
+        Objects.requireNonNull(json, "json");
+        return with(c -> c.serviceConfig = json);
+    }
+
+    /**
+     * A copy running these client interceptors on every RPC of their shape (aio {@code interceptors=}); the first is
+     * the outermost. See {@link ClientInterceptor}.
+     */
+    public ChannelOptions withInterceptors(List<? extends ClientInterceptor> interceptors) {
+        List<ClientInterceptor> copy = List.copyOf(Objects.requireNonNull(interceptors, "interceptors"));
+        return with(c -> c.interceptors = copy);
+    }
+
+    /**
+     * A copy that, when {@code enabled}, makes every RPC started from inside a servicer (of a server on the same
+     * Vert.x instance) a child of that server call, beyond grpc.aio: it inherits the server call's remaining deadline
+     * (the smaller of that and its own timeout applies) and is cancelled when the server call is cancelled (by its
+     * client, its deadline or server stop). Off by default, as in grpc.aio.
+     */
+    public ChannelOptions withDeadlinePropagation(boolean enabled) {
+        return with(c -> c.deadlinePropagation = enabled);
+    }
+
+    /**
+     * A copy keeping at most this many bytes of sent request messages per RPC for retries and hedging
+     * ({@code grpc.per_rpc_retry_buffer_size}); beyond it the RPC commits to its current attempt and is no longer
+     * retried.
+     */
+    public ChannelOptions withPerRpcRetryBufferSize(int bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("perRpcRetryBufferSize: " + bytes + " (expected: >= 0)");
+        }
+        return with(c -> c.perRpcRetryBufferSize = bytes);
+    }
+
     /** The receive limit in bytes, -1 for unlimited. */
     public int maxReceiveMessageLength() {
         return v.maxReceiveMessageLength;
@@ -170,6 +231,26 @@ public final class ChannelOptions {
     /** How many calls may wait for a connection or stream slot. */
     public int maxPendingCalls() {
         return v.maxPendingCalls;
+    }
+
+    /** The service config JSON, if set. */
+    public Optional<String> serviceConfig() {
+        return Optional.ofNullable(v.serviceConfig);
+    }
+
+    /** The client interceptors, outermost first; empty by default. */
+    public List<ClientInterceptor> interceptors() {
+        return v.interceptors;
+    }
+
+    /** Whether RPCs started inside a servicer inherit its deadline and cancellation. */
+    public boolean isDeadlinePropagation() {
+        return v.deadlinePropagation;
+    }
+
+    /** The per-RPC retry buffer size in bytes. */
+    public int perRpcRetryBufferSize() {
+        return v.perRpcRetryBufferSize;
     }
 
     static void checkLimit(String name, int bytes) {

@@ -3,6 +3,7 @@ package io.rpcvertx;
 import io.rpcvertx.spi.RpcProvider;
 import io.vertx.core.Vertx;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Objects;
 import java.util.ServiceLoader;
 import org.jspecify.annotations.Nullable;
@@ -20,7 +21,7 @@ public final class RpcVertx {
      * {@code ipv4:a.b.c.d:port}, {@code ipv6:[addr]:port} or {@code unix:/path}. The channel is IDLE until its first
      * RPC.
      *
-     * @throws IllegalArgumentException for a malformed target
+     * @throws IllegalArgumentException for a malformed target, or a malformed service config in the options
      */
     public static Channel insecureChannel(Vertx vertx, String target) {
         return insecureChannel(vertx, target, ChannelOptions.DEFAULT);
@@ -46,9 +47,22 @@ public final class RpcVertx {
         return provider().server(vertx, options);
     }
 
+    /**
+     * {@code channel} with client interceptors in front (grpc's {@code intercept_channel}): RPCs started through the
+     * returned channel run {@code interceptors} (the first is the outermost), then those of {@code channel}. The
+     * returned channel shares {@code channel}'s connection and state; closing either closes both. Generated stubs
+     * take it like any channel.
+     */
+    public static Channel interceptChannel(Channel channel, ClientInterceptor... interceptors) {
+        Objects.requireNonNull(channel, "channel");
+        Objects.requireNonNull(interceptors, "interceptors");
+        List<ClientInterceptor> list = List.of(interceptors);
+        return list.isEmpty() ? channel : provider().interceptChannel(channel, list);
+    }
+
     private static volatile @Nullable RpcProvider provider;
 
-    private static RpcProvider provider() {
+    static RpcProvider provider() {
         RpcProvider p = provider;
         if (p == null) {
             Iterator<RpcProvider> it = ServiceLoader.load(RpcProvider.class, RpcVertx.class.getClassLoader())

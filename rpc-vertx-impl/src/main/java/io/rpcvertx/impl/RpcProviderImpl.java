@@ -2,13 +2,24 @@ package io.rpcvertx.impl;
 
 import io.rpcvertx.Channel;
 import io.rpcvertx.ChannelOptions;
+import io.rpcvertx.ClientInterceptor;
 import io.rpcvertx.Server;
 import io.rpcvertx.ServerOptions;
+import io.rpcvertx.StreamStreamCall;
+import io.rpcvertx.StreamUnaryCall;
+import io.rpcvertx.UnaryStreamCall;
+import io.rpcvertx.UnaryUnaryCall;
 import io.rpcvertx.impl.client.ChannelImpl;
+import io.rpcvertx.impl.client.InterceptedChannel;
+import io.rpcvertx.impl.client.ResponseReplacedCall;
 import io.rpcvertx.impl.server.ServerImpl;
 import io.rpcvertx.spi.RpcProvider;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.streams.ReadStream;
+import java.util.List;
+import java.util.Objects;
 
 /** The provider registered in {@code META-INF/services}. */
 public final class RpcProviderImpl implements RpcProvider {
@@ -20,5 +31,38 @@ public final class RpcProviderImpl implements RpcProvider {
     @Override
     public Server server(Vertx vertx, ServerOptions options) {
         return new ServerImpl((VertxInternal) vertx, options);
+    }
+
+    @Override
+    public Channel interceptChannel(Channel channel, List<ClientInterceptor> interceptors) {
+        return new InterceptedChannel(channel, interceptors);
+    }
+
+    @Override
+    public <Req, Resp> UnaryUnaryCall<Req, Resp> unaryUnaryWithResponse(
+            UnaryUnaryCall<Req, ?> call, Future<Resp> response) {
+        return ResponseReplacedCall.withResponse(
+                Objects.requireNonNull(call, "call"), Objects.requireNonNull(response, "response"));
+    }
+
+    @Override
+    public <Req, Resp> StreamUnaryCall<Req, Resp> streamUnaryWithResponse(
+            StreamUnaryCall<Req, ?> call, Future<Resp> response) {
+        return ResponseReplacedCall.withResponse(
+                Objects.requireNonNull(call, "call"), Objects.requireNonNull(response, "response"));
+    }
+
+    @Override
+    public <Req, Resp> UnaryStreamCall<Req, Resp> unaryStreamWithResponses(
+            UnaryStreamCall<Req, ?> call, ReadStream<Resp> responses) {
+        return ResponseReplacedCall.withResponses(
+                Objects.requireNonNull(call, "call"), Objects.requireNonNull(responses, "responses"));
+    }
+
+    @Override
+    public <Req, Resp> StreamStreamCall<Req, Resp> streamStreamWithResponses(
+            StreamStreamCall<Req, ?> call, ReadStream<Resp> responses) {
+        return ResponseReplacedCall.withResponses(
+                Objects.requireNonNull(call, "call"), Objects.requireNonNull(responses, "responses"));
     }
 }

@@ -1,6 +1,5 @@
 package io.rpcvertx.impl.client;
 
-import io.rpcvertx.CallOptions;
 import io.rpcvertx.Channel;
 import io.rpcvertx.ChannelConnectivity;
 import io.rpcvertx.ChannelOptions;
@@ -8,9 +7,7 @@ import io.rpcvertx.Metadata;
 import io.rpcvertx.MethodDescriptor;
 import io.rpcvertx.MethodType;
 import io.rpcvertx.StatusCode;
-import io.rpcvertx.StreamStreamCall;
 import io.rpcvertx.StreamStreamMultiCallable;
-import io.rpcvertx.StreamUnaryCall;
 import io.rpcvertx.StreamUnaryMultiCallable;
 import io.rpcvertx.UnaryStreamMultiCallable;
 import io.rpcvertx.UnaryUnaryMultiCallable;
@@ -28,7 +25,6 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.SocketAddress;
-import io.vertx.core.streams.ReadStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -66,6 +62,7 @@ public final class ChannelImpl implements Channel, Closeable {
     private final List<Promise<ChannelConnectivity>> stateWatchers = new ArrayList<>();
     private final List<Promise<Void>> readyWatchers = new ArrayList<>();
     private final Promise<Void> closed;
+    private final MultiCallables callables;
 
     private volatile ChannelConnectivity state = ChannelConnectivity.IDLE;
     private volatile boolean closeRequested;
@@ -96,6 +93,8 @@ public final class ChannelImpl implements Channel, Closeable {
     }
 
     public ChannelImpl(VertxInternal vertx, String target, ChannelOptions options) {
+        ServiceConfig serviceConfig =
+                ServiceConfig.parse(options.serviceConfig().orElse(null));
         this.vertx = vertx;
         this.target = Target.parse(target);
         this.options = options;
@@ -112,6 +111,7 @@ public final class ChannelImpl implements Channel, Closeable {
                 .setConnectTimeout((int)
                         Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
         this.agent = vertx.httpClientBuilder().with(http).build();
+        this.callables = new MultiCallables(this, serviceConfig);
         owner.addCloseHook(this);
     }
 
@@ -125,45 +125,25 @@ public final class ChannelImpl implements Channel, Closeable {
     @Override
     public <Req, Resp> UnaryUnaryMultiCallable<Req, Resp> unaryUnary(MethodDescriptor<Req, Resp> method) {
         check(method, MethodType.UNARY_UNARY);
-        return (request, options) -> startUnaryRequest(method, request, options);
+        return callables.unaryUnary(method);
     }
 
     @Override
     public <Req, Resp> UnaryStreamMultiCallable<Req, Resp> unaryStream(MethodDescriptor<Req, Resp> method) {
         check(method, MethodType.UNARY_STREAM);
-        return (request, options) -> startUnaryRequest(method, request, options);
+        return callables.unaryStream(method);
     }
 
     @Override
     public <Req, Resp> StreamUnaryMultiCallable<Req, Resp> streamUnary(MethodDescriptor<Req, Resp> method) {
         check(method, MethodType.STREAM_UNARY);
-        return new StreamUnaryMultiCallable<>() {
-            @Override
-            public StreamUnaryCall<Req, Resp> call(CallOptions options) {
-                return startStreaming(method, options, null);
-            }
-
-            @Override
-            public StreamUnaryCall<Req, Resp> call(ReadStream<Req> requests, CallOptions options) {
-                return startStreaming(method, options, Objects.requireNonNull(requests, "requests"));
-            }
-        };
+        return callables.streamUnary(method);
     }
 
     @Override
     public <Req, Resp> StreamStreamMultiCallable<Req, Resp> streamStream(MethodDescriptor<Req, Resp> method) {
         check(method, MethodType.STREAM_STREAM);
-        return new StreamStreamMultiCallable<>() {
-            @Override
-            public StreamStreamCall<Req, Resp> call(CallOptions options) {
-                return startStreaming(method, options, null);
-            }
-
-            @Override
-            public StreamStreamCall<Req, Resp> call(ReadStream<Req> requests, CallOptions options) {
-                return startStreaming(method, options, Objects.requireNonNull(requests, "requests"));
-            }
-        };
+        return callables.streamStream(method);
     }
 
     private static void check(MethodDescriptor<?, ?> method, MethodType expected) {
@@ -172,26 +152,6 @@ public final class ChannelImpl implements Channel, Closeable {
             throw new IllegalArgumentException(
                     "method: " + method.fullMethodName() + " is " + method.type() + " (expected: " + expected + ")");
         }
-    }
-
-    private <Req, Resp> ClientCallImpl<Req, Resp> startUnaryRequest(
-            MethodDescriptor<Req, Resp> method, Req request, CallOptions options) {
-        Objects.requireNonNull(request, "request");
-        Objects.requireNonNull(options, "options");
-        ClientCallImpl<Req, Resp> call = new ClientCallImpl<>(this, method, options, Contexts.caller(vertx));
-        call.start(request);
-        return call;
-    }
-
-    private <Req, Resp> ClientCallImpl<Req, Resp> startStreaming(
-            MethodDescriptor<Req, Resp> method, CallOptions options, @Nullable ReadStream<Req> requests) {
-        Objects.requireNonNull(options, "options");
-        ClientCallImpl<Req, Resp> call = new ClientCallImpl<>(this, method, options, Contexts.caller(vertx));
-        call.start(null);
-        if (requests != null) {
-            call.pipeFrom(requests);
-        }
-        return call;
     }
 
     // ---------------------------------------------------------------- admission (owner)
@@ -489,6 +449,7 @@ public final class ChannelImpl implements Channel, Closeable {
         }
         closing = true;
         setState(ChannelConnectivity.SHUTDOWN);
+        callables.onChannelClosing();
         if (backoffTimer >= 0) {
             owner.owner().cancelTimer(backoffTimer);
             backoffTimer = -1;

@@ -5,10 +5,6 @@ import io.rpcvertx.Metadata;
 import io.rpcvertx.MethodDescriptor;
 import io.rpcvertx.RpcException;
 import io.rpcvertx.StatusCode;
-import io.rpcvertx.StreamStreamCall;
-import io.rpcvertx.StreamUnaryCall;
-import io.rpcvertx.UnaryStreamCall;
-import io.rpcvertx.UnaryUnaryCall;
 import io.rpcvertx.impl.codec.ContentTypes;
 import io.rpcvertx.impl.codec.Encoding;
 import io.rpcvertx.impl.codec.GrpcTimeout;
@@ -55,13 +51,7 @@ import org.jspecify.annotations.Nullable;
  *
  * The first terminal event wins; later ones are ignored.
  */
-final class ClientCallImpl<Req, Resp>
-        implements UnaryUnaryCall<Req, Resp>,
-                UnaryStreamCall<Req, Resp>,
-                StreamUnaryCall<Req, Resp>,
-                StreamStreamCall<Req, Resp>,
-                InboundMessages.Transport,
-                OutboundWrites.Sink {
+final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, InboundMessages.Transport, OutboundWrites.Sink {
 
     enum State {
         PENDING,
@@ -113,6 +103,25 @@ final class ClientCallImpl<Req, Resp>
     private @Nullable Resp unaryValue;
     private int responsesReceived;
 
+    // set by the layer above one attempt (RetryingCall, MultiCallables) before the call starts
+    private @Nullable Observer<Resp> observer;
+    private int previousAttempts;
+    private int maxSendBytes;
+    private int maxReceiveBytes;
+    private @Nullable String pushback;
+
+    /**
+     * Receives the response events of an attempt of a retrying call, on the owner context, instead of the attempt's
+     * own futures and streams: headers (not trailers-only), each message, and the terminal event.
+     */
+    interface Observer<Resp> {
+        void onHeaders(ClientCallImpl<?, Resp> attempt, Metadata headers);
+
+        void onMessage(ClientCallImpl<?, Resp> attempt, Resp message);
+
+        void onClose(ClientCallImpl<?, Resp> attempt, StatusCode code, String details, Metadata trailing);
+    }
+
     ClientCallImpl(
             ChannelImpl channel, MethodDescriptor<Req, Resp> method, CallOptions options, ContextInternal caller) {
         this.channel = channel;
@@ -133,6 +142,26 @@ final class ClientCallImpl<Req, Resp>
         this.responsePromise = unaryResponse ? caller.promise() : null;
         this.inbound = unaryResponse ? null : new InboundMessages<>(owner, caller, this);
         this.outbound = new OutboundWrites<>(owner, caller, this);
+        this.maxSendBytes = channel.options.maxSendMessageLength();
+        this.maxReceiveBytes = channel.options.maxReceiveMessageLength();
+    }
+
+    /** Makes this call an attempt of a retrying call: events go to {@code o}; {@code n} attempts came before. */
+    void observe(Observer<Resp> o, int n) {
+        this.observer = o;
+        this.previousAttempts = n;
+    }
+
+    /** Message limits for this call (service config), in bytes; -1 means unlimited. */
+    void limitMessages(int maxSend, int maxReceive) {
+        this.maxSendBytes = maxSend;
+        this.maxReceiveBytes = maxReceive;
+    }
+
+    /** The {@code grpc-retry-pushback-ms} trailer of an observed attempt, if the server sent one. */
+    @Nullable
+    String retryPushback() {
+        return pushback;
     }
 
     private static long saturatedNanos(Duration d) {
@@ -163,6 +192,17 @@ final class ClientCallImpl<Req, Resp>
         }
         Buffer p = payload;
         onOwner(() -> admit(p, null));
+    }
+
+    /** Starts an observed attempt on the owner; its messages follow with {@link #sendPayload}. */
+    void startOnOwner() {
+        admit(null, null);
+    }
+
+    /** Sends (or buffers until the stream opens) one serialized message; owner only. */
+    void sendPayload(Buffer payload, @Nullable Promise<Void> promise) {
+        assert owner.inThread();
+        outbound.write(payload, promise);
     }
 
     private void admit(@Nullable Buffer requestPayload, @Nullable RpcException startError) {
@@ -240,6 +280,9 @@ final class ClientCallImpl<Req, Resp>
             h.set("grpc-timeout", GrpcTimeout.format(deadlineNanos - System.nanoTime()));
         }
         MetadataCodec.toHeaders(options.metadata(), h);
+        if (previousAttempts > 0) {
+            h.set("grpc-previous-rpc-attempts", Integer.toString(previousAttempts));
+        }
         req.setChunked(true);
         req.exceptionHandler(t -> onTransportError(t, false));
         req.drainHandler(v -> outbound.onDrain());
@@ -264,7 +307,7 @@ final class ClientCallImpl<Req, Resp>
 
     @Override
     public Buffer frame(Buffer payload) {
-        int max = channel.options.maxSendMessageLength();
+        int max = maxSendBytes;
         if (max >= 0 && payload.length() > max) {
             throw new WireException(
                     StatusCode.RESOURCE_EXHAUSTED,
@@ -343,8 +386,16 @@ final class ClientCallImpl<Req, Resp>
             return;
         }
         if (!trailersOnly) {
-            initialMetadata = MetadataCodec.fromHeaders(headers);
-            initialMetadataPromise.tryComplete(initialMetadata);
+            Metadata md = MetadataCodec.fromHeaders(headers);
+            initialMetadata = md;
+            initialMetadataPromise.tryComplete(md);
+            Observer<Resp> o = observer;
+            if (o != null) {
+                o.onHeaders(this, md);
+                if (state == State.CLOSED) {
+                    return;
+                }
+            }
         }
         String encodingName = headers.get("grpc-encoding");
         Encoding encoding = encodingName == null ? Encoding.IDENTITY : Encoding.forName(encodingName);
@@ -352,7 +403,7 @@ final class ClientCallImpl<Req, Resp>
             terminate(StatusCode.INTERNAL, "Can't find decompressor for " + encodingName, Metadata.EMPTY, true);
             return;
         }
-        deframer = new MessageDeframer(channel.options.maxReceiveMessageLength(), encoding);
+        deframer = new MessageDeframer(maxReceiveBytes, encoding);
         resp.handler(this::onData);
         resp.endHandler(v -> onEnd());
     }
@@ -380,11 +431,17 @@ final class ClientCallImpl<Req, Resp>
             throw new WireException(StatusCode.INTERNAL, "Failed to read message: " + e);
         }
         responsesReceived++;
+        Observer<Resp> o = observer;
         if (unaryResponse) {
             if (responsesReceived > 1) {
                 throw new WireException(StatusCode.INTERNAL, "More than one value received for unary call");
             }
             unaryValue = message;
+            if (o != null) {
+                o.onMessage(this, message);
+            }
+        } else if (o != null) {
+            o.onMessage(this, message);
         } else {
             InboundMessages<Resp> in = inbound;
             assert in != null;
@@ -403,6 +460,9 @@ final class ClientCallImpl<Req, Resp>
             return;
         }
         MultiMap source = trailersOnly ? resp.headers() : resp.trailers();
+        if (observer != null) {
+            pushback = source.get("grpc-retry-pushback-ms");
+        }
         String grpcStatus = source.get("grpc-status");
         Metadata trailing = MetadataCodec.fromHeaders(source);
         if (grpcStatus == null) {
@@ -537,6 +597,10 @@ final class ClientCallImpl<Req, Resp>
             in.end(error);
         }
         doneCallbacks.fire();
+        Observer<Resp> o = observer;
+        if (o != null) {
+            o.onClose(this, code, details, trailing);
+        }
         return true;
     }
 
@@ -616,21 +680,27 @@ final class ClientCallImpl<Req, Resp>
         checkClientStreaming();
         Promise<Void> promise = caller.promise();
         onOwner(() -> {
-            switch (state) {
-                case PENDING:
-                    state = State.PENDING_HALF_CLOSED;
-                    outbound.halfClose();
-                    break;
-                case OPEN:
-                    state = State.HALF_CLOSED;
-                    outbound.halfClose();
-                    break;
-                default:
-                    break;
-            }
+            halfCloseOnOwner();
             promise.complete();
         });
         return promise.future();
+    }
+
+    /** No more request messages; owner only. Idempotent. */
+    void halfCloseOnOwner() {
+        assert owner.inThread();
+        switch (state) {
+            case PENDING:
+                state = State.PENDING_HALF_CLOSED;
+                outbound.halfClose();
+                break;
+            case OPEN:
+                state = State.HALF_CLOSED;
+                outbound.halfClose();
+                break;
+            default:
+                break;
+        }
     }
 
     @Override

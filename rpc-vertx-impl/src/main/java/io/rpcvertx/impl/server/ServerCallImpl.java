@@ -19,6 +19,7 @@ import io.rpcvertx.impl.transport.Contexts;
 import io.rpcvertx.impl.transport.DoneCallbacks;
 import io.rpcvertx.impl.transport.InboundMessages;
 import io.rpcvertx.impl.transport.OutboundWrites;
+import io.rpcvertx.impl.transport.ServerCallLocal;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -196,6 +197,7 @@ final class ServerCallImpl<Req, Resp>
     }
 
     private void start() {
+        ServerCallLocal.publish(ctx, this); // deadline propagation: client calls made in the handler find this call
         request.handler(this::onData);
         request.endHandler(v -> onHalfClose());
         request.exceptionHandler(t -> onTransportCancel());

@@ -1,0 +1,329 @@
+package io.rpcvertx.impl.client;
+
+import io.rpcvertx.CallOptions;
+import io.rpcvertx.ClientCallDetails;
+import io.rpcvertx.ClientInterceptor;
+import io.rpcvertx.MethodDescriptor;
+import io.rpcvertx.RpcContext;
+import io.rpcvertx.StreamStreamCall;
+import io.rpcvertx.StreamStreamClientInterceptor;
+import io.rpcvertx.StreamStreamMultiCallable;
+import io.rpcvertx.StreamUnaryCall;
+import io.rpcvertx.StreamUnaryClientInterceptor;
+import io.rpcvertx.StreamUnaryMultiCallable;
+import io.rpcvertx.UnaryStreamClientInterceptor;
+import io.rpcvertx.UnaryStreamMultiCallable;
+import io.rpcvertx.UnaryUnaryClientInterceptor;
+import io.rpcvertx.UnaryUnaryMultiCallable;
+import io.rpcvertx.impl.transport.Contexts;
+import io.rpcvertx.impl.transport.ServerCallLocal;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.streams.ReadStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A channel's multi-callables and the layers between them and a single attempt, outermost first: deadline
+ * propagation, client interceptors ({@link InterceptedCall}), the service config's per-method settings, and retries or
+ * hedging ({@link RetryingCall}). Each layer costs nothing on a call it does not apply to: without interceptors,
+ * propagation or a retry policy for the method, a call is one {@link ClientCallImpl}, as before these layers existed.
+ *
+ * <p>The method's service config is looked up once, when the multi-callable is created.
+ */
+final class MultiCallables {
+    private final ChannelImpl channel;
+    private final VertxInternal vertx;
+    private final ServiceConfig serviceConfig;
+    private final boolean propagation;
+    private final Interceptors interceptors;
+    final @Nullable RetryThrottle throttle;
+    final int retryBufferSize;
+    // owner context: retrying calls, so that closing the channel reaches those waiting for their next attempt
+    private final Set<RetryingCall<?, ?>> retrying = new LinkedHashSet<>();
+    private boolean closing;
+
+    MultiCallables(ChannelImpl channel, ServiceConfig serviceConfig) {
+        this.channel = channel;
+        this.vertx = channel.vertx;
+        this.serviceConfig = serviceConfig;
+        this.propagation = channel.options.isDeadlinePropagation();
+        this.interceptors = new Interceptors(channel.options.interceptors());
+        this.throttle = serviceConfig.throttling().map(RetryThrottle::new).orElse(null);
+        this.retryBufferSize = channel.options.perRpcRetryBufferSize();
+    }
+
+    // ---------------------------------------------------------------- the four shapes
+
+    <Req, Resp> UnaryUnaryMultiCallable<Req, Resp> unaryUnary(MethodDescriptor<Req, Resp> method) {
+        ServiceConfig.MethodConfig config = serviceConfig.lookup(method.fullMethodName());
+        var chain = interceptors.unaryUnary;
+        return (request, options) -> {
+            Objects.requireNonNull(request, "request");
+            Objects.requireNonNull(options, "options");
+            ContextInternal caller = Contexts.caller(vertx);
+            RpcContext parent = propagation ? ServerCallLocal.get(caller) : null;
+            CallOptions o = parent == null ? options : inherit(options, parent);
+            ClientCall<Req, Resp> call = chain.isEmpty()
+                    ? startUnaryRequest(method, config, request, o, caller)
+                    : InterceptedCall.unaryUnary(
+                            chain,
+                            method,
+                            request,
+                            o,
+                            caller,
+                            (d, r) -> caller.succeededFuture(startUnaryRequest(
+                                    method(method, d), config(method, config, d), r, d.callOptions(), caller)));
+            return parent == null ? call : link(parent, call);
+        };
+    }
+
+    <Req, Resp> UnaryStreamMultiCallable<Req, Resp> unaryStream(MethodDescriptor<Req, Resp> method) {
+        ServiceConfig.MethodConfig config = serviceConfig.lookup(method.fullMethodName());
+        var chain = interceptors.unaryStream;
+        return (request, options) -> {
+            Objects.requireNonNull(request, "request");
+            Objects.requireNonNull(options, "options");
+            ContextInternal caller = Contexts.caller(vertx);
+            RpcContext parent = propagation ? ServerCallLocal.get(caller) : null;
+            CallOptions o = parent == null ? options : inherit(options, parent);
+            ClientCall<Req, Resp> call = chain.isEmpty()
+                    ? startUnaryRequest(method, config, request, o, caller)
+                    : InterceptedCall.unaryStream(
+                            chain,
+                            method,
+                            request,
+                            o,
+                            caller,
+                            (d, r) -> caller.succeededFuture(startUnaryRequest(
+                                    method(method, d), config(method, config, d), r, d.callOptions(), caller)));
+            return parent == null ? call : link(parent, call);
+        };
+    }
+
+    <Req, Resp> StreamUnaryMultiCallable<Req, Resp> streamUnary(MethodDescriptor<Req, Resp> method) {
+        ServiceConfig.MethodConfig config = serviceConfig.lookup(method.fullMethodName());
+        var chain = interceptors.streamUnary;
+        return new StreamUnaryMultiCallable<>() {
+            @Override
+            public StreamUnaryCall<Req, Resp> call(CallOptions options) {
+                return streaming(options, null);
+            }
+
+            @Override
+            public StreamUnaryCall<Req, Resp> call(ReadStream<Req> requests, CallOptions options) {
+                return streaming(options, Objects.requireNonNull(requests, "requests"));
+            }
+
+            private ClientCall<Req, Resp> streaming(CallOptions options, @Nullable ReadStream<Req> requests) {
+                Objects.requireNonNull(options, "options");
+                ContextInternal caller = Contexts.caller(vertx);
+                RpcContext parent = propagation ? ServerCallLocal.get(caller) : null;
+                CallOptions o = parent == null ? options : inherit(options, parent);
+                ClientCall<Req, Resp> call = chain.isEmpty()
+                        ? startStreaming(method, config, o, caller)
+                        : InterceptedCall.streamUnary(
+                                chain,
+                                method,
+                                o,
+                                caller,
+                                d -> caller.succeededFuture(startStreaming(
+                                        method(method, d), config(method, config, d), d.callOptions(), caller)));
+                return pipe(parent == null ? call : link(parent, call), requests);
+            }
+        };
+    }
+
+    <Req, Resp> StreamStreamMultiCallable<Req, Resp> streamStream(MethodDescriptor<Req, Resp> method) {
+        ServiceConfig.MethodConfig config = serviceConfig.lookup(method.fullMethodName());
+        var chain = interceptors.streamStream;
+        return new StreamStreamMultiCallable<>() {
+            @Override
+            public StreamStreamCall<Req, Resp> call(CallOptions options) {
+                return streaming(options, null);
+            }
+
+            @Override
+            public StreamStreamCall<Req, Resp> call(ReadStream<Req> requests, CallOptions options) {
+                return streaming(options, Objects.requireNonNull(requests, "requests"));
+            }
+
+            private ClientCall<Req, Resp> streaming(CallOptions options, @Nullable ReadStream<Req> requests) {
+                Objects.requireNonNull(options, "options");
+                ContextInternal caller = Contexts.caller(vertx);
+                RpcContext parent = propagation ? ServerCallLocal.get(caller) : null;
+                CallOptions o = parent == null ? options : inherit(options, parent);
+                ClientCall<Req, Resp> call = chain.isEmpty()
+                        ? startStreaming(method, config, o, caller)
+                        : InterceptedCall.streamStream(
+                                chain,
+                                method,
+                                o,
+                                caller,
+                                d -> caller.succeededFuture(startStreaming(
+                                        method(method, d), config(method, config, d), d.callOptions(), caller)));
+                return pipe(parent == null ? call : link(parent, call), requests);
+            }
+        };
+    }
+
+    // ---------------------------------------------------------------- one call below the interceptors
+
+    private <Req, Resp> ClientCall<Req, Resp> startUnaryRequest(
+            MethodDescriptor<Req, Resp> method,
+            ServiceConfig.MethodConfig config,
+            Req request,
+            CallOptions options,
+            ContextInternal caller) {
+        if (config == ServiceConfig.MethodConfig.NONE) {
+            ClientCallImpl<Req, Resp> call = new ClientCallImpl<>(channel, method, options, caller);
+            call.start(request);
+            return call;
+        }
+        CallOptions o = config.apply(options);
+        if (config.isRetrying()) {
+            RetryingCall<Req, Resp> call = new RetryingCall<>(channel, this, method, config, o, caller);
+            call.start(request);
+            return call;
+        }
+        ClientCallImpl<Req, Resp> call = new ClientCallImpl<>(channel, method, o, caller);
+        limit(call, config);
+        call.start(request);
+        return call;
+    }
+
+    private <Req, Resp> ClientCall<Req, Resp> startStreaming(
+            MethodDescriptor<Req, Resp> method,
+            ServiceConfig.MethodConfig config,
+            CallOptions options,
+            ContextInternal caller) {
+        if (config == ServiceConfig.MethodConfig.NONE) {
+            ClientCallImpl<Req, Resp> call = new ClientCallImpl<>(channel, method, options, caller);
+            call.start(null);
+            return call;
+        }
+        CallOptions o = config.apply(options);
+        if (config.isRetrying()) {
+            RetryingCall<Req, Resp> call = new RetryingCall<>(channel, this, method, config, o, caller);
+            call.start(null);
+            return call;
+        }
+        ClientCallImpl<Req, Resp> call = new ClientCallImpl<>(channel, method, o, caller);
+        limit(call, config);
+        call.start(null);
+        return call;
+    }
+
+    private void limit(ClientCallImpl<?, ?> call, ServiceConfig.MethodConfig config) {
+        call.limitMessages(
+                ServiceConfig.MethodConfig.smallerLimit(
+                        channel.options.maxSendMessageLength(), config.maxRequestBytes()),
+                ServiceConfig.MethodConfig.smallerLimit(
+                        channel.options.maxReceiveMessageLength(), config.maxResponseBytes()));
+    }
+
+    private static <Req, Resp> ClientCall<Req, Resp> pipe(
+            ClientCall<Req, Resp> call, @Nullable ReadStream<Req> requests) {
+        if (requests != null) {
+            requests.pipe().endOnFailure(false).to(call.requests()).onFailure(t -> call.cancel());
+        }
+        return call;
+    }
+
+    /** The descriptor for the method an interceptor chose: the same shape and marshallers under its name. */
+    private static <Req, Resp> MethodDescriptor<Req, Resp> method(
+            MethodDescriptor<Req, Resp> method, ClientCallDetails details) {
+        if (details.method().equals(method.path())) {
+            return method;
+        }
+        return MethodDescriptor.of(
+                method.type(), details.method(), method.requestMarshaller(), method.responseMarshaller());
+    }
+
+    private ServiceConfig.MethodConfig config(
+            MethodDescriptor<?, ?> method, ServiceConfig.MethodConfig config, ClientCallDetails details) {
+        return details.method().equals(method.path()) ? config : serviceConfig.lookup(details.method());
+    }
+
+    // ---------------------------------------------------------------- deadline propagation
+
+    /** The call's options with the parent server call's remaining time, if that is sooner. */
+    private static CallOptions inherit(CallOptions options, RpcContext parent) {
+        Optional<Duration> remaining = parent.timeRemaining();
+        if (remaining.isEmpty()) {
+            return options;
+        }
+        Optional<Duration> own = options.timeout();
+        return own.isPresent() && own.get().compareTo(remaining.get()) <= 0
+                ? options
+                : options.withTimeout(remaining.get());
+    }
+
+    /** Cancels {@code call} when the parent server call is cancelled (by its client, deadline or server stop). */
+    private static <Req, Resp> ClientCall<Req, Resp> link(RpcContext parent, ClientCall<Req, Resp> call) {
+        parent.addDoneCallback(v -> {
+            if (parent.isCancelled()) {
+                call.cancel();
+            }
+        });
+        return call;
+    }
+
+    // ---------------------------------------------------------------- retrying calls and channel close (owner)
+
+    void retryingStarted(RetryingCall<?, ?> call) {
+        retrying.add(call);
+    }
+
+    void retryingEnded(RetryingCall<?, ?> call) {
+        retrying.remove(call);
+    }
+
+    boolean isClosing() {
+        return closing;
+    }
+
+    /** The channel starts closing: calls waiting between attempts end now, running ones get no further attempt. */
+    void onChannelClosing() {
+        closing = true;
+        for (RetryingCall<?, ?> call : new ArrayList<>(retrying)) {
+            call.onChannelClosing();
+        }
+    }
+
+    /** A channel's interceptors, split by shape, in order (the first is the outermost). */
+    static final class Interceptors {
+        final List<UnaryUnaryClientInterceptor> unaryUnary = new ArrayList<>();
+        final List<UnaryStreamClientInterceptor> unaryStream = new ArrayList<>();
+        final List<StreamUnaryClientInterceptor> streamUnary = new ArrayList<>();
+        final List<StreamStreamClientInterceptor> streamStream = new ArrayList<>();
+
+        Interceptors(List<ClientInterceptor> all) {
+            for (ClientInterceptor i : all) {
+                Objects.requireNonNull(i, "interceptor");
+                if (i instanceof UnaryUnaryClientInterceptor) {
+                    unaryUnary.add((UnaryUnaryClientInterceptor) i);
+                }
+                if (i instanceof UnaryStreamClientInterceptor) {
+                    unaryStream.add((UnaryStreamClientInterceptor) i);
+                }
+                if (i instanceof StreamUnaryClientInterceptor) {
+                    streamUnary.add((StreamUnaryClientInterceptor) i);
+                }
+                if (i instanceof StreamStreamClientInterceptor) {
+                    streamStream.add((StreamStreamClientInterceptor) i);
+                }
+            }
+        }
+
+        boolean isEmpty() {
+            return unaryUnary.isEmpty() && unaryStream.isEmpty() && streamUnary.isEmpty() && streamStream.isEmpty();
+        }
+    }
+}
