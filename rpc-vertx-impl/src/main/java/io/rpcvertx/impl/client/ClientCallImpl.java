@@ -67,6 +67,8 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, InboundM
 
     private static final long CANCEL = 0x8;
     private static final long REFUSED_STREAM = 0x7;
+    /** Timer resolution plus scheduling slack: a peer cancel this close to our deadline is the deadline. */
+    private static final long DEADLINE_SLACK_NANOS = 20_000_000;
 
     private final ChannelImpl channel;
     private final MethodDescriptor<Req, Resp> method;
@@ -491,6 +493,11 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, InboundM
             code = StatusMapping.fromHttp2ErrorCode(errorCode);
             details = "Received RST_STREAM with error code " + errorCode;
             refused = errorCode == REFUSED_STREAM;
+            if (code == StatusCode.CANCELLED && deadlineReached()) {
+                // the server enforced the grpc-timeout we sent, a hair before our own timer (grpc-java does the same)
+                code = StatusCode.DEADLINE_EXCEEDED;
+                details = "deadline exceeded (the server cancelled the call at its deadline)";
+            }
         } else if (t instanceof HttpClosedException) {
             code = StatusCode.UNAVAILABLE;
             details = "Connection closed: " + t.getMessage();
@@ -514,6 +521,11 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, InboundM
             return;
         }
         terminate(code, details, Metadata.EMPTY, true);
+    }
+
+    /** Our deadline has passed, or is within the slack of our millisecond timer. */
+    private boolean deadlineReached() {
+        return hasDeadline && deadlineNanos - System.nanoTime() < DEADLINE_SLACK_NANOS;
     }
 
     /** Whether the peer's GOAWAY says it never processed this stream (id above its last-stream-id). */
