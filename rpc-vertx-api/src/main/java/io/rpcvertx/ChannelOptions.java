@@ -461,7 +461,12 @@ public final class ChannelOptions {
             if (e.getValue() == null) {
                 throw new IllegalArgumentException(key + ": null (expected: a value)");
             }
-            options = argument.apply(options, key, e.getValue());
+            try {
+                options = argument.apply(options, key, e.getValue());
+            } catch (IllegalArgumentException bad) {
+                String message = String.valueOf(bad.getMessage());
+                throw message.startsWith(key) ? bad : new IllegalArgumentException(key + ": " + message, bad);
+            }
         }
         return options;
     }
