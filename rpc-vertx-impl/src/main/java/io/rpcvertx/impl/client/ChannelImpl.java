@@ -345,10 +345,14 @@ public final class ChannelImpl implements Channel, Closeable {
                 return;
             }
             if (ar.succeeded()) {
+                // leaving IDLE connects; a refresh of a channel that is IDLE (pick_first lost its connection) does not
+                boolean connect = !balancer.hasAddresses() || state != ChannelConnectivity.IDLE || !queue.isEmpty();
                 resolutionError = null;
                 resolveBackoff.reset();
                 balancer.update(ar.result());
-                balancer.requestConnection();
+                if (connect) {
+                    balancer.requestConnection();
+                }
                 if (resolver.isDynamic()) {
                     scheduleResolve(options.dnsRefreshInterval().toNanos());
                 }
@@ -407,6 +411,11 @@ public final class ChannelImpl implements Channel, Closeable {
         idleTimer = -1;
         if (closing || !calls.isEmpty() || state == ChannelConnectivity.IDLE && !balancer.hasAddresses()) {
             return; // the next time the last call ends, the timer starts again
+        }
+        if (!readyWatchers.isEmpty()) {
+            // channelReady() keeps the channel connecting, as aio's channel_ready() loop with try_to_connect does
+            armIdleTimer();
+            return;
         }
         // one timer per idle period, not one per call: it re-arms for what is left since the last call ended
         long left = idleSinceNanos + options.idleTimeout().toNanos() - System.nanoTime();
