@@ -14,6 +14,7 @@ import io.rpcvertx.RpcException;
 import io.rpcvertx.RpcVertx;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.UnaryUnaryCall;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.net.InetAddress;
@@ -41,12 +42,16 @@ class ConnectivityIT {
     static final Duration MAX = Duration.ofMillis(600);
 
     Vertx vertx;
+    /** The event loop of every channel here and of its state recording. */
+    Context loop;
+
     final List<Channel> channels = new ArrayList<>();
     final List<Backend> backends = new ArrayList<>();
 
     @BeforeEach
     void setUp(Vertx vertx) {
         this.vertx = vertx;
+        this.loop = vertx.getOrCreateContext();
     }
 
     @AfterEach
@@ -59,10 +64,14 @@ class ConnectivityIT {
         }
     }
 
-    Channel channel(String target, ChannelOptions options) {
-        Channel c = RpcVertx.insecureChannel(vertx, target, options);
+    Channel channel(String target, ChannelOptions options) throws Exception {
+        Channel c = RecordingConnectivity.createOn(loop, () -> RpcVertx.insecureChannel(vertx, target, options));
         channels.add(c);
         return c;
+    }
+
+    RecordingConnectivity record(Channel channel) throws Exception {
+        return RecordingConnectivity.of(channel, loop);
     }
 
     Backend backend(int port) throws Exception {
@@ -91,7 +100,7 @@ class ConnectivityIT {
         Backend backend = backend(0);
         Channel channel = channel(backend.address(), ChannelOptions.DEFAULT);
         assertThat(channel.getState()).isEqualTo(ChannelConnectivity.IDLE);
-        RecordingConnectivity recording = RecordingConnectivity.of(channel);
+        RecordingConnectivity recording = record(channel);
 
         assertThat(channel.unaryUnary(WHO).call("x").response().await(5, SECONDS))
                 .isEqualTo("backend");
@@ -109,7 +118,7 @@ class ConnectivityIT {
     void tryToConnect_withoutRpc_idleToConnectingToReady() throws Exception {
         Backend backend = backend(0);
         Channel channel = channel(backend.address(), ChannelOptions.DEFAULT);
-        RecordingConnectivity recording = RecordingConnectivity.of(channel);
+        RecordingConnectivity recording = record(channel);
 
         channel.getState(ConnectRequest.TRY_TO_CONNECT);
 
@@ -122,7 +131,7 @@ class ConnectivityIT {
     void serverDown_transientFailureWithBackoffInJitterBounds_serverBack_ready() throws Exception {
         int port = freePort();
         Channel channel = channel("127.0.0.1:" + port, fastBackoff());
-        RecordingConnectivity recording = RecordingConnectivity.of(channel);
+        RecordingConnectivity recording = record(channel);
         channel.getState(ConnectRequest.TRY_TO_CONNECT);
 
         List<RecordingConnectivity.Change> changes =
@@ -164,7 +173,7 @@ class ConnectivityIT {
     void waitForReady_callMadeWhileServerDown_succeedsOnceItStarts() throws Exception {
         int port = freePort();
         Channel channel = channel("127.0.0.1:" + port, fastBackoff());
-        RecordingConnectivity recording = RecordingConnectivity.of(channel);
+        RecordingConnectivity recording = record(channel);
 
         UnaryUnaryCall<String, String> call = channel.unaryUnary(WHO)
                 .call("x", CallOptions.DEFAULT.withWaitForReady(true).withTimeout(Duration.ofSeconds(30)));
@@ -182,7 +191,7 @@ class ConnectivityIT {
         // a long backoff: the channel stays in TRANSIENT_FAILURE for the whole test
         Channel channel = channel(
                 "127.0.0.1:" + port, ChannelOptions.DEFAULT.withInitialReconnectBackoff(Duration.ofSeconds(30)));
-        RecordingConnectivity recording = RecordingConnectivity.of(channel);
+        RecordingConnectivity recording = record(channel);
         RpcException first = catchThrowableOfType(
                 RpcException.class,
                 () -> channel.unaryUnary(WHO).call("x").response().await(10, SECONDS));
@@ -206,7 +215,7 @@ class ConnectivityIT {
     void channelReady_waitsThroughFailures_completesWhenServerStarts() throws Exception {
         int port = freePort();
         Channel channel = channel("127.0.0.1:" + port, fastBackoff());
-        RecordingConnectivity recording = RecordingConnectivity.of(channel);
+        RecordingConnectivity recording = record(channel);
 
         var ready = channel.channelReady();
         recording.seen(ChannelConnectivity.TRANSIENT_FAILURE, 2).get(10, SECONDS);
@@ -222,7 +231,7 @@ class ConnectivityIT {
         Backend backend = backend(0);
         Channel channel = channel(backend.address(), fastBackoff());
         channel.channelReady().await(5, SECONDS);
-        RecordingConnectivity recording = RecordingConnectivity.of(channel);
+        RecordingConnectivity recording = record(channel);
 
         backend.stop();
 

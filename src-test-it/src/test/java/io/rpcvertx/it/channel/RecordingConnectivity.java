@@ -2,14 +2,18 @@ package io.rpcvertx.it.channel;
 
 import io.rpcvertx.Channel;
 import io.rpcvertx.ChannelConnectivity;
+import io.vertx.core.Context;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
- * Records every state a channel reports through {@link Channel#waitForStateChange}, with the time it was seen: each
- * completion registers the next wait at once, so only transitions shorter than that hop could be missed.
+ * Records every state a channel reports through {@link Channel#waitForStateChange}, with the time it was seen. Create
+ * the channel with {@link #createOn} and record on the same event-loop context: each change is then seen on the
+ * channel's own loop and the next wait registered before the channel can change again, so no state is missed.
  */
 final class RecordingConnectivity {
     /** One observed state and when it was observed ({@link System#nanoTime()}). */
@@ -25,10 +29,25 @@ final class RecordingConnectivity {
         this.channel = channel;
     }
 
-    /** Starts recording from the channel's current state (not recorded itself). */
-    static RecordingConnectivity of(Channel channel) {
+    /** Creates a channel on {@code loop} (so the channel's event loop is that context's), from a test thread. */
+    static Channel createOn(Context loop, Supplier<Channel> factory) throws Exception {
+        CompletableFuture<Channel> created = new CompletableFuture<>();
+        loop.runOnContext(v -> created.complete(factory.get()));
+        return created.get(5, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Starts recording, on {@code loop}, from the channel's current state (not recorded itself); returns once the
+     * first wait is registered.
+     */
+    static RecordingConnectivity of(Channel channel, Context loop) throws Exception {
         RecordingConnectivity r = new RecordingConnectivity(channel);
-        r.watch(channel.getState());
+        CompletableFuture<Void> registered = new CompletableFuture<>();
+        loop.runOnContext(v -> {
+            r.watch(channel.getState());
+            registered.complete(null);
+        });
+        registered.get(5, TimeUnit.SECONDS);
         return r;
     }
 
