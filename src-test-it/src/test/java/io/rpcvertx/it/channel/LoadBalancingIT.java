@@ -100,6 +100,29 @@ class LoadBalancingIT {
     }
 
     @Test
+    void roundRobin_oneAddressDown_callsGoToTheOthersAndChannelIsReady() throws Exception {
+        Backend a = backend("a");
+        Backend dead = backend("dead");
+        Backend c = backend("c");
+        String target = ipv4(a, dead, c);
+        dead.stop();
+        Channel channel = channel(target, ChannelOptions.DEFAULT.withLoadBalancingPolicy("round_robin"));
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 200 && seen.size() < 2; i++) {
+            seen.add(who(channel));
+        }
+
+        List<String> answers = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            answers.add(who(channel));
+        }
+
+        assertThat(seen).containsExactlyInAnyOrder("a", "c");
+        assertThat(answers).containsOnly("a", "c").filteredOn("a"::equals).hasSize(5);
+        assertThat(channel.getState()).isEqualTo(ChannelConnectivity.READY);
+    }
+
+    @Test
     void pickFirst_default_usesOnlyTheFirstAddress() throws Exception {
         Backend a = backend("a");
         Backend b = backend("b");
