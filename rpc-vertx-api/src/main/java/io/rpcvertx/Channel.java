@@ -34,8 +34,19 @@ public interface Channel {
     /** A callable for a bidirectional-streaming method. */
     <Req, Resp> StreamStreamMultiCallable<Req, Resp> streamStream(MethodDescriptor<Req, Resp> method);
 
-    /** The current connectivity state, without starting a connection. */
-    ChannelConnectivity getState();
+    /** The current connectivity state, without starting a connection: {@code getState(ConnectRequest.NONE)}. */
+    default ChannelConnectivity getState() {
+        return getState(ConnectRequest.NONE);
+    }
+
+    /**
+     * The current connectivity state (aio {@code get_state(try_to_connect)}). With {@link
+     * ConnectRequest#TRY_TO_CONNECT} an {@link ChannelConnectivity#IDLE} channel starts resolving and connecting, as
+     * its first RPC would; the attempt runs on the channel's event loop, so the state returned may still be {@code
+     * IDLE} (use {@link #waitForStateChange} to follow it). Never blocks; after {@link #close} it is {@link
+     * ChannelConnectivity#SHUTDOWN} from every thread at once.
+     */
+    ChannelConnectivity getState(ConnectRequest request);
 
     /**
      * Completes the first time the state differs from {@code lastObserved} (at once if it already does), with the new
@@ -44,8 +55,9 @@ public interface Channel {
     Future<ChannelConnectivity> waitForStateChange(ChannelConnectivity lastObserved);
 
     /**
-     * Starts connecting if IDLE and completes when the channel is READY; fails with {@link IllegalStateException} if
-     * the channel is closed first.
+     * Starts connecting if IDLE and completes when the channel is READY (aio {@code channel_ready}); it waits through
+     * any number of failed attempts and their backoff. Fails with {@link IllegalStateException} if the channel is
+     * closed first.
      */
     Future<Void> channelReady();
 
@@ -61,4 +73,29 @@ public interface Channel {
      * returns the same completion. The future completes when every call has ended and the connection is closed.
      */
     Future<Void> close(Duration grace);
+
+    /**
+     * This channel as an {@link AutoCloseable} for try-with-resources (aio {@code async with channel:}). Its {@code
+     * close()} starts {@link #close()} (grace zero) and returns at once, so it is safe on an event loop: when the
+     * block exits the channel is already {@link ChannelConnectivity#SHUTDOWN} and refuses new RPCs, while in-flight
+     * ones are being cancelled. To wait until the connection is closed, use {@code channel.close()}'s future instead
+     * (for example {@code channel.close().await()} on a non-Vert.x thread).
+     *
+     * <pre>{@code
+     * Channel channel = RpcVertx.insecureChannel(vertx, "dns:///greeter.example:50051");
+     * try (Channel.SafeCloseable scope = channel.asAutoCloseable()) {
+     *     HelloReply reply = channel.unaryUnary(SAY_HELLO).call(request).response().await(); // non-Vert.x thread
+     * }
+     * }</pre>
+     */
+    default SafeCloseable asAutoCloseable() {
+        return this::close;
+    }
+
+    /** An {@link AutoCloseable} whose {@code close()} throws no checked exception and never blocks. */
+    @FunctionalInterface
+    interface SafeCloseable extends AutoCloseable {
+        @Override
+        void close();
+    }
 }

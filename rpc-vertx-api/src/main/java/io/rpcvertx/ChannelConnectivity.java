@@ -4,19 +4,23 @@ package io.rpcvertx;
  * The connectivity states of a {@link Channel} (grpc.aio {@code grpc.ChannelConnectivity}).
  *
  * <pre>
- * IDLE --first RPC / channelReady()--&gt; CONNECTING --ok--&gt; READY
- * CONNECTING --fail--&gt; TRANSIENT_FAILURE --backoff--&gt; CONNECTING
- * READY --GOAWAY / connection lost--&gt; IDLE        any --close()--&gt; SHUTDOWN
+ * IDLE --first RPC / channelReady() / getState(TRY_TO_CONNECT)--&gt; CONNECTING --ok--&gt; READY
+ * CONNECTING --every address failed--&gt; TRANSIENT_FAILURE --backoff--&gt; CONNECTING
+ * READY --GOAWAY / connection lost (pick_first)--&gt; IDLE
+ * any --no calls for ChannelOptions.idleTimeout--&gt; IDLE        any --close()--&gt; SHUTDOWN
  * </pre>
  */
 public enum ChannelConnectivity {
-    /** No connection and no attempt under way; the next RPC starts one. */
+    /** No connection and no attempt under way; the next RPC (or a connect request) starts one. */
     IDLE,
-    /** A connection attempt is under way. */
+    /** Name resolution or a connection attempt is under way; RPCs wait for it. */
     CONNECTING,
     /** Connected; RPCs are sent at once. */
     READY,
-    /** The last attempt failed; RPCs without wait-for-ready fail with {@code UNAVAILABLE}. */
+    /**
+     * Every address failed and the channel waits for its reconnect backoff; RPCs without wait-for-ready fail at once
+     * with {@code UNAVAILABLE}, the others wait for READY or their deadline.
+     */
     TRANSIENT_FAILURE,
     /** The channel was closed; new RPCs fail with {@code UNAVAILABLE}. This state is final. */
     SHUTDOWN

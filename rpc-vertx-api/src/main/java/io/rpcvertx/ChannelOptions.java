@@ -2,8 +2,12 @@ package io.rpcvertx;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -22,6 +26,27 @@ public final class ChannelOptions {
     public static final int DEFAULT_MAX_PENDING_CALLS = 10_000;
     /** 256 KiB, C-core's {@code grpc.per_rpc_retry_buffer_size}. */
     public static final int DEFAULT_PER_RPC_RETRY_BUFFER_SIZE = 256 * 1024;
+
+    /** {@value}: connect to the first address that works, use only that connection (the default policy). */
+    public static final String PICK_FIRST = "pick_first";
+    /** {@value}: one connection per resolved address, calls spread over the READY ones in turn. */
+    public static final String ROUND_ROBIN = "round_robin";
+    /** 20 s, gRPC's default time to wait for a keepalive ping's acknowledgement. */
+    public static final Duration DEFAULT_KEEPALIVE_TIMEOUT = Duration.ofSeconds(20);
+    /** 1 s, the gRPC connection-backoff spec's INITIAL_BACKOFF. */
+    public static final Duration DEFAULT_INITIAL_RECONNECT_BACKOFF = Duration.ofSeconds(1);
+    /** 120 s, the gRPC connection-backoff spec's MAX_BACKOFF. */
+    public static final Duration DEFAULT_MAX_RECONNECT_BACKOFF = Duration.ofSeconds(120);
+    /** 1.6, the gRPC connection-backoff spec's MULTIPLIER. */
+    public static final double DEFAULT_RECONNECT_BACKOFF_MULTIPLIER = 1.6;
+    /** 0.2, the gRPC connection-backoff spec's JITTER. */
+    public static final double DEFAULT_RECONNECT_BACKOFF_JITTER = 0.2;
+    /** 30 min, gRPC's default client idle timeout ({@code grpc.client_idle_timeout_ms}). */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(30);
+    /** 30 s, gRPC's default minimum time between two DNS resolutions of one channel. */
+    public static final Duration DEFAULT_DNS_MIN_TIME_BETWEEN_RESOLUTIONS = Duration.ofSeconds(30);
+    /** 5 min: how often a connected channel re-resolves a DNS target even when nothing failed. */
+    public static final Duration DEFAULT_DNS_REFRESH_INTERVAL = Duration.ofMinutes(5);
 
     /** All defaults. */
     public static final ChannelOptions DEFAULT = new ChannelOptions(new Values());
@@ -49,6 +74,21 @@ public final class ChannelOptions {
         List<ClientInterceptor> interceptors = List.of();
         boolean deadlinePropagation;
         int perRpcRetryBufferSize = DEFAULT_PER_RPC_RETRY_BUFFER_SIZE;
+        // connection management (keepalive, backoff, idleness, resolution, load balancing)
+        @Nullable
+        Duration keepaliveTime;
+
+        Duration keepaliveTimeout = DEFAULT_KEEPALIVE_TIMEOUT;
+        boolean keepalivePermitWithoutCalls;
+        Duration initialReconnectBackoff = DEFAULT_INITIAL_RECONNECT_BACKOFF;
+        Duration maxReconnectBackoff = DEFAULT_MAX_RECONNECT_BACKOFF;
+        double reconnectBackoffMultiplier = DEFAULT_RECONNECT_BACKOFF_MULTIPLIER;
+        double reconnectBackoffJitter = DEFAULT_RECONNECT_BACKOFF_JITTER;
+        Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+        int maxConcurrentStreams = -1;
+        String loadBalancingPolicy = PICK_FIRST;
+        Duration dnsMinTimeBetweenResolutions = DEFAULT_DNS_MIN_TIME_BETWEEN_RESOLUTIONS;
+        Duration dnsRefreshInterval = DEFAULT_DNS_REFRESH_INTERVAL;
 
         @Override
         protected Values clone() {
@@ -108,7 +148,11 @@ public final class ChannelOptions {
         return with(c -> c.defaultAuthority = authority);
     }
 
-    /** A copy with this connect timeout. */
+    /**
+     * A copy with this connect timeout: the gRPC connection-backoff spec's MIN_CONNECT_TIMEOUT ({@code
+     * grpc.min_reconnect_backoff_ms}, 20 s). An attempt may take the larger of this and the current backoff delay,
+     * including the HTTP/2 handshake.
+     */
     public ChannelOptions withConnectTimeout(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative() || timeout.isZero()) {
@@ -188,6 +232,176 @@ public final class ChannelOptions {
         return with(c -> c.perRpcRetryBufferSize = bytes);
     }
 
+    /**
+     * A copy sending an HTTP/2 PING after each {@code time} on a connection ({@code grpc.keepalive_time_ms}; default:
+     * no keepalive). A ping not acknowledged within {@link #withKeepaliveTimeout keepaliveTimeout} marks the peer dead:
+     * the connection's calls end with {@link StatusCode#UNAVAILABLE} and the connection is closed, so a dead peer is
+     * found within {@code keepaliveTime + keepaliveTimeout}. Servers limit how often they accept pings (grpc-java: at
+     * most every 5 min by default, answering more with GOAWAY {@code too_many_pings}); rpc-vertx does not clamp.
+     */
+    public ChannelOptions withKeepaliveTime(Duration time) {
+        checkPositive("keepaliveTime", time);
+        return with(c -> c.keepaliveTime = time);
+    }
+
+    /** A copy waiting this long for a keepalive ping's acknowledgement ({@code grpc.keepalive_timeout_ms}, 20 s). */
+    public ChannelOptions withKeepaliveTimeout(Duration timeout) {
+        checkPositive("keepaliveTimeout", timeout);
+        return with(c -> c.keepaliveTimeout = timeout);
+    }
+
+    /**
+     * A copy that also pings connections without calls ({@code grpc.keepalive_permit_without_calls}; default {@code
+     * false}: only connections with calls are pinged).
+     */
+    public ChannelOptions withKeepalivePermitWithoutCalls(boolean permit) {
+        return with(c -> c.keepalivePermitWithoutCalls = permit);
+    }
+
+    /** A copy with this first reconnect delay ({@code grpc.initial_reconnect_backoff_ms}, 1 s). */
+    public ChannelOptions withInitialReconnectBackoff(Duration backoff) {
+        checkPositive("initialReconnectBackoff", backoff);
+        return with(c -> c.initialReconnectBackoff = backoff);
+    }
+
+    /** A copy with this largest reconnect delay before jitter ({@code grpc.max_reconnect_backoff_ms}, 120 s). */
+    public ChannelOptions withMaxReconnectBackoff(Duration backoff) {
+        checkPositive("maxReconnectBackoff", backoff);
+        return with(c -> c.maxReconnectBackoff = backoff);
+    }
+
+    /** A copy multiplying the reconnect delay by this after each failed attempt (1.6; at least 1). */
+    public ChannelOptions withReconnectBackoffMultiplier(double multiplier) {
+        if (!(multiplier >= 1.0) || Double.isInfinite(multiplier)) {
+            throw new IllegalArgumentException("reconnectBackoffMultiplier: " + multiplier + " (expected: >= 1)");
+        }
+        return with(c -> c.reconnectBackoffMultiplier = multiplier);
+    }
+
+    /**
+     * A copy randomizing each reconnect delay by up to this fraction either way (0.2, i.e. +-20 %; from 0 to 1).
+     */
+    public ChannelOptions withReconnectBackoffJitter(double jitter) {
+        if (!(jitter >= 0.0 && jitter <= 1.0)) {
+            throw new IllegalArgumentException("reconnectBackoffJitter: " + jitter + " (expected: 0 to 1)");
+        }
+        return with(c -> c.reconnectBackoffJitter = jitter);
+    }
+
+    /**
+     * A copy moving the channel back to {@link ChannelConnectivity#IDLE} (its connections closed) after it had no
+     * calls for this long ({@code grpc.client_idle_timeout_ms}, 30 min). The next RPC reconnects.
+     */
+    public ChannelOptions withIdleTimeout(Duration timeout) {
+        checkPositive("idleTimeout", timeout);
+        return with(c -> c.idleTimeout = timeout);
+    }
+
+    /**
+     * A copy opening at most this many concurrent streams per connection, even if the server allows more; further
+     * calls wait in the channel's queue ({@link #withMaxPendingCalls}). Default: the server's
+     * SETTINGS_MAX_CONCURRENT_STREAMS.
+     */
+    public ChannelOptions withMaxConcurrentStreams(int streams) {
+        if (streams < 1) {
+            throw new IllegalArgumentException("maxConcurrentStreams: " + streams + " (expected: > 0)");
+        }
+        return with(c -> c.maxConcurrentStreams = streams);
+    }
+
+    /**
+     * A copy with this load-balancing policy ({@code grpc.lb_policy_name}, or the service config's {@code
+     * loadBalancingPolicy}): {@value #PICK_FIRST} (the default) or {@value #ROUND_ROBIN}.
+     *
+     * @throws IllegalArgumentException for any other name
+     */
+    public ChannelOptions withLoadBalancingPolicy(String policy) {
+        Objects.requireNonNull(policy, "policy");
+        if (!policy.equals(PICK_FIRST) && !policy.equals(ROUND_ROBIN)) {
+            throw new IllegalArgumentException(
+                    "loadBalancingPolicy: \"" + policy + "\" (expected: " + PICK_FIRST + " or " + ROUND_ROBIN + ")");
+        }
+        return with(c -> c.loadBalancingPolicy = policy);
+    }
+
+    /**
+     * A copy re-resolving a DNS target at most once per this interval when connections fail ({@code
+     * grpc.dns_min_time_between_resolutions_ms}, 30 s; zero allows immediate re-resolution).
+     */
+    public ChannelOptions withDnsMinTimeBetweenResolutions(Duration interval) {
+        Objects.requireNonNull(interval, "interval");
+        if (interval.isNegative()) {
+            throw new IllegalArgumentException("dnsMinTimeBetweenResolutions: " + interval + " (expected: >= 0)");
+        }
+        return with(c -> c.dnsMinTimeBetweenResolutions = interval);
+    }
+
+    /** A copy re-resolving a DNS target this often while the channel is not IDLE (5 min). */
+    public ChannelOptions withDnsRefreshInterval(Duration interval) {
+        checkPositive("dnsRefreshInterval", interval);
+        return with(c -> c.dnsRefreshInterval = interval);
+    }
+
+    /** The keepalive ping interval; empty (the default) when keepalive is off. */
+    public Optional<Duration> keepaliveTime() {
+        return Optional.ofNullable(v.keepaliveTime);
+    }
+
+    /** How long a keepalive ping may stay unacknowledged. */
+    public Duration keepaliveTimeout() {
+        return v.keepaliveTimeout;
+    }
+
+    /** Whether connections without calls are pinged too. */
+    public boolean isKeepalivePermitWithoutCalls() {
+        return v.keepalivePermitWithoutCalls;
+    }
+
+    /** The first reconnect delay. */
+    public Duration initialReconnectBackoff() {
+        return v.initialReconnectBackoff;
+    }
+
+    /** The largest reconnect delay (before jitter). */
+    public Duration maxReconnectBackoff() {
+        return v.maxReconnectBackoff;
+    }
+
+    /** The reconnect delay multiplier. */
+    public double reconnectBackoffMultiplier() {
+        return v.reconnectBackoffMultiplier;
+    }
+
+    /** The reconnect delay jitter, a fraction. */
+    public double reconnectBackoffJitter() {
+        return v.reconnectBackoffJitter;
+    }
+
+    /** The idle timeout. */
+    public Duration idleTimeout() {
+        return v.idleTimeout;
+    }
+
+    /** The cap on concurrent streams per connection, if set. */
+    public OptionalInt maxConcurrentStreams() {
+        return v.maxConcurrentStreams < 0 ? OptionalInt.empty() : OptionalInt.of(v.maxConcurrentStreams);
+    }
+
+    /** The load-balancing policy name: {@value #PICK_FIRST} or {@value #ROUND_ROBIN}. */
+    public String loadBalancingPolicy() {
+        return v.loadBalancingPolicy;
+    }
+
+    /** The minimum time between two DNS resolutions triggered by failures. */
+    public Duration dnsMinTimeBetweenResolutions() {
+        return v.dnsMinTimeBetweenResolutions;
+    }
+
+    /** The periodic DNS re-resolution interval. */
+    public Duration dnsRefreshInterval() {
+        return v.dnsRefreshInterval;
+    }
+
     /** The receive limit in bytes, -1 for unlimited. */
     public int maxReceiveMessageLength() {
         return v.maxReceiveMessageLength;
@@ -251,6 +465,171 @@ public final class ChannelOptions {
     /** The per-RPC retry buffer size in bytes. */
     public int perRpcRetryBufferSize() {
         return v.perRpcRetryBufferSize;
+    }
+
+    // ---------------------------------------------------------------- grpc channel arguments
+
+    /** Applies one channel argument to options; {@code value} is never null. */
+    @FunctionalInterface
+    private interface Argument {
+        ChannelOptions apply(ChannelOptions options, String key, Object value);
+    }
+
+    /**
+     * The channel arguments {@link #fromMap} understands. Keys are grpc's names (C-core {@code grpc_types.h}); the
+     * {@code rpcvertx.} ones set options grpc has no argument for. Call-level keys (service config, retries) are
+     * added to this same table.
+     */
+    private static final Map<String, Argument> ARGUMENTS = Map.ofEntries(
+            Map.entry("grpc.max_receive_message_length", (o, k, v) -> o.withMaxReceiveMessageLength(intArg(k, v))),
+            Map.entry("grpc.max_send_message_length", (o, k, v) -> o.withMaxSendMessageLength(intArg(k, v))),
+            Map.entry("grpc.primary_user_agent", (o, k, v) -> o.withPrimaryUserAgent(stringArg(k, v))),
+            Map.entry("grpc.default_authority", (o, k, v) -> o.withDefaultAuthority(stringArg(k, v))),
+            Map.entry("grpc.default_compression_algorithm", (o, k, v) -> o.withCompression(compressionArg(k, v))),
+            Map.entry("grpc.http2.lookahead_bytes", (o, k, v) -> o.withInitialWindowSize(intArg(k, v))),
+            Map.entry("grpc.keepalive_time_ms", (o, k, v) -> {
+                int ms = intArg(k, v);
+                // C-core spells "keepalive off" as INT_MAX
+                return ms == Integer.MAX_VALUE ? o.withoutKeepalive() : o.withKeepaliveTime(millisArg(k, ms));
+            }),
+            Map.entry("grpc.keepalive_timeout_ms", (o, k, v) -> o.withKeepaliveTimeout(millisArg(k, intArg(k, v)))),
+            Map.entry(
+                    "grpc.keepalive_permit_without_calls",
+                    (o, k, v) -> o.withKeepalivePermitWithoutCalls(booleanArg(k, v))),
+            Map.entry(
+                    "grpc.initial_reconnect_backoff_ms",
+                    (o, k, v) -> o.withInitialReconnectBackoff(millisArg(k, intArg(k, v)))),
+            Map.entry(
+                    "grpc.max_reconnect_backoff_ms",
+                    (o, k, v) -> o.withMaxReconnectBackoff(millisArg(k, intArg(k, v)))),
+            Map.entry("grpc.min_reconnect_backoff_ms", (o, k, v) -> o.withConnectTimeout(millisArg(k, intArg(k, v)))),
+            Map.entry("grpc.client_idle_timeout_ms", (o, k, v) -> o.withIdleTimeout(millisArg(k, intArg(k, v)))),
+            Map.entry("grpc.lb_policy_name", (o, k, v) -> o.withLoadBalancingPolicy(stringArg(k, v))),
+            Map.entry("grpc.service_config", (o, k, v) -> o.withServiceConfig(stringArg(k, v))),
+            Map.entry("grpc.per_rpc_retry_buffer_size", (o, k, v) -> o.withPerRpcRetryBufferSize(intArg(k, v))),
+            Map.entry(
+                    "grpc.dns_min_time_between_resolutions_ms",
+                    (o, k, v) -> o.withDnsMinTimeBetweenResolutions(Duration.ofMillis(intArg(k, v)))),
+            Map.entry("rpcvertx.connection_window_size", (o, k, v) -> o.withConnectionWindowSize(intArg(k, v))),
+            Map.entry("rpcvertx.max_concurrent_streams", (o, k, v) -> o.withMaxConcurrentStreams(intArg(k, v))),
+            Map.entry("rpcvertx.max_pending_calls", (o, k, v) -> o.withMaxPendingCalls(intArg(k, v))),
+            Map.entry(
+                    "rpcvertx.reconnect_backoff_multiplier",
+                    (o, k, v) -> o.withReconnectBackoffMultiplier(doubleArg(k, v))),
+            Map.entry("rpcvertx.reconnect_backoff_jitter", (o, k, v) -> o.withReconnectBackoffJitter(doubleArg(k, v))),
+            Map.entry(
+                    "rpcvertx.dns_refresh_interval_ms",
+                    (o, k, v) -> o.withDnsRefreshInterval(millisArg(k, intArg(k, v)))));
+
+    /**
+     * Options from grpc channel arguments, as grpc.aio's {@code options=[(key, value), ...]}: for example {@code
+     * fromMap(Map.of("grpc.max_receive_message_length", 16 << 20, "grpc.keepalive_time_ms", 30_000))}. Integers may be
+     * any {@link Number} without a fraction, booleans a {@link Boolean} or 0/1, names a {@link String}. Every key not in
+     * {@link #argumentNames()} is rejected, unlike grpc, which ignores unknown arguments silently.
+     *
+     * @throws IllegalArgumentException for an unknown key, a null or mistyped value, or a value out of range, naming
+     *     the key
+     */
+    public static ChannelOptions fromMap(Map<String, ?> arguments) {
+        Objects.requireNonNull(arguments, "arguments");
+        ChannelOptions options = DEFAULT;
+        for (Map.Entry<String, ?> e : arguments.entrySet()) {
+            String key = e.getKey();
+            Argument argument = key == null ? null : ARGUMENTS.get(key);
+            if (argument == null) {
+                throw new IllegalArgumentException(
+                        "channel argument: \"" + key + "\" is unknown (expected one of: " + argumentNames() + ")");
+            }
+            if (e.getValue() == null) {
+                throw new IllegalArgumentException(key + ": null (expected: a value)");
+            }
+            try {
+                options = argument.apply(options, key, e.getValue());
+            } catch (IllegalArgumentException bad) {
+                String message = String.valueOf(bad.getMessage());
+                throw message.startsWith(key) ? bad : new IllegalArgumentException(key + ": " + message, bad);
+            }
+        }
+        return options;
+    }
+
+    /** The channel argument names {@link #fromMap} accepts, sorted. */
+    public static Set<String> argumentNames() {
+        return new TreeSet<>(ARGUMENTS.keySet());
+    }
+
+    private ChannelOptions withoutKeepalive() {
+        return with(c -> c.keepaliveTime = null);
+    }
+
+    private static int intArg(String key, Object value) {
+        if (value instanceof Number) {
+            Number n = (Number) value;
+            double d = n.doubleValue();
+            if (d == Math.rint(d) && d >= Integer.MIN_VALUE && d <= Integer.MAX_VALUE) {
+                return (int) d;
+            }
+        }
+        throw new IllegalArgumentException(key + ": " + describe(value) + " (expected: a 32-bit integer)");
+    }
+
+    private static double doubleArg(String key, Object value) {
+        if (value instanceof Number) {
+            return ((Number) value).doubleValue();
+        }
+        throw new IllegalArgumentException(key + ": " + describe(value) + " (expected: a number)");
+    }
+
+    private static String stringArg(String key, Object value) {
+        if (value instanceof String) {
+            return (String) value;
+        }
+        throw new IllegalArgumentException(key + ": " + describe(value) + " (expected: a string)");
+    }
+
+    private static boolean booleanArg(String key, Object value) {
+        if (value instanceof Boolean) {
+            return (Boolean) value;
+        }
+        if (value instanceof Number && (((Number) value).doubleValue() == 0 || ((Number) value).doubleValue() == 1)) {
+            return ((Number) value).doubleValue() == 1;
+        }
+        throw new IllegalArgumentException(key + ": " + describe(value) + " (expected: a boolean, or 0 or 1)");
+    }
+
+    private static Duration millisArg(String key, int ms) {
+        if (ms <= 0) {
+            throw new IllegalArgumentException(key + ": " + ms + " (expected: > 0)");
+        }
+        return Duration.ofMillis(ms);
+    }
+
+    /** grpc_compression_algorithm: 0 none, 1 deflate, 2 gzip. */
+    private static Compression compressionArg(String key, Object value) {
+        switch (intArg(key, value)) {
+            case 0:
+                return Compression.NO_COMPRESSION;
+            case 1:
+                return Compression.DEFLATE;
+            case 2:
+                return Compression.GZIP;
+            default:
+                throw new IllegalArgumentException(
+                        key + ": " + describe(value) + " (expected: 0 none, 1 deflate or 2 gzip)");
+        }
+    }
+
+    private static String describe(Object value) {
+        return value instanceof String
+                ? "\"" + value + "\""
+                : value + " (" + value.getClass().getSimpleName() + ")";
+    }
+
+    static void checkPositive(String name, Duration d) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
+        }
     }
 
     static void checkLimit(String name, int bytes) {

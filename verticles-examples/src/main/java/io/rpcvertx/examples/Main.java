@@ -1,5 +1,6 @@
 package io.rpcvertx.examples;
 
+import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.RpcException;
 import io.rpcvertx.examples.bench.BenchEchoServerVerticle;
 import io.rpcvertx.examples.helloworld.GreeterClientVerticle;
@@ -19,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.IntSupplier;
@@ -35,7 +37,6 @@ public final class Main {
     static final int EXIT_FAILED = 1;
     static final int EXIT_USAGE = 2;
     static final Duration DEMO_TIMEOUT = Duration.ofSeconds(20);
-    static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(20);
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
     static final String USAGE = String.join(
@@ -45,14 +46,25 @@ public final class Main {
             "  demo                starts a greeter server and client in one process and prints the replies",
             "  greeter-server      [--port=50051] [--host=0.0.0.0] [--grace=5]  serves helloworld.Greeter until"
                     + " SIGTERM",
-            "  greeter-client      [--target=localhost:50051] [--name=world]  calls helloworld.Greeter once per"
-                    + " method",
+            "  greeter-client      [--target=localhost:50051] [--name=world] [client flags]  calls"
+                    + " helloworld.Greeter once per method",
             "  route-guide-server  [--port=50052] [--host=0.0.0.0] [--grace=5]  serves routeguide.RouteGuide until"
                     + " SIGTERM",
-            "  route-guide-client  [--target=localhost:50052]  calls each routeguide.RouteGuide method and prints the"
-                    + " replies",
+            "  route-guide-client  [--target=localhost:50052] [client flags]  calls each routeguide.RouteGuide method"
+                    + " and prints the replies",
             "  bench-echo-server   [--port=50200] [--host=127.0.0.1] [--grace=5]  serves bench.Echo (shared/bench)"
-                    + " until SIGTERM");
+                    + " until SIGTERM",
+            "client flags:",
+            "  --target=T          host:port, dns:///host:port, ipv4:a:p[,b:p], ipv6:[addr]:p, unix:path or"
+                    + " unix:///abs/path",
+            "  --wait-for-ready    calls wait through connection failures (e.g. for a server still starting)",
+            "  --timeout=SECONDS   deadline of each call (default 10)",
+            "  --lb=POLICY         pick_first (default) or round_robin over the target's addresses");
+
+    /** Flags of every client program, handled by {@link #clientConfig}. */
+    static final Set<String> CLIENT_FLAGS = Set.of("target", "wait-for-ready", "timeout", "lb");
+    /** Flags that may be given without a value, meaning {@code true}. */
+    static final Set<String> BOOLEAN_FLAGS = Set.of("wait-for-ready");
 
     private Main() {}
 
@@ -72,10 +84,10 @@ public final class Main {
             flags = switch (program) {
                 case "demo" -> flags(args, Set.of());
                 case "greeter-server" -> flags(args, Set.of("port", "host", "grace"));
-                case "greeter-client" -> flags(args, Set.of("target", "name"));
+                case "greeter-client" -> flags(args, union(CLIENT_FLAGS, Set.of("name")));
                 case "bench-echo-server" -> flags(args, Set.of("port", "host", "grace"));
                 case "route-guide-server" -> flags(args, Set.of("port", "host", "grace"));
-                case "route-guide-client" -> flags(args, Set.of("target"));
+                case "route-guide-client" -> flags(args, CLIENT_FLAGS);
                 default -> throw new IllegalArgumentException("unknown program: " + program);
             };
             return switch (program) {
@@ -120,19 +132,12 @@ public final class Main {
                             out,
                             err);
                 }
-                case "route-guide-client" -> {
-                    RouteGuideClientVerticle client = new RouteGuideClientVerticle(out);
-                    yield client(
-                            program,
-                            client,
-                            client::results,
-                            config("target", flags.getOrDefault("target", RouteGuideClientVerticle.DEFAULT_TARGET)),
-                            err);
-                }
+                case "route-guide-client" ->
+                    routeGuideClient(clientConfig(flags, RouteGuideClientVerticle.DEFAULT_TARGET), out, err);
                 default ->
                     greeterClient(
-                            flags.getOrDefault("target", GreeterClientVerticle.DEFAULT_TARGET),
-                            flags.getOrDefault("name", GreeterClientVerticle.DEFAULT_NAME),
+                            clientConfig(flags, GreeterClientVerticle.DEFAULT_TARGET)
+                                    .put("name", flags.getOrDefault("name", GreeterClientVerticle.DEFAULT_NAME)),
                             out,
                             err);
             };
@@ -143,11 +148,20 @@ public final class Main {
         }
     }
 
-    /** Parses {@code --key=value} flags after the program name; only {@code allowed} keys are accepted. */
+    /**
+     * Parses {@code --key=value} flags after the program name; only {@code allowed} keys are accepted, and those in
+     * {@link #BOOLEAN_FLAGS} may stand alone ({@code --wait-for-ready} is {@code --wait-for-ready=true}).
+     */
     static Map<String, String> flags(String[] args, Set<String> allowed) {
         Map<String, String> flags = new LinkedHashMap<>();
         for (int i = 1; i < args.length; i++) {
             String arg = args[i];
+            if (arg.startsWith("--")
+                    && BOOLEAN_FLAGS.contains(arg.substring(2))
+                    && allowed.contains(arg.substring(2))) {
+                flags.put(arg.substring(2), "true");
+                continue;
+            }
             int eq = arg.indexOf('=');
             if (!arg.startsWith("--") || eq < 3) {
                 throw new IllegalArgumentException("flag: \"" + arg + "\" (expected: --key=value)");
@@ -159,6 +173,52 @@ public final class Main {
             flags.put(key, arg.substring(eq + 1));
         }
         return flags;
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new TreeSet<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    /**
+     * The {@link ClientConfig} of a client program from its flags ({@link #CLIENT_FLAGS}), shared by every client
+     * program.
+     *
+     * @throws IllegalArgumentException for a malformed value, naming the flag
+     */
+    static JsonObject clientConfig(Map<String, String> flags, String defaultTarget) {
+        JsonObject config = new JsonObject().put(ClientConfig.TARGET, flags.getOrDefault("target", defaultTarget));
+        String waitForReady = flags.get("wait-for-ready");
+        if (waitForReady != null) {
+            if (!waitForReady.equals("true") && !waitForReady.equals("false")) {
+                throw new IllegalArgumentException(
+                        "--wait-for-ready: \"" + waitForReady + "\" (expected: true or false, or no value)");
+            }
+            config.put(ClientConfig.WAIT_FOR_READY, Boolean.parseBoolean(waitForReady));
+        }
+        String timeout = flags.get("timeout");
+        if (timeout != null) {
+            double seconds;
+            try {
+                seconds = Double.parseDouble(timeout);
+            } catch (NumberFormatException e) {
+                seconds = -1;
+            }
+            if (!(seconds > 0) || Double.isInfinite(seconds)) {
+                throw new IllegalArgumentException("--timeout: \"" + timeout + "\" (expected: seconds > 0)");
+            }
+            config.put(ClientConfig.TIMEOUT_SECONDS, seconds);
+        }
+        String lb = flags.get("lb");
+        if (lb != null) {
+            if (!lb.equals(ChannelOptions.PICK_FIRST) && !lb.equals(ChannelOptions.ROUND_ROBIN)) {
+                throw new IllegalArgumentException("--lb: \"" + lb + "\" (expected: " + ChannelOptions.PICK_FIRST
+                        + " or " + ChannelOptions.ROUND_ROBIN + ")");
+            }
+            config.put(ClientConfig.LB, lb);
+        }
+        return config;
     }
 
     private static int intFlag(Map<String, String> flags, String key, int defaultValue) {
@@ -245,9 +305,22 @@ public final class Main {
         return EXIT_OK;
     }
 
-    private static int greeterClient(String target, String name, PrintStream out, PrintStream err) {
+    private static int greeterClient(JsonObject config, PrintStream out, PrintStream err) {
         GreeterClientVerticle client = new GreeterClientVerticle(out);
-        return client("greeter-client", client, client::results, config("target", target, "name", name), err);
+        // two RPCs one after the other, each with its deadline, plus time to connect and close
+        Duration limit = ClientConfig.timeout(config, GreeterClientVerticle.CALL_TIMEOUT)
+                .multipliedBy(2)
+                .plus(CLOSE_TIMEOUT);
+        return client("greeter-client", client, client::results, config, limit, err);
+    }
+
+    private static int routeGuideClient(JsonObject config, PrintStream out, PrintStream err) {
+        RouteGuideClientVerticle client = new RouteGuideClientVerticle(out);
+        // four RPCs one after the other, each with its deadline, plus time to connect and close
+        Duration limit = ClientConfig.timeout(config, RouteGuideClientVerticle.CALL_TIMEOUT)
+                .multipliedBy(4)
+                .plus(CLOSE_TIMEOUT);
+        return client("route-guide-client", client, client::results, config, limit, err);
     }
 
     /** Deploys a client verticle and waits for its results: 0 once they arrive, 1 (with the status) if they fail. */
@@ -255,16 +328,17 @@ public final class Main {
             String program,
             Deployable client,
             Supplier<Future<?>> results,
-            DeploymentOptions options,
+            JsonObject config,
+            Duration limit,
             PrintStream err) {
         Vertx vertx = Vertx.vertx();
         try {
-            vertx.deployVerticle(client, options)
+            vertx.deployVerticle(client, new DeploymentOptions().setConfig(config))
                     .compose(id -> results.get())
-                    .await(CLIENT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                    .await(limit.toMillis(), TimeUnit.MILLISECONDS);
             return EXIT_OK;
         } catch (TimeoutException e) {
-            err.println(program + ": no result within " + CLIENT_TIMEOUT.toSeconds() + " s");
+            err.println(program + ": no result within " + limit.toSeconds() + " s");
             return EXIT_FAILED;
         } catch (Exception e) {
             err.println(program + " failed: " + describe(e));

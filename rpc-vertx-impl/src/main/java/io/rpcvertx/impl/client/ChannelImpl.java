@@ -3,6 +3,7 @@ package io.rpcvertx.impl.client;
 import io.rpcvertx.Channel;
 import io.rpcvertx.ChannelConnectivity;
 import io.rpcvertx.ChannelOptions;
+import io.rpcvertx.ConnectRequest;
 import io.rpcvertx.Metadata;
 import io.rpcvertx.MethodDescriptor;
 import io.rpcvertx.MethodType;
@@ -20,11 +21,9 @@ import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientConnection;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpConnectOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
-import io.vertx.core.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -32,30 +31,38 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A channel: one owner event loop, one HTTP/2 connection at a time (plus draining ones after GOAWAY), our own bounded
- * queue of calls waiting for a connection or a stream slot, and the connectivity state machine.
+ * A channel: one owner event loop; a name resolver and a load balancer whose subchannels hold one HTTP/2 connection per
+ * address (plus draining ones after GOAWAY); our own bounded queue of calls waiting for a connection or a stream slot;
+ * and the connectivity state machine (DESIGN.md section 6):
  *
- * <p>Connections are made with {@link HttpClientAgent#connect} (unpooled) from the owner context, so every stream
- * event of this channel runs on the owner's loop.
+ * <pre>
+ * IDLE --first RPC / getState(TRY_TO_CONNECT) / channelReady()--&gt; CONNECTING (resolving, then connecting)
+ * CONNECTING --a subchannel READY--&gt; READY   --all attempts failed--&gt; TRANSIENT_FAILURE --backoff--&gt; CONNECTING
+ * READY --pick_first's connection lost (GOAWAY, closed, keepalive)--&gt; IDLE (reconnects at once if calls wait)
+ * any --no calls for idleTimeout--&gt; IDLE (connections closed)          any --close(grace)--&gt; SHUTDOWN
+ * </pre>
+ *
+ * The channel state is computed from the subchannels' ({@link LoadBalancer#state()}) in one place, {@link
+ * #updateState()}. Connections are made with {@link HttpClientAgent#connect} (unpooled) from the owner context, so
+ * every stream event of this channel runs on the owner's loop.
  */
 public final class ChannelImpl implements Channel, Closeable {
     static final String VERSION = "0.1.0";
-    private static final long INITIAL_BACKOFF_MS = 1000;
-    private static final long MAX_BACKOFF_MS = 120_000;
-    private static final double BACKOFF_MULTIPLIER = 1.6;
-    private static final double BACKOFF_JITTER = 0.2;
 
     final VertxInternal vertx;
     final ContextInternal owner;
     final ChannelOptions options;
     final String authority;
     final String userAgent;
+    final HttpClientAgent agent;
     private final Target target;
-    private final HttpClientAgent agent;
+    private final NameResolver resolver;
+    private final LoadBalancer balancer;
+    private final Backoff resolveBackoff;
     private final ArrayDeque<ClientCallImpl<?, ?>> queue = new ArrayDeque<>();
     private final Set<ClientCallImpl<?, ?>> calls = new LinkedHashSet<>();
     private final Set<Conn> connections = new LinkedHashSet<>();
@@ -66,25 +73,34 @@ public final class ChannelImpl implements Channel, Closeable {
 
     private volatile ChannelConnectivity state = ChannelConnectivity.IDLE;
     private volatile boolean closeRequested;
-    private @Nullable Conn current;
-    private boolean connecting;
-    private int addressIndex;
-    private long backoffMs = INITIAL_BACKOFF_MS;
-    private long backoffTimer = -1;
-    private long graceTimer = -1;
-    private String lastError = "not connected";
     private boolean closing;
+    private String lastError = "not connected";
+    private long graceTimer = -1;
+    /** Resolution state: whether a lookup is under way, and the failure of the last one (null after a success). */
+    private boolean resolving;
+
+    private @Nullable String resolutionError;
+    private long lastResolutionNanos;
+    private long resolveTimer = -1;
+    private long resolveDueNanos;
+    private long idleTimer = -1;
+    private long idleSinceNanos;
 
     /** One HTTP/2 connection and the streams this channel runs on it. */
     static final class Conn {
         final HttpClientConnection http;
+        final Subchannel subchannel;
         int streams;
         boolean draining;
         /** The last-stream-id of the peer's first GOAWAY, -1 before one arrived. */
         int goAwayLastStreamId = -1;
 
-        Conn(HttpClientConnection http) {
+        @Nullable
+        Keepalive keepalive;
+
+        Conn(HttpClientConnection http, Subchannel subchannel) {
             this.http = http;
+            this.subchannel = subchannel;
         }
 
         boolean hasSlot() {
@@ -93,6 +109,10 @@ public final class ChannelImpl implements Channel, Closeable {
     }
 
     public ChannelImpl(VertxInternal vertx, String target, ChannelOptions options) {
+        this(vertx, target, options, NameResolver.JDK);
+    }
+
+    ChannelImpl(VertxInternal vertx, String target, ChannelOptions options, NameResolver.Lookup lookup) {
         ServiceConfig serviceConfig =
                 ServiceConfig.parse(options.serviceConfig().orElse(null));
         this.vertx = vertx;
@@ -110,8 +130,13 @@ public final class ChannelImpl implements Channel, Closeable {
                 .setHttp2ConnectionWindowSize(options.connectionWindowSize())
                 .setConnectTimeout((int)
                         Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
+        options.maxConcurrentStreams().ifPresent(http::setHttp2MultiplexingLimit);
         this.agent = vertx.httpClientBuilder().with(http).build();
         this.callables = new MultiCallables(this, serviceConfig);
+        this.resolver = new NameResolver(owner, this.target, lookup);
+        this.balancer =
+                LoadBalancer.of(this, serviceConfig.loadBalancingPolicy().orElse(options.loadBalancingPolicy()));
+        this.resolveBackoff = Backoff.of(options);
         owner.addCloseHook(this);
     }
 
@@ -163,10 +188,12 @@ public final class ChannelImpl implements Channel, Closeable {
             return;
         }
         calls.add(call);
-        Conn c = current;
-        if (c != null && c.hasSlot() && queue.isEmpty()) {
-            assign(call, c);
-            return;
+        if (queue.isEmpty()) {
+            Conn c = balancer.pick();
+            if (c != null) {
+                assign(call, c);
+                return;
+            }
         }
         if (state == ChannelConnectivity.TRANSIENT_FAILURE && !call.waitForReady()) {
             call.terminate(StatusCode.UNAVAILABLE, lastError, Metadata.EMPTY, false);
@@ -181,16 +208,24 @@ public final class ChannelImpl implements Channel, Closeable {
             return;
         }
         queue.add(call);
-        ensureConnecting();
+        if (state == ChannelConnectivity.IDLE) {
+            exitIdle();
+        }
     }
 
     /** A call whose stream was refused before the server saw it goes back to the front of the queue. */
     void requeue(ClientCallImpl<?, ?> call) {
         assert owner.inThread();
         releaseSlot(call);
+        if (state == ChannelConnectivity.SHUTDOWN) {
+            call.terminate(StatusCode.UNAVAILABLE, "Channel closed", Metadata.EMPTY, false);
+            return;
+        }
         queue.addFirst(call);
         drainQueue();
-        ensureConnecting();
+        if (state == ChannelConnectivity.IDLE) {
+            exitIdle();
+        }
     }
 
     void onCallClosed(ClientCallImpl<?, ?> call) {
@@ -201,16 +236,24 @@ public final class ChannelImpl implements Channel, Closeable {
         queue.remove(call);
         releaseSlot(call);
         drainQueue();
-        if (closing && calls.isEmpty()) {
-            finishClose();
+        if (calls.isEmpty()) {
+            if (closing) {
+                finishClose();
+            } else {
+                armIdleTimer();
+            }
         }
     }
 
+    boolean hasQueuedCalls() {
+        return !queue.isEmpty();
+    }
+
     private void releaseSlot(ClientCallImpl<?, ?> call) {
-        Conn c = call.conn();
+        Conn c = call.takeConn();
         if (c != null) {
             c.streams--;
-            if (c.draining && c.streams == 0 && c != current) {
+            if (c.draining && c.streams == 0) {
                 c.http.close();
             }
         }
@@ -222,49 +265,142 @@ public final class ChannelImpl implements Channel, Closeable {
     }
 
     private void drainQueue() {
-        Conn c = current;
-        while (c != null && c.hasSlot() && !queue.isEmpty()) {
+        while (!queue.isEmpty()) {
+            Conn c = balancer.pick();
+            if (c == null) {
+                return;
+            }
             assign(queue.poll(), c);
         }
     }
 
-    private void ensureConnecting() {
-        if (current == null && !connecting && backoffTimer < 0 && !queue.isEmpty()) {
-            connect();
+    // ---------------------------------------------------------------- resolution and idleness (owner)
+
+    /** Leaves IDLE: resolve (first time, or after the idle timeout) or reconnect the load balancer's subchannels. */
+    private void exitIdle() {
+        assert owner.inThread();
+        if (closing) {
+            return;
+        }
+        if (!balancer.hasAddresses()) {
+            if (!resolving) {
+                resolve();
+            }
+        } else {
+            balancer.requestConnection();
+        }
+        if (calls.isEmpty()) {
+            armIdleTimer();
+        }
+        updateState();
+    }
+
+    private void resolve() {
+        resolving = true;
+        cancelTimer(resolveTimer);
+        resolveTimer = -1;
+        resolver.resolve().onComplete(ar -> {
+            resolving = false;
+            lastResolutionNanos = System.nanoTime();
+            if (closing) {
+                return;
+            }
+            if (ar.succeeded()) {
+                // leaving IDLE connects; a refresh of a channel that is IDLE (pick_first lost its connection) does not
+                boolean connect = !balancer.hasAddresses() || state != ChannelConnectivity.IDLE || !queue.isEmpty();
+                resolutionError = null;
+                resolveBackoff.reset();
+                balancer.update(ar.result());
+                if (connect) {
+                    balancer.requestConnection();
+                }
+                if (resolver.isDynamic()) {
+                    scheduleResolve(options.dnsRefreshInterval().toNanos());
+                }
+            } else {
+                resolutionError = "name resolution failed for " + target.text + ": " + ar.cause();
+                lastError = resolutionError;
+                if (!balancer.hasAddresses()) {
+                    scheduleResolve(resolveBackoff.nextDelayNanos());
+                }
+            }
+            drainQueue();
+            updateState();
+        });
+        updateState();
+    }
+
+    /** A connection failed or went away: a DNS name may point elsewhere now (at most once per min interval). */
+    private void requestReresolution() {
+        if (!resolver.isDynamic() || resolving || closing) {
+            return;
+        }
+        long earliest =
+                lastResolutionNanos + options.dnsMinTimeBetweenResolutions().toNanos();
+        long now = System.nanoTime();
+        if (now - earliest >= 0) {
+            resolve();
+        } else {
+            scheduleResolve(earliest - now);
         }
     }
 
-    // ---------------------------------------------------------------- connections (owner)
-
-    private void connect() {
-        assert owner.inThread();
-        connecting = true;
-        setState(ChannelConnectivity.CONNECTING);
-        SocketAddress address = target.addresses.get(addressIndex % target.addresses.size());
-        HttpConnectOptions co = new HttpConnectOptions()
-                .setServer(address)
-                .setHost(address.isDomainSocket() ? "localhost" : address.host())
-                .setPort(address.isDomainSocket() ? 0 : address.port())
-                .setConnectTimeout(options.connectTimeout().toMillis());
-        agent.connect(co).onComplete(ar -> {
-            connecting = false;
-            if (ar.succeeded()) {
-                onConnected(ar.result());
-            } else {
-                onConnectFailed(ar.cause());
+    private void scheduleResolve(long delayNanos) {
+        long due = System.nanoTime() + delayNanos;
+        if (resolveTimer >= 0 && resolveDueNanos - due <= 0) {
+            return; // an earlier one is already planned
+        }
+        cancelTimer(resolveTimer);
+        resolveDueNanos = due;
+        resolveTimer = owner.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(delayNanos)), id -> {
+            resolveTimer = -1;
+            if (!closing && !resolving && (balancer.hasAddresses() || resolutionError != null)) {
+                resolve();
             }
         });
     }
 
-    private void onConnected(HttpClientConnection http) {
-        if (state == ChannelConnectivity.SHUTDOWN) {
-            http.close();
+    /** Starts (or keeps) the idle timer; called when the last call ended or the channel left IDLE without calls. */
+    private void armIdleTimer() {
+        idleSinceNanos = System.nanoTime();
+        if (idleTimer < 0 && !closing) {
+            idleTimer = owner.setTimer(Math.max(1, options.idleTimeout().toMillis()), this::onIdleTimer);
+        }
+    }
+
+    private void onIdleTimer(long id) {
+        idleTimer = -1;
+        if (closing || !calls.isEmpty() || state == ChannelConnectivity.IDLE && !balancer.hasAddresses()) {
+            return; // the next time the last call ends, the timer starts again
+        }
+        if (!readyWatchers.isEmpty()) {
+            // channelReady() keeps the channel connecting, as aio's channel_ready() loop with try_to_connect does
+            armIdleTimer();
             return;
         }
-        Conn c = new Conn(http);
+        // one timer per idle period, not one per call: it re-arms for what is left since the last call ended
+        long left = idleSinceNanos + options.idleTimeout().toNanos() - System.nanoTime();
+        if (left > 0 || resolving) {
+            idleTimer = owner.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)), this::onIdleTimer);
+            return;
+        }
+        enterIdle();
+    }
+
+    private void enterIdle() {
+        balancer.shutdown();
+        cancelTimer(resolveTimer);
+        resolveTimer = -1;
+        resolutionError = null;
+        updateState();
+    }
+
+    // ---------------------------------------------------------------- connections (owner)
+
+    /** A subchannel connected: the channel tracks the connection for its calls, GOAWAY, keepalive and close. */
+    Conn openConn(Subchannel subchannel, HttpClientConnection http) {
+        Conn c = new Conn(http, subchannel);
         connections.add(c);
-        current = c;
-        backoffMs = INITIAL_BACKOFF_MS;
         http.goAwayHandler(ga -> {
             if (c.goAwayLastStreamId < 0) {
                 c.goAwayLastStreamId = ga.getLastStreamId();
@@ -275,41 +411,26 @@ public final class ChannelImpl implements Channel, Closeable {
         http.closeHandler(v -> onConnectionClosed(c));
         http.remoteSettingsHandler(s -> drainQueue());
         http.exceptionHandler(t -> lastError = "connection error: " + t.getMessage());
-        setState(ChannelConnectivity.READY);
-        drainQueue();
+        options.keepaliveTime().ifPresent(time -> {
+            Keepalive k = new Keepalive(
+                    owner,
+                    c,
+                    time.toMillis(),
+                    options.keepaliveTimeout().toMillis(),
+                    options.isKeepalivePermitWithoutCalls(),
+                    () -> onKeepaliveFailed(c));
+            c.keepalive = k;
+            k.start();
+        });
+        return c;
     }
 
-    private void onConnectFailed(Throwable cause) {
-        if (state == ChannelConnectivity.SHUTDOWN) {
-            return;
+    /** A connection no longer in use by its subchannel (shut down): closes once its calls have ended. */
+    void retire(Conn c) {
+        c.draining = true;
+        if (c.streams == 0) {
+            c.http.close();
         }
-        addressIndex++;
-        lastError = "failed to connect to " + target.text + ": " + cause.getMessage();
-        setState(ChannelConnectivity.TRANSIENT_FAILURE);
-        List<ClientCallImpl<?, ?>> failFast = new ArrayList<>();
-        for (ClientCallImpl<?, ?> call : queue) {
-            if (!call.waitForReady()) {
-                failFast.add(call);
-            }
-        }
-        for (ClientCallImpl<?, ?> call : failFast) {
-            call.terminate(StatusCode.UNAVAILABLE, lastError, Metadata.EMPTY, false);
-        }
-        // gRPC connection backoff: 1 s x 1.6^n, +-20 % jitter, at most 120 s
-        long jittered = Math.round(
-                backoffMs * (1 + BACKOFF_JITTER * (ThreadLocalRandom.current().nextDouble() * 2 - 1)));
-        backoffMs = Math.min(MAX_BACKOFF_MS, Math.round(backoffMs * BACKOFF_MULTIPLIER));
-        backoffTimer = owner.setTimer(Math.max(1, jittered), id -> {
-            backoffTimer = -1;
-            if (state != ChannelConnectivity.TRANSIENT_FAILURE) {
-                return;
-            }
-            if (queue.isEmpty()) {
-                setState(ChannelConnectivity.IDLE);
-            } else {
-                connect();
-            }
-        });
     }
 
     private void onGoAway(Conn c) {
@@ -317,35 +438,75 @@ public final class ChannelImpl implements Channel, Closeable {
             return;
         }
         // the first GOAWAY, even with last-stream-id MAX, means: open no new stream here
-        c.draining = true;
-        if (c.streams == 0) {
-            c.http.close();
-        }
-        if (c == current) {
-            current = null;
-            if (state != ChannelConnectivity.SHUTDOWN) {
-                setState(ChannelConnectivity.IDLE);
-                ensureConnecting();
-            }
-        }
+        retire(c);
+        c.subchannel.onConnectionLost(c, "GOAWAY received from " + c.subchannel.describe());
     }
 
     private void onConnectionClosed(Conn c) {
         connections.remove(c);
         c.draining = true;
-        if (c == current) {
-            current = null;
-            if (state != ChannelConnectivity.SHUTDOWN) {
-                setState(ChannelConnectivity.IDLE);
-                ensureConnecting();
-            }
+        Keepalive k = c.keepalive;
+        if (k != null) {
+            k.stop();
         }
+        c.subchannel.onConnectionLost(c, "connection to " + c.subchannel.describe() + " closed");
         if (closing && connections.isEmpty() && calls.isEmpty()) {
             finishClose();
         }
     }
 
+    /** gRPC keepalive: the peer did not answer a PING in time, so its calls will never end by themselves. */
+    private void onKeepaliveFailed(Conn c) {
+        String why = "Keepalive failed: no PING acknowledgement from " + c.subchannel.describe() + " within "
+                + options.keepaliveTimeout().toMillis() + " ms; the connection is likely gone";
+        lastError = why;
+        c.draining = true;
+        for (ClientCallImpl<?, ?> call : new ArrayList<>(calls)) {
+            if (call.conn() == c) {
+                call.terminate(StatusCode.UNAVAILABLE, why, Metadata.EMPTY, true);
+            }
+        }
+        c.http.close();
+        c.subchannel.onConnectionLost(c, why);
+    }
+
+    /** Every subchannel state change comes here: the policy reacts first, then the channel state is recomputed. */
+    void onSubchannelState(Subchannel subchannel, ChannelConnectivity previous) {
+        assert owner.inThread();
+        if (closing) {
+            return;
+        }
+        ChannelConnectivity now = subchannel.state();
+        if (now == ChannelConnectivity.TRANSIENT_FAILURE) {
+            lastError = subchannel.lastError();
+        }
+        balancer.onSubchannelState(subchannel, previous);
+        if (now == ChannelConnectivity.TRANSIENT_FAILURE
+                || previous == ChannelConnectivity.READY && now == ChannelConnectivity.IDLE) {
+            requestReresolution();
+        }
+        drainQueue();
+        updateState();
+    }
+
     // ---------------------------------------------------------------- connectivity
+
+    /** The one place the channel state is decided. */
+    private void updateState() {
+        ChannelConnectivity next;
+        if (closing) {
+            next = ChannelConnectivity.SHUTDOWN;
+        } else if (balancer.hasAddresses()) {
+            next = balancer.state();
+        } else if (resolving) {
+            next = ChannelConnectivity.CONNECTING;
+        } else if (resolutionError != null) {
+            next = ChannelConnectivity.TRANSIENT_FAILURE;
+        } else {
+            next = ChannelConnectivity.IDLE;
+        }
+        setState(next);
+    }
 
     private void setState(ChannelConnectivity next) {
         if (state == next || state == ChannelConnectivity.SHUTDOWN) {
@@ -368,10 +529,30 @@ public final class ChannelImpl implements Channel, Closeable {
                 }
             }
         }
+        if (next == ChannelConnectivity.TRANSIENT_FAILURE) {
+            // fail fast: queued calls without wait-for-ready end now; the others wait for READY or their deadline
+            List<ClientCallImpl<?, ?>> failFast = new ArrayList<>();
+            for (ClientCallImpl<?, ?> call : queue) {
+                if (!call.waitForReady()) {
+                    failFast.add(call);
+                }
+            }
+            for (ClientCallImpl<?, ?> call : failFast) {
+                call.terminate(StatusCode.UNAVAILABLE, lastError, Metadata.EMPTY, false);
+            }
+        }
     }
 
     @Override
-    public ChannelConnectivity getState() {
+    public ChannelConnectivity getState(ConnectRequest request) {
+        Objects.requireNonNull(request, "request");
+        if (request == ConnectRequest.TRY_TO_CONNECT && !closeRequested) {
+            onOwner(() -> {
+                if (state == ChannelConnectivity.IDLE) {
+                    exitIdle();
+                }
+            });
+        }
         // close() is visible at once to every thread, before the owner loop has run it
         return closeRequested ? ChannelConnectivity.SHUTDOWN : state;
     }
@@ -402,16 +583,20 @@ public final class ChannelImpl implements Channel, Closeable {
                     promise.fail(new IllegalStateException("channel closed"));
                     return;
                 case IDLE:
-                    if (!connecting && backoffTimer < 0) {
-                        connect();
-                    }
-                    break;
+                    readyWatchers.add(promise);
+                    exitIdle();
+                    return;
                 default:
-                    break;
+                    readyWatchers.add(promise);
             }
-            readyWatchers.add(promise);
         });
         return promise.future();
+    }
+
+    private void cancelTimer(long id) {
+        if (id >= 0) {
+            owner.owner().cancelTimer(id);
+        }
     }
 
     // ---------------------------------------------------------------- close
@@ -450,10 +635,11 @@ public final class ChannelImpl implements Channel, Closeable {
         closing = true;
         setState(ChannelConnectivity.SHUTDOWN);
         callables.onChannelClosing();
-        if (backoffTimer >= 0) {
-            owner.owner().cancelTimer(backoffTimer);
-            backoffTimer = -1;
-        }
+        cancelTimer(resolveTimer);
+        cancelTimer(idleTimer);
+        resolveTimer = -1;
+        idleTimer = -1;
+        balancer.shutdown();
         List<ClientCallImpl<?, ?>> waiting = new ArrayList<>(queue);
         queue.clear();
         for (ClientCallImpl<?, ?> call : waiting) {
@@ -491,7 +677,6 @@ public final class ChannelImpl implements Channel, Closeable {
             closing.add(c.http.close());
         }
         connections.clear();
-        current = null;
         Future.join(closing).transform(ar -> agent.close()).onComplete(ar -> closed.tryComplete());
     }
 

@@ -258,6 +258,13 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, InboundM
         return conn;
     }
 
+    /** The connection this call holds a stream slot on, now released (null if none). */
+    ChannelImpl.@Nullable Conn takeConn() {
+        ChannelImpl.Conn c = conn;
+        conn = null;
+        return c;
+    }
+
     private void onRequest(HttpClientRequest req) {
         if (state == State.CLOSED) {
             req.reset(CANCEL);

@@ -5,6 +5,7 @@ import io.rpcvertx.Channel;
 import io.rpcvertx.ChannelConnectivity;
 import io.rpcvertx.ClientCallDetails;
 import io.rpcvertx.ClientInterceptor;
+import io.rpcvertx.ConnectRequest;
 import io.rpcvertx.MethodDescriptor;
 import io.rpcvertx.MethodType;
 import io.rpcvertx.StreamStreamCall;
@@ -173,8 +174,8 @@ public final class InterceptedChannel implements Channel {
     }
 
     @Override
-    public ChannelConnectivity getState() {
-        return delegate.getState();
+    public ChannelConnectivity getState(ConnectRequest request) {
+        return delegate.getState(request);
     }
 
     @Override

@@ -3,6 +3,8 @@ package io.rpcvertx.impl.client;
 import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A parsed channel target (gRPC Name Resolution, "Naming"): the addresses to connect to and the default
@@ -10,19 +12,35 @@ import java.util.List;
  *
  * <p>Forms: {@code host:port}, {@code host} (port 443), {@code dns:host:port}, {@code dns:///host:port},
  * {@code ipv4:a.b.c.d[:port][,...]}, {@code ipv6:[addr][:port][,...]}, {@code unix:path}, {@code unix:///abs/path}.
- * Host names are resolved by Vert.x when connecting.
+ * A host name (in {@code host:port} or {@code dns:}) is resolved by the channel ({@link NameResolver}) into all its
+ * A/AAAA records; an IP literal there is used as it is.
  */
 final class Target {
     static final int DEFAULT_PORT = 443;
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
     final String text;
+    /** The addresses to connect to; for a host name, the one unresolved {@code host:port}. */
     final List<SocketAddress> addresses;
-    final String authority;
 
-    private Target(String text, List<SocketAddress> addresses, String authority) {
+    final String authority;
+    /** The host name to resolve with DNS, or null when {@link #addresses} are final (IP literals, unix paths). */
+    final @Nullable String dnsHost;
+
+    private Target(String text, List<SocketAddress> addresses, String authority, @Nullable String dnsHost) {
         this.text = text;
         this.addresses = List.copyOf(addresses);
         this.authority = authority;
+        this.dnsHost = dnsHost;
+    }
+
+    private Target(String text, List<SocketAddress> addresses, String authority) {
+        this(text, addresses, authority, null);
+    }
+
+    /** The port of a DNS target. */
+    int port() {
+        return addresses.get(0).port();
     }
 
     static Target parse(String target) {
@@ -73,7 +91,12 @@ final class Target {
             throw bad(target, "unsupported scheme " + t.substring(0, t.indexOf("://")));
         }
         HostPort hp = HostPort.parse(hostPort, target);
-        return new Target(target, List.of(SocketAddress.inetSocketAddress(hp.port, hp.host)), hp.authority());
+        boolean literal = hp.host.contains(":") || IPV4.matcher(hp.host).matches();
+        return new Target(
+                target,
+                List.of(SocketAddress.inetSocketAddress(hp.port, hp.host)),
+                hp.authority(),
+                literal ? null : hp.host);
     }
 
     static IllegalArgumentException bad(String target, String why) {

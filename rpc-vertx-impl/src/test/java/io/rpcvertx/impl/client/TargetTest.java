@@ -122,6 +122,24 @@ class TargetTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"example.com:50051", "dns:///localhost:1", "dns:localhost:1", "localhost"})
+    void parse_hostName_isResolvedWithDns(String target) {
+        assertThat(Target.parse(target).dnsHost).isIn("example.com", "localhost");
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {"127.0.0.1:1", "dns:///127.0.0.1:1", "[::1]:1", "ipv4:1.2.3.4:5", "ipv6:[::1]:5", "unix:/x"})
+    void parse_literalAddresses_needNoResolution(String target) {
+        assertThat(Target.parse(target).dnsHost).isNull();
+    }
+
+    @Test
+    void parse_dnsTarget_portOfTheName() {
+        assertThat(Target.parse("dns:///example.com:8443").port()).isEqualTo(8443);
+    }
+
+    @ParameterizedTest
     @ValueSource(
             strings = {
                 "",

@@ -3,6 +3,7 @@ package io.rpcvertx.examples.helloworld;
 import io.rpcvertx.CallOptions;
 import io.rpcvertx.Channel;
 import io.rpcvertx.RpcVertx;
+import io.rpcvertx.examples.ClientConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -16,14 +17,15 @@ import java.util.stream.Collectors;
 /**
  * Calls {@code helloworld.Greeter} once per method through the generated {@link GreeterStub} and prints the replies.
  *
- * <p>Config: {@code target} (default {@value #DEFAULT_TARGET}), {@code name} (default {@value #DEFAULT_NAME}). Starting
+ * <p>Config: {@code target} (default {@value #DEFAULT_TARGET}), {@code name} (default {@value #DEFAULT_NAME}), and
+ * the shared client settings of {@link ClientConfig} (wait-for-ready, timeout, load balancing). Starting
  * the verticle starts the RPCs; {@link #results()} completes with every reply message, the unary one first, or fails
  * with the first {@link io.rpcvertx.RpcException}. Undeploying closes the channel.
  */
 public final class GreeterClientVerticle extends VerticleBase {
     public static final String DEFAULT_TARGET = "localhost:50051";
     public static final String DEFAULT_NAME = "world";
-    /** Deadline of each RPC, so an unreachable server ends in DEADLINE_EXCEEDED instead of a hang. */
+    /** Deadline of each RPC unless configured, so an unreachable server ends in an error instead of a hang. */
     public static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
 
     private final PrintStream out;
@@ -54,8 +56,8 @@ public final class GreeterClientVerticle extends VerticleBase {
         HelloRequest request = HelloRequest.newBuilder()
                 .setName(config().getString("name", DEFAULT_NAME))
                 .build();
-        CallOptions options = CallOptions.DEFAULT.withTimeout(CALL_TIMEOUT);
-        channel = RpcVertx.insecureChannel(vertx, target);
+        CallOptions options = ClientConfig.callOptions(config(), CALL_TIMEOUT);
+        channel = RpcVertx.insecureChannel(vertx, target, ClientConfig.channelOptions(config()));
         GreeterStub greeter = GreeterGrpc.newStub(channel).withCallOptions(options);
 
         List<String> replies = new ArrayList<>();

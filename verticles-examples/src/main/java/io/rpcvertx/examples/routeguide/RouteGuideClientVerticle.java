@@ -1,12 +1,12 @@
 package io.rpcvertx.examples.routeguide;
 
 import io.rpcvertx.Call;
-import io.rpcvertx.CallOptions;
 import io.rpcvertx.Channel;
 import io.rpcvertx.RequestStream;
 import io.rpcvertx.RpcVertx;
 import io.rpcvertx.StreamStreamCall;
 import io.rpcvertx.StreamUnaryCall;
+import io.rpcvertx.examples.ClientConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -103,10 +103,11 @@ public final class RouteGuideClientVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        Channel opened = RpcVertx.insecureChannel(vertx, config().getString("target", DEFAULT_TARGET));
+        Channel opened = RpcVertx.insecureChannel(
+                vertx, config().getString("target", DEFAULT_TARGET), ClientConfig.channelOptions(config()));
         channel = opened;
         RouteGuideStub stub =
-                RouteGuideGrpc.newStub(opened).withCallOptions(CallOptions.DEFAULT.withTimeout(CALL_TIMEOUT));
+                RouteGuideGrpc.newStub(opened).withCallOptions(ClientConfig.callOptions(config(), CALL_TIMEOUT));
         getFeature(stub, FEATURE_POINT)
                 .compose(found -> getFeature(stub, EMPTY_POINT)
                         .compose(missing -> listFeatures(stub, HARBOUR)
