@@ -40,6 +40,11 @@ public final class ChannelOptions {
         int connectionWindowSize = DEFAULT_WINDOW_SIZE;
         int maxPendingCalls = DEFAULT_MAX_PENDING_CALLS;
 
+        @Nullable
+        String sslTargetNameOverride;
+
+        TlsEngine tlsEngine = TlsEngine.AUTO;
+
         @Override
         protected Values clone() {
             try {
@@ -127,6 +132,25 @@ public final class ChannelOptions {
         return with(c -> c.maxPendingCalls = calls);
     }
 
+    /**
+     * A copy checking the server certificate against this host name instead of the target's, and sending it as SNI
+     * and (unless {@link #withDefaultAuthority} says otherwise) as {@code :authority}
+     * ({@code grpc.ssl_target_name_override}). For tests and IP targets; secure channels only.
+     */
+    public ChannelOptions withSslTargetNameOverride(String hostName) {
+        Objects.requireNonNull(hostName, "hostName");
+        if (hostName.isEmpty()) {
+            throw new IllegalArgumentException("sslTargetNameOverride: empty (expected: a host name)");
+        }
+        return with(c -> c.sslTargetNameOverride = hostName);
+    }
+
+    /** A copy running TLS on this engine (default {@link TlsEngine#AUTO}); secure channels only. */
+    public ChannelOptions withTlsEngine(TlsEngine engine) {
+        Objects.requireNonNull(engine, "engine");
+        return with(c -> c.tlsEngine = engine);
+    }
+
     /** The receive limit in bytes, -1 for unlimited. */
     public int maxReceiveMessageLength() {
         return v.maxReceiveMessageLength;
@@ -170,6 +194,16 @@ public final class ChannelOptions {
     /** How many calls may wait for a connection or stream slot. */
     public int maxPendingCalls() {
         return v.maxPendingCalls;
+    }
+
+    /** The host name the server certificate is checked against instead of the target's, if set. */
+    public Optional<String> sslTargetNameOverride() {
+        return Optional.ofNullable(v.sslTargetNameOverride);
+    }
+
+    /** The TLS engine of secure channels. */
+    public TlsEngine tlsEngine() {
+        return v.tlsEngine;
     }
 
     static void checkLimit(String name, int bytes) {

@@ -1,6 +1,7 @@
 package io.rpcvertx.spi;
 
 import io.rpcvertx.Channel;
+import io.rpcvertx.ChannelCredentials;
 import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.Server;
 import io.rpcvertx.ServerOptions;
@@ -10,6 +11,9 @@ import io.vertx.core.Vertx;
 public interface RpcProvider {
     /** See {@link io.rpcvertx.RpcVertx#insecureChannel(Vertx, String, ChannelOptions)}. */
     Channel insecureChannel(Vertx vertx, String target, ChannelOptions options);
+
+    /** See {@link io.rpcvertx.RpcVertx#secureChannel(Vertx, String, ChannelCredentials, ChannelOptions)}. */
+    Channel secureChannel(Vertx vertx, String target, ChannelCredentials credentials, ChannelOptions options);
 
     /** See {@link io.rpcvertx.RpcVertx#server(Vertx, ServerOptions)}. */
     Server server(Vertx vertx, ServerOptions options);
