@@ -3,6 +3,7 @@ package io.rpcvertx.impl.client;
 import io.rpcvertx.CallOptions;
 import io.rpcvertx.Channel;
 import io.rpcvertx.ChannelConnectivity;
+import io.rpcvertx.ChannelCredentials;
 import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.Metadata;
 import io.rpcvertx.MethodDescriptor;
@@ -14,6 +15,7 @@ import io.rpcvertx.StreamUnaryCall;
 import io.rpcvertx.StreamUnaryMultiCallable;
 import io.rpcvertx.UnaryStreamMultiCallable;
 import io.rpcvertx.UnaryUnaryMultiCallable;
+import io.rpcvertx.impl.security.ChannelSecurity;
 import io.rpcvertx.impl.transport.Contexts;
 import io.vertx.core.Closeable;
 import io.vertx.core.Completable;
@@ -58,6 +60,7 @@ public final class ChannelImpl implements Channel, Closeable {
     final ChannelOptions options;
     final String authority;
     final String userAgent;
+    final ChannelSecurity security;
     private final Target target;
     private final HttpClientAgent agent;
     private final ArrayDeque<ClientCallImpl<?, ?>> queue = new ArrayDeque<>();
@@ -96,15 +99,22 @@ public final class ChannelImpl implements Channel, Closeable {
     }
 
     public ChannelImpl(VertxInternal vertx, String target, ChannelOptions options) {
+        this(vertx, target, options, null);
+    }
+
+    /** A channel secured by {@code credentials}; {@code null} for an insecure one. */
+    public ChannelImpl(
+            VertxInternal vertx, String target, ChannelOptions options, @Nullable ChannelCredentials credentials) {
         this.vertx = vertx;
         this.target = Target.parse(target);
         this.options = options;
-        this.authority = options.defaultAuthority().orElse(this.target.authority);
+        this.security = ChannelSecurity.of(vertx, credentials, options, this.target.authority);
+        this.authority = security.authority();
         String base = "grpc-java-rpcvertx/" + VERSION;
         this.userAgent = options.primaryUserAgent().map(p -> p + " " + base).orElse(base);
         this.owner = Contexts.ownerFor(vertx);
         this.closed = owner.promise();
-        HttpClientOptions http = new HttpClientOptions()
+        HttpClientOptions http = security.configure(new HttpClientOptions())
                 .setProtocolVersion(HttpVersion.HTTP_2)
                 .setHttp2ClearTextUpgrade(false)
                 .setInitialSettings(new Http2Settings().setInitialWindowSize(options.initialWindowSize()))
@@ -286,7 +296,7 @@ public final class ChannelImpl implements Channel, Closeable {
                 .setHost(address.isDomainSocket() ? "localhost" : address.host())
                 .setPort(address.isDomainSocket() ? 0 : address.port())
                 .setConnectTimeout(options.connectTimeout().toMillis());
-        agent.connect(co).onComplete(ar -> {
+        agent.connect(security.configure(co)).compose(security::check).onComplete(ar -> {
             connecting = false;
             if (ar.succeeded()) {
                 onConnected(ar.result());

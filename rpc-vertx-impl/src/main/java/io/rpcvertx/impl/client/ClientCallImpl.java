@@ -112,6 +112,7 @@ final class ClientCallImpl<Req, Resp>
     private @Nullable MessageDeframer deframer;
     private @Nullable Resp unaryValue;
     private int responsesReceived;
+    private Metadata credentialsMetadata = Metadata.EMPTY;
 
     ClientCallImpl(
             ChannelImpl channel, MethodDescriptor<Req, Resp> method, CallOptions options, ContextInternal caller) {
@@ -171,14 +172,6 @@ final class ClientCallImpl<Req, Resp>
             terminate(startError.code(), startError.details(), Metadata.EMPTY, false);
             return;
         }
-        if (options.credentials().isPresent()) {
-            terminate(
-                    StatusCode.UNAUTHENTICATED,
-                    "call credentials need a secure channel; this channel is insecure",
-                    Metadata.EMPTY,
-                    false);
-            return;
-        }
         if (hasDeadline) {
             long remaining = deadlineNanos - System.nanoTime();
             if (remaining <= 0) {
@@ -193,7 +186,30 @@ final class ClientCallImpl<Req, Resp>
             outbound.halfClose();
             state = State.PENDING_HALF_CLOSED;
         }
-        channel.admit(this);
+        if (channel.security.hasCallCredentials(options)) {
+            admitWithCallCredentials();
+        } else {
+            channel.admit(this);
+        }
+    }
+
+    /**
+     * Call credentials run before the call takes a stream slot (the deadline already counts); their metadata goes
+     * out with the request headers, and their failure ends the call before anything is sent.
+     */
+    private void admitWithCallCredentials() {
+        channel.security.callMetadata(options, method, owner).onComplete(ar -> {
+            if (state == State.CLOSED) {
+                return; // cancelled or past its deadline meanwhile
+            }
+            if (ar.failed()) {
+                RpcException e = (RpcException) ar.cause();
+                terminate(e.code(), e.details(), e.trailingMetadata(), false);
+                return;
+            }
+            credentialsMetadata = ar.result();
+            channel.admit(this);
+        });
     }
 
     // ---------------------------------------------------------------- stream (owner)
@@ -240,6 +256,7 @@ final class ClientCallImpl<Req, Resp>
             h.set("grpc-timeout", GrpcTimeout.format(deadlineNanos - System.nanoTime()));
         }
         MetadataCodec.toHeaders(options.metadata(), h);
+        MetadataCodec.toHeaders(credentialsMetadata, h);
         req.setChunked(true);
         req.exceptionHandler(t -> onTransportError(t, false));
         req.drainHandler(v -> outbound.onDrain());
