@@ -296,7 +296,7 @@ public final class ChannelImpl implements Channel, Closeable {
                 .setHost(address.isDomainSocket() ? "localhost" : address.host())
                 .setPort(address.isDomainSocket() ? 0 : address.port())
                 .setConnectTimeout(options.connectTimeout().toMillis());
-        agent.connect(security.configure(co)).compose(security::check).onComplete(ar -> {
+        security.connect(agent, co).onComplete(ar -> {
             connecting = false;
             if (ar.succeeded()) {
                 onConnected(ar.result());

@@ -72,7 +72,7 @@ public final class AuthContext {
             chain = List.of(); // the client sent no certificate
         }
         SSLSession session = connection.sslSession();
-        return ofTls(chain == null ? List.of() : chain, session != null && SessionReuse.isReused(session));
+        return ofTls(chain == null ? List.of() : chain, session != null && SessionReuse.isReused(connection, session));
     }
 
     static AuthContext ofTls(List<Certificate> chain, boolean sessionReused) {

@@ -1,5 +1,7 @@
 package io.rpcvertx.impl.security;
 
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.util.NetUtil;
 import io.rpcvertx.CallCredentials;
 import io.rpcvertx.CallOptions;
 import io.rpcvertx.ChannelCredentials;
@@ -11,6 +13,7 @@ import io.rpcvertx.StatusCode;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VertxException;
+import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientConnection;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpConnectOptions;
@@ -25,7 +28,9 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -44,6 +49,9 @@ public final class ChannelSecurity {
         TLS
     }
 
+    private static final String NO_H2 = "the server did not select HTTP/2 with ALPN (h2) over TLS, which gRPC needs";
+    private static final List<String> GENERIC =
+            List.of("Failed to create SSL connection", "General OpenSslEngine problem");
     private static final String INSECURE_CALL_CREDENTIALS =
             "call credentials need a secure channel; this channel is insecure";
 
@@ -134,8 +142,8 @@ public final class ChannelSecurity {
                 .setSslEngineOptions(engine)
                 .setEnabledSecureTransportProtocols(TlsSettings.PROTOCOLS)
                 .setVerifyHost(true)
-                // Vert.x sends no SNI unless forced; engines still leave it out for IP addresses (RFC 6066)
-                .setForceSni(true);
+                // Vert.x sends no SNI unless forced, and forced it sends IP addresses too, which RFC 6066 forbids
+                .setForceSni(!NetUtil.isValidIpV4Address(verifyHost) && !NetUtil.isValidIpV6Address(verifyHost));
         if (trust != null) {
             http.setTrustOptions(trust);
         }
@@ -146,26 +154,70 @@ public final class ChannelSecurity {
     }
 
     /**
-     * Sets up {@code connect} for this security: over TLS the host the certificate is checked against (and sent as
-     * SNI) replaces the address's.
+     * Connects with {@code agent} (built from {@link #configure(HttpClientOptions)}) and checks the connection: over
+     * TLS the host the certificate is checked against (and sent as SNI) replaces the address's, and the server must
+     * select HTTP/2 with ALPN; with local credentials the peer must be on this machine. A connection that fails the
+     * check is closed.
+     *
+     * @return the connection, or a failure whose message says what is wrong
      */
-    public HttpConnectOptions configure(HttpConnectOptions connect) {
+    public Future<HttpClientConnection> connect(HttpClientAgent agent, HttpConnectOptions connect) {
+        if (level == Level.INSECURE) {
+            return agent.connect(connect);
+        }
         if (level == Level.TLS) {
             connect.setHost(verifyHost);
         }
-        return connect;
+        return agent.connect(connect).recover(this::explain).compose(this::check);
     }
 
-    /**
-     * Checks a new connection: over TLS the server must have selected HTTP/2 with ALPN; with local credentials the
-     * peer must be on this machine. A connection that fails the check is closed.
-     *
-     * @return {@code http}, or a failure whose message says what is wrong
-     */
-    public Future<HttpClientConnection> check(HttpClientConnection http) {
+    /** TLS failures get the hint a user needs; the engine's own words follow. */
+    private Future<HttpClientConnection> explain(Throwable failure) {
+        String causes = causes(failure);
+        String hint;
+        if (causes.toLowerCase(Locale.ROOT).contains("no_application_protocol")) {
+            hint = NO_H2;
+        } else if (hasCause(failure, NotSslRecordException.class)) {
+            hint = "the server did not answer with TLS (a plaintext port?)";
+        } else if (hasCause(failure, SSLException.class)) {
+            hint = "TLS handshake failed";
+        } else if (level == Level.TLS && "Connection was closed".equals(failure.getMessage())) {
+            // TLS 1.3 servers refuse a client certificate after the client has finished its handshake
+            hint = "the server closed the connection during or right after the TLS handshake"
+                    + " (does it require a client certificate, or not trust this one?)";
+        } else {
+            return Future.failedFuture(failure);
+        }
+        return Future.failedFuture(new VertxException(hint + ": " + causes, failure));
+    }
+
+    /** The messages along the cause chain, without the generic wrappers Vert.x and Netty add. */
+    static String causes(Throwable failure) {
+        List<String> parts = new ArrayList<>();
+        for (Throwable t = failure; t != null && parts.size() < 8; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m == null || GENERIC.contains(m) || parts.stream().anyMatch(p -> p.contains(m))) {
+                continue;
+            }
+            boolean root = t.getCause() == null;
+            parts.add(root && !(t instanceof SSLException) ? t.getClass().getSimpleName() + ": " + m : m);
+        }
+        return parts.isEmpty() ? String.valueOf(failure) : String.join("; ", parts);
+    }
+
+    private static boolean hasCause(Throwable failure, Class<? extends Throwable> type) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Future<HttpClientConnection> check(HttpClientConnection http) {
         String problem = null;
         if (level == Level.TLS && !isHttp2(http)) {
-            problem = "the server did not negotiate HTTP/2 with ALPN (h2) over TLS; gRPC needs h2";
+            problem = NO_H2;
         } else if (level == Level.LOCAL && !isLocal(http.remoteAddress())) {
             problem =
                     "local channel credentials need a Unix domain socket or loopback peer, not " + http.remoteAddress();
