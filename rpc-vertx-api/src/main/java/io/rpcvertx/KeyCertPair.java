@@ -41,6 +41,18 @@ public final class KeyCertPair {
     }
 
     @Override
+    public boolean equals(Object o) {
+        return o instanceof KeyCertPair
+                && privateKey.equals(((KeyCertPair) o).privateKey)
+                && certificateChain.equals(((KeyCertPair) o).certificateChain);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * privateKey.hashCode() + certificateChain.hashCode();
+    }
+
+    @Override
     public String toString() {
         return "KeyCertPair{privateKey=<hidden>, certificateChain=" + certificateChain.length() + " chars}";
     }

@@ -62,6 +62,18 @@ public final class ServerCertificateConfiguration {
     }
 
     @Override
+    public boolean equals(Object o) {
+        return o instanceof ServerCertificateConfiguration
+                && keyCertPairs.equals(((ServerCertificateConfiguration) o).keyCertPairs)
+                && Objects.equals(rootCertificates, ((ServerCertificateConfiguration) o).rootCertificates);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * keyCertPairs.hashCode() + Objects.hashCode(rootCertificates);
+    }
+
+    @Override
     public String toString() {
         return "ServerCertificateConfiguration{" + keyCertPairs.size() + " key/certificate pair(s), rootCertificates="
                 + (rootCertificates != null) + "}";
