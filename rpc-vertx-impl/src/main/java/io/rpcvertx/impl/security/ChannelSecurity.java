@@ -281,7 +281,8 @@ public final class ChannelSecurity {
         String methodName = method.methodName();
         Future<Metadata> result = Future.succeededFuture(Metadata.EMPTY);
         for (CallCredentials c : all) {
-            result = result.compose(md -> invoke(c, serviceUrl, methodName).map(md::merge));
+            result = result.compose(
+                    md -> invoke(owner, c, serviceUrl, methodName).map(md::merge));
         }
         Promise<Metadata> promise = owner.promise();
         result.onComplete(ar -> {
@@ -294,22 +295,33 @@ public final class ChannelSecurity {
         return promise.future();
     }
 
-    private static Future<Metadata> invoke(CallCredentials credentials, String serviceUrl, String methodName) {
-        Future<Metadata> metadata;
-        try {
-            metadata = credentials.metadata(serviceUrl, methodName);
-        } catch (RuntimeException e) {
-            return Future.failedFuture(e);
-        }
-        if (metadata == null) {
-            return Future.failedFuture(new IllegalStateException("the call credentials returned no future"));
-        }
-        return metadata.map(md -> {
-            if (md == null) {
-                throw new IllegalStateException("the call credentials completed with null metadata");
+    /** Runs one plugin with the channel's context current, as documented; whatever it does wrong fails the call. */
+    private static Future<Metadata> invoke(
+            ContextInternal owner, CallCredentials credentials, String serviceUrl, String methodName) {
+        Promise<Metadata> result = owner.promise();
+        owner.dispatch(() -> {
+            Future<Metadata> metadata;
+            try {
+                metadata = credentials.metadata(serviceUrl, methodName);
+            } catch (RuntimeException e) {
+                result.fail(e);
+                return;
             }
-            return md;
+            if (metadata == null) {
+                result.fail(new IllegalStateException("the call credentials returned no future"));
+                return;
+            }
+            metadata.onComplete(ar -> {
+                if (ar.failed()) {
+                    result.tryFail(ar.cause());
+                } else if (ar.result() == null) {
+                    result.tryFail(new IllegalStateException("the call credentials completed with null metadata"));
+                } else {
+                    result.tryComplete(ar.result());
+                }
+            });
         });
+        return result.future();
     }
 
     private static RpcException asRpcException(Throwable t) {
