@@ -5,6 +5,9 @@ Runs one named case against a server of the shared test-service contract (see te
 
     test_service_client.py --target=127.0.0.1:PORT --case=large_unary
 
+Plaintext by default; ``--tls-ca=PEM`` makes the channel TLS (``grpc.ssl_channel_credentials``), with a client
+certificate from ``--tls-cert``/``--tls-key`` and ``grpc.ssl_target_name_override`` from ``--tls-override``.
+
 Exits 0 and prints ``OK <case>`` on success; exits 1 with ``FAIL <case>: <reason>`` on an assertion failure or an
 unexpected error (traceback on stderr); exits 2 for an unknown case. ``--list`` prints the case names.
 
@@ -256,9 +259,15 @@ async def abort_status(channel):
     check(e.details() == "nope", f"details: expected 'nope', got {e.details()!r}")
 
 
+async def auth_probe(channel):
+    """``rpcvertx.it.AuthProbe/Probe``, which only the Java security tests serve: an echo that records the peer."""
+    check_echo(b"probe", await unary(channel, "/rpcvertx.it.AuthProbe/Probe")(b"probe", timeout=TIMEOUT))
+
+
 CASES = {
     f.__name__: f
     for f in (
+        auth_probe,
         empty_unary,
         large_unary,
         server_streaming,
@@ -283,8 +292,27 @@ CASES = {
 CHANNEL_OPTIONS = (("grpc.max_send_message_length", 2 * MAX_MESSAGE),)
 
 
-async def run(target, name):
-    async with grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS) as channel:
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def open_channel(target, args):
+    if args.tls_ca is None:
+        return grpc.aio.insecure_channel(target, options=CHANNEL_OPTIONS)
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=read(args.tls_ca),
+        private_key=read(args.tls_key) if args.tls_key else None,
+        certificate_chain=read(args.tls_cert) if args.tls_cert else None,
+    )
+    options = CHANNEL_OPTIONS
+    if args.tls_override:
+        options += (("grpc.ssl_target_name_override", args.tls_override),)
+    return grpc.aio.secure_channel(target, credentials, options=options)
+
+
+async def run(target, name, args):
+    async with open_channel(target, args) as channel:
         await asyncio.wait_for(CASES[name](channel), timeout=2 * TIMEOUT)
 
 
@@ -293,7 +321,15 @@ def main():
     parser.add_argument("--target", help="host:port of the server")
     parser.add_argument("--case", help="the case to run")
     parser.add_argument("--list", action="store_true", help="print the case names and exit")
+    parser.add_argument("--tls-ca", help="PEM CA certificates: connect with TLS, trusting these")
+    parser.add_argument("--tls-cert", help="PEM client certificate chain (mutual TLS)")
+    parser.add_argument("--tls-key", help="PEM private key of --tls-cert")
+    parser.add_argument("--tls-override", help="grpc.ssl_target_name_override")
     args = parser.parse_args()
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
+    if args.tls_cert is not None and args.tls_ca is None:
+        parser.error("--tls-cert needs --tls-ca")
     if args.list:
         print("\n".join(CASES))
         return 0
@@ -303,7 +339,7 @@ def main():
         print(f"unknown case {args.case!r}; cases: {', '.join(CASES)}", file=sys.stderr)
         return 2
     try:
-        asyncio.run(run(args.target, args.case))
+        asyncio.run(run(args.target, args.case, args))
     except CaseFailure as e:
         print(f"FAIL {args.case}: {e}", flush=True)
         return 1

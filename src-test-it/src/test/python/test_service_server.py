@@ -16,9 +16,15 @@ Behaviour metadata, for every method:
 * ``x-hang: 1``: never respond (after sending echoed initial metadata, if any) and wait for the cancellation or the
   deadline; prints ``CANCELLED <Method>`` when the server observes it.
 * ``x-compress: gzip|deflate``: compress the responses.
+* ``x-echo-auth: 1`` (this script only): the initial metadata also carries the peer as grpc sees it,
+  ``x-auth-transport-security-type``, ``x-auth-peer-identity-key`` and ``x-auth-peer-identities`` (comma-separated),
+  each present when grpc reports it.
 
-Usage: ``test_service_server.py [--port=0] [--max-receive=BYTES]``. Prints ``LISTENING <port>`` once serving; stops
-(grace 1 s) on SIGTERM, SIGINT or when stdin reaches end of file (so it never outlives the process that started it).
+Usage: ``test_service_server.py [--port=0] [--max-receive=BYTES] [--tls-cert=PEM --tls-key=PEM [--tls-ca=PEM]
+[--require-client-auth]]``. Without ``--tls-cert`` the port is plaintext, as before; with it the port is TLS
+(``grpc.ssl_server_credentials``), verifying client certificates against ``--tls-ca`` and requiring one with
+``--require-client-auth``. Prints ``LISTENING <port>`` once serving; stops (grace 1 s) on SIGTERM, SIGINT or when stdin
+reaches end of file (so it never outlives the process that started it).
 """
 
 import argparse
@@ -50,6 +56,21 @@ def pick(metadata, *keys):
     return tuple((k, v) for k, v in metadata if k in keys)
 
 
+def auth_metadata(context):
+    """The peer as grpc reports it, as text metadata."""
+    md = []
+    auth = context.auth_context() or {}
+    for value in auth.get("transport_security_type", ()):
+        md.append(("x-auth-transport-security-type", value.decode("utf-8")))
+    key = context.peer_identity_key()
+    if key is not None:
+        md.append(("x-auth-peer-identity-key", key))
+    identities = context.peer_identities()
+    if identities is not None:
+        md.append(("x-auth-peer-identities", ",".join(i.decode("utf-8") for i in identities)))
+    return tuple(md)
+
+
 class Behaviour:
     """What the request metadata asks of one call."""
 
@@ -64,6 +85,8 @@ class Behaviour:
         details = first(md, "x-details-bin")
         self.details = details.decode("utf-8") if details is not None else ""
         self.hang = first(md, "x-hang") == "1"
+        if first(md, "x-echo-auth") == "1":
+            self.initial += auth_metadata(context)
         self.compress = first(md, "x-compress")
         count = first(md, "x-count")
         self.count = int(count) if count is not None else 3
@@ -150,6 +173,11 @@ def handler():
     )
 
 
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def watch_stdin(loop, stop):
     """Sets ``stop`` when stdin reaches end of file (the parent closed it or died)."""
 
@@ -171,7 +199,15 @@ async def serve(args):
         options.append(("grpc.max_receive_message_length", args.max_receive))
     server = grpc.aio.server(options=options)
     server.add_generic_rpc_handlers((handler(),))
-    port = server.add_insecure_port(f"127.0.0.1:{args.port}")
+    if args.tls_cert is not None:
+        credentials = grpc.ssl_server_credentials(
+            [(read(args.tls_key), read(args.tls_cert))],
+            root_certificates=read(args.tls_ca) if args.tls_ca else None,
+            require_client_auth=args.require_client_auth,
+        )
+        port = server.add_secure_port(f"127.0.0.1:{args.port}", credentials)
+    else:
+        port = server.add_insecure_port(f"127.0.0.1:{args.port}")
     if port == 0:
         raise SystemExit(f"cannot bind 127.0.0.1:{args.port}")
     await server.start()
@@ -192,7 +228,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default 0: any free port)")
     parser.add_argument("--max-receive", type=int, default=None, help="grpc.max_receive_message_length in bytes")
-    asyncio.run(serve(parser.parse_args()))
+    parser.add_argument("--tls-cert", help="PEM certificate chain: serve TLS instead of plaintext")
+    parser.add_argument("--tls-key", help="PEM private key of --tls-cert")
+    parser.add_argument("--tls-ca", help="PEM CA certificates client certificates are verified against")
+    parser.add_argument("--require-client-auth", action="store_true", help="require a client certificate")
+    args = parser.parse_args()
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
+    if args.require_client_auth and args.tls_ca is None:
+        parser.error("--require-client-auth needs --tls-ca")
+    asyncio.run(serve(args))
 
 
 if __name__ == "__main__":

@@ -90,6 +90,11 @@ public final class ChannelOptions {
         Duration dnsMinTimeBetweenResolutions = DEFAULT_DNS_MIN_TIME_BETWEEN_RESOLUTIONS;
         Duration dnsRefreshInterval = DEFAULT_DNS_REFRESH_INTERVAL;
 
+        @Nullable
+        String sslTargetNameOverride;
+
+        TlsEngine tlsEngine = TlsEngine.AUTO;
+
         @Override
         protected Values clone() {
             try {
@@ -402,6 +407,25 @@ public final class ChannelOptions {
         return v.dnsRefreshInterval;
     }
 
+    /**
+     * A copy checking the server certificate against this host name instead of the target's, and sending it as SNI
+     * and (unless {@link #withDefaultAuthority} says otherwise) as {@code :authority}
+     * ({@code grpc.ssl_target_name_override}). For tests and IP targets; secure channels only.
+     */
+    public ChannelOptions withSslTargetNameOverride(String hostName) {
+        Objects.requireNonNull(hostName, "hostName");
+        if (hostName.isEmpty()) {
+            throw new IllegalArgumentException("sslTargetNameOverride: empty (expected: a host name)");
+        }
+        return with(c -> c.sslTargetNameOverride = hostName);
+    }
+
+    /** A copy running TLS on this engine (default {@link TlsEngine#AUTO}); secure channels only. */
+    public ChannelOptions withTlsEngine(TlsEngine engine) {
+        Objects.requireNonNull(engine, "engine");
+        return with(c -> c.tlsEngine = engine);
+    }
+
     /** The receive limit in bytes, -1 for unlimited. */
     public int maxReceiveMessageLength() {
         return v.maxReceiveMessageLength;
@@ -630,6 +654,16 @@ public final class ChannelOptions {
         if (d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
         }
+    }
+
+    /** The host name the server certificate is checked against instead of the target's, if set. */
+    public Optional<String> sslTargetNameOverride() {
+        return Optional.ofNullable(v.sslTargetNameOverride);
+    }
+
+    /** The TLS engine of secure channels. */
+    public TlsEngine tlsEngine() {
+        return v.tlsEngine;
     }
 
     static void checkLimit(String name, int bytes) {

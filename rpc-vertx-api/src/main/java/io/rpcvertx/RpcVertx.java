@@ -9,7 +9,8 @@ import java.util.ServiceLoader;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Entry points: channels and servers (grpc.aio {@code aio.insecure_channel}, {@code aio.server}).
+ * Entry points: channels and servers (grpc.aio {@code aio.insecure_channel}, {@code aio.secure_channel},
+ * {@code aio.server}).
  *
  * <p>Needs {@code io.rpcvertx:rpc-vertx-impl} on the class path.
  */
@@ -33,6 +34,30 @@ public final class RpcVertx {
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(options, "options");
         return provider().insecureChannel(vertx, target, options);
+    }
+
+    /**
+     * A secure channel to {@code target} (grpc.aio {@code aio.secure_channel}): TLS with ALPN {@code h2}, or plaintext
+     * to a local peer for {@link ChannelCredentials#local()}. Targets as for
+     * {@link #insecureChannel(Vertx, String)}. The channel is IDLE until its first RPC; TLS failures (untrusted or
+     * expired certificate, host name mismatch, no {@code h2}) end RPCs with {@link StatusCode#UNAVAILABLE}.
+     *
+     * @throws IllegalArgumentException for a malformed target, or certificates or keys that do not parse
+     * @throws IllegalStateException if {@link ChannelOptions#tlsEngine()} is {@link TlsEngine#OPENSSL} and OpenSSL
+     *     does not load here
+     */
+    public static Channel secureChannel(Vertx vertx, String target, ChannelCredentials credentials) {
+        return secureChannel(vertx, target, credentials, ChannelOptions.DEFAULT);
+    }
+
+    /** {@link #secureChannel(Vertx, String, ChannelCredentials)} with options. */
+    public static Channel secureChannel(
+            Vertx vertx, String target, ChannelCredentials credentials, ChannelOptions options) {
+        Objects.requireNonNull(vertx, "vertx");
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(credentials, "credentials");
+        Objects.requireNonNull(options, "options");
+        return provider().secureChannel(vertx, target, credentials, options);
     }
 
     /** A server with default options. */

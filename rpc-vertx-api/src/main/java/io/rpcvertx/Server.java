@@ -37,6 +37,18 @@ public interface Server {
     Future<Integer> addInsecurePort(String address);
 
     /**
+     * Binds a secure port (aio {@code add_secure_port}): TLS 1.2+ with ALPN {@code h2} only, presenting
+     * {@code credentials}' certificates and asking for client certificates as they say. Addresses as for
+     * {@link #addInsecurePort}. Only before {@link #start()}. With {@link DynamicServerCredentials} the port follows
+     * their updates while it runs.
+     *
+     * @return the bound port ({@code -1} for a Unix domain socket); fails with {@link IllegalStateException} after
+     *     start or when the chosen {@link TlsEngine} is unavailable, {@link IllegalArgumentException} for a malformed
+     *     address, or the error of certificates or keys that do not parse or of the bind
+     */
+    Future<Integer> addSecurePort(String address, ServerCredentials credentials);
+
+    /**
      * Starts serving on every added port. Only once.
      *
      * @return completes when every port accepts RPCs; fails with {@link IllegalStateException} if called twice

@@ -35,6 +35,7 @@ public final class ServerOptions {
         int connectionWindowSize = ChannelOptions.DEFAULT_WINDOW_SIZE;
         int rstFloodMaxFrames = DEFAULT_RST_FLOOD_MAX_FRAMES;
         Duration rstFloodWindow = DEFAULT_RST_FLOOD_WINDOW;
+        TlsEngine tlsEngine = TlsEngine.AUTO;
 
         @Override
         protected Values clone() {
@@ -130,6 +131,12 @@ public final class ServerOptions {
         });
     }
 
+    /** A copy running TLS on secure ports with this engine (default {@link TlsEngine#AUTO}). */
+    public ServerOptions withTlsEngine(TlsEngine engine) {
+        Objects.requireNonNull(engine, "engine");
+        return with(c -> c.tlsEngine = engine);
+    }
+
     /** The receive limit in bytes, -1 for unlimited. */
     public int maxReceiveMessageLength() {
         return v.maxReceiveMessageLength;
@@ -178,5 +185,10 @@ public final class ServerOptions {
     /** The RST flood window. */
     public Duration rstFloodWindow() {
         return v.rstFloodWindow;
+    }
+
+    /** The TLS engine of secure ports. */
+    public TlsEngine tlsEngine() {
+        return v.tlsEngine;
     }
 }

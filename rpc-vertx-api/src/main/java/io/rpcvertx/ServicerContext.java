@@ -61,10 +61,29 @@ public interface ServicerContext<Req, Resp> extends RpcContext {
     String peer();
 
     /**
-     * The peer's authentication properties (aio {@code auth_context()}); empty on an insecure port. Keys such as
-     * {@code transport_security_type}, {@code x509_common_name}.
+     * The peer's authentication properties (aio {@code auth_context()}), with grpc's property names, in grpc's order.
+     * Every connection has {@code transport_security_type} ({@code insecure} or {@code ssl}) and
+     * {@code security_level} ({@code TSI_SECURITY_NONE} or {@code TSI_PRIVACY_AND_INTEGRITY}); TLS adds
+     * {@code ssl_session_reused} ({@code true}/{@code false}), and when the client presented a certificate
+     * {@code x509_subject} (RFC 2253), {@code x509_common_name}, {@code x509_pem_cert},
+     * {@code x509_subject_alternative_name} (DNS, URI, e-mail and IP names, in certificate order), {@code peer_dns},
+     * {@code peer_uri}, {@code peer_email}, {@code peer_ip}, {@code x509_pem_cert_chain} and, for a single SPIFFE URI,
+     * {@code peer_spiffe_id}. Values are UTF-8 bytes. The map is immutable.
      */
     Map<String, List<byte[]>> authContext();
+
+    /**
+     * The values of the {@link #peerIdentityKey() identity property} (aio {@code peer_identities()}): the client
+     * certificate's subject alternative names, or its common name when it has none; empty when the peer is not
+     * authenticated.
+     */
+    List<byte[]> peerIdentities();
+
+    /**
+     * The {@link #authContext()} property that identifies the peer (aio {@code peer_identity_key()}):
+     * {@code x509_subject_alternative_name} or {@code x509_common_name}; empty when the peer is not authenticated.
+     */
+    Optional<String> peerIdentityKey();
 
     /**
      * The next request message for a client-streaming handler that reads in pull style; {@code Optional.empty()} at

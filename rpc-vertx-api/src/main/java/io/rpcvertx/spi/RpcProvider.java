@@ -1,6 +1,7 @@
 package io.rpcvertx.spi;
 
 import io.rpcvertx.Channel;
+import io.rpcvertx.ChannelCredentials;
 import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.ClientInterceptor;
 import io.rpcvertx.Server;
@@ -18,6 +19,9 @@ import java.util.List;
 public interface RpcProvider {
     /** See {@link io.rpcvertx.RpcVertx#insecureChannel(Vertx, String, ChannelOptions)}. */
     Channel insecureChannel(Vertx vertx, String target, ChannelOptions options);
+
+    /** See {@link io.rpcvertx.RpcVertx#secureChannel(Vertx, String, ChannelCredentials, ChannelOptions)}. */
+    Channel secureChannel(Vertx vertx, String target, ChannelCredentials credentials, ChannelOptions options);
 
     /** See {@link io.rpcvertx.RpcVertx#server(Vertx, ServerOptions)}. */
     Server server(Vertx vertx, ServerOptions options);

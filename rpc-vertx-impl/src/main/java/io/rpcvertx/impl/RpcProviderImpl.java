@@ -1,6 +1,7 @@
 package io.rpcvertx.impl;
 
 import io.rpcvertx.Channel;
+import io.rpcvertx.ChannelCredentials;
 import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.ClientInterceptor;
 import io.rpcvertx.Server;
@@ -26,6 +27,11 @@ public final class RpcProviderImpl implements RpcProvider {
     @Override
     public Channel insecureChannel(Vertx vertx, String target, ChannelOptions options) {
         return new ChannelImpl((VertxInternal) vertx, target, options);
+    }
+
+    @Override
+    public Channel secureChannel(Vertx vertx, String target, ChannelCredentials credentials, ChannelOptions options) {
+        return new ChannelImpl((VertxInternal) vertx, target, options, credentials);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.rpcvertx.impl.client;
 
 import io.rpcvertx.Channel;
 import io.rpcvertx.ChannelConnectivity;
+import io.rpcvertx.ChannelCredentials;
 import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.ConnectRequest;
 import io.rpcvertx.Metadata;
@@ -12,6 +13,7 @@ import io.rpcvertx.StreamStreamMultiCallable;
 import io.rpcvertx.StreamUnaryMultiCallable;
 import io.rpcvertx.UnaryStreamMultiCallable;
 import io.rpcvertx.UnaryUnaryMultiCallable;
+import io.rpcvertx.impl.security.ChannelSecurity;
 import io.rpcvertx.impl.transport.Contexts;
 import io.vertx.core.Closeable;
 import io.vertx.core.Completable;
@@ -59,6 +61,7 @@ public final class ChannelImpl implements Channel, Closeable {
     final String authority;
     final String userAgent;
     final HttpClientAgent agent;
+    final ChannelSecurity security;
     private final Target target;
     private final NameResolver resolver;
     private final LoadBalancer balancer;
@@ -109,21 +112,37 @@ public final class ChannelImpl implements Channel, Closeable {
     }
 
     public ChannelImpl(VertxInternal vertx, String target, ChannelOptions options) {
-        this(vertx, target, options, NameResolver.JDK);
+        this(vertx, target, options, null, NameResolver.JDK);
+    }
+
+    /** A channel secured by {@code credentials}; {@code null} for an insecure one. */
+    public ChannelImpl(
+            VertxInternal vertx, String target, ChannelOptions options, @Nullable ChannelCredentials credentials) {
+        this(vertx, target, options, credentials, NameResolver.JDK);
     }
 
     ChannelImpl(VertxInternal vertx, String target, ChannelOptions options, NameResolver.Lookup lookup) {
+        this(vertx, target, options, null, lookup);
+    }
+
+    ChannelImpl(
+            VertxInternal vertx,
+            String target,
+            ChannelOptions options,
+            @Nullable ChannelCredentials credentials,
+            NameResolver.Lookup lookup) {
         ServiceConfig serviceConfig =
                 ServiceConfig.parse(options.serviceConfig().orElse(null));
         this.vertx = vertx;
         this.target = Target.parse(target);
         this.options = options;
-        this.authority = options.defaultAuthority().orElse(this.target.authority);
+        this.security = ChannelSecurity.of(vertx, credentials, options, this.target.authority);
+        this.authority = security.authority();
         String base = "grpc-java-rpcvertx/" + VERSION;
         this.userAgent = options.primaryUserAgent().map(p -> p + " " + base).orElse(base);
         this.owner = Contexts.ownerFor(vertx);
         this.closed = owner.promise();
-        HttpClientOptions http = new HttpClientOptions()
+        HttpClientOptions http = security.configure(new HttpClientOptions())
                 .setProtocolVersion(HttpVersion.HTTP_2)
                 .setHttp2ClearTextUpgrade(false)
                 .setInitialSettings(new Http2Settings().setInitialWindowSize(options.initialWindowSize()))

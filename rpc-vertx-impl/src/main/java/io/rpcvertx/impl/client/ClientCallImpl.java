@@ -104,6 +104,7 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, InboundM
     private @Nullable MessageDeframer deframer;
     private @Nullable Resp unaryValue;
     private int responsesReceived;
+    private Metadata credentialsMetadata = Metadata.EMPTY;
 
     // set by the layer above one attempt (RetryingCall, MultiCallables) before the call starts
     private @Nullable Observer<Resp> observer;
@@ -213,14 +214,6 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, InboundM
             terminate(startError.code(), startError.details(), Metadata.EMPTY, false);
             return;
         }
-        if (options.credentials().isPresent()) {
-            terminate(
-                    StatusCode.UNAUTHENTICATED,
-                    "call credentials need a secure channel; this channel is insecure",
-                    Metadata.EMPTY,
-                    false);
-            return;
-        }
         if (hasDeadline) {
             long remaining = deadlineNanos - System.nanoTime();
             if (remaining <= 0) {
@@ -235,7 +228,30 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, InboundM
             outbound.halfClose();
             state = State.PENDING_HALF_CLOSED;
         }
-        channel.admit(this);
+        if (channel.security.hasCallCredentials(options)) {
+            admitWithCallCredentials();
+        } else {
+            channel.admit(this);
+        }
+    }
+
+    /**
+     * Call credentials run before the call takes a stream slot (the deadline already counts); their metadata goes
+     * out with the request headers, and their failure ends the call before anything is sent.
+     */
+    private void admitWithCallCredentials() {
+        channel.security.callMetadata(options, method, owner).onComplete(ar -> {
+            if (state == State.CLOSED) {
+                return; // cancelled or past its deadline meanwhile
+            }
+            if (ar.failed()) {
+                RpcException e = (RpcException) ar.cause();
+                terminate(e.code(), e.details(), e.trailingMetadata(), false);
+                return;
+            }
+            credentialsMetadata = ar.result();
+            channel.admit(this);
+        });
     }
 
     // ---------------------------------------------------------------- stream (owner)
@@ -292,6 +308,7 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, InboundM
         if (previousAttempts > 0) {
             h.set("grpc-previous-rpc-attempts", Integer.toString(previousAttempts));
         }
+        MetadataCodec.toHeaders(credentialsMetadata, h);
         req.setChunked(true);
         req.exceptionHandler(t -> onTransportError(t, false));
         req.drainHandler(v -> outbound.onDrain());

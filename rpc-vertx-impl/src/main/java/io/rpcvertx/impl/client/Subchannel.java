@@ -83,7 +83,7 @@ final class Subchannel {
                 .setHost(unix ? "localhost" : address.host())
                 .setPort(unix ? 0 : address.port())
                 .setConnectTimeout(timeoutMs);
-        channel.agent.connect(co).onComplete(ar -> {
+        channel.security.connect(channel.agent, co).onComplete(ar -> {
             if (id != attempt || state != ChannelConnectivity.CONNECTING) {
                 if (ar.succeeded()) {
                     ar.result().close();

@@ -15,6 +15,7 @@ import io.rpcvertx.impl.codec.MessageFramer;
 import io.rpcvertx.impl.codec.MetadataCodec;
 import io.rpcvertx.impl.codec.StatusMessages;
 import io.rpcvertx.impl.codec.WireException;
+import io.rpcvertx.impl.security.AuthContext;
 import io.rpcvertx.impl.transport.Contexts;
 import io.rpcvertx.impl.transport.DoneCallbacks;
 import io.rpcvertx.impl.transport.InboundMessages;
@@ -93,6 +94,7 @@ final class ServerCallImpl<Req, Resp>
     private @Nullable Req unaryRequest;
     private int requestsReceived;
     private boolean handlerStarted;
+    private volatile @Nullable AuthContext authContext;
 
     private ServerCallImpl(
             ServerImpl server,
@@ -629,7 +631,27 @@ final class ServerCallImpl<Req, Resp>
 
     @Override
     public Map<String, List<byte[]>> authContext() {
-        return Map.of();
+        return authContextOfConnection().properties();
+    }
+
+    @Override
+    public List<byte[]> peerIdentities() {
+        return authContextOfConnection().peerIdentities();
+    }
+
+    @Override
+    public Optional<String> peerIdentityKey() {
+        return authContextOfConnection().peerIdentityKey();
+    }
+
+    /** Computed when a handler first asks: most never do, and the certificate's PEM is not free. */
+    private AuthContext authContextOfConnection() {
+        AuthContext a = authContext;
+        if (a == null) {
+            a = AuthContext.of(request.connection());
+            authContext = a;
+        }
+        return a;
     }
 
     @Override

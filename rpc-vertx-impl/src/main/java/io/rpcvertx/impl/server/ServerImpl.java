@@ -2,7 +2,9 @@ package io.rpcvertx.impl.server;
 
 import io.rpcvertx.GenericRpcHandler;
 import io.rpcvertx.Server;
+import io.rpcvertx.ServerCredentials;
 import io.rpcvertx.ServerOptions;
+import io.rpcvertx.impl.security.ServerSecurity;
 import io.rpcvertx.impl.transport.Contexts;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -63,7 +65,7 @@ public final class ServerImpl implements Server {
     private @Nullable Future<Void> stopped;
 
     /** A bound address: where the IO verticles listen, and the port the user was told. */
-    record Binding(ListenAddress listenAddress, int port, HttpServer reservation) {}
+    record Binding(ListenAddress listenAddress, int port, HttpServer reservation, ServerSecurity security) {}
 
     public ServerImpl(VertxInternal vertx, ServerOptions options) {
         this.vertx = vertx;
@@ -92,6 +94,17 @@ public final class ServerImpl implements Server {
     @Override
     public Future<Integer> addInsecurePort(String address) {
         Objects.requireNonNull(address, "address");
+        return addPort(address, null);
+    }
+
+    @Override
+    public Future<Integer> addSecurePort(String address, ServerCredentials credentials) {
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(credentials, "credentials");
+        return addPort(address, credentials);
+    }
+
+    private Future<Integer> addPort(String address, @Nullable ServerCredentials credentials) {
         ContextInternal caller = Contexts.caller(vertx);
         SocketAddress parsed;
         try {
@@ -102,7 +115,17 @@ public final class ServerImpl implements Server {
         Promise<Integer> promise = caller.promise();
         owner.runOnContext(v -> {
             if (state != State.NEW) {
-                promise.fail(new IllegalStateException("addInsecurePort after start() (state: " + state + ")"));
+                promise.fail(new IllegalStateException((credentials == null ? "addInsecurePort" : "addSecurePort")
+                        + " after start() (state: " + state + ")"));
+                return;
+            }
+            ServerSecurity security;
+            try {
+                security = credentials == null
+                        ? ServerSecurity.INSECURE
+                        : ServerSecurity.of(vertx, credentials, options.tlsEngine());
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                promise.fail(e);
                 return;
             }
             ListenAddress listen;
@@ -114,15 +137,19 @@ public final class ServerImpl implements Server {
             } else {
                 listen = ListenAddress.tcp(parsed.host(), parsed.port());
             }
-            HttpServer reservation =
-                    vertx.createHttpServer(httpOptions()).requestHandler(ServerCallImpl::refuseUnstarted);
+            // the same TLS options as the IO servers: Vert.x serves the shared socket with the first server's
+            HttpServer reservation = vertx.createHttpServer(security.configure(httpOptions()))
+                    .requestHandler(ServerCallImpl::refuseUnstarted);
             listen.listen(reservation).onComplete(ar -> {
                 if (ar.failed()) {
+                    security.close();
                     promise.fail(ar.cause());
                     return;
                 }
+                security.serving(reservation);
+                terminated.future().onComplete(done -> security.close());
                 int port = parsed.isDomainSocket() ? -1 : ar.result().actualPort();
-                bindings.add(new Binding(listen, port, reservation));
+                bindings.add(new Binding(listen, port, reservation, security));
                 promise.complete(port);
             });
         });
@@ -192,6 +219,21 @@ public final class ServerImpl implements Server {
                 .setHttp2RstFloodWindowDurationTimeUnit(TimeUnit.SECONDS);
     }
 
+    /** The options of an IO server listening on {@code address}: those of its port's binding. */
+    HttpServerOptions httpOptions(ListenAddress address) {
+        return security(address).configure(httpOptions());
+    }
+
+    /** The security of the port listening on {@code address}; bindings are fixed once the server starts. */
+    ServerSecurity security(ListenAddress address) {
+        for (Binding b : bindings) {
+            if (b.listenAddress().equals(address)) {
+                return b.security();
+            }
+        }
+        throw new IllegalStateException("no port bound at " + address);
+    }
+
     // ---------------------------------------------------------------- lifecycle
 
     @Override
@@ -224,6 +266,7 @@ public final class ServerImpl implements Server {
                         deploymentId = id;
                         List<Future<Void>> closing = new ArrayList<>();
                         for (Binding b : bindings) {
+                            b.security().closing(b.reservation());
                             closing.add(b.reservation().close());
                         }
                         return Future.join(closing).<Void>mapEmpty();

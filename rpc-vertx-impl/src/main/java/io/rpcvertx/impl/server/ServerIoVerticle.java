@@ -28,10 +28,11 @@ final class ServerIoVerticle extends VerticleBase {
     public Future<?> start() {
         List<Future<HttpServer>> listening = new ArrayList<>();
         for (ListenAddress address : addresses) {
-            HttpServer http = vertx.createHttpServer(server.httpOptions())
+            HttpServer http = vertx.createHttpServer(server.httpOptions(address))
                     .requestHandler(req -> ServerCallImpl.serve(req, server));
             httpServers.add(http);
-            listening.add(address.listen(http));
+            listening.add(
+                    address.listen(http).onSuccess(s -> server.security(address).serving(http)));
         }
         return Future.all(listening);
     }

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Assumptions;
  * <p>Every process is bounded: {@link #awaitExit} kills it when its time is up, {@link #close()} sends SIGTERM and
  * then kills it, and the server script also exits when its stdin (a pipe from this JVM) closes.
  */
-final class PythonPeer implements AutoCloseable {
+public final class PythonPeer implements AutoCloseable {
     static final String PYTHON = "/usr/bin/python3";
     static final String MISSING = "grpcio peer missing: apt-get install python3-grpcio (Debian) — .ci/run installs it";
 
@@ -66,7 +66,7 @@ final class PythonPeer implements AutoCloseable {
      * Skips the calling test class when {@code /usr/bin/python3} cannot {@code import grpc, grpc.aio}, or fails it
      * when the environment variable {@code RPCVERTX_REQUIRE_PEERS=true} says the peer must be there (CI).
      */
-    static void assumeAvailable() {
+    public static void assumeAvailable() {
         Optional<String> problem = Probe.PROBLEM;
         if (problem.isEmpty()) {
             return;
@@ -79,7 +79,7 @@ final class PythonPeer implements AutoCloseable {
     }
 
     /** Starts {@code python3 -u src/test/python/<script> args...}; stdin stays open until {@link #close()}. */
-    static PythonPeer startScript(String script, String... args) throws IOException {
+    public static PythonPeer startScript(String script, String... args) throws IOException {
         Path path = SCRIPTS.resolve(script);
         if (!Files.isRegularFile(path)) {
             throw new IllegalStateException("script not found: " + path.toAbsolutePath()
@@ -95,7 +95,8 @@ final class PythonPeer implements AutoCloseable {
      *
      * @return the exit code, the full stdout and the transcript
      */
-    static Finished run(Duration timeout, String script, String... args) throws IOException, InterruptedException {
+    public static Finished run(Duration timeout, String script, String... args)
+            throws IOException, InterruptedException {
         try (PythonPeer peer = startScript(script, args)) {
             peer.process.getOutputStream().close();
             int exitCode = peer.awaitExit(timeout);
@@ -104,7 +105,7 @@ final class PythonPeer implements AutoCloseable {
     }
 
     /** The outcome of {@link #run}. */
-    record Finished(int exitCode, String stdout, String transcript) {}
+    public record Finished(int exitCode, String stdout, String transcript) {}
 
     /** The process id, for messages. */
     long pid() {
@@ -115,7 +116,7 @@ final class PythonPeer implements AutoCloseable {
      * The first stdout line starting with {@code prefix} that no earlier call took, waiting up to {@code timeout}
      * for it; fails the test on timeout or when stdout ends first.
      */
-    String awaitLine(String prefix, Duration timeout) throws InterruptedException {
+    public String awaitLine(String prefix, Duration timeout) throws InterruptedException {
         CompletableFuture<String> line = new CompletableFuture<>();
         Waiter waiter = new Waiter(prefix, line);
         synchronized (lock) {
@@ -173,7 +174,7 @@ final class PythonPeer implements AutoCloseable {
     }
 
     /** Stdout ({@code out| }) and stderr ({@code err| }) lines so far, in arrival order. */
-    String transcript() {
+    public String transcript() {
         synchronized (lock) {
             return transcript.toString();
         }
