@@ -53,6 +53,7 @@ public final class ServerImpl implements Server {
     private final AtomicInteger admitted = new AtomicInteger();
     private final Promise<Void> terminated;
     private final Promise<Void> starting;
+    private final BlockingPool blockingPool;
 
     private volatile State state = State.NEW;
     private @Nullable HandlerRegistry registry;
@@ -71,6 +72,7 @@ public final class ServerImpl implements Server {
         this.owner = Contexts.ownerFor(vertx);
         this.terminated = owner.promise();
         this.starting = owner.promise();
+        this.blockingPool = new BlockingPool(vertx, options);
     }
 
     @Override
@@ -243,6 +245,10 @@ public final class ServerImpl implements Server {
         return promise.future();
     }
 
+    BlockingPool blockingPool() {
+        return blockingPool;
+    }
+
     HandlerRegistry registry() {
         HandlerRegistry r = registry;
         assert r != null;
@@ -353,7 +359,7 @@ public final class ServerImpl implements Server {
             stopTimer = -1;
         }
         String id = deploymentId;
-        stopped = id == null ? Future.succeededFuture() : vertx.undeploy(id);
+        stopped = (id == null ? Future.<Void>succeededFuture() : vertx.undeploy(id)).eventually(blockingPool::close);
         stopped.onComplete(ar -> {
             state = State.STOPPED;
             terminated.tryComplete();
