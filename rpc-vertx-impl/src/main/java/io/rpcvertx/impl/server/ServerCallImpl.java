@@ -315,6 +315,9 @@ final class ServerCallImpl<Req, Resp>
             return;
         }
         transportPaused = hold;
+        if (request.isEnded()) {
+            return; // fully read or reset: nothing left to hold, and Vert.x refuses pause/resume then
+        }
         if (hold) {
             request.pause();
         } else {
