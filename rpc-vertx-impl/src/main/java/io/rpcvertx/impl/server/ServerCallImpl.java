@@ -994,22 +994,31 @@ final class ServerCallImpl<Req, Resp>
     }
 
     /**
-     * The responses view when message hooks exist: full while a response waits for its hooks, drained (on the call's
-     * context) when none waits and the stream is not full either.
+     * The responses view when message hooks exist: full while a response waits for its hooks. The drain handler runs
+     * (on the call's context) once per full-to-not-full transition a writer saw, whichever side (hooks or stream) held
+     * it back.
      */
     private final class HookedResponses implements WriteStream<Resp> {
         private final WriteStream<Resp> plain;
         private volatile @Nullable Handler<Void> drainHandler;
+        private volatile boolean sawFull;
 
         HookedResponses(WriteStream<Resp> plain) {
             this.plain = plain;
+            plain.drainHandler(v -> onHooksIdle());
         }
 
+        /** Call's context: the hooks or the stream may have room again. */
         void onHooksIdle() {
             Handler<Void> h = drainHandler;
-            if (h != null && !writeQueueFull()) {
-                ctx.runOnContext(h);
+            if (h != null && sawFull && !isFull()) {
+                sawFull = false;
+                ctx.runOnContext(h); // not from inside the hook pump: the handler usually writes again
             }
+        }
+
+        private boolean isFull() {
+            return responsesInHooks.get() > 0 || plain.writeQueueFull();
         }
 
         @Override
@@ -1035,13 +1044,17 @@ final class ServerCallImpl<Req, Resp>
 
         @Override
         public boolean writeQueueFull() {
-            return responsesInHooks.get() > 0 || plain.writeQueueFull();
+            boolean full = isFull();
+            if (full) {
+                sawFull = true;
+            }
+            return full;
         }
 
         @Override
         public WriteStream<Resp> drainHandler(@Nullable Handler<Void> handler) {
             drainHandler = handler;
-            plain.drainHandler(handler);
+            onCtx(this::onHooksIdle); // room may have come back before the handler was set
             return this;
         }
     }
