@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.rpcvertx.RpcException;
 import io.rpcvertx.ServerOptions;
 import io.rpcvertx.StatusCode;
-import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
@@ -23,21 +22,35 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 @Timeout(10)
 class BlockingPoolTest {
-    /** Where the task ran, and the thread its outcome came back on. */
-    record Run(String taskThread, boolean taskSawTheCallerAsCurrent, boolean outcomeOnCaller) {}
+    /** Where the task ran, and where its outcome came back. */
+    record Run(String taskThread, boolean taskOnVirtualThread, boolean taskSawTheCaller, boolean outcomeOnCaller) {}
 
     static Run runOn(ContextInternal caller, BlockingPool pool) throws Exception {
         CompletableFuture<Run> result = new CompletableFuture<>();
-        caller.runOnContext(v -> {
-            Future<String[]> f = pool.run(caller, () -> new String[] {
-                Thread.currentThread().getName(),
-                Boolean.toString(ContextInternal.current() != null
-                        && ContextInternal.current().unwrap() == caller.unwrap())
-            });
-            f.onComplete(ar ->
-                    result.complete(new Run(ar.result()[0], Boolean.parseBoolean(ar.result()[1]), caller.inThread())));
-        });
+        caller.runOnContext(v -> pool.run(caller, () -> {
+                    ContextInternal current = ContextInternal.current();
+                    return new Run(
+                            Thread.currentThread().getName(),
+                            isVirtual(Thread.currentThread()),
+                            current != null && current.unwrap() == caller.unwrap(),
+                            false);
+                })
+                .onComplete(ar -> result.complete(new Run(
+                        ar.result().taskThread(),
+                        ar.result().taskOnVirtualThread(),
+                        ar.result().taskSawTheCaller(),
+                        caller.inThread()))));
         return result.get(5, TimeUnit.SECONDS);
+    }
+
+    private static boolean isVirtual(Thread thread) {
+        try {
+            return (Boolean) Thread.class.getMethod("isVirtual").invoke(thread);
+        } catch (NoSuchMethodException e) {
+            return false; // before Java 21
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test
@@ -48,7 +61,8 @@ class BlockingPoolTest {
         Run run = runOn(vi.createEventLoopContext(), pool);
 
         assertThat(run.taskThread()).startsWith("unit-pool-");
-        assertThat(run.taskSawTheCallerAsCurrent()).isTrue();
+        assertThat(run.taskOnVirtualThread()).isFalse();
+        assertThat(run.taskSawTheCaller()).isTrue();
         assertThat(run.outcomeOnCaller()).isTrue();
         pool.close().await(5, TimeUnit.SECONDS);
     }
@@ -87,7 +101,7 @@ class BlockingPoolTest {
 
         Run run = runOn(vi.createEventLoopContext(), pool);
 
-        assertThat(run.taskThread()).isEmpty(); // virtual threads are unnamed
+        assertThat(run.taskOnVirtualThread()).isTrue();
         assertThat(run.outcomeOnCaller()).isTrue();
     }
 }
