@@ -76,6 +76,12 @@ final class ServerCallImpl<Req, Resp>
         CLOSED
     }
 
+    /**
+     * Responses that may wait for their message hooks; a writer that ignores its futures and writeQueueFull() is cut
+     * off there (as OutboundWrites does at 16 MiB) instead of growing memory.
+     */
+    static final int MAX_RESPONSES_IN_HOOKS = 1024;
+
     /** Marks the end of the request stream behind messages waiting for their hooks. */
     private static final Object END_OF_REQUESTS = new Object();
 
@@ -963,8 +969,16 @@ final class ServerCallImpl<Req, Resp>
     }
 
     private Future<Void> writeThroughHooks(Resp message) {
+        // counted at once, so writeQueueFull() reports it to this writer
+        int waiting = responsesInHooks.incrementAndGet();
+        if (waiting > MAX_RESPONSES_IN_HOOKS) {
+            responsesInHooks.decrementAndGet();
+            return Contexts.caller(ctx.owner())
+                    .failedFuture(new IllegalStateException("write buffer full (" + MAX_RESPONSES_IN_HOOKS
+                            + " responses wait for message interceptors): wait for the previous write() futures"
+                            + " or honour writeQueueFull()/drainHandler"));
+        }
         Promise<Void> promise = Contexts.caller(ctx.owner()).promise();
-        responsesInHooks.incrementAndGet(); // at once, so writeQueueFull() reports it to this writer
         onCtx(() -> {
             hookedResponses.add(new HookedResponse<>(message, promise, nextMessageUncompressed));
             nextMessageUncompressed = false;

@@ -452,6 +452,47 @@ class MessageInterceptorsIT {
     }
 
     @Test
+    void writerIgnoringFutures_responsesWaitingForHooksBounded_furtherWritesFailWithIllegalState() throws Exception {
+        CompletableFuture<Promise<Void>> firstHook = new CompletableFuture<>();
+        ServerMessageInterceptor holdFirst = new ServerMessageInterceptor() {
+            @Override
+            public Future<Void> onResponse(ServicerContext<?, ?> call, Object response) {
+                if (response.equals("0")) {
+                    Promise<Void> passed = Promise.promise();
+                    firstHook.complete(passed);
+                    return passed.future();
+                }
+                return Future.succeededFuture();
+            }
+        };
+        CompletableFuture<String> refused = new CompletableFuture<>();
+        RpcMethodHandler<String, String> flood = RpcMethodHandler.unaryStream(SERVER_STREAM, (request, ctx) -> {
+            List<Future<Void>> writes = new ArrayList<>();
+            for (int i = 0; i <= ServerCallImplLimits.MAX_RESPONSES_IN_HOOKS; i++) {
+                writes.add(ctx.write(Integer.toString(i)));
+            }
+            Future<Void> last = writes.get(writes.size() - 1);
+            refused.complete(last.failed() ? last.cause().getMessage() : "accepted");
+            return Future.join(new ArrayList<>(writes.subList(0, writes.size() - 1)))
+                    .mapEmpty();
+        });
+        Channel channel = start(ServerOptions.DEFAULT.withInterceptors(holdFirst), flood);
+
+        UnaryStreamCall<String, String> call =
+                channel.unaryStream(SERVER_STREAM).call("x");
+
+        assertThat(refused.get(5, SECONDS))
+                .startsWith("write buffer full (1024 responses wait for message interceptors)");
+        firstHook.get(5, SECONDS).complete();
+        assertThat(readAll(call.responses())).hasSize(ServerCallImplLimits.MAX_RESPONSES_IN_HOOKS);
+    }
+
+    /** Mirrors the server's bound on responses waiting for their hooks. */
+    static final class ServerCallImplLimits {
+        static final int MAX_RESPONSES_IN_HOOKS = 1024;
+    }
+
+    @Test
     void pipeToResponses_slowResponseHooks_everyMessageInOrder() throws Exception {
         List<Integer> audited = new CopyOnWriteArrayList<>();
         AtomicInteger maxInFlight = new AtomicInteger();
