@@ -104,10 +104,10 @@ final class ServerCallImpl<Req, Resp>
     private @Nullable MessageHooks hooks;
     private volatile @Nullable HandlerCallDetails callDetails;
 
-    // message hooks: one message at a time per direction, in arrival order
-    private final ArrayDeque<Object> hookedRequests = new ArrayDeque<>();
+    // message hooks: one message at a time per direction, in arrival order (sized 0: most calls have no hooks)
+    private final ArrayDeque<Object> hookedRequests = new ArrayDeque<>(0);
     private boolean requestHookRunning;
-    private final ArrayDeque<HookedResponse<Resp>> hookedResponses = new ArrayDeque<>();
+    private final ArrayDeque<HookedResponse<Resp>> hookedResponses = new ArrayDeque<>(0);
     private boolean responseHookRunning;
     private final AtomicInteger responsesInHooks = new AtomicInteger();
     private @Nullable Runnable afterResponseHooks;
