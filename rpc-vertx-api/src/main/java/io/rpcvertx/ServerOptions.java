@@ -1,6 +1,8 @@
 package io.rpcvertx;
 
+import io.vertx.core.ThreadingModel;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.function.Consumer;
@@ -20,6 +22,11 @@ public final class ServerOptions {
     /** The window of {@link #DEFAULT_RST_FLOOD_MAX_FRAMES}. */
     public static final Duration DEFAULT_RST_FLOOD_WINDOW = Duration.ofSeconds(30);
 
+    /** The name of the blocking handlers' worker pool (its threads are named after it). */
+    public static final String DEFAULT_BLOCKING_POOL_NAME = "rpc-vertx-blocking";
+    /** Threads of the blocking handlers' worker pool (Vert.x's default worker pool size). */
+    public static final int DEFAULT_BLOCKING_POOL_SIZE = 20;
+
     /** All defaults. */
     public static final ServerOptions DEFAULT = new ServerOptions(new Values());
 
@@ -28,6 +35,10 @@ public final class ServerOptions {
         int maxReceiveMessageLength = ChannelOptions.DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH;
         int maxSendMessageLength = -1;
         Compression compression = Compression.NO_COMPRESSION;
+        List<ServerInterceptor> interceptors = List.of();
+        String blockingPoolName = DEFAULT_BLOCKING_POOL_NAME;
+        int blockingPoolSize = DEFAULT_BLOCKING_POOL_SIZE;
+        ThreadingModel blockingThreadingModel = ThreadingModel.WORKER;
         int maximumConcurrentRpcs = -1;
         int ioInstances = 1;
         int maxConcurrentStreams = DEFAULT_MAX_CONCURRENT_STREAMS;
@@ -75,6 +86,53 @@ public final class ServerOptions {
     public ServerOptions withCompression(Compression compression) {
         Objects.requireNonNull(compression, "compression");
         return with(c -> c.compression = compression);
+    }
+
+    /**
+     * A copy with these interceptors, replacing earlier ones (aio {@code interceptors=}). The first is the outermost:
+     * it sees each call first and decides last. See {@link ServerInterceptor}.
+     */
+    public ServerOptions withInterceptors(ServerInterceptor... interceptors) {
+        Objects.requireNonNull(interceptors, "interceptors");
+        List<ServerInterceptor> list = List.of(interceptors); // throws NullPointerException for a null element
+        return with(c -> c.interceptors = list);
+    }
+
+    /**
+     * A copy running {@link RpcMethodHandler#blocking() blocking handlers} on a Vert.x worker pool with this name and
+     * size (aio {@code migration_thread_pool}). Each server opens the pool when it first runs a blocking handler and
+     * closes it when it has stopped, which interrupts handlers still running then. Vert.x shares worker pools by
+     * name: servers of one {@code Vertx} using the same name share one pool, sized by the first to open it.
+     */
+    public ServerOptions withBlockingPool(String name, int size) {
+        Objects.requireNonNull(name, "name");
+        if (name.isEmpty()) {
+            throw new IllegalArgumentException("name: \"\" (expected: a pool name)");
+        }
+        if (size < 1) {
+            throw new IllegalArgumentException("size: " + size + " (expected: > 0)");
+        }
+        return with(c -> {
+            c.blockingPoolName = name;
+            c.blockingPoolSize = size;
+        });
+    }
+
+    /**
+     * A copy choosing where blocking handlers run: {@link ThreadingModel#WORKER} (the default: the blocking pool of
+     * {@link #withBlockingPool}) or {@link ThreadingModel#VIRTUAL_THREAD} (one Vert.x virtual thread per call, no pool
+     * size; there {@code future.await()} works as well as {@link Blocking#await}). Virtual threads need Java 21 or
+     * newer: on an older JVM {@code RpcVertx.server(...)} fails with {@link IllegalStateException}.
+     *
+     * @throws IllegalArgumentException for another threading model
+     */
+    public ServerOptions withBlockingThreadingModel(ThreadingModel model) {
+        Objects.requireNonNull(model, "model");
+        if (model != ThreadingModel.WORKER && model != ThreadingModel.VIRTUAL_THREAD) {
+            throw new IllegalArgumentException(
+                    "blockingThreadingModel: " + model + " (expected: WORKER or VIRTUAL_THREAD)");
+        }
+        return with(c -> c.blockingThreadingModel = model);
     }
 
     /**
@@ -150,6 +208,26 @@ public final class ServerOptions {
     /** The default response compression. */
     public Compression compression() {
         return v.compression;
+    }
+
+    /** The interceptors, outermost first. */
+    public List<ServerInterceptor> interceptors() {
+        return v.interceptors;
+    }
+
+    /** The name of the blocking handlers' worker pool. */
+    public String blockingPoolName() {
+        return v.blockingPoolName;
+    }
+
+    /** The size of the blocking handlers' worker pool. */
+    public int blockingPoolSize() {
+        return v.blockingPoolSize;
+    }
+
+    /** Where blocking handlers run: {@link ThreadingModel#WORKER} or {@link ThreadingModel#VIRTUAL_THREAD}. */
+    public ThreadingModel blockingThreadingModel() {
+        return v.blockingThreadingModel;
     }
 
     /** The server-wide RPC limit, if set. */

@@ -48,6 +48,16 @@ public final class ServiceDefinition implements GenericRpcHandler {
         return of(serviceName, List.of(handlers));
     }
 
+    /**
+     * A copy in which every method handler is {@link RpcMethodHandler#blocking() blocking}: the whole servicer runs on
+     * the server's blocking pool (grpc.aio's {@code migration_thread_pool} for a synchronous servicer).
+     */
+    public ServiceDefinition blocking() {
+        Map<String, RpcMethodHandler<?, ?>> copy = new LinkedHashMap<>();
+        byPath.forEach((path, handler) -> copy.put(path, handler.blocking()));
+        return new ServiceDefinition(serviceName, Collections.unmodifiableMap(copy));
+    }
+
     /** The fully-qualified service name, {@code package.Service}. */
     public String serviceName() {
         return serviceName;

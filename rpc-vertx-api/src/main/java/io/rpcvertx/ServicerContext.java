@@ -1,6 +1,7 @@
 package io.rpcvertx;
 
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.streams.WriteStream;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +12,8 @@ import java.util.Optional;
  *
  * <p>Every method may be called from any thread; state changes happen on the call's event loop, where handlers run.
  * Once the call is done (handler finished, peer cancelled, deadline passed) writes fail and metadata changes are
- * ignored.
+ * ignored. A {@link RpcMethodHandler#blocking() blocking handler} runs on a worker thread: what it calls here hops to
+ * the call's event loop, and the futures it gets back complete there (wait on them with {@link Blocking#await}).
  *
  * @param <Req> the request type
  * @param <Resp> the response type
@@ -38,10 +40,13 @@ public interface ServicerContext<Req, Resp> extends RpcContext {
     /** Sets the status details sent with the code. */
     void setDetails(String details);
 
-    /** The code set with {@link #setCode}, if any. */
+    /**
+     * The code set with {@link #setCode}, if any; once the call has ended with another status (abort, a failed
+     * future, cancellation, deadline), that status.
+     */
     Optional<StatusCode> code();
 
-    /** The details set with {@link #setDetails}, if any. */
+    /** The details set with {@link #setDetails}, if any; once the call has ended with a status, its details. */
     Optional<String> details();
 
     /**
@@ -86,6 +91,12 @@ public interface ServicerContext<Req, Resp> extends RpcContext {
     Optional<String> peerIdentityKey();
 
     /**
+     * The value a {@link ServerInterceptor} added for this call under {@code key} ({@link HandlerCallDetails#withValue}),
+     * if any.
+     */
+    <T> Optional<T> get(ContextKey<T> key);
+
+    /**
      * The next request message for a client-streaming handler that reads in pull style; {@code Optional.empty()} at
      * the end of the request stream. Mixing with the handler's {@code ReadStream} throws {@link IllegalStateException}.
      */
@@ -100,9 +111,21 @@ public interface ServicerContext<Req, Resp> extends RpcContext {
     /** A {@link WriteStream} view of {@link #write}, for {@code pipeTo}; {@code end()} is a no-op marker. */
     WriteStream<Resp> responses();
 
-    /** Compresses responses with this algorithm if the client accepts it (aio {@code set_compression}). */
+    /**
+     * Compresses responses with this algorithm if the client accepts it (aio {@code set_compression}), overriding the
+     * server's default. Only before the response headers are sent (first message, {@link #sendInitialMetadata}); later
+     * calls are ignored.
+     */
     void setCompression(Compression compression);
 
     /** Sends the next response message uncompressed (aio {@code disable_next_message_compression}). */
     void disableNextMessageCompression();
+
+    /**
+     * Runs {@code callback} when the RPC ends, however it ends (at once, asynchronously, if it already has). On the
+     * server, callbacks run on the call's event loop, in registration order, whatever thread registered them; an
+     * exception thrown by one is logged and does not affect the others or the RPC.
+     */
+    @Override
+    void addDoneCallback(Handler<Void> callback);
 }

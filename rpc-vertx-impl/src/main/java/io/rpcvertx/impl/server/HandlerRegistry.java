@@ -2,7 +2,6 @@ package io.rpcvertx.impl.server;
 
 import io.rpcvertx.GenericRpcHandler;
 import io.rpcvertx.HandlerCallDetails;
-import io.rpcvertx.Metadata;
 import io.rpcvertx.RpcMethodHandler;
 import io.rpcvertx.ServiceDefinition;
 import java.util.ArrayList;
@@ -51,14 +50,17 @@ final class HandlerRegistry {
         return new HandlerRegistry(Map.copyOf(byPath), List.copyOf(generic), Set.copyOf(services));
     }
 
-    /** The handler for {@code path}, or null; {@code metadata} is only computed if a generic handler is asked. */
+    /**
+     * The handler for {@code path}, or null; {@code details} are only computed if a generic handler is asked. A
+     * generic handler's exception propagates.
+     */
     @Nullable
-    RpcMethodHandler<?, ?> lookup(String path, Supplier<Metadata> metadata) {
+    RpcMethodHandler<?, ?> lookup(String path, Supplier<HandlerCallDetails> callDetails) {
         RpcMethodHandler<?, ?> h = byPath.get(path);
         if (h != null || generic.isEmpty()) {
             return h;
         }
-        HandlerCallDetails details = new HandlerCallDetails(path, metadata.get());
+        HandlerCallDetails details = callDetails.get();
         for (GenericRpcHandler g : generic) {
             Optional<RpcMethodHandler<?, ?>> found = g.service(details);
             if (found.isPresent()) {

@@ -1,10 +1,13 @@
 package io.rpcvertx.impl.server;
 
 import io.rpcvertx.Compression;
+import io.rpcvertx.ContextKey;
+import io.rpcvertx.HandlerCallDetails;
 import io.rpcvertx.Metadata;
 import io.rpcvertx.MethodDescriptor;
 import io.rpcvertx.RpcException;
 import io.rpcvertx.RpcMethodHandler;
+import io.rpcvertx.ServerInterceptor;
 import io.rpcvertx.ServicerContext;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.impl.codec.ContentTypes;
@@ -37,10 +40,12 @@ import io.vertx.core.internal.logging.LoggerFactory;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.streams.WriteStream;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -53,6 +58,12 @@ import org.jspecify.annotations.Nullable;
  * </pre>
  *
  * The first terminal event wins; afterwards writes fail and metadata changes are ignored.
+ *
+ * <p>Dispatch: while ACTIVE and before the handler is known ({@code handler == null}), the server interceptors run
+ * around the handler lookup (grpc.aio order: interceptors first, then the lookup); the request stream is paused
+ * meanwhile, so no message arrives before there is a marshaller for it. A blocking handler runs on the server's
+ * {@link BlockingPool}; its outcome is handled here, on the call's context. Message interceptors ({@link MessageHooks})
+ * sit between the deframer and the handler, and between the handler's writes and the stream, one message at a time.
  */
 final class ServerCallImpl<Req, Resp>
         implements ServicerContext<Req, Resp>, InboundMessages.Transport, OutboundWrites.Sink {
@@ -67,19 +78,45 @@ final class ServerCallImpl<Req, Resp>
         CLOSED
     }
 
+    /**
+     * Responses that may wait for their message hooks; a writer that ignores its futures and writeQueueFull() is cut
+     * off there (as OutboundWrites does at 16 MiB) instead of growing memory.
+     */
+    static final int MAX_RESPONSES_IN_HOOKS = 1024;
+
+    /** Marks the end of the request stream behind messages waiting for their hooks. */
+    private static final Object END_OF_REQUESTS = new Object();
+
     private final ServerImpl server;
     private final HttpServerRequest request;
     private final HttpServerResponse response;
     private final ContextInternal ctx;
-    private final RpcMethodHandler<Req, Resp> handler;
-    private final MethodDescriptor<Req, Resp> method;
+    private final String path;
     private final Encoding requestEncoding;
     private final long deadlineNanos;
     private final boolean hasDeadline;
     private final MessageDeframer deframer;
-    private final @Nullable InboundMessages<Req> inbound;
     private final OutboundWrites<Resp> outbound;
     private final DoneCallbacks doneCallbacks = new DoneCallbacks();
+
+    // known once dispatched (handler != null); written once on ctx before any reader can run
+    private @Nullable RpcMethodHandler<Req, Resp> handler;
+    private @Nullable MethodDescriptor<Req, Resp> method;
+    private @Nullable InboundMessages<Req> inbound;
+    private @Nullable MessageHooks hooks;
+    private volatile @Nullable HandlerCallDetails callDetails;
+
+    // message hooks: one message at a time per direction, in arrival order (sized 0: most calls have no hooks)
+    private final ArrayDeque<Object> hookedRequests = new ArrayDeque<>(0);
+    private boolean requestHookRunning;
+    private final ArrayDeque<HookedResponse<Resp>> hookedResponses = new ArrayDeque<>(0);
+    private boolean responseHookRunning;
+    private final AtomicInteger responsesInHooks = new AtomicInteger();
+    private @Nullable Runnable afterResponseHooks;
+    private @Nullable HookedResponses hookedView;
+
+    private boolean readerPaused;
+    private boolean transportPaused;
 
     private volatile State state = State.ACTIVE;
     private volatile boolean cancelled;
@@ -96,24 +133,24 @@ final class ServerCallImpl<Req, Resp>
     private boolean handlerStarted;
     private volatile @Nullable AuthContext authContext;
 
+    /** A response waiting for its hooks; {@code uncompressed}: disableNextMessageCompression applied to it. */
+    private record HookedResponse<Resp>(Resp message, Promise<Void> promise, boolean uncompressed) {}
+
     private ServerCallImpl(
             ServerImpl server,
             HttpServerRequest request,
             ContextInternal ctx,
-            RpcMethodHandler<Req, Resp> handler,
             Encoding requestEncoding,
             long timeoutNanos) {
         this.server = server;
         this.request = request;
         this.response = request.response();
         this.ctx = ctx;
-        this.handler = handler;
-        this.method = handler.method();
+        this.path = request.path();
         this.requestEncoding = requestEncoding;
         this.hasDeadline = timeoutNanos >= 0;
         this.deadlineNanos = hasDeadline ? System.nanoTime() + timeoutNanos : 0;
         this.deframer = new MessageDeframer(server.options.maxReceiveMessageLength(), requestEncoding);
-        this.inbound = method.type().isClientStreaming() ? new InboundMessages<>(ctx, ctx, this) : null;
         this.outbound = new OutboundWrites<>(ctx, ctx, this);
     }
 
@@ -148,12 +185,6 @@ final class ServerCallImpl<Req, Resp>
             trailersOnly(resp, StatusCode.UNAVAILABLE, "server is shutting down");
             return;
         }
-        String path = req.path();
-        RpcMethodHandler<?, ?> handler = server.registry().lookup(path, () -> MetadataCodec.fromHeaders(req.headers()));
-        if (handler == null) {
-            trailersOnly(resp, StatusCode.UNIMPLEMENTED, unknownMethodMessage(path, server.registry()));
-            return;
-        }
         String encodingName = req.getHeader("grpc-encoding");
         Encoding encoding = encodingName == null ? Encoding.IDENTITY : Encoding.forName(encodingName);
         if (encoding == null) {
@@ -172,7 +203,7 @@ final class ServerCallImpl<Req, Resp>
             }
         }
         ContextInternal ctx = ContextInternal.current();
-        ServerCallImpl<?, ?> call = new ServerCallImpl<>(server, req, ctx, handler, encoding, timeoutNanos);
+        ServerCallImpl<?, ?> call = new ServerCallImpl<>(server, req, ctx, encoding, timeoutNanos);
         if (!server.admit(call)) {
             trailersOnly(resp, StatusCode.RESOURCE_EXHAUSTED, "server's maximumConcurrentRpcs reached");
             return;
@@ -217,8 +248,90 @@ final class ServerCallImpl<Req, Resp>
             }
             deadlineTimer = ctx.setTimer(Math.max(1, (remaining + 999_999) / 1_000_000), id -> onDeadline());
         }
-        if (method.type().isClientStreaming()) {
+        resolveHandler();
+    }
+
+    // ---------------------------------------------------------------- dispatch (ctx)
+
+    /** Interceptors, then the lookup (grpc.aio runs interceptors before it); synchronous when there are none. */
+    private void resolveHandler() {
+        List<ServerInterceptor> interceptors = server.options.interceptors();
+        if (interceptors.isEmpty()) {
+            RpcMethodHandler<?, ?> found;
+            try {
+                found = server.registry().lookup(path, () -> new HandlerCallDetails(path, invocationMetadata()));
+            } catch (RuntimeException e) {
+                closeWithFailure(e, "the handler lookup of " + path, "generic handler");
+                return;
+            }
+            onResolved(found);
+            return;
+        }
+        Future<Optional<RpcMethodHandler<?, ?>>> resolved = InterceptorChain.run(
+                interceptors,
+                server.registry(),
+                ctx,
+                new HandlerCallDetails(path, invocationMetadata()),
+                reached -> callDetails = reached);
+        if (!resolved.isComplete()) {
+            updateTransport(); // hold request data back until there is a handler to read it
+        }
+        resolved.onComplete(ar -> onCtx(() -> {
+            if (ar.failed()) {
+                closeWithFailure(ar.cause(), "an interceptor of " + path, "interceptor");
+            } else {
+                onResolved(ar.result().orElse(null));
+            }
+        }));
+    }
+
+    @SuppressWarnings("unchecked") // the handler's types are its descriptor's; the call was created untyped
+    private void onResolved(@Nullable RpcMethodHandler<?, ?> found) {
+        if (state == State.CLOSED) {
+            return; // cancelled or past its deadline while interceptors ran
+        }
+        if (found == null) {
+            closeWithStatus(StatusCode.UNIMPLEMENTED, unknownMethodMessage(path, server.registry()), Metadata.EMPTY);
+            return;
+        }
+        RpcMethodHandler<Req, Resp> h = (RpcMethodHandler<Req, Resp>) found;
+        MethodDescriptor<Req, Resp> m = h.method();
+        handler = h;
+        method = m;
+        inbound = m.type().isClientStreaming() ? new InboundMessages<>(ctx, ctx, this) : null;
+        hooks = h.messageInterceptors().isEmpty() ? null : new MessageHooks(h.messageInterceptors(), this, ctx);
+        updateTransport();
+        if (m.type().isClientStreaming()) {
             invokeHandler();
+        }
+    }
+
+    private MethodDescriptor<Req, Resp> descriptor() {
+        MethodDescriptor<Req, Resp> m = method;
+        if (m == null) {
+            throw new IllegalStateException("call " + path + " has no handler yet");
+        }
+        return m;
+    }
+
+    /**
+     * One place decides whether request data flows: it is held while the handler is being resolved, while a request
+     * message waits for its hooks, and while the reader's queue is full ({@link InboundMessages} asked).
+     */
+    private void updateTransport() {
+        boolean hold = state != State.CLOSED
+                && (handler == null || readerPaused || requestHookRunning || !hookedRequests.isEmpty());
+        if (hold == transportPaused) {
+            return;
+        }
+        transportPaused = hold;
+        if (request.isEnded()) {
+            return; // fully read or reset: nothing left to hold, and Vert.x refuses pause/resume then
+        }
+        if (hold) {
+            request.pause();
+        } else {
+            request.resume();
         }
     }
 
@@ -242,16 +355,26 @@ final class ServerCallImpl<Req, Resp>
         }
         Req message;
         try {
-            message = method.requestMarshaller().deserialize(payload);
+            message = descriptor().requestMarshaller().deserialize(payload);
         } catch (RuntimeException e) {
             throw new WireException(StatusCode.INTERNAL, "Failed to read request message: " + e);
         }
         requestsReceived++;
+        if (inbound == null && requestsReceived > 1) {
+            throw new WireException(StatusCode.INTERNAL, "Too many requests for a unary-request method");
+        }
+        if (hooks == null) {
+            deliverRequest(message);
+        } else {
+            hookedRequests.add(message);
+            pumpRequestHooks();
+        }
+    }
+
+    private void deliverRequest(Req message) {
         InboundMessages<Req> in = inbound;
         if (in != null) {
             in.offer(message);
-        } else if (requestsReceived > 1) {
-            throw new WireException(StatusCode.INTERNAL, "Too many requests for a unary-request method");
         } else {
             unaryRequest = message;
         }
@@ -265,6 +388,14 @@ final class ServerCallImpl<Req, Resp>
             closeWithStatus(StatusCode.INTERNAL, "Encountered end-of-stream mid-frame", Metadata.EMPTY);
             return;
         }
+        if (requestHookRunning || !hookedRequests.isEmpty()) {
+            hookedRequests.add(END_OF_REQUESTS); // the end waits behind the messages still in their hooks
+            return;
+        }
+        onRequestsEnd();
+    }
+
+    private void onRequestsEnd() {
         InboundMessages<Req> in = inbound;
         if (in != null) {
             in.end(null);
@@ -277,10 +408,132 @@ final class ServerCallImpl<Req, Resp>
         invokeHandler();
     }
 
+    // ---------------------------------------------------------------- message hooks (ctx)
+
+    /** Passes queued request messages through the hooks, one at a time; the end follows the last one. */
+    private void pumpRequestHooks() {
+        MessageHooks h = Objects.requireNonNull(hooks);
+        while (!requestHookRunning && state != State.CLOSED) {
+            Object next = hookedRequests.poll();
+            if (next == null) {
+                break;
+            }
+            if (next == END_OF_REQUESTS) {
+                onRequestsEnd();
+                continue;
+            }
+            @SuppressWarnings("unchecked") // only Req messages and the end marker are queued
+            Req message = (Req) next;
+            Future<Void> passed = h.onRequest(message);
+            if (passed.isComplete()) {
+                onRequestHookDone(message, passed.cause());
+                continue;
+            }
+            requestHookRunning = true;
+            updateTransport();
+            passed.onComplete(ar -> {
+                requestHookRunning = false;
+                onRequestHookDone(message, ar.cause());
+                pumpRequestHooks();
+            });
+            return;
+        }
+        updateTransport();
+    }
+
+    private void onRequestHookDone(Req message, @Nullable Throwable failure) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (failure != null) {
+            closeWithFailure(failure, "a message interceptor of " + path, "message interceptor");
+            resetIfRequestOpen();
+            return;
+        }
+        deliverRequest(message);
+    }
+
+    /** Passes queued response messages through the hooks, one at a time, then on to the stream. */
+    private void pumpResponseHooks() {
+        MessageHooks h = Objects.requireNonNull(hooks);
+        while (!responseHookRunning) {
+            HookedResponse<Resp> next = hookedResponses.poll();
+            if (next == null) {
+                break;
+            }
+            if (state == State.CLOSED) {
+                responsesInHooks.decrementAndGet();
+                next.promise().tryFail(Objects.requireNonNull(terminalError()));
+                continue;
+            }
+            Future<Void> passed = h.onResponse(next.message());
+            if (passed.isComplete()) {
+                onResponseHookDone(next, passed.cause());
+                continue;
+            }
+            responseHookRunning = true;
+            passed.onComplete(ar -> {
+                responseHookRunning = false;
+                onResponseHookDone(next, ar.cause());
+                pumpResponseHooks();
+            });
+            return;
+        }
+        Runnable after = afterResponseHooks;
+        if (after != null) {
+            afterResponseHooks = null;
+            after.run();
+        }
+        HookedResponses view = hookedView;
+        if (view != null) {
+            view.onHooksIdle();
+        }
+    }
+
+    private void onResponseHookDone(HookedResponse<Resp> r, @Nullable Throwable failure) {
+        responsesInHooks.decrementAndGet();
+        if (state == State.CLOSED) {
+            r.promise().tryFail(Objects.requireNonNull(terminalError()));
+            return;
+        }
+        if (failure != null) {
+            closeWithFailure(failure, "a message interceptor of " + path, "message interceptor");
+            r.promise().tryFail(failure);
+            return;
+        }
+        Buffer payload;
+        try {
+            payload = descriptor().responseMarshaller().serialize(r.message());
+        } catch (RuntimeException e) {
+            log.error("serializing a response of " + path + " failed", e);
+            closeWithStatus(StatusCode.INTERNAL, "Failed to serialize response", trailingMetadata);
+            r.promise().tryFail(e);
+            return;
+        }
+        nextMessageUncompressed = r.uncompressed(); // a message is framed as soon as the stream takes it
+        outbound.write(payload, r.promise());
+    }
+
+    private boolean responseHooksBusy() {
+        return responseHookRunning || !hookedResponses.isEmpty();
+    }
+
     // ---------------------------------------------------------------- the handler (ctx)
 
     private void invokeHandler() {
         handlerStarted = true;
+        RpcMethodHandler<Req, Resp> h = Objects.requireNonNull(handler);
+        if (h.isBlocking()) {
+            invocationMetadata(); // parsed here, so the worker thread only reads it
+            server.blockingPool().run(ctx, this::dispatch).onComplete(ar -> {
+                if (ar.failed()) {
+                    onHandlerDone(null, ar.cause());
+                } else {
+                    onHandlerResult(ar.result());
+                }
+            });
+            return;
+        }
         Future<?> result;
         try {
             result = dispatch();
@@ -288,28 +541,34 @@ final class ServerCallImpl<Req, Resp>
             onHandlerDone(null, e);
             return;
         }
+        onHandlerResult(result);
+    }
+
+    private void onHandlerResult(@Nullable Future<?> result) {
         if (result == null) {
-            onHandlerDone(null, new NullPointerException(method.fullMethodName() + " handler returned null"));
+            onHandlerDone(null, new NullPointerException(path + " handler returned null"));
             return;
         }
         // the handler may complete its future on any thread: the outcome is handled on the call's context
         result.onComplete((value, failure) -> onCtx(() -> onHandlerDone(value, failure)));
     }
 
+    /** Calls the handler: on the call's context, or on a worker thread for a blocking handler. */
     private Future<?> dispatch() {
+        RpcMethodHandler<Req, Resp> h = Objects.requireNonNull(handler);
         Req req = unaryRequest;
         InboundMessages<Req> in = inbound;
-        switch (method.type()) {
+        switch (h.method().type()) {
             case UNARY_UNARY:
-                return handler.unaryUnaryHandler().handle(Objects.requireNonNull(req), this);
+                return h.unaryUnaryHandler().handle(Objects.requireNonNull(req), this);
             case UNARY_STREAM:
-                return handler.unaryStreamHandler().handle(Objects.requireNonNull(req), this);
+                return h.unaryStreamHandler().handle(Objects.requireNonNull(req), this);
             case STREAM_UNARY:
-                return handler.streamUnaryHandler().handle(Objects.requireNonNull(in), this);
+                return h.streamUnaryHandler().handle(Objects.requireNonNull(in), this);
             case STREAM_STREAM:
-                return handler.streamStreamHandler().handle(Objects.requireNonNull(in), this);
+                return h.streamStreamHandler().handle(Objects.requireNonNull(in), this);
             default:
-                throw new AssertionError(method.type());
+                throw new AssertionError(h.method().type());
         }
     }
 
@@ -319,40 +578,65 @@ final class ServerCallImpl<Req, Resp>
             return;
         }
         if (failure != null) {
-            if (failure instanceof RpcException) {
-                RpcException e = (RpcException) failure;
-                closeWithStatus(e.code(), e.details(), trailingMetadata.merge(e.trailingMetadata()));
-            } else {
-                log.error("handler of " + method.fullMethodName() + " failed", failure);
-                closeWithStatus(StatusCode.UNKNOWN, "Unexpected error in handler", trailingMetadata);
-            }
+            closeWithFailure(failure, "the handler of " + path, "handler");
             return;
         }
+        if (responseHooksBusy()) {
+            // the status follows the responses the handler wrote, even when it did not wait for them
+            afterResponseHooks = () -> onHandlerDone(value, null);
+            return;
+        }
+        MethodDescriptor<Req, Resp> m = descriptor();
         StatusCode c = code != null ? code : StatusCode.OK;
         String d = details != null ? details : "";
-        if (method.type().isServerStreaming() || c != StatusCode.OK) {
+        if (m.type().isServerStreaming() || c != StatusCode.OK) {
             closeWithStatus(c, d, trailingMetadata);
             return;
         }
         if (value == null) {
             closeWithStatus(
                     StatusCode.INTERNAL,
-                    method.fullMethodName() + " handler completed without a response",
+                    m.fullMethodName() + " handler completed without a response",
                     trailingMetadata);
             return;
         }
-        sendUnaryResponse((Resp) value);
+        MessageHooks h = hooks;
+        if (h == null) {
+            sendUnaryResponse((Resp) value);
+            return;
+        }
+        h.onResponse(value).onComplete(ar -> {
+            if (state == State.CLOSED) {
+                return;
+            }
+            if (ar.failed()) {
+                closeWithFailure(ar.cause(), "a message interceptor of " + path, "message interceptor");
+            } else {
+                sendUnaryResponse((Resp) value);
+            }
+        });
+    }
+
+    /** RpcException: its status; anything else from user code: UNKNOWN, logged, no details to the peer. */
+    private void closeWithFailure(Throwable failure, String where, String what) {
+        if (failure instanceof RpcException) {
+            RpcException e = (RpcException) failure;
+            closeWithStatus(e.code(), e.details(), trailingMetadata.merge(e.trailingMetadata()));
+        } else {
+            log.error(where + " failed", failure);
+            closeWithStatus(StatusCode.UNKNOWN, "Unexpected error in " + what, trailingMetadata);
+        }
     }
 
     private void sendUnaryResponse(Resp value) {
         Buffer frame;
         try {
-            frame = frame(method.responseMarshaller().serialize(value));
+            frame = frame(descriptor().responseMarshaller().serialize(value));
         } catch (WireException e) {
             closeWithStatus(e.code(), e.getMessage(), trailingMetadata);
             return;
         } catch (RuntimeException e) {
-            log.error("serializing the response of " + method.fullMethodName() + " failed", e);
+            log.error("serializing the response of " + path + " failed", e);
             closeWithStatus(StatusCode.INTERNAL, "Failed to serialize response", trailingMetadata);
             return;
         }
@@ -526,6 +810,11 @@ final class ServerCallImpl<Req, Resp>
         if (in != null) {
             in.end(error);
         }
+        hookedRequests.clear();
+        if (hooks != null && !responseHookRunning) {
+            pumpResponseHooks(); // fails the responses still waiting for their hooks
+        }
+        updateTransport();
         server.onCallClosed(this);
         doneCallbacks.fire();
     }
@@ -542,7 +831,7 @@ final class ServerCallImpl<Req, Resp>
 
     @Override
     public String method() {
-        return method.path();
+        return path;
     }
 
     @Override
@@ -655,11 +944,17 @@ final class ServerCallImpl<Req, Resp>
     }
 
     @Override
+    public <T> Optional<T> get(ContextKey<T> key) {
+        Objects.requireNonNull(key, "key");
+        HandlerCallDetails d = callDetails;
+        return d == null ? Optional.empty() : d.get(key);
+    }
+
+    @Override
     public Future<Optional<Req>> read() {
         InboundMessages<Req> in = inbound;
         if (in == null) {
-            throw new IllegalStateException(
-                    method.fullMethodName() + " takes a single request: it is the handler's" + " argument");
+            throw new IllegalStateException(path + " takes a single request: it is the handler's argument");
         }
         return in.read();
     }
@@ -667,15 +962,18 @@ final class ServerCallImpl<Req, Resp>
     @Override
     public Future<Void> write(Resp message) {
         Objects.requireNonNull(message, "message");
-        if (!method.type().isServerStreaming()) {
-            throw new IllegalStateException(
-                    method.fullMethodName() + " has a single response: return it from the handler");
+        MethodDescriptor<Req, Resp> m = descriptor();
+        if (!m.type().isServerStreaming()) {
+            throw new IllegalStateException(m.fullMethodName() + " has a single response: return it from the handler");
+        }
+        if (hooks != null) {
+            return writeThroughHooks(message);
         }
         Buffer payload;
         try {
-            payload = method.responseMarshaller().serialize(message);
+            payload = m.responseMarshaller().serialize(message);
         } catch (RuntimeException e) {
-            log.error("serializing a response of " + method.fullMethodName() + " failed", e);
+            log.error("serializing a response of " + m.fullMethodName() + " failed", e);
             onCtx(() -> closeWithStatus(StatusCode.INTERNAL, "Failed to serialize response", trailingMetadata));
             return ctx.failedFuture(e);
         }
@@ -684,13 +982,109 @@ final class ServerCallImpl<Req, Resp>
         return promise.future();
     }
 
+    private Future<Void> writeThroughHooks(Resp message) {
+        // counted at once, so writeQueueFull() reports it to this writer
+        int waiting = responsesInHooks.incrementAndGet();
+        if (waiting > MAX_RESPONSES_IN_HOOKS) {
+            responsesInHooks.decrementAndGet();
+            return Contexts.caller(ctx.owner())
+                    .failedFuture(new IllegalStateException("write buffer full (" + MAX_RESPONSES_IN_HOOKS
+                            + " responses wait for message interceptors): wait for the previous write() futures"
+                            + " or honour writeQueueFull()/drainHandler"));
+        }
+        Promise<Void> promise = Contexts.caller(ctx.owner()).promise();
+        onCtx(() -> {
+            hookedResponses.add(new HookedResponse<>(message, promise, nextMessageUncompressed));
+            nextMessageUncompressed = false;
+            pumpResponseHooks();
+        });
+        return promise.future();
+    }
+
     @Override
     public WriteStream<Resp> responses() {
-        if (!method.type().isServerStreaming()) {
-            throw new IllegalStateException(
-                    method.fullMethodName() + " has a single response: return it from the handler");
+        MethodDescriptor<Req, Resp> m = descriptor();
+        if (!m.type().isServerStreaming()) {
+            throw new IllegalStateException(m.fullMethodName() + " has a single response: return it from the handler");
         }
-        return outbound.view(this::write, () -> ctx.succeededFuture());
+        WriteStream<Resp> plain = outbound.view(this::write, () -> ctx.succeededFuture());
+        if (hooks == null) {
+            return plain;
+        }
+        synchronized (this) {
+            HookedResponses view = hookedView;
+            if (view == null) {
+                view = new HookedResponses(plain);
+                hookedView = view;
+            }
+            return view;
+        }
+    }
+
+    /**
+     * The responses view when message hooks exist: full while a response waits for its hooks. The drain handler runs
+     * (on the call's context) once per full-to-not-full transition a writer saw, whichever side (hooks or stream) held
+     * it back.
+     */
+    private final class HookedResponses implements WriteStream<Resp> {
+        private final WriteStream<Resp> plain;
+        private volatile @Nullable Handler<Void> drainHandler;
+        private volatile boolean sawFull;
+
+        HookedResponses(WriteStream<Resp> plain) {
+            this.plain = plain;
+            plain.drainHandler(v -> onHooksIdle());
+        }
+
+        /** Call's context: the hooks or the stream may have room again. */
+        void onHooksIdle() {
+            Handler<Void> h = drainHandler;
+            if (h != null && sawFull && !isFull()) {
+                sawFull = false;
+                ctx.runOnContext(h); // not from inside the hook pump: the handler usually writes again
+            }
+        }
+
+        private boolean isFull() {
+            return responsesInHooks.get() > 0 || plain.writeQueueFull();
+        }
+
+        @Override
+        public WriteStream<Resp> exceptionHandler(@Nullable Handler<Throwable> handler) {
+            plain.exceptionHandler(handler);
+            return this;
+        }
+
+        @Override
+        public Future<Void> write(Resp data) {
+            return plain.write(data);
+        }
+
+        @Override
+        public Future<Void> end() {
+            return plain.end();
+        }
+
+        @Override
+        public WriteStream<Resp> setWriteQueueMaxSize(int maxSize) {
+            return this;
+        }
+
+        @Override
+        public boolean writeQueueFull() {
+            boolean full = isFull();
+            if (full) {
+                sawFull = true;
+            }
+            return full;
+        }
+
+        @Override
+        public WriteStream<Resp> drainHandler(@Nullable Handler<Void> handler) {
+            drainHandler = handler;
+            onCtx(this::onHooksIdle); // room may have come back before the handler was set
+            return this;
+        }
     }
 
     @Override
@@ -734,25 +1128,26 @@ final class ServerCallImpl<Req, Resp>
     @Override
     public void addDoneCallback(Handler<Void> callback) {
         Objects.requireNonNull(callback, "callback");
-        ContextInternal registrar = Contexts.caller(ctx.owner());
-        onCtx(() -> doneCallbacks.add(registrar, callback));
+        // DESIGN.md section 5: on the call's loop, whoever registers (a blocking handler registers from a worker)
+        onCtx(() -> doneCallbacks.add(ctx, callback));
     }
 
     // ---------------------------------------------------------------- InboundMessages.Transport (ctx)
 
     @Override
     public void pauseTransport() {
-        request.pause();
+        readerPaused = true;
+        updateTransport();
     }
 
     @Override
     public void resumeTransport() {
-        request.resume();
+        readerPaused = false;
+        updateTransport();
     }
 
     @Override
     public String toString() {
-        return "ServerCall{" + method.fullMethodName() + ", " + state + (handlerStarted ? "" : ", not dispatched")
-                + "}";
+        return "ServerCall{" + path + ", " + state + (handlerStarted ? "" : ", not dispatched") + "}";
     }
 }

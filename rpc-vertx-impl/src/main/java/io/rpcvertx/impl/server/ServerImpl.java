@@ -55,6 +55,7 @@ public final class ServerImpl implements Server {
     private final AtomicInteger admitted = new AtomicInteger();
     private final Promise<Void> terminated;
     private final Promise<Void> starting;
+    private final BlockingPool blockingPool;
 
     private volatile State state = State.NEW;
     private @Nullable HandlerRegistry registry;
@@ -73,6 +74,7 @@ public final class ServerImpl implements Server {
         this.owner = Contexts.ownerFor(vertx);
         this.terminated = owner.promise();
         this.starting = owner.promise();
+        this.blockingPool = new BlockingPool(vertx, options);
     }
 
     @Override
@@ -286,6 +288,10 @@ public final class ServerImpl implements Server {
         return promise.future();
     }
 
+    BlockingPool blockingPool() {
+        return blockingPool;
+    }
+
     HandlerRegistry registry() {
         HandlerRegistry r = registry;
         assert r != null;
@@ -396,7 +402,7 @@ public final class ServerImpl implements Server {
             stopTimer = -1;
         }
         String id = deploymentId;
-        stopped = id == null ? Future.succeededFuture() : vertx.undeploy(id);
+        stopped = (id == null ? Future.<Void>succeededFuture() : vertx.undeploy(id)).eventually(blockingPool::close);
         stopped.onComplete(ar -> {
             state = State.STOPPED;
             terminated.tryComplete();

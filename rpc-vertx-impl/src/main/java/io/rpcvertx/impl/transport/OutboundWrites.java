@@ -73,6 +73,9 @@ public final class OutboundWrites<T> {
     private long replayBytes;
     private boolean replayOverflow;
     private volatile boolean full;
+    /** A writer saw {@code writeQueueFull()}: it is owed a drain, even if it sets its handler after the drain. */
+    private volatile boolean fullSeen;
+
     private @Nullable Handler<Void> drainHandler;
     private @Nullable View view;
 
@@ -222,6 +225,7 @@ public final class OutboundWrites<T> {
         updateFull();
         Handler<Void> h = drainHandler;
         if (h != null && !full) {
+            fullSeen = false;
             caller.runOnContext(h);
         }
     }
@@ -320,15 +324,27 @@ public final class OutboundWrites<T> {
 
         @Override
         public boolean writeQueueFull() {
-            return full;
+            boolean f = full;
+            if (f) {
+                fullSeen = true;
+            }
+            return f;
         }
 
         @Override
         public WriteStream<T> drainHandler(@Nullable Handler<Void> handler) {
-            if (owner.inThread()) {
+            Runnable set = () -> {
                 drainHandler = handler;
+                // a writer on another loop may set its handler after the drain it waits for: do not lose it
+                if (handler != null && fullSeen && !full) {
+                    fullSeen = false;
+                    caller.runOnContext(handler);
+                }
+            };
+            if (owner.inThread()) {
+                set.run();
             } else {
-                owner.execute(() -> drainHandler = handler);
+                owner.execute(set);
             }
             return this;
         }

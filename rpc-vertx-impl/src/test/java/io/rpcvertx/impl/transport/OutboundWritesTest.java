@@ -644,6 +644,21 @@ class OutboundWritesTest {
     }
 
     @Test
+    void view_drainHandlerSetOffTheOwnerAfterTheDrainAlreadyHappened_stillCalled() throws Exception {
+        WriteStream<String> view = view();
+        open();
+        sink.full = true;
+        write("a");
+        assertThat(view.writeQueueFull()).isTrue();
+        drain(); // on the owner, between the writer seeing full and setting its handler
+
+        CompletableFuture<Void> drained = new CompletableFuture<>();
+        view.drainHandler(v -> drained.complete(null));
+
+        drained.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
     void view_drainHandler_notCalledWhileTheSinkIsStillFull() {
         AtomicInteger drains = new AtomicInteger();
         view().drainHandler(v -> drains.incrementAndGet());
