@@ -4,7 +4,11 @@ import io.rpcvertx.Channel;
 import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.Server;
 import io.rpcvertx.ServerOptions;
+import io.rpcvertx.ServerSetup;
+import io.rpcvertx.ServerVerticle;
 import io.vertx.core.Vertx;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /** The implementation behind {@link io.rpcvertx.RpcVertx}, found once with {@link java.util.ServiceLoader}. */
 public interface RpcProvider {
@@ -13,4 +17,7 @@ public interface RpcProvider {
 
     /** See {@link io.rpcvertx.RpcVertx#server(Vertx, ServerOptions)}. */
     Server server(Vertx vertx, ServerOptions options);
+
+    /** See {@link io.rpcvertx.RpcVertx#serverVerticle(ServerOptions, Duration, ServerSetup)}. */
+    ServerVerticle serverVerticle(ServerOptions options, @Nullable Duration stopGrace, ServerSetup setup);
 }
