@@ -47,7 +47,11 @@ class LifecycleTest {
         server = RpcVertx.server(vertx);
         server.addGenericRpcHandlers(ServiceDefinition.of("test.Life", RpcMethodHandler.unaryUnary(HOLD, (req, ctx) -> {
             Promise<byte[]> p = Promise.promise();
-            ctx.addDoneCallback(v -> heldCancelled.complete(ctx.isCancelled()));
+            ctx.addDoneCallback(v -> {
+                heldCancelled.complete(ctx.isCancelled());
+                // a handler that sees its call cancelled terminates: stop() waits for that
+                p.tryFail("cancelled");
+            });
             held.complete(p);
             return p.future();
         })));

@@ -66,6 +66,7 @@ final class ServerCallImpl<Req, Resp>
     }
 
     private final ServerImpl server;
+    private final ServerConnection connection;
     private final HttpServerRequest request;
     private final HttpServerResponse response;
     private final ContextInternal ctx;
@@ -92,15 +93,19 @@ final class ServerCallImpl<Req, Resp>
     private @Nullable Req unaryRequest;
     private int requestsReceived;
     private boolean handlerStarted;
+    /** From dispatch until the handler's future completes: a server stop waits for it. */
+    private boolean handlerRunning;
 
     private ServerCallImpl(
             ServerImpl server,
+            ServerConnection connection,
             HttpServerRequest request,
             ContextInternal ctx,
             RpcMethodHandler<Req, Resp> handler,
             Encoding requestEncoding,
             long timeoutNanos) {
         this.server = server;
+        this.connection = connection;
         this.request = request;
         this.response = request.response();
         this.ctx = ctx;
@@ -122,7 +127,8 @@ final class ServerCallImpl<Req, Resp>
     }
 
     /** Entry point for every HTTP/2 request of a started server. */
-    static void serve(HttpServerRequest req, ServerImpl server) {
+    static void serve(HttpServerRequest req, ServerIoVerticle io) {
+        ServerImpl server = io.server;
         HttpServerResponse resp = req.response();
         if (req.version() != HttpVersion.HTTP_2) {
             resp.setStatusCode(505).end();
@@ -141,7 +147,8 @@ final class ServerCallImpl<Req, Resp>
                     .end("method not allowed");
             return;
         }
-        if (!server.isAccepting()) {
+        ServerConnection connection = io.connection(req.connection());
+        if (!server.isAccepting() || connection == null) {
             trailersOnly(resp, StatusCode.UNAVAILABLE, "server is shutting down");
             return;
         }
@@ -169,8 +176,8 @@ final class ServerCallImpl<Req, Resp>
             }
         }
         ContextInternal ctx = ContextInternal.current();
-        ServerCallImpl<?, ?> call = new ServerCallImpl<>(server, req, ctx, handler, encoding, timeoutNanos);
-        if (!server.admit(call)) {
+        ServerCallImpl<?, ?> call = new ServerCallImpl<>(server, connection, req, ctx, handler, encoding, timeoutNanos);
+        if (!connection.admit(call)) {
             trailersOnly(resp, StatusCode.RESOURCE_EXHAUSTED, "server's maximumConcurrentRpcs reached");
             return;
         }
@@ -277,19 +284,39 @@ final class ServerCallImpl<Req, Resp>
 
     private void invokeHandler() {
         handlerStarted = true;
+        handlerRunning = state != State.CLOSED;
         Future<?> result;
         try {
             result = dispatch();
         } catch (RuntimeException | Error e) {
+            onHandlerTerminated();
             onHandlerDone(null, e);
             return;
         }
         if (result == null) {
+            onHandlerTerminated();
             onHandlerDone(null, new NullPointerException(method.fullMethodName() + " handler returned null"));
             return;
         }
         // the handler may complete its future on any thread: the outcome is handled on the call's context
-        result.onComplete((value, failure) -> onCtx(() -> onHandlerDone(value, failure)));
+        result.onComplete((value, failure) -> onCtx(() -> {
+            onHandlerTerminated();
+            onHandlerDone(value, failure);
+        }));
+    }
+
+    /**
+     * Server-stop accounting (stop completes once every handler has terminated): the handler's future completed. Called
+     * before its outcome is handled, so a call that ends with it frees its admission slot before its status is written.
+     */
+    private void onHandlerTerminated() {
+        if (!handlerRunning) {
+            return;
+        }
+        handlerRunning = false;
+        if (state == State.CLOSED) {
+            connection.onHandlerTerminated();
+        }
     }
 
     private Future<?> dispatch() {
@@ -404,6 +431,7 @@ final class ServerCallImpl<Req, Resp>
     @Override
     public void send(Buffer frame, boolean last) {
         ensureHeaders();
+        connection.onActivity();
         response.write(frame);
     }
 
@@ -522,7 +550,7 @@ final class ServerCallImpl<Req, Resp>
         if (in != null) {
             in.end(error);
         }
-        server.onCallClosed(this);
+        connection.onCallClosed(this, handlerRunning);
         doneCallbacks.fire();
     }
 
