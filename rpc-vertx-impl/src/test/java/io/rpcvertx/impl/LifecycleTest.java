@@ -137,6 +137,37 @@ class LifecycleTest {
     }
 
     @Test
+    void serverStop_laterLongerGrace_doesNotExtendDeadline() throws Exception {
+        var call = channel.unaryUnary(HOLD).call(new byte[] {1});
+        held.get(5, TimeUnit.SECONDS);
+        Future<Void> first = server.stop(Duration.ofMillis(200));
+        Future<Void> second = server.stop(Duration.ofSeconds(60));
+
+        // both complete at the first deadline: the handler is cancelled long before 60 s
+        second.await(10, TimeUnit.SECONDS);
+        assertThat(first.isComplete()).isTrue();
+        assertThat(heldCancelled.get(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(call.code().await(5, TimeUnit.SECONDS)).isIn(StatusCode.CANCELLED, StatusCode.UNAVAILABLE);
+    }
+
+    @Test
+    void serverStop_neverStarted_releasesPortAndTerminates() throws Exception {
+        Server fresh = RpcVertx.server(vertx);
+        int port = fresh.addInsecurePort("127.0.0.1:0").await(5, TimeUnit.SECONDS);
+
+        fresh.stop(Duration.ofSeconds(5)).await(5, TimeUnit.SECONDS);
+
+        assertThat(fresh.waitForTermination(Duration.ZERO).await(5, TimeUnit.SECONDS))
+                .isTrue();
+        assertThatThrownBy(() -> fresh.start().await(5, TimeUnit.SECONDS)).isInstanceOf(IllegalStateException.class);
+        // the port is free again: a new server can bind it
+        Server again = RpcVertx.server(vertx);
+        assertThat(again.addInsecurePort("127.0.0.1:" + port).await(5, TimeUnit.SECONDS))
+                .isEqualTo(port);
+        again.stop(null).await(5, TimeUnit.SECONDS);
+    }
+
+    @Test
     void waitForTermination_timesOutWhileRunning_thenTrueAfterStop() throws Exception {
         assertThat(server.waitForTermination(Duration.ofMillis(50)).await(5, TimeUnit.SECONDS))
                 .isFalse();
