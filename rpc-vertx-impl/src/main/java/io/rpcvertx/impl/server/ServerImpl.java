@@ -449,7 +449,11 @@ public final class ServerImpl implements Server {
         if (timeout.isNegative()) {
             throw new IllegalArgumentException("timeout: " + timeout + " (expected: >= 0)");
         }
-        Promise<Boolean> promise = Contexts.caller(vertx).promise();
+        ContextInternal caller = Contexts.caller(vertx);
+        if (terminated.future().isComplete()) {
+            return caller.succeededFuture(true); // already stopped: true even for a zero timeout
+        }
+        Promise<Boolean> promise = caller.promise();
         long ms = Math.max(1, timeout.compareTo(MAX_GRACE) > 0 ? MAX_GRACE.toMillis() : timeout.toMillis());
         long timer = vertx.setTimer(ms, id -> promise.tryComplete(false));
         terminated.future().onComplete(ar -> {

@@ -19,9 +19,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -145,7 +142,7 @@ class GracefulStopIT {
         }
         Status.Code grpcCode = Status.fromThrowable(catchGrpc(() -> ClientCalls.blockingUnaryCall(
                         grpcChannel,
-                        GrpcJavaLoad.UNARY,
+                        GrpcJavaMethods.UNARY,
                         io.grpc.CallOptions.DEFAULT.withDeadlineAfter(10, SECONDS),
                         "1")))
                 .getCode();
@@ -326,29 +323,6 @@ class GracefulStopIT {
 
     /** grpc-java unary calls, in {@code workers} chains of async calls. */
     final class GrpcJavaLoad {
-        static final io.grpc.MethodDescriptor.Marshaller<String> STRING = new io.grpc.MethodDescriptor.Marshaller<>() {
-            @Override
-            public InputStream stream(String value) {
-                return new ByteArrayInputStream(value.getBytes(StandardCharsets.UTF_8));
-            }
-
-            @Override
-            public String parse(InputStream stream) {
-                try {
-                    return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }
-        };
-        static final io.grpc.MethodDescriptor<String, String> UNARY =
-                io.grpc.MethodDescriptor.<String, String>newBuilder()
-                        .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
-                        .setFullMethodName(StopLoad.UNARY.fullMethodName())
-                        .setRequestMarshaller(STRING)
-                        .setResponseMarshaller(STRING)
-                        .build();
-
         final CompletableFuture<Void> quiet = new CompletableFuture<>();
         final AtomicInteger running;
 
@@ -370,7 +344,7 @@ class GracefulStopIT {
             String request = String.valueOf(ThreadLocalRandom.current().nextInt(1, 60));
             var future = ClientCalls.futureUnaryCall(
                     grpcChannel.newCall(
-                            UNARY,
+                            GrpcJavaMethods.UNARY,
                             io.grpc.CallOptions.DEFAULT.withDeadlineAfter(
                                     CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)),
                     request);
