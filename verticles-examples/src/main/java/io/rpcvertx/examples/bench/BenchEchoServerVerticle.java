@@ -10,17 +10,17 @@ import io.rpcvertx.Server;
 import io.rpcvertx.ServerOptions;
 import io.rpcvertx.ServiceDefinition;
 import io.rpcvertx.ServicerContext;
+import io.rpcvertx.examples.ServerConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.WriteStream;
-import java.time.Duration;
 
 /**
  * Serves the bench contract {@code bench.Echo}: {@code UnaryEcho} echoes the message, {@code StreamEcho} sends it back
  * {@code count} times, paced by flow control. Config: {@code host} (default 127.0.0.1), {@code port} (default 50200),
- * {@code grace} (seconds, default 5).
+ * and the server settings of {@link ServerConfig} ({@code grace}, {@code maxConcurrentRpcs}, {@code ioInstances}).
  */
 public final class BenchEchoServerVerticle extends VerticleBase {
     public static final int DEFAULT_PORT = 50200;
@@ -98,7 +98,8 @@ public final class BenchEchoServerVerticle extends VerticleBase {
     public Future<?> start() {
         String host = config().getString("host", "127.0.0.1");
         int wanted = config().getInteger("port", DEFAULT_PORT);
-        server = RpcVertx.server(vertx, ServerOptions.DEFAULT).addGenericRpcHandlers(service());
+        server = RpcVertx.server(vertx, ServerConfig.options(config(), ServerOptions.DEFAULT))
+                .addGenericRpcHandlers(service());
         return server.addInsecurePort(host + ":" + wanted).compose(p -> {
             port = p;
             return server.start();
@@ -107,6 +108,6 @@ public final class BenchEchoServerVerticle extends VerticleBase {
 
     @Override
     public Future<?> stop() {
-        return server.stop(Duration.ofSeconds(config().getInteger("grace", 5)));
+        return server.stop(ServerConfig.grace(config()));
     }
 }
