@@ -73,7 +73,8 @@ public interface Server {
      * <ol>
      *   <li>at once, new RPCs are refused with {@link StatusCode#UNAVAILABLE} and every connection gets a double
      *       GOAWAY (the first with last-stream-id 2^31-1, the second after a PING round trip), so streams racing the
-     *       stop get a clean status instead of a reset; the ports stop listening;
+     *       stop get a clean status instead of a reset; once every connection has its second GOAWAY, the ports stop
+     *       listening;
      *   <li>RPCs in flight may finish until {@code grace} has passed;
      *   <li>then the remaining ones are cancelled: their handlers see {@link ServicerContext#isCancelled()} and their
      *       done callbacks, clients get {@link StatusCode#CANCELLED} (RST_STREAM CANCEL);

@@ -239,7 +239,8 @@ public final class ServerOptions {
     }
 
     /**
-     * A copy pinging each connection that saw no call start or end for this long ({@code grpc.keepalive_time_ms}).
+     * A copy pinging each connection that was quiet for this long: no call started or ended and no response data was
+     * sent ({@code grpc.keepalive_time_ms}).
      */
     public ServerOptions withKeepAliveTime(Duration time) {
         checkPositive("keepAliveTime", time);

@@ -78,6 +78,7 @@ public final class ServerImpl implements Server {
     private int ioInstances;
     private final Set<Integer> drainedIos = new HashSet<>();
     private long callsDone;
+    private long callsDoneSignals;
     private long stopDeadlineNanos = Long.MAX_VALUE;
     private @Nullable MessageConsumer<Object> controlConsumer;
     private @Nullable MessageConsumer<Object> doneConsumer;
@@ -390,6 +391,7 @@ public final class ServerImpl implements Server {
     private void onIoSignal(Object signal) {
         if (signal instanceof ServerSignals.CallsDone) {
             callsDone += ((ServerSignals.CallsDone) signal).count();
+            callsDoneSignals++;
         } else if (signal instanceof ServerSignals.Drained) {
             drainedIos.add(((ServerSignals.Drained) signal).io());
             if (state == State.STOPPING && drainedIos.size() == ioInstances) {
@@ -419,7 +421,8 @@ public final class ServerImpl implements Server {
                 })
                 .onComplete(ar -> {
                     state = State.STOPPED;
-                    log.debug("server " + id + " stopped after " + callsDone + " calls");
+                    log.debug("server " + id + " stopped: " + callsDone + " calls, reported in " + callsDoneSignals
+                            + " signals");
                     terminated.tryComplete();
                 });
     }
