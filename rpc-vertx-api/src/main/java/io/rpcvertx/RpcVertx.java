@@ -2,6 +2,7 @@ package io.rpcvertx;
 
 import io.rpcvertx.spi.RpcProvider;
 import io.vertx.core.Vertx;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
@@ -83,6 +84,19 @@ public final class RpcVertx {
         Objects.requireNonNull(interceptors, "interceptors");
         List<ClientInterceptor> list = List.of(interceptors);
         return list.isEmpty() ? channel : provider().interceptChannel(channel, list);
+    }
+
+    /**
+     * A server to deploy as a verticle of your own ({@code vertx.deployVerticle(RpcVertx.serverVerticle(...),
+     * deploymentOptions)}): on deploy it makes a server with {@code options} on the deployment's event loop, lets
+     * {@code setup} add handlers and ports, and starts it; on undeploy it calls {@link Server#stop stop(stopGrace)}
+     * ({@code null}: cancel in-flight RPCs at once) and completes when the server has stopped.
+     */
+    public static ServerVerticle serverVerticle(
+            ServerOptions options, @Nullable Duration stopGrace, ServerSetup setup) {
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(setup, "setup");
+        return provider().serverVerticle(options, stopGrace, setup);
     }
 
     private static volatile @Nullable RpcProvider provider;

@@ -10,6 +10,16 @@ import org.jspecify.annotations.Nullable;
  * <p>Lifecycle: NEW → STARTED → STOPPING → STOPPED. Handlers and ports may only be added while NEW. Every method may
  * be called from any thread; futures complete on the caller's context.
  *
+ * <p>A server is a control context (its lifecycle) plus {@link ServerOptions#ioInstances()} IO verticles that share
+ * every listening socket, so connections spread over that many event loops; each call runs on its connection's event
+ * loop. To deploy a server as a verticle of your own, see {@link RpcVertx#serverVerticle}.
+ *
+ * <p>Event bus: once started, the server listens on {@code rpcvertx.server.<id>.control} (see {@link #id()}) for a
+ * stop request from any verticle, also from another node of a clustered Vert.x. The body is a JSON object
+ * {@code {"grace": millis}} for {@link #stop stop(Duration.ofMillis(millis))}, or {@code null} (or
+ * {@code {"grace": null}}) for {@code stop(null)}; the reply ({@code {"stopped": true}}) is sent once the server has
+ * stopped, a malformed body fails the request with code 400.
+ *
  * <pre>{@code
  * Server server = RpcVertx.server(vertx);
  * server.addGenericRpcHandlers(GreeterGrpc.bindService(new MyGreeter()));
@@ -21,6 +31,17 @@ import org.jspecify.annotations.Nullable;
  */
 public interface Server {
     /**
+     * This server's id, unique across JVMs (a random UUID); its event-bus control address is
+     * {@code "rpcvertx.server." + id() + ".control"} (see {@link #controlAddress()}).
+     */
+    String id();
+
+    /** The event-bus address that accepts stop requests once the server has started (see the class comment). */
+    default String controlAddress() {
+        return "rpcvertx.server." + id() + ".control";
+    }
+
+    /**
      * Registers handlers (aio {@code add_generic_rpc_handlers}). Only before {@link #start()}.
      *
      * @throws IllegalStateException if the server has started
@@ -29,7 +50,9 @@ public interface Server {
 
     /**
      * Binds a plaintext (h2c, prior knowledge) port: {@code host:port}, {@code [ipv6]:port}, {@code :port} (all
-     * interfaces) or {@code unix:/path}. Port 0 picks a free port. Only before {@link #start()}.
+     * interfaces) or {@code unix:/path}. Port 0 picks a free port, shared by all IO instances. Only before
+     * {@link #start()}; until then the port accepts connections but answers every RPC with
+     * {@link StatusCode#UNAVAILABLE}.
      *
      * @return the bound port ({@code -1} for a Unix domain socket); fails with {@link IllegalStateException} after
      *     start, {@link IllegalArgumentException} for a malformed address, or the bind error
@@ -51,23 +74,37 @@ public interface Server {
     /**
      * Starts serving on every added port. Only once.
      *
-     * @return completes when every port accepts RPCs; fails with {@link IllegalStateException} if called twice
+     * @return completes when every port accepts RPCs and the control address is registered; fails with
+     *     {@link IllegalStateException} if called twice or after {@link #stop}
      */
     Future<Void> start();
 
     /**
-     * Stops the server (aio {@code stop(grace)}): new RPCs are refused at once with {@link StatusCode#UNAVAILABLE};
-     * RPCs in flight may finish until {@code grace} has passed, then they are cancelled and the ports closed.
-     * {@code null} or zero grace cancels in-flight RPCs at once. Idempotent; a later call with a shorter grace
-     * brings the deadline forward, a longer one does not extend it.
+     * Stops the server (aio {@code stop(grace)}), from any state and any number of times:
      *
-     * @return completes once every handler has ended and every port is closed
+     * <ol>
+     *   <li>at once, new RPCs are refused with {@link StatusCode#UNAVAILABLE} and every connection gets a double
+     *       GOAWAY (the first with last-stream-id 2^31-1, the second after a PING round trip), so streams racing the
+     *       stop get a clean status instead of a reset; once every connection has its second GOAWAY, the ports stop
+     *       listening;
+     *   <li>RPCs in flight may finish until {@code grace} has passed;
+     *   <li>then the remaining ones are cancelled: their handlers see {@link ServicerContext#isCancelled()} and their
+     *       done callbacks, clients get {@link StatusCode#CANCELLED} (RST_STREAM CANCEL);
+     *   <li>each connection closes once its streams are over.
+     * </ol>
+     *
+     * A later call with a shorter grace brings the deadline forward, a longer one does not extend it. {@code null} or
+     * {@link Duration#ZERO} cancels in-flight RPCs at once. Stopping a server that was never started just releases its
+     * ports.
+     *
+     * @return completes once every connection is closed and every handler has terminated, i.e. the future it
+     *     returned has completed (a handler that ignores cancellation therefore delays this future); never fails
      */
     Future<Void> stop(@Nullable Duration grace);
 
     /**
-     * Completes with {@code true} once the server has stopped, or {@code false} if {@code timeout} passes first
-     * (aio {@code wait_for_termination}). May be called before or after {@link #stop}.
+     * Completes with {@code true} once the server has stopped (as {@link #stop}'s future), or {@code false} if
+     * {@code timeout} passes first (aio {@code wait_for_termination}). May be called before or after {@link #stop}.
      */
     Future<Boolean> waitForTermination(Duration timeout);
 

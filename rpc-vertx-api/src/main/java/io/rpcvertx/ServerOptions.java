@@ -4,8 +4,10 @@ import io.vertx.core.ThreadingModel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Server options: grpc.aio's {@code aio.server(...)} keyword arguments ({@code maximum_concurrent_rpcs},
@@ -26,6 +28,22 @@ public final class ServerOptions {
     public static final String DEFAULT_BLOCKING_POOL_NAME = "rpc-vertx-blocking";
     /** Threads of the blocking handlers' worker pool (Vert.x's default worker pool size). */
     public static final int DEFAULT_BLOCKING_POOL_SIZE = 20;
+    /**
+     * The default {@link #ioInstances()}: 0 stands for one IO instance per event loop of the server's {@code Vertx}
+     * ({@code VertxOptions.getEventLoopPoolSize()}, 2 × cores by default), resolved at {@link Server#start()}.
+     */
+    public static final int DEFAULT_IO_INSTANCES = 0;
+    /**
+     * 5 min: clients pinging more often than this while they have calls get GOAWAY {@code ENHANCE_YOUR_CALM}
+     * ("too_many_pings") after a few strikes, as in grpc-java and C-core.
+     */
+    public static final Duration DEFAULT_PERMIT_KEEP_ALIVE_TIME = Duration.ofMinutes(5);
+    /** 2 h: how long a connection may be quiet before the server pings it (gRPC's {@code grpc.keepalive_time_ms}). */
+    public static final Duration DEFAULT_KEEP_ALIVE_TIME = Duration.ofHours(2);
+    /** 20 s: a connection whose keepalive ping is not acknowledged within this time is closed. */
+    public static final Duration DEFAULT_KEEP_ALIVE_TIMEOUT = Duration.ofSeconds(20);
+    /** 8 KiB, gRPC's default {@code grpc.max_metadata_size}: the advertised HTTP/2 SETTINGS_MAX_HEADER_LIST_SIZE. */
+    public static final int DEFAULT_MAX_HEADER_LIST_SIZE = 8192;
 
     /** All defaults. */
     public static final ServerOptions DEFAULT = new ServerOptions(new Values());
@@ -40,13 +58,28 @@ public final class ServerOptions {
         int blockingPoolSize = DEFAULT_BLOCKING_POOL_SIZE;
         ThreadingModel blockingThreadingModel = ThreadingModel.WORKER;
         int maximumConcurrentRpcs = -1;
-        int ioInstances = 1;
+        int ioInstances = DEFAULT_IO_INSTANCES;
         int maxConcurrentStreams = DEFAULT_MAX_CONCURRENT_STREAMS;
         int initialWindowSize = ChannelOptions.DEFAULT_WINDOW_SIZE;
         int connectionWindowSize = ChannelOptions.DEFAULT_WINDOW_SIZE;
         int rstFloodMaxFrames = DEFAULT_RST_FLOOD_MAX_FRAMES;
         Duration rstFloodWindow = DEFAULT_RST_FLOOD_WINDOW;
         TlsEngine tlsEngine = TlsEngine.AUTO;
+        Duration permitKeepAliveTime = DEFAULT_PERMIT_KEEP_ALIVE_TIME;
+        boolean permitKeepAliveWithoutCalls;
+        Duration keepAliveTime = DEFAULT_KEEP_ALIVE_TIME;
+        Duration keepAliveTimeout = DEFAULT_KEEP_ALIVE_TIMEOUT;
+
+        @Nullable
+        Duration maxConnectionIdle;
+
+        @Nullable
+        Duration maxConnectionAge;
+
+        @Nullable
+        Duration maxConnectionAgeGrace;
+
+        int maxHeaderListSize = DEFAULT_MAX_HEADER_LIST_SIZE;
 
         @Override
         protected Values clone() {
@@ -146,10 +179,14 @@ public final class ServerOptions {
         return with(c -> c.maximumConcurrentRpcs = rpcs);
     }
 
-    /** A copy serving each port from this many IO verticles, each on its own event loop. */
+    /**
+     * A copy serving each port from this many IO verticles, each on its own event loop; the connections are spread over
+     * them. {@link #DEFAULT_IO_INSTANCES} (0) means one per event loop.
+     */
     public ServerOptions withIoInstances(int instances) {
-        if (instances < 1) {
-            throw new IllegalArgumentException("ioInstances: " + instances + " (expected: > 0)");
+        if (instances < 0) {
+            throw new IllegalArgumentException(
+                    "ioInstances: " + instances + " (expected: >= 0, 0 for one per event loop)");
         }
         return with(c -> c.ioInstances = instances);
     }
@@ -235,7 +272,7 @@ public final class ServerOptions {
         return v.maximumConcurrentRpcs < 0 ? OptionalInt.empty() : OptionalInt.of(v.maximumConcurrentRpcs);
     }
 
-    /** IO verticles per server. */
+    /** IO verticles per server; {@link #DEFAULT_IO_INSTANCES} (0) means one per event loop. */
     public int ioInstances() {
         return v.ioInstances;
     }
@@ -268,5 +305,134 @@ public final class ServerOptions {
     /** The TLS engine of secure ports. */
     public TlsEngine tlsEngine() {
         return v.tlsEngine;
+    }
+
+    /**
+     * A copy with the shortest interval between client pings the server accepts (grpc-java
+     * {@code permitKeepAliveTime}, C-core {@code grpc.http2.min_ping_interval_without_data_ms}). A client that pings
+     * more often gets GOAWAY {@code ENHANCE_YOUR_CALM} with debug data "too_many_pings" on its third offence; sending
+     * response headers or data forgives earlier ones.
+     */
+    public ServerOptions withPermitKeepAliveTime(Duration interval) {
+        checkNotNegative("permitKeepAliveTime", interval);
+        return with(c -> c.permitKeepAliveTime = interval);
+    }
+
+    /**
+     * A copy that accepts client keepalive pings also while the connection has no call (grpc-java
+     * {@code permitKeepAliveWithoutCalls}, {@code grpc.keepalive_permit_without_calls}); by default a client without
+     * calls may ping only once per 2 hours.
+     */
+    public ServerOptions withPermitKeepAliveWithoutCalls(boolean permit) {
+        return with(c -> c.permitKeepAliveWithoutCalls = permit);
+    }
+
+    /**
+     * A copy pinging each connection that was quiet for this long: no call started or ended and no response data was
+     * sent ({@code grpc.keepalive_time_ms}).
+     */
+    public ServerOptions withKeepAliveTime(Duration time) {
+        checkPositive("keepAliveTime", time);
+        return with(c -> c.keepAliveTime = time);
+    }
+
+    /** A copy closing a connection whose keepalive ping is not acknowledged within this time. */
+    public ServerOptions withKeepAliveTimeout(Duration timeout) {
+        checkPositive("keepAliveTimeout", timeout);
+        return with(c -> c.keepAliveTimeout = timeout);
+    }
+
+    /**
+     * A copy that sends GOAWAY to a connection without calls for this long ({@code grpc.max_connection_idle_ms}); the
+     * client reconnects for its next call. Unset by default.
+     */
+    public ServerOptions withMaxConnectionIdle(Duration idle) {
+        checkPositive("maxConnectionIdle", idle);
+        return with(c -> c.maxConnectionIdle = idle);
+    }
+
+    /**
+     * A copy that sends GOAWAY to every connection this long (±10 % jitter) after it was accepted
+     * ({@code grpc.max_connection_age_ms}); calls in flight then have {@link #maxConnectionAgeGrace()} to finish.
+     * Unset by default.
+     */
+    public ServerOptions withMaxConnectionAge(Duration age) {
+        checkPositive("maxConnectionAge", age);
+        return with(c -> c.maxConnectionAge = age);
+    }
+
+    /**
+     * A copy giving the calls of a connection that reached {@link #maxConnectionAge()} this long to finish before they
+     * are cancelled and the connection is closed ({@code grpc.max_connection_age_grace_ms}). Unset (unlimited) by
+     * default.
+     */
+    public ServerOptions withMaxConnectionAgeGrace(Duration grace) {
+        checkNotNegative("maxConnectionAgeGrace", grace);
+        return with(c -> c.maxConnectionAgeGrace = grace);
+    }
+
+    /**
+     * A copy advertising this HTTP/2 SETTINGS_MAX_HEADER_LIST_SIZE in bytes ({@code grpc.max_metadata_size}): the
+     * largest request header block (metadata included) the server accepts.
+     */
+    public ServerOptions withMaxHeaderListSize(int bytes) {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("maxHeaderListSize: " + bytes + " (expected: > 0)");
+        }
+        return with(c -> c.maxHeaderListSize = bytes);
+    }
+
+    /** The shortest accepted interval between client pings. */
+    public Duration permitKeepAliveTime() {
+        return v.permitKeepAliveTime;
+    }
+
+    /** Whether clients may ping at {@link #permitKeepAliveTime()} also without calls. */
+    public boolean isPermitKeepAliveWithoutCalls() {
+        return v.permitKeepAliveWithoutCalls;
+    }
+
+    /** How long a connection may be quiet before the server pings it. */
+    public Duration keepAliveTime() {
+        return v.keepAliveTime;
+    }
+
+    /** How long the server waits for a keepalive ping's acknowledgement. */
+    public Duration keepAliveTimeout() {
+        return v.keepAliveTimeout;
+    }
+
+    /** The idle time after which a connection gets GOAWAY, if set. */
+    public Optional<Duration> maxConnectionIdle() {
+        return Optional.ofNullable(v.maxConnectionIdle);
+    }
+
+    /** The age after which a connection gets GOAWAY, if set. */
+    public Optional<Duration> maxConnectionAge() {
+        return Optional.ofNullable(v.maxConnectionAge);
+    }
+
+    /** The grace of a connection that reached its maximum age, if limited. */
+    public Optional<Duration> maxConnectionAgeGrace() {
+        return Optional.ofNullable(v.maxConnectionAgeGrace);
+    }
+
+    /** The advertised SETTINGS_MAX_HEADER_LIST_SIZE. */
+    public int maxHeaderListSize() {
+        return v.maxHeaderListSize;
+    }
+
+    private static void checkPositive(String name, Duration d) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
+        }
+    }
+
+    private static void checkNotNegative(String name, Duration d) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative()) {
+            throw new IllegalArgumentException(name + ": " + d + " (expected: >= 0)");
+        }
     }
 }

@@ -6,6 +6,8 @@ import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.ClientInterceptor;
 import io.rpcvertx.Server;
 import io.rpcvertx.ServerOptions;
+import io.rpcvertx.ServerSetup;
+import io.rpcvertx.ServerVerticle;
 import io.rpcvertx.StreamStreamCall;
 import io.rpcvertx.StreamUnaryCall;
 import io.rpcvertx.UnaryStreamCall;
@@ -13,7 +15,9 @@ import io.rpcvertx.UnaryUnaryCall;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.streams.ReadStream;
+import java.time.Duration;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** The implementation behind {@link io.rpcvertx.RpcVertx}, found once with {@link java.util.ServiceLoader}. */
 public interface RpcProvider {
@@ -42,4 +46,6 @@ public interface RpcProvider {
     /** See {@link StreamStreamCall#withResponses}. */
     <Req, Resp> StreamStreamCall<Req, Resp> streamStreamWithResponses(
             StreamStreamCall<Req, ?> call, ReadStream<Resp> responses);
+    /** See {@link io.rpcvertx.RpcVertx#serverVerticle(ServerOptions, Duration, ServerSetup)}. */
+    ServerVerticle serverVerticle(ServerOptions options, @Nullable Duration stopGrace, ServerSetup setup);
 }

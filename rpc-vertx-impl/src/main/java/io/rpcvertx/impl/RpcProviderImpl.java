@@ -6,6 +6,8 @@ import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.ClientInterceptor;
 import io.rpcvertx.Server;
 import io.rpcvertx.ServerOptions;
+import io.rpcvertx.ServerSetup;
+import io.rpcvertx.ServerVerticle;
 import io.rpcvertx.StreamStreamCall;
 import io.rpcvertx.StreamUnaryCall;
 import io.rpcvertx.UnaryStreamCall;
@@ -14,13 +16,16 @@ import io.rpcvertx.impl.client.ChannelImpl;
 import io.rpcvertx.impl.client.InterceptedChannel;
 import io.rpcvertx.impl.client.ResponseReplacedCall;
 import io.rpcvertx.impl.server.ServerImpl;
+import io.rpcvertx.impl.server.ServerVerticleImpl;
 import io.rpcvertx.spi.RpcProvider;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.streams.ReadStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /** The provider registered in {@code META-INF/services}. */
 public final class RpcProviderImpl implements RpcProvider {
@@ -70,5 +75,10 @@ public final class RpcProviderImpl implements RpcProvider {
             StreamStreamCall<Req, ?> call, ReadStream<Resp> responses) {
         return ResponseReplacedCall.withResponses(
                 Objects.requireNonNull(call, "call"), Objects.requireNonNull(responses, "responses"));
+    }
+
+    @Override
+    public ServerVerticle serverVerticle(ServerOptions options, @Nullable Duration stopGrace, ServerSetup setup) {
+        return new ServerVerticleImpl(options, stopGrace, setup);
     }
 }

@@ -47,7 +47,11 @@ class LifecycleTest {
         server = RpcVertx.server(vertx);
         server.addGenericRpcHandlers(ServiceDefinition.of("test.Life", RpcMethodHandler.unaryUnary(HOLD, (req, ctx) -> {
             Promise<byte[]> p = Promise.promise();
-            ctx.addDoneCallback(v -> heldCancelled.complete(ctx.isCancelled()));
+            ctx.addDoneCallback(v -> {
+                heldCancelled.complete(ctx.isCancelled());
+                // a handler that sees its call cancelled terminates: stop() waits for that
+                p.tryFail("cancelled");
+            });
             held.complete(p);
             return p.future();
         })));
@@ -130,6 +134,37 @@ class LifecycleTest {
         assertThat(first.await(5, TimeUnit.SECONDS)).isNull();
         assertThat(heldCancelled.get(5, TimeUnit.SECONDS)).isTrue();
         assertThat(call.code().await(5, TimeUnit.SECONDS)).isIn(StatusCode.CANCELLED, StatusCode.UNAVAILABLE);
+    }
+
+    @Test
+    void serverStop_laterLongerGrace_doesNotExtendDeadline() throws Exception {
+        var call = channel.unaryUnary(HOLD).call(new byte[] {1});
+        held.get(5, TimeUnit.SECONDS);
+        Future<Void> first = server.stop(Duration.ofMillis(200));
+        Future<Void> second = server.stop(Duration.ofSeconds(60));
+
+        // both complete at the first deadline: the handler is cancelled long before 60 s
+        second.await(10, TimeUnit.SECONDS);
+        assertThat(first.isComplete()).isTrue();
+        assertThat(heldCancelled.get(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(call.code().await(5, TimeUnit.SECONDS)).isIn(StatusCode.CANCELLED, StatusCode.UNAVAILABLE);
+    }
+
+    @Test
+    void serverStop_neverStarted_releasesPortAndTerminates() throws Exception {
+        Server fresh = RpcVertx.server(vertx);
+        int port = fresh.addInsecurePort("127.0.0.1:0").await(5, TimeUnit.SECONDS);
+
+        fresh.stop(Duration.ofSeconds(5)).await(5, TimeUnit.SECONDS);
+
+        assertThat(fresh.waitForTermination(Duration.ZERO).await(5, TimeUnit.SECONDS))
+                .isTrue();
+        assertThatThrownBy(() -> fresh.start().await(5, TimeUnit.SECONDS)).isInstanceOf(IllegalStateException.class);
+        // the port is free again: a new server can bind it
+        Server again = RpcVertx.server(vertx);
+        assertThat(again.addInsecurePort("127.0.0.1:" + port).await(5, TimeUnit.SECONDS))
+                .isEqualTo(port);
+        again.stop(null).await(5, TimeUnit.SECONDS);
     }
 
     @Test

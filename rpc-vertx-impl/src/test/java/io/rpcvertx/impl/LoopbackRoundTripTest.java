@@ -91,8 +91,11 @@ class LoopbackRoundTripTest {
                     return Future.future(p -> requests.endHandler(v -> p.complete()));
                 }),
                 RpcMethodHandler.unaryUnary(HANG, (req, ctx) -> {
-                    ctx.addDoneCallback(v -> hangCancelled.complete(ctx.isCancelled()));
-                    return Future.future(p -> {});
+                    // no response; the future completes once the call has ended, so server stop need not wait
+                    return Future.future(p -> ctx.addDoneCallback(v -> {
+                        hangCancelled.complete(ctx.isCancelled());
+                        p.tryFail("the call has ended");
+                    }));
                 })));
         int port = server.addInsecurePort("127.0.0.1:0").await(5, TimeUnit.SECONDS);
         server.start().await(5, TimeUnit.SECONDS);

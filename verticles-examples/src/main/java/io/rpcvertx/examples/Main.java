@@ -44,16 +44,20 @@ public final class Main {
             "usage: java -jar rpc-vertx-examples.jar <program> [--flag=value ...]",
             "programs:",
             "  demo                starts a greeter server and client in one process and prints the replies",
-            "  greeter-server      [--port=50051] [--host=0.0.0.0] [--grace=5]  serves helloworld.Greeter until"
-                    + " SIGTERM",
+            "  greeter-server      [--port=50051] [--host=0.0.0.0] " + Main.SERVER_FLAGS_USAGE,
+            "                      serves helloworld.Greeter until SIGTERM",
             "  greeter-client      [--target=localhost:50051] [--name=world] [client flags]  calls"
                     + " helloworld.Greeter once per method",
-            "  route-guide-server  [--port=50052] [--host=0.0.0.0] [--grace=5]  serves routeguide.RouteGuide until"
-                    + " SIGTERM",
+            "  route-guide-server  [--port=50052] [--host=0.0.0.0] " + Main.SERVER_FLAGS_USAGE,
+            "                      serves routeguide.RouteGuide until SIGTERM",
             "  route-guide-client  [--target=localhost:50052] [client flags]  calls each routeguide.RouteGuide method"
                     + " and prints the replies",
-            "  bench-echo-server   [--port=50200] [--host=127.0.0.1] [--grace=5]  serves bench.Echo (shared/bench)"
-                    + " until SIGTERM",
+            "  bench-echo-server   [--port=50200] [--host=127.0.0.1] " + Main.SERVER_FLAGS_USAGE,
+            "                      serves bench.Echo (shared/bench) until SIGTERM",
+            "server flags: on SIGTERM in-flight RPCs may finish for --grace seconds (default "
+                    + ServerConfig.DEFAULT_GRACE_SECONDS + "), then they are cancelled and the process exits;",
+            "  --max-concurrent-rpcs limits RPCs server-wide (RESOURCE_EXHAUSTED beyond), --io-instances sets the",
+            "  event loops serving connections (default: all)",
             "client flags:",
             "  --target=T          host:port, dns:///host:port, ipv4:a:p[,b:p], ipv6:[addr]:p, unix:path or"
                     + " unix:///abs/path",
@@ -65,6 +69,10 @@ public final class Main {
     static final Set<String> CLIENT_FLAGS = Set.of("target", "wait-for-ready", "timeout", "lb");
     /** Flags that may be given without a value, meaning {@code true}. */
     static final Set<String> BOOLEAN_FLAGS = Set.of("wait-for-ready");
+    /** The flags of every server program (see {@link #serverConfig}). */
+    static final Set<String> SERVER_FLAGS = Set.of("port", "host", "grace", "max-concurrent-rpcs", "io-instances");
+
+    static final String SERVER_FLAGS_USAGE = "[--grace=10] [--max-concurrent-rpcs=N] [--io-instances=N]";
 
     private Main() {}
 
@@ -83,10 +91,10 @@ public final class Main {
         try {
             flags = switch (program) {
                 case "demo" -> flags(args, Set.of());
-                case "greeter-server" -> flags(args, Set.of("port", "host", "grace"));
+                case "greeter-server" -> flags(args, SERVER_FLAGS);
                 case "greeter-client" -> flags(args, union(CLIENT_FLAGS, Set.of("name")));
-                case "bench-echo-server" -> flags(args, Set.of("port", "host", "grace"));
-                case "route-guide-server" -> flags(args, Set.of("port", "host", "grace"));
+                case "bench-echo-server" -> flags(args, SERVER_FLAGS);
+                case "route-guide-server" -> flags(args, SERVER_FLAGS);
                 case "route-guide-client" -> flags(args, CLIENT_FLAGS);
                 default -> throw new IllegalArgumentException("unknown program: " + program);
             };
@@ -99,9 +107,7 @@ public final class Main {
                             new VertxOptions(),
                             server,
                             server::port,
-                            flags.getOrDefault("host", GreeterServerVerticle.DEFAULT_HOST),
-                            intFlag(flags, "port", GreeterServerVerticle.DEFAULT_PORT),
-                            intFlag(flags, "grace", GreeterServerVerticle.DEFAULT_GRACE_SECONDS),
+                            serverConfig(flags, GreeterServerVerticle.DEFAULT_HOST, GreeterServerVerticle.DEFAULT_PORT),
                             out,
                             err);
                 }
@@ -113,9 +119,7 @@ public final class Main {
                             new VertxOptions().setPreferNativeTransport(true),
                             server,
                             server::port,
-                            flags.getOrDefault("host", "127.0.0.1"),
-                            intFlag(flags, "port", BenchEchoServerVerticle.DEFAULT_PORT),
-                            intFlag(flags, "grace", GreeterServerVerticle.DEFAULT_GRACE_SECONDS),
+                            serverConfig(flags, "127.0.0.1", BenchEchoServerVerticle.DEFAULT_PORT),
                             out,
                             err);
                 }
@@ -126,9 +130,10 @@ public final class Main {
                             new VertxOptions(),
                             server,
                             server::port,
-                            flags.getOrDefault("host", RouteGuideServerVerticle.DEFAULT_HOST),
-                            intFlag(flags, "port", RouteGuideServerVerticle.DEFAULT_PORT),
-                            intFlag(flags, "grace", RouteGuideServerVerticle.DEFAULT_GRACE_SECONDS),
+                            serverConfig(
+                                    flags,
+                                    RouteGuideServerVerticle.DEFAULT_HOST,
+                                    RouteGuideServerVerticle.DEFAULT_PORT),
                             out,
                             err);
                 }
@@ -221,6 +226,32 @@ public final class Main {
         return config;
     }
 
+    /**
+     * The deployment configuration of a server program (keys of {@link ServerConfig} plus {@code host} and
+     * {@code port}) from its flags.
+     */
+    static JsonObject serverConfig(Map<String, String> flags, String defaultHost, int defaultPort) {
+        JsonObject config = new JsonObject()
+                .put("host", flags.getOrDefault("host", defaultHost))
+                .put("port", intFlag(flags, "port", defaultPort))
+                .put("grace", intFlag(flags, "grace", ServerConfig.DEFAULT_GRACE_SECONDS));
+        if (flags.containsKey("max-concurrent-rpcs")) {
+            config.put("maxConcurrentRpcs", positiveFlag(flags, "max-concurrent-rpcs"));
+        }
+        if (flags.containsKey("io-instances")) {
+            config.put("ioInstances", positiveFlag(flags, "io-instances"));
+        }
+        return config;
+    }
+
+    private static int positiveFlag(Map<String, String> flags, String key) {
+        int value = intFlag(flags, key, 1);
+        if (value < 1) {
+            throw new IllegalArgumentException("--" + key + ": \"" + flags.get(key) + "\" (expected: an integer >= 1)");
+        }
+        return value;
+    }
+
     private static int intFlag(Map<String, String> flags, String key, int defaultValue) {
         String value = flags.get(key);
         if (value == null) {
@@ -261,21 +292,24 @@ public final class Main {
         }
     }
 
-    /** Deploys a server verticle, prints its bound port, and stops it with {@code grace} on SIGTERM. */
+    /**
+     * Deploys a server verticle with {@code config} (see {@link #serverConfig}), prints its bound port, and on SIGTERM
+     * undeploys it, which stops the server with the configured grace; the process exits once it has stopped.
+     */
     private static int serve(
             String program,
             VertxOptions vertxOptions,
             Deployable server,
             IntSupplier boundPort,
-            String host,
-            int port,
-            int graceSeconds,
+            JsonObject config,
             PrintStream out,
             PrintStream err) {
+        String host = config.getString("host");
+        int graceSeconds = config.getInteger("grace");
         Vertx vertx = Vertx.vertx(vertxOptions);
         String deploymentId;
         try {
-            deploymentId = vertx.deployVerticle(server, config("host", host, "port", port, "grace", graceSeconds))
+            deploymentId = vertx.deployVerticle(server, new DeploymentOptions().setConfig(config))
                     .await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             err.println(program + " failed to start: " + describe(e));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.rpcvertx.CallOptions;
+import io.rpcvertx.ServerOptions;
 import io.rpcvertx.examples.helloworld.GreeterServerVerticle;
 import io.rpcvertx.examples.routeguide.RouteGuideServerVerticle;
 import io.vertx.core.DeploymentOptions;
@@ -140,7 +141,7 @@ class MainTest {
                         "  demo ",
                         "  greeter-server ",
                         "  greeter-client ",
-                        "  route-guide-server  [--port=50052] [--host=0.0.0.0] [--grace=5]",
+                        "  route-guide-server  [--port=50052] [--host=0.0.0.0] [--grace=10]",
                         "  route-guide-client  [--target=localhost:50052]",
                         "  bench-echo-server ");
     }
@@ -251,5 +252,44 @@ class MainTest {
         assertThatThrownBy(() -> Main.flags(new String[] {"greeter-client", "--name"}, Set.of("name")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("--key=value");
+    }
+
+    @Test
+    void serverConfig_allServerFlags_mapToConfigKeys() {
+        Map<String, String> flags = Main.flags(
+                new String[] {"greeter-server", "--grace=3", "--max-concurrent-rpcs=7", "--io-instances=2", "--port=0"},
+                Main.SERVER_FLAGS);
+
+        JsonObject config = Main.serverConfig(flags, "127.0.0.1", 50051);
+
+        assertThat(config)
+                .isEqualTo(new JsonObject()
+                        .put("host", "127.0.0.1")
+                        .put("port", 0)
+                        .put("grace", 3)
+                        .put("maxConcurrentRpcs", 7)
+                        .put("ioInstances", 2));
+        assertThat(ServerConfig.options(config, ServerOptions.DEFAULT).maximumConcurrentRpcs())
+                .hasValue(7);
+        assertThat(ServerConfig.options(config, ServerOptions.DEFAULT).ioInstances())
+                .isEqualTo(2);
+        assertThat(ServerConfig.grace(config)).isEqualTo(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void serverConfig_defaults_graceTenSecondsNoLimits() {
+        JsonObject config = Main.serverConfig(Map.of(), "0.0.0.0", 50051);
+
+        assertThat(ServerConfig.grace(config)).isEqualTo(Duration.ofSeconds(10));
+        assertThat(ServerConfig.options(config, ServerOptions.DEFAULT).maximumConcurrentRpcs())
+                .isEmpty();
+        assertThat(ServerConfig.options(config, ServerOptions.DEFAULT).ioInstances())
+                .isEqualTo(ServerOptions.DEFAULT_IO_INSTANCES);
+    }
+
+    @Test
+    void run_benchServerZeroIoInstances_printsUsageAndExitsTwo() {
+        assertThat(run("bench-echo-server", "--io-instances=0")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--io-instances: \"0\"", "usage:");
     }
 }

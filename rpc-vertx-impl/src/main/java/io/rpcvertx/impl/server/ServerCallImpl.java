@@ -88,6 +88,7 @@ final class ServerCallImpl<Req, Resp>
     private static final Object END_OF_REQUESTS = new Object();
 
     private final ServerImpl server;
+    private final ServerConnection connection;
     private final HttpServerRequest request;
     private final HttpServerResponse response;
     private final ContextInternal ctx;
@@ -135,14 +136,18 @@ final class ServerCallImpl<Req, Resp>
 
     /** A response waiting for its hooks; {@code uncompressed}: disableNextMessageCompression applied to it. */
     private record HookedResponse<Resp>(Resp message, Promise<Void> promise, boolean uncompressed) {}
+    /** From dispatch until the handler's future completes: a server stop waits for it. */
+    private boolean handlerRunning;
 
     private ServerCallImpl(
             ServerImpl server,
+            ServerConnection connection,
             HttpServerRequest request,
             ContextInternal ctx,
             Encoding requestEncoding,
             long timeoutNanos) {
         this.server = server;
+        this.connection = connection;
         this.request = request;
         this.response = request.response();
         this.ctx = ctx;
@@ -162,7 +167,8 @@ final class ServerCallImpl<Req, Resp>
     }
 
     /** Entry point for every HTTP/2 request of a started server. */
-    static void serve(HttpServerRequest req, ServerImpl server) {
+    static void serve(HttpServerRequest req, ServerIoVerticle io) {
+        ServerImpl server = io.server;
         HttpServerResponse resp = req.response();
         if (req.version() != HttpVersion.HTTP_2) {
             resp.setStatusCode(505).end();
@@ -181,7 +187,8 @@ final class ServerCallImpl<Req, Resp>
                     .end("method not allowed");
             return;
         }
-        if (!server.isAccepting()) {
+        ServerConnection connection = io.connection(req.connection());
+        if (!server.isAccepting() || connection == null) {
             trailersOnly(resp, StatusCode.UNAVAILABLE, "server is shutting down");
             return;
         }
@@ -203,8 +210,8 @@ final class ServerCallImpl<Req, Resp>
             }
         }
         ContextInternal ctx = ContextInternal.current();
-        ServerCallImpl<?, ?> call = new ServerCallImpl<>(server, req, ctx, encoding, timeoutNanos);
-        if (!server.admit(call)) {
+        ServerCallImpl<?, ?> call = new ServerCallImpl<>(server, connection, req, ctx, encoding, timeoutNanos);
+        if (!connection.admit(call)) {
             trailersOnly(resp, StatusCode.RESOURCE_EXHAUSTED, "server's maximumConcurrentRpcs reached");
             return;
         }
@@ -522,11 +529,13 @@ final class ServerCallImpl<Req, Resp>
 
     private void invokeHandler() {
         handlerStarted = true;
+        handlerRunning = state != State.CLOSED;
         RpcMethodHandler<Req, Resp> h = Objects.requireNonNull(handler);
         if (h.isBlocking()) {
             invocationMetadata(); // parsed here, so the worker thread only reads it
             server.blockingPool().run(ctx, this::dispatch).onComplete(ar -> {
                 if (ar.failed()) {
+                    onHandlerTerminated();
                     onHandlerDone(null, ar.cause());
                 } else {
                     onHandlerResult(ar.result());
@@ -538,6 +547,7 @@ final class ServerCallImpl<Req, Resp>
         try {
             result = dispatch();
         } catch (RuntimeException | Error e) {
+            onHandlerTerminated();
             onHandlerDone(null, e);
             return;
         }
@@ -546,11 +556,29 @@ final class ServerCallImpl<Req, Resp>
 
     private void onHandlerResult(@Nullable Future<?> result) {
         if (result == null) {
+            onHandlerTerminated();
             onHandlerDone(null, new NullPointerException(path + " handler returned null"));
             return;
         }
         // the handler may complete its future on any thread: the outcome is handled on the call's context
-        result.onComplete((value, failure) -> onCtx(() -> onHandlerDone(value, failure)));
+        result.onComplete((value, failure) -> onCtx(() -> {
+            onHandlerTerminated();
+            onHandlerDone(value, failure);
+        }));
+    }
+
+    /**
+     * Server-stop accounting (stop completes once every handler has terminated): the handler's future completed. Called
+     * before its outcome is handled, so a call that ends with it frees its admission slot before its status is written.
+     */
+    private void onHandlerTerminated() {
+        if (!handlerRunning) {
+            return;
+        }
+        handlerRunning = false;
+        if (state == State.CLOSED) {
+            connection.onHandlerTerminated();
+        }
     }
 
     /** Calls the handler: on the call's context, or on a worker thread for a blocking handler. */
@@ -692,6 +720,7 @@ final class ServerCallImpl<Req, Resp>
     @Override
     public void send(Buffer frame, boolean last) {
         ensureHeaders();
+        connection.onActivity();
         response.write(frame);
     }
 
@@ -815,7 +844,7 @@ final class ServerCallImpl<Req, Resp>
             pumpResponseHooks(); // fails the responses still waiting for their hooks
         }
         updateTransport();
-        server.onCallClosed(this);
+        connection.onCallClosed(this, handlerRunning);
         doneCallbacks.fire();
     }
 

@@ -1,5 +1,6 @@
 package io.rpcvertx.impl.server;
 
+import io.netty.util.concurrent.EventExecutor;
 import io.rpcvertx.GenericRpcHandler;
 import io.rpcvertx.Server;
 import io.rpcvertx.ServerCredentials;
@@ -9,21 +10,27 @@ import io.rpcvertx.impl.transport.Contexts;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.internal.logging.Logger;
+import io.vertx.core.internal.logging.LoggerFactory;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -34,9 +41,17 @@ import org.jspecify.annotations.Nullable;
  * <p>Ports: {@code addInsecurePort} binds a reservation server at once (on a unique negative Vert.x port for port 0,
  * so every IO instance later shares the same socket, see notes "Several server instances on one port"); at
  * {@link #start()} the IO verticles listen on the same address and the reservation closes.
+ *
+ * <p>Stop (DESIGN.md section 7): the state turns STOPPING at once, so every IO instance refuses new streams; the
+ * control context sends each IO instance a {@code Drain(deadline)} over the event bus (again with an earlier deadline
+ * if a later stop shortens it); each IO instance reports {@code Drained} when its calls have ended, their handlers
+ * have terminated and its sockets are closed; then the IO verticles are undeployed and the server is STOPPED.
  */
 public final class ServerImpl implements Server {
+    private static final Logger log = LoggerFactory.getLogger(ServerImpl.class);
     private static final AtomicInteger RESERVATIONS = new AtomicInteger();
+    /** A grace beyond a year counts as a year, which keeps deadline arithmetic on nanoTime from overflowing. */
+    private static final Duration MAX_GRACE = Duration.ofDays(365);
 
     enum State {
         NEW,
@@ -49,10 +64,13 @@ public final class ServerImpl implements Server {
     final VertxInternal vertx;
     final ServerOptions options;
     final ContextInternal owner;
+    private final String id = UUID.randomUUID().toString();
     private final List<GenericRpcHandler> handlers = new ArrayList<>();
     private final List<Binding> bindings = new ArrayList<>();
-    private final Set<ServerCallImpl<?, ?>> liveCalls = ConcurrentHashMap.newKeySet();
+    /** The only state shared across event loops, and only with maximumConcurrentRpcs set. */
     private final AtomicInteger admitted = new AtomicInteger();
+
+    private final int admissionLimit;
     private final Promise<Void> terminated;
     private final Promise<Void> starting;
     private final BlockingPool blockingPool;
@@ -60,21 +78,35 @@ public final class ServerImpl implements Server {
     private volatile State state = State.NEW;
     private @Nullable HandlerRegistry registry;
     private @Nullable String deploymentId;
-    private final List<ServerIoVerticle> ioVerticles = new ArrayList<>();
+    private int ioInstances;
+    private final Set<Integer> drainedIos = new HashSet<>();
+    private long callsDone;
+    private long callsDoneSignals;
     private long stopDeadlineNanos = Long.MAX_VALUE;
-    private long stopTimer = -1;
-    private @Nullable Future<Void> stopped;
+    private @Nullable MessageConsumer<Object> controlConsumer;
+    private @Nullable MessageConsumer<Object> doneConsumer;
 
     /** A bound address: where the IO verticles listen, and the port the user was told. */
     record Binding(ListenAddress listenAddress, int port, HttpServer reservation, ServerSecurity security) {}
 
     public ServerImpl(VertxInternal vertx, ServerOptions options) {
+        this(vertx, options, Contexts.ownerFor(vertx));
+    }
+
+    /** A server whose control context is {@code owner} (an event-loop context, e.g. a deployment's). */
+    public ServerImpl(VertxInternal vertx, ServerOptions options, ContextInternal owner) {
         this.vertx = vertx;
         this.options = options;
-        this.owner = Contexts.ownerFor(vertx);
+        this.owner = owner;
+        this.admissionLimit = options.maximumConcurrentRpcs().orElse(-1);
         this.terminated = owner.promise();
         this.starting = owner.promise();
         this.blockingPool = new BlockingPool(vertx, options);
+    }
+
+    @Override
+    public String id() {
+        return id;
     }
 
     @Override
@@ -212,7 +244,8 @@ public final class ServerImpl implements Server {
     HttpServerOptions httpOptions() {
         Http2Settings settings = new Http2Settings()
                 .setMaxConcurrentStreams(options.maxConcurrentStreams())
-                .setInitialWindowSize(options.initialWindowSize());
+                .setInitialWindowSize(options.initialWindowSize())
+                .setMaxHeaderListSize(options.maxHeaderListSize());
         return new HttpServerOptions()
                 .setInitialSettings(settings)
                 .setHttp2ConnectionWindowSize(options.connectionWindowSize())
@@ -243,44 +276,36 @@ public final class ServerImpl implements Server {
         Promise<Void> promise = Contexts.caller(vertx).promise();
         owner.runOnContext(v -> {
             if (state != State.NEW) {
-                promise.fail(new IllegalStateException("start() called twice (state: " + state + ")"));
+                promise.fail(new IllegalStateException("start() called twice or after stop() (state: " + state + ")"));
                 return;
             }
             synchronized (handlers) {
                 state = State.STARTING;
                 registry = HandlerRegistry.of(handlers);
             }
-            List<ListenAddress> addresses = new ArrayList<>();
-            for (Binding b : bindings) {
-                addresses.add(b.listenAddress());
-            }
-            DeploymentOptions deployment = new DeploymentOptions().setInstances(options.ioInstances());
-            vertx.deployVerticle(
-                            () -> {
-                                ServerIoVerticle io = new ServerIoVerticle(this, addresses);
-                                synchronized (ioVerticles) {
-                                    ioVerticles.add(io);
-                                }
-                                return io;
-                            },
-                            deployment)
-                    .compose(id -> {
-                        deploymentId = id;
-                        List<Future<Void>> closing = new ArrayList<>();
-                        for (Binding b : bindings) {
-                            b.security().closing(b.reservation());
-                            closing.add(b.reservation().close());
-                        }
-                        return Future.join(closing).<Void>mapEmpty();
+            ioInstances = options.ioInstances() == ServerOptions.DEFAULT_IO_INSTANCES
+                    ? eventLoopCount()
+                    : options.ioInstances();
+            ServerSignals.registerCodec(vertx);
+            MessageConsumer<Object> done =
+                    vertx.eventBus().localConsumer(ServerSignals.doneAddress(id), msg -> onIoSignal(msg.body()));
+            // not local: a stop may come from another node of a clustered event bus
+            MessageConsumer<Object> control = vertx.eventBus().consumer(controlAddress(), this::onControlMessage);
+            doneConsumer = done;
+            controlConsumer = control;
+            Future.all(done.completion(), control.completion())
+                    .compose(x -> deployIoVerticles())
+                    .compose(deployment -> {
+                        deploymentId = deployment;
+                        return closeReservations();
                     })
                     .onComplete(ar -> {
                         if (ar.succeeded()) {
                             state = State.STARTED;
                             promise.complete();
                         } else {
-                            state = State.STOPPED;
-                            terminated.tryComplete();
                             promise.fail(ar.cause());
+                            undeployAndTerminate();
                         }
                         starting.tryComplete();
                     });
@@ -290,6 +315,40 @@ public final class ServerImpl implements Server {
 
     BlockingPool blockingPool() {
         return blockingPool;
+    }
+
+    private int eventLoopCount() {
+        int count = 0;
+        for (EventExecutor ignored : vertx.nettyEventLoopGroup()) {
+            count++;
+        }
+        return Math.max(1, count);
+    }
+
+    private Future<String> deployIoVerticles() {
+        List<ListenAddress> addresses = new ArrayList<>();
+        for (Binding b : bindings) {
+            addresses.add(b.listenAddress());
+        }
+        AtomicInteger nextIndex = new AtomicInteger();
+        Promise<String> deployed = owner.promise();
+        // Deployed from a context outside any deployment: Vert.x 5 undeploys a deployment's children before the
+        // deployment itself, which would close the IO servers before a verticle's stop() could stop us gracefully.
+        vertx.createEventLoopContext()
+                .runOnContext(v -> vertx.deployVerticle(
+                                () -> new ServerIoVerticle(this, nextIndex.getAndIncrement(), addresses),
+                                new DeploymentOptions().setInstances(ioInstances))
+                        .onComplete(deployed));
+        return deployed.future();
+    }
+
+    private Future<Void> closeReservations() {
+        List<Future<Void>> closing = new ArrayList<>();
+        for (Binding b : bindings) {
+            b.security().closing(b.reservation());
+            closing.add(b.reservation().close());
+        }
+        return Future.join(closing).mapEmpty();
     }
 
     HandlerRegistry registry() {
@@ -302,118 +361,153 @@ public final class ServerImpl implements Server {
         return state == State.STARTED;
     }
 
-    /** Admission of a new call; false means RESOURCE_EXHAUSTED (maximumConcurrentRpcs). */
-    boolean admit(ServerCallImpl<?, ?> call) {
-        int limit = options.maximumConcurrentRpcs().orElse(Integer.MAX_VALUE);
-        if (admitted.incrementAndGet() > limit) {
+    /** Admission of a new call, server-wide; false means RESOURCE_EXHAUSTED (maximumConcurrentRpcs). */
+    boolean tryAdmit() {
+        if (admissionLimit < 0) {
+            return true;
+        }
+        if (admitted.incrementAndGet() > admissionLimit) {
             admitted.decrementAndGet();
             return false;
         }
-        liveCalls.add(call);
         return true;
     }
 
-    void onCallClosed(ServerCallImpl<?, ?> call) {
-        if (liveCalls.remove(call)) {
+    /** The end of an admitted call (status sent, or cancelled). */
+    void releaseAdmission() {
+        if (admissionLimit >= 0) {
             admitted.decrementAndGet();
-            if (state == State.STOPPING && liveCalls.isEmpty()) {
-                owner.runOnContext(v -> finishStopIfDrained());
-            }
         }
+    }
+
+    /** Calls whose end the IO instances have reported so far (test hook for the call-done signals). */
+    long callsDone() {
+        assert owner.inThread();
+        return callsDone;
     }
 
     @Override
     public Future<Void> stop(@Nullable Duration grace) {
         Duration g = grace == null || grace.isNegative() ? Duration.ZERO : grace;
+        long deadline = System.nanoTime() + (g.compareTo(MAX_GRACE) > 0 ? MAX_GRACE : g).toNanos();
         Promise<Void> promise = Contexts.caller(vertx).promise();
         owner.runOnContext(v -> {
-            startStop(g);
+            startStop(deadline);
             terminated.future().onComplete(promise);
         });
         return promise.future();
     }
 
-    private void startStop(Duration grace) {
-        long deadline = System.nanoTime() + Math.min(grace.toNanos(), Long.MAX_VALUE / 4);
+    private void startStop(long deadlineNanos) {
         switch (state) {
             case NEW:
                 state = State.STOPPED;
-                for (Binding b : bindings) {
-                    b.reservation().close();
-                }
-                terminated.tryComplete();
+                closeReservations().onComplete(ar -> terminated.tryComplete());
                 return;
             case STARTING:
                 // start() is under way: stop once it settles
-                starting.future().onComplete(ar -> startStop(grace));
+                starting.future().onComplete(ar -> startStop(deadlineNanos));
                 return;
             case STOPPED:
                 return;
             case STOPPING:
-                if (deadline < stopDeadlineNanos) {
-                    scheduleCancel(deadline); // a shorter grace brings the deadline forward
+                if (deadlineNanos < stopDeadlineNanos) {
+                    // a shorter grace brings the deadline forward; a longer one is ignored
+                    stopDeadlineNanos = deadlineNanos;
+                    sendDrain();
                 }
                 return;
             case STARTED:
                 break;
         }
         state = State.STOPPING;
-        List<ServerIoVerticle> ios;
-        synchronized (ioVerticles) {
-            ios = new ArrayList<>(ioVerticles);
-        }
-        for (ServerIoVerticle io : ios) {
-            io.shutdown(grace.toMillis());
-        }
-        scheduleCancel(deadline);
-        finishStopIfDrained();
-    }
-
-    private void scheduleCancel(long deadlineNanos) {
         stopDeadlineNanos = deadlineNanos;
-        if (stopTimer >= 0) {
-            vertx.cancelTimer(stopTimer);
-            stopTimer = -1;
-        }
-        long delayMs = (deadlineNanos - System.nanoTime()) / 1_000_000;
-        if (delayMs <= 0) {
-            cancelLiveCalls();
-        } else {
-            stopTimer = owner.setTimer(delayMs, id -> {
-                stopTimer = -1;
-                cancelLiveCalls();
-            });
+        log.debug("server " + id + " stopping, grace "
+                + Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime())));
+        sendDrain();
+    }
+
+    private void sendDrain() {
+        for (int i = 0; i < ioInstances; i++) {
+            vertx.eventBus()
+                    .send(
+                            ServerSignals.ioAddress(id, i),
+                            new ServerSignals.Drain(stopDeadlineNanos),
+                            ServerSignals.LOCAL);
         }
     }
 
-    private void cancelLiveCalls() {
-        for (ServerCallImpl<?, ?> call : liveCalls) {
-            call.cancelByServer();
+    private void onIoSignal(Object signal) {
+        if (signal instanceof ServerSignals.CallsDone) {
+            callsDone += ((ServerSignals.CallsDone) signal).count();
+            callsDoneSignals++;
+        } else if (signal instanceof ServerSignals.Drained) {
+            drainedIos.add(((ServerSignals.Drained) signal).io());
+            if (state == State.STOPPING && drainedIos.size() == ioInstances) {
+                undeployAndTerminate();
+            }
         }
-        finishStopIfDrained();
     }
 
-    private void finishStopIfDrained() {
-        if (state != State.STOPPING || !liveCalls.isEmpty() || stopped != null) {
+    /** The end of a stop, or of a failed start: IO verticles, reservations and event-bus consumers go, then STOPPED. */
+    private void undeployAndTerminate() {
+        String deployment = deploymentId;
+        Future<?> undeployed = deployment == null ? Future.succeededFuture() : vertx.undeploy(deployment);
+        undeployed
+                .transform(ar -> {
+                    if (ar.failed()) {
+                        log.warn("server " + id + ": undeploying its IO verticles failed", ar.cause());
+                    }
+                    List<Future<?>> closing = new ArrayList<>();
+                    closing.add(closeReservations());
+                    closing.add(blockingPool.close());
+                    if (controlConsumer != null) {
+                        closing.add(controlConsumer.unregister());
+                    }
+                    if (doneConsumer != null) {
+                        closing.add(doneConsumer.unregister());
+                    }
+                    return Future.join(closing);
+                })
+                .onComplete(ar -> {
+                    state = State.STOPPED;
+                    log.debug("server " + id + " stopped: " + callsDone + " calls, reported in " + callsDoneSignals
+                            + " signals");
+                    terminated.tryComplete();
+                });
+    }
+
+    /** A stop request on the control address: {@code {"grace": millis}}, or null / {@code {"grace": null}} to abort. */
+    private void onControlMessage(Message<Object> message) {
+        Object body = message.body();
+        Duration grace = null;
+        if (body instanceof JsonObject) {
+            Object millis = ((JsonObject) body).getValue("grace");
+            if (millis instanceof Number && ((Number) millis).longValue() >= 0) {
+                grace = Duration.ofMillis(((Number) millis).longValue());
+            } else if (millis != null) {
+                message.fail(400, "grace: " + millis + " (expected: milliseconds >= 0, or null to abort)");
+                return;
+            }
+        } else if (body != null) {
+            message.fail(400, "body: " + body + " (expected: {\"grace\": millis} or null)");
             return;
         }
-        if (stopTimer >= 0) {
-            vertx.cancelTimer(stopTimer);
-            stopTimer = -1;
-        }
-        String id = deploymentId;
-        stopped = (id == null ? Future.<Void>succeededFuture() : vertx.undeploy(id)).eventually(blockingPool::close);
-        stopped.onComplete(ar -> {
-            state = State.STOPPED;
-            terminated.tryComplete();
-        });
+        stop(grace).onComplete(ar -> message.reply(new JsonObject().put("stopped", true)));
     }
 
     @Override
     public Future<Boolean> waitForTermination(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
-        Promise<Boolean> promise = Contexts.caller(vertx).promise();
-        long ms = Math.max(1, timeout.toMillis());
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout: " + timeout + " (expected: >= 0)");
+        }
+        ContextInternal caller = Contexts.caller(vertx);
+        if (terminated.future().isComplete()) {
+            return caller.succeededFuture(true); // already stopped: true even for a zero timeout
+        }
+        Promise<Boolean> promise = caller.promise();
+        long ms = Math.max(1, timeout.compareTo(MAX_GRACE) > 0 ? MAX_GRACE.toMillis() : timeout.toMillis());
         long timer = vertx.setTimer(ms, id -> promise.tryComplete(false));
         terminated.future().onComplete(ar -> {
             vertx.cancelTimer(timer);

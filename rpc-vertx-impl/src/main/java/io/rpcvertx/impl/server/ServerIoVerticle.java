@@ -1,52 +1,189 @@
 package io.rpcvertx.impl.server;
 
+import io.rpcvertx.impl.server.ServerSignals.CallsDone;
+import io.rpcvertx.impl.server.ServerSignals.Drain;
+import io.rpcvertx.impl.server.ServerSignals.Drained;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.internal.ContextInternal;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One IO instance of a server: an {@link HttpServer} per bound address, all instances sharing each socket, so
- * connections spread over the instances' event loops. Every call lives on its connection's loop.
+ * connections spread over the instances' event loops. Owns its connections and, through them, its calls; every call
+ * lives on its connection's loop, which is this verticle's.
+ *
+ * <pre>
+ * SERVING --Drain--&gt; DRAINING (connections get the double GOAWAY, then the sockets stop listening)
+ * DRAINING --no call left, every connection and listener closed--&gt; DRAINED (reported to the control context)
+ * </pre>
  */
 final class ServerIoVerticle extends VerticleBase {
-    /** Vert.x hard-closes connections this long after our own grace deadline, as a backstop only. */
-    private static final long HARD_CLOSE_MARGIN_MS = 1000;
+    /** Beyond the drain deadline, how long Vert.x may keep a listener's last sockets: a backstop only. */
+    private static final long UNBIND_BACKSTOP_MS = 10_000;
 
-    private final ServerImpl server;
+    enum State {
+        SERVING,
+        DRAINING,
+        DRAINED
+    }
+
+    final ServerImpl server;
+    final int index;
     private final List<ListenAddress> addresses;
     private final List<HttpServer> httpServers = new ArrayList<>();
+    private final Map<HttpConnection, ServerConnection> connections = new IdentityHashMap<>();
+    private @Nullable ContextInternal loop;
+    private State state = State.SERVING;
+    private long drainDeadlineNanos = Long.MAX_VALUE;
+    private boolean unbound;
+    private int liveCalls;
+    private int unreportedDone;
+    private boolean reportScheduled;
 
-    ServerIoVerticle(ServerImpl server, List<ListenAddress> addresses) {
+    ServerIoVerticle(ServerImpl server, int index, List<ListenAddress> addresses) {
         this.server = server;
+        this.index = index;
         this.addresses = addresses;
     }
 
     @Override
     public Future<?> start() {
-        List<Future<HttpServer>> listening = new ArrayList<>();
+        loop = (ContextInternal) context;
+        MessageConsumer<Drain> drains =
+                vertx.eventBus().localConsumer(ServerSignals.ioAddress(server.id(), index), msg -> onDrain(msg.body()));
+        List<Future<?>> ready = new ArrayList<>();
+        ready.add(drains.completion());
         for (ListenAddress address : addresses) {
             HttpServer http = vertx.createHttpServer(server.httpOptions(address))
-                    .requestHandler(req -> ServerCallImpl.serve(req, server));
+                    .connectionHandler(this::onConnection)
+                    .requestHandler(req -> ServerCallImpl.serve(req, this));
             httpServers.add(http);
-            listening.add(
+            ready.add(
                     address.listen(http).onSuccess(s -> server.security(address).serving(http)));
         }
-        return Future.all(listening);
+        return Future.all(ready);
+    }
+
+    private ContextInternal loop() {
+        ContextInternal l = loop;
+        assert l != null && l.inThread();
+        return l;
+    }
+
+    // ---------------------------------------------------------------- connections
+
+    private void onConnection(HttpConnection http) {
+        if (!isHttp2(http)) {
+            return; // gRPC needs HTTP/2: such a connection's requests are answered 505 and it has no GOAWAY or PING
+        }
+        ServerConnection connection = new ServerConnection(this, http, loop());
+        connections.put(http, connection);
+        connection.start();
+        if (state != State.SERVING) {
+            connection.drain(drainDeadlineNanos);
+        }
+    }
+
+    private static boolean isHttp2(HttpConnection http) {
+        // the public API has no version on a connection; HTTP/1.x connections refuse SETTINGS
+        try {
+            http.settings();
+            return true;
+        } catch (UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    /** The connection of a request; null only for a connection that already closed. */
+    @Nullable
+    ServerConnection connection(HttpConnection http) {
+        return connections.get(http);
+    }
+
+    void onConnectionClosed(ServerConnection connection) {
+        connections.remove(connection.http);
+        reportIfDrained();
+    }
+
+    // ---------------------------------------------------------------- calls
+
+    void onCallAdmitted() {
+        liveCalls++;
     }
 
     /**
-     * Server stop: unbind (new connections are refused) and send every connection GOAWAY, so clients open no new stream
-     * here; running streams continue. The server cancels what is left at its grace deadline, before Vert.x would.
+     * A call ended and its handler terminated (or never ran). The control context hears of it in a batch: one signal per
+     * event-loop turn, whatever the number of calls that ended in it.
      */
-    void shutdown(long graceMillis) {
-        context.runOnContext(v -> {
-            for (HttpServer http : httpServers) {
-                http.shutdown(graceMillis + HARD_CLOSE_MARGIN_MS, TimeUnit.MILLISECONDS);
+    void onCallTerminated() {
+        liveCalls--;
+        unreportedDone++;
+        if (!reportScheduled) {
+            reportScheduled = true;
+            loop().runOnContext(v -> reportDone());
+        }
+    }
+
+    private void reportDone() {
+        reportScheduled = false;
+        int done = unreportedDone;
+        unreportedDone = 0;
+        vertx.eventBus().send(ServerSignals.doneAddress(server.id()), new CallsDone(index, done), ServerSignals.LOCAL);
+        reportIfDrained();
+    }
+
+    // ---------------------------------------------------------------- drain
+
+    private void onDrain(Drain drain) {
+        long deadline = drain.deadlineNanos();
+        if (state == State.SERVING) {
+            state = State.DRAINING;
+            drainDeadlineNanos = deadline;
+            List<Future<Void>> goAways = new ArrayList<>();
+            for (ServerConnection connection : new ArrayList<>(connections.values())) {
+                connection.drain(deadline);
+                goAways.add(connection.goAwayDone());
             }
+            // stop listening only once every connection has its second GOAWAY: Vert.x's shutdown closes idle sockets
+            // at once, which would drop streams racing the first GOAWAY
+            Future.join(goAways).onComplete(ar -> unbind());
+        } else if (deadline < drainDeadlineNanos) {
+            drainDeadlineNanos = deadline;
+            for (ServerConnection connection : new ArrayList<>(connections.values())) {
+                connection.drain(deadline);
+            }
+        }
+    }
+
+    private void unbind() {
+        long backstop =
+                TimeUnit.NANOSECONDS.toMillis(Math.max(0, drainDeadlineNanos - System.nanoTime())) + UNBIND_BACKSTOP_MS;
+        List<Future<Void>> closing = new ArrayList<>();
+        for (HttpServer http : httpServers) {
+            // the last listener of a shared socket unbinds it; the connections already have their GOAWAYs
+            closing.add(http.shutdown(backstop, TimeUnit.MILLISECONDS));
+        }
+        Future.join(closing).onComplete(ar -> {
+            unbound = true;
+            reportIfDrained();
         });
+    }
+
+    private void reportIfDrained() {
+        if (state != State.DRAINING || !unbound || liveCalls > 0 || reportScheduled || !connections.isEmpty()) {
+            return;
+        }
+        state = State.DRAINED;
+        vertx.eventBus().send(ServerSignals.doneAddress(server.id()), new Drained(index), ServerSignals.LOCAL);
     }
 
     @Override

@@ -15,6 +15,7 @@ import io.rpcvertx.RpcVertx;
 import io.rpcvertx.Server;
 import io.rpcvertx.ServerOptions;
 import io.rpcvertx.ServiceDefinition;
+import io.rpcvertx.ServicerContext;
 import io.rpcvertx.StatusCode;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -138,19 +139,25 @@ class ServerWireRulesTest {
                                         .add("x-trailer", "t1")
                                         .addBinary("x-trace-bin", BIN)
                                         .build()))),
-                RpcMethodHandler.unaryUnary(
-                        HANG, (req, ctx) -> Promise.<String>promise().future()),
+                RpcMethodHandler.unaryUnary(HANG, (req, ctx) -> untilDone(ctx)),
                 RpcMethodHandler.unaryStream(HANG_STREAM, (req, ctx) -> {
                     ctx.addDoneCallback(v -> {
                         hangDoneCancelled.complete(ctx.isCancelled());
                         ctx.write("late").onComplete(ar -> writeAfterDone.complete(ar));
                     });
                     hangStarted.complete(null);
-                    return Promise.<Void>promise().future(); // never completed by the handler
+                    return untilDone(ctx); // no response: the future completes only when the call has ended
                 })));
         int bound = server.addInsecurePort("127.0.0.1:0").await(5, SECONDS);
         server.start().await(5, SECONDS);
         return bound;
+    }
+
+    /** A handler that never responds but terminates once its call has ended, as server stop expects. */
+    static <T> Future<T> untilDone(ServicerContext<?, ?> ctx) {
+        Promise<T> terminated = Promise.promise();
+        ctx.addDoneCallback(v -> terminated.tryFail("the call has ended"));
+        return terminated.future();
     }
 
     // ---------------------------------------------------------------- HTTP-level refusals

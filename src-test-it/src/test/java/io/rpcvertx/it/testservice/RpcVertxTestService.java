@@ -36,13 +36,14 @@ final class RpcVertxTestService {
     }
 
     private Future<byte[]> unaryCall(byte[] request, ServicerContext<byte[], byte[]> context) {
-        return begin(context).compose(b -> b.hang() ? never() : end(context, b, () -> Future.succeededFuture(request)));
+        return begin(context)
+                .compose(b -> b.hang() ? untilDone(context) : end(context, b, () -> Future.succeededFuture(request)));
     }
 
     private Future<Void> streamingOutputCall(byte[] request, ServicerContext<byte[], byte[]> context) {
         return begin(context).compose(b -> {
             if (b.hang()) {
-                return never();
+                return untilDone(context);
             }
             return new WriteLoop(context, request, b.count())
                     .start()
@@ -53,7 +54,7 @@ final class RpcVertxTestService {
     private Future<byte[]> streamingInputCall(ReadStream<byte[]> requests, ServicerContext<byte[], byte[]> context) {
         return begin(context).compose(b -> {
             if (b.hang()) {
-                return never();
+                return untilDone(context);
             }
             Promise<byte[]> tally = Promise.promise();
             long[] messagesAndBytes = new long[2];
@@ -71,7 +72,7 @@ final class RpcVertxTestService {
     private Future<Void> fullDuplexCall(ReadStream<byte[]> requests, ServicerContext<byte[], byte[]> context) {
         return begin(context).compose(b -> {
             if (b.hang()) {
-                return never();
+                return untilDone(context);
             }
             return new Echo(requests, context).start().compose(v -> end(context, b, Future::succeededFuture));
         });
@@ -110,8 +111,11 @@ final class RpcVertxTestService {
         return ok.get();
     }
 
-    private static <T> Future<T> never() {
-        return Promise.<T>promise().future();
+    /** No response; the future completes once the call has ended (cancelled, deadline), as server stop expects. */
+    private static <T> Future<T> untilDone(ServicerContext<byte[], byte[]> context) {
+        Promise<T> terminated = Promise.promise();
+        context.addDoneCallback(v -> terminated.tryFail("the call has ended"));
+        return terminated.future();
     }
 
     /**

@@ -4,16 +4,17 @@ import io.rpcvertx.RpcVertx;
 import io.rpcvertx.Server;
 import io.rpcvertx.ServerOptions;
 import io.rpcvertx.ServicerContext;
+import io.rpcvertx.examples.ServerConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.streams.WriteStream;
-import java.time.Duration;
 
 /**
  * Serves the bench contract {@code bench.Echo} through the generated {@link EchoServicer}: {@code UnaryEcho} echoes the
  * message, {@code StreamEcho} sends it back {@code count} times, paced by flow control. Config: {@code host} (default
- * 127.0.0.1), {@code port} (default 50200), {@code grace} (seconds, default 5).
+ * 127.0.0.1), {@code port} (default 50200), and the server settings of {@link ServerConfig} ({@code grace},
+ * {@code maxConcurrentRpcs}, {@code ioInstances}).
  */
 public final class BenchEchoServerVerticle extends VerticleBase implements EchoServicer {
     public static final int DEFAULT_PORT = 50200;
@@ -64,7 +65,7 @@ public final class BenchEchoServerVerticle extends VerticleBase implements EchoS
     public Future<?> start() {
         String host = config().getString("host", "127.0.0.1");
         int wanted = config().getInteger("port", DEFAULT_PORT);
-        server = RpcVertx.server(vertx, ServerOptions.DEFAULT);
+        server = RpcVertx.server(vertx, ServerConfig.options(config(), ServerOptions.DEFAULT));
         EchoGrpc.addEchoServicerToServer(this, server);
         return server.addInsecurePort(host + ":" + wanted).compose(p -> {
             port = p;
@@ -74,6 +75,6 @@ public final class BenchEchoServerVerticle extends VerticleBase implements EchoS
 
     @Override
     public Future<?> stop() {
-        return server.stop(Duration.ofSeconds(config().getInteger("grace", 5)));
+        return server.stop(ServerConfig.grace(config()));
     }
 }

@@ -2,7 +2,9 @@ package io.rpcvertx.examples.helloworld;
 
 import io.rpcvertx.RpcVertx;
 import io.rpcvertx.Server;
+import io.rpcvertx.ServerOptions;
 import io.rpcvertx.ServicerContext;
+import io.rpcvertx.examples.ServerConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
@@ -13,18 +15,17 @@ import java.time.Duration;
  * registers itself with {@link GreeterGrpc#addGreeterServicerToServer}.
  *
  * <p>Config: {@code host} (default {@value #DEFAULT_HOST}), {@code port} (default {@value #DEFAULT_PORT}; 0 picks a
- * free port, read it back with {@link #port()}), {@code grace} (seconds in-flight RPCs may finish on undeploy, default
- * {@value #DEFAULT_GRACE_SECONDS}).
+ * free port, read it back with {@link #port()}), and the server settings of {@link ServerConfig} ({@code grace},
+ * {@code maxConcurrentRpcs}, {@code ioInstances}).
  */
 public final class GreeterServerVerticle extends VerticleBase implements GreeterServicer {
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 50051;
-    public static final int DEFAULT_GRACE_SECONDS = 5;
     /** Replies sent by {@code SayHelloStreamReply}. */
     public static final int STREAM_REPLIES = 3;
 
     private Server server;
-    private Duration grace = Duration.ofSeconds(DEFAULT_GRACE_SECONDS);
+    private Duration grace = Duration.ofSeconds(ServerConfig.DEFAULT_GRACE_SECONDS);
     private volatile int port = -1;
 
     /**
@@ -45,8 +46,8 @@ public final class GreeterServerVerticle extends VerticleBase implements Greeter
         JsonObject config = config();
         String host = config.getString("host", DEFAULT_HOST);
         int requestedPort = config.getInteger("port", DEFAULT_PORT);
-        grace = Duration.ofSeconds(config.getInteger("grace", DEFAULT_GRACE_SECONDS));
-        server = RpcVertx.server(vertx);
+        grace = ServerConfig.grace(config);
+        server = RpcVertx.server(vertx, ServerConfig.options(config, ServerOptions.DEFAULT));
         GreeterGrpc.addGreeterServicerToServer(this, server);
         return server.addInsecurePort(address(host, requestedPort)).compose(bound -> {
             port = bound;

@@ -2,7 +2,9 @@ package io.rpcvertx.examples.routeguide;
 
 import io.rpcvertx.RpcVertx;
 import io.rpcvertx.Server;
+import io.rpcvertx.ServerOptions;
 import io.rpcvertx.ServicerContext;
+import io.rpcvertx.examples.ServerConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -67,11 +69,11 @@ public final class RouteGuideServerVerticle extends VerticleBase implements Rout
         JsonObject config = config();
         String host = config.getString("host", DEFAULT_HOST);
         int requestedPort = config.getInteger("port", DEFAULT_PORT);
-        grace = Duration.ofSeconds(config.getInteger("grace", DEFAULT_GRACE_SECONDS));
+        grace = ServerConfig.grace(config);
         // reading the class path blocks, so it runs on a worker
         return vertx.executeBlocking(FeatureDatabase::loadDefault).compose(loaded -> {
             database = loaded;
-            Server started = RpcVertx.server(vertx);
+            Server started = RpcVertx.server(vertx, ServerConfig.options(config, ServerOptions.DEFAULT));
             server = started;
             RouteGuideGrpc.addRouteGuideServicerToServer(this, started);
             return started.addInsecurePort(address(host, requestedPort)).compose(bound -> {
