@@ -70,6 +70,7 @@ final class ServerCallImpl<Req, Resp>
     private static final Logger log = LoggerFactory.getLogger(ServerCallImpl.class);
     private static final long CANCEL = 0x8;
     private static final long NO_ERROR = 0x0;
+    private static final long REFUSED_STREAM = 0x7;
     private static final String GRPC = "application/grpc";
 
     enum State {
@@ -189,7 +190,9 @@ final class ServerCallImpl<Req, Resp>
         }
         ServerConnection connection = io.connection(req.connection());
         if (!server.isAccepting() || connection == null) {
-            trailersOnly(resp, StatusCode.UNAVAILABLE, "server is shutting down");
+            // a stream that raced our GOAWAY: REFUSED_STREAM tells any gRPC client that nothing was processed, so it
+            // retries transparently elsewhere (or reports UNAVAILABLE)
+            resp.reset(REFUSED_STREAM);
             return;
         }
         String encodingName = req.getHeader("grpc-encoding");
@@ -681,6 +684,7 @@ final class ServerCallImpl<Req, Resp>
             return;
         }
         state = State.HEADERS_SENT;
+        connection.onActivity(); // response headers count as server activity for the ping policy, as in C-core
         MultiMap h = response.headers();
         h.set(HttpHeaders.CONTENT_TYPE, GRPC);
         h.set("grpc-accept-encoding", Encoding.acceptEncodingHeader());

@@ -59,6 +59,9 @@ final class ServerConnection {
     private final ServerOptions options;
     private final ContextInternal context;
     private final Set<ServerCallImpl<?, ?>> calls = new HashSet<>();
+    /** How long after response activity a client ping counts as flow control rather than keepalive. */
+    static final long RECENT_ACTIVITY_NANOS = 1_000_000_000L;
+
     private final long createdNanos = System.nanoTime();
     private final Promise<Void> goAwayDone;
 
@@ -68,6 +71,9 @@ final class ServerConnection {
     private long pingPayload;
     // keepalive enforcement (grpc-java KeepAliveEnforcer)
     private long lastValidPingNanos = createdNanos;
+    /** When response headers or data last went out; pings within {@link #RECENT_ACTIVITY_NANOS} of it are allowed. */
+    private long lastActivityNanos = createdNanos - RECENT_ACTIVITY_NANOS;
+
     private int pingStrikes;
     // keepalive pings: something happened since the last check, so no ping is needed
     private boolean active;
@@ -160,6 +166,7 @@ final class ServerConnection {
      */
     void onActivity() {
         lastValidPingNanos = createdNanos;
+        lastActivityNanos = System.nanoTime();
         pingStrikes = 0;
         active = true;
     }
@@ -168,6 +175,11 @@ final class ServerConnection {
 
     private void onPing() {
         long now = System.nanoTime();
+        if (now - lastActivityNanos < RECENT_ACTIVITY_NANOS) {
+            // a ping right after response headers or data is flow control (BDP), not keepalive: C-core and grpc-java
+            // forgive on every DATA frame they send, and one large message of ours is written over many frames
+            return;
+        }
         long minInterval = calls.isEmpty() && !options.isPermitKeepAliveWithoutCalls()
                 ? IMPLICIT_PERMIT_NANOS
                 : Math.min(options.permitKeepAliveTime().toNanos(), IMPLICIT_PERMIT_NANOS);

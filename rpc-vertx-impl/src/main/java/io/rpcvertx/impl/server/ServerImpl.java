@@ -80,6 +80,7 @@ public final class ServerImpl implements Server {
     private @Nullable String deploymentId;
     private int ioInstances;
     private final Set<Integer> drainedIos = new HashSet<>();
+    private long blockingPoolTimer = -1;
     private long callsDone;
     private long callsDoneSignals;
     private long stopDeadlineNanos = Long.MAX_VALUE;
@@ -428,6 +429,16 @@ public final class ServerImpl implements Server {
     }
 
     private void sendDrain() {
+        // blocking handlers still running at the deadline are interrupted (their calls are cancelled then), so a stop
+        // that waits for every handler to terminate cannot wait on a worker thread forever
+        if (blockingPoolTimer >= 0) {
+            vertx.cancelTimer(blockingPoolTimer);
+        }
+        long delayMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(stopDeadlineNanos - System.nanoTime()));
+        blockingPoolTimer = owner.setTimer(delayMs, tid -> {
+            blockingPoolTimer = -1;
+            blockingPool.close();
+        });
         for (int i = 0; i < ioInstances; i++) {
             vertx.eventBus()
                     .send(

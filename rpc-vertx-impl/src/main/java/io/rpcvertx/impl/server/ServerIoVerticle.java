@@ -192,6 +192,13 @@ final class ServerIoVerticle extends VerticleBase {
         for (HttpServer http : httpServers) {
             closing.add(http.close());
         }
-        return Future.join(closing);
+        return Future.join(closing).onComplete(ar -> {
+            if (state != State.DRAINED) {
+                // undeployed before a stop drained us (Vert.x is closing, or the deployment was swept away): closing
+                // the HTTP servers ended our calls, so tell the control side, or a stop would wait for us forever
+                state = State.DRAINED;
+                vertx.eventBus().send(ServerSignals.doneAddress(server.id()), new Drained(index), ServerSignals.LOCAL);
+            }
+        });
     }
 }

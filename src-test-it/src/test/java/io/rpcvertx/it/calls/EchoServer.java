@@ -5,6 +5,7 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import io.rpcvertx.Metadata;
 import io.rpcvertx.MethodDescriptor;
 import io.rpcvertx.MethodType;
+import io.rpcvertx.RpcException;
 import io.rpcvertx.RpcMethodHandler;
 import io.rpcvertx.RpcVertx;
 import io.rpcvertx.Server;
@@ -133,7 +134,11 @@ final class EchoServer {
         /** Null to answer normally, otherwise the future the handler returns instead. */
         <T> @Nullable Future<T> outcome(ServicerContext<String, String> ctx) {
             if (hang) {
-                return Promise.<T>promise().future();
+                // never answers, but ends when its call ends (cancelled, deadline, server stop), as a handler should:
+                // a server stop waits for every handler's future
+                Promise<T> never = Promise.promise();
+                ctx.addDoneCallback(v -> never.tryFail(new RpcException(StatusCode.CANCELLED, "call ended")));
+                return never.future();
             }
             StatusCode f = failure;
             return f == null ? null : ctx.abort(f, "attempt " + attempt + " fails");

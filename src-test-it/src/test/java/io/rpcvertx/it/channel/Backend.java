@@ -6,10 +6,12 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import io.rpcvertx.Marshaller;
 import io.rpcvertx.MethodDescriptor;
 import io.rpcvertx.MethodType;
+import io.rpcvertx.RpcException;
 import io.rpcvertx.RpcMethodHandler;
 import io.rpcvertx.RpcVertx;
 import io.rpcvertx.Server;
 import io.rpcvertx.ServiceDefinition;
+import io.rpcvertx.StatusCode;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -52,6 +54,8 @@ final class Backend {
                 }),
                 RpcMethodHandler.unaryUnary(HOLD, (request, ctx) -> {
                     Promise<String> p = Promise.promise();
+                    // held until the test completes it, or until the call ends: a server stop waits for handlers
+                    ctx.addDoneCallback(v -> p.tryFail(new RpcException(StatusCode.CANCELLED, "call ended")));
                     held.add(p);
                     return p.future();
                 })));
