@@ -307,7 +307,7 @@ final class ServerCallImpl<Req, Resp>
 
     /**
      * Server-stop accounting (stop completes once every handler has terminated): the handler's future completed. Called
-     * before its outcome is handled, so a call that ends with it frees its admission slot before its status is written.
+     * before its outcome is handled, so when that outcome ends the call, the end already counts as the termination.
      */
     private void onHandlerTerminated() {
         if (!handlerRunning) {
@@ -382,7 +382,7 @@ final class ServerCallImpl<Req, Resp>
         ensureHeaders();
         putStatus(response.trailers(), StatusCode.OK, details != null ? details : "", trailingMetadata);
         finish();
-        response.end(frame);
+        connection.onResponseWrite(response.end(frame));
     }
 
     // ---------------------------------------------------------------- outbound (ctx)
@@ -431,8 +431,7 @@ final class ServerCallImpl<Req, Resp>
     @Override
     public void send(Buffer frame, boolean last) {
         ensureHeaders();
-        connection.onActivity();
-        response.write(frame);
+        connection.onResponseWrite(response.write(frame));
     }
 
     @Override

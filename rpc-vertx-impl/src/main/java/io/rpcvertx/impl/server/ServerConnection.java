@@ -69,6 +69,8 @@ final class ServerConnection {
     // keepalive enforcement (grpc-java KeepAliveEnforcer)
     private long lastValidPingNanos = createdNanos;
     private int pingStrikes;
+    /** Response messages handed to Vert.x and not yet written out: while data flows, pings are not counted. */
+    private int responseWritesInFlight;
     // keepalive pings: something happened since the last check, so no ping is needed
     private boolean active;
     private long keepAliveTimer = -1;
@@ -154,19 +156,33 @@ final class ServerConnection {
     }
 
     /**
-     * A call started or ended, or response headers or data go out (called for every response message). Pings that
-     * follow are answers to it (HTTP/2 BDP pings), so the strikes are forgiven, as grpc-java's
-     * {@code KeepAliveEnforcer.resetCounters()}; and the connection is not quiet, so no keepalive ping is due.
+     * A call started or ended, or a response message goes out. Pings that follow are answers to it (HTTP/2 BDP pings),
+     * so the strikes are forgiven, as grpc-java's {@code KeepAliveEnforcer.resetCounters()}; and the connection is not
+     * quiet, so no keepalive ping is due.
      */
-    void onActivity() {
+    private void onActivity() {
         lastValidPingNanos = createdNanos;
         pingStrikes = 0;
         active = true;
     }
 
+    /**
+     * A response message (or the last one with the status) was handed to Vert.x. grpc-java forgives pings on every DATA
+     * frame it writes; Vert.x has no per-frame hook, so pings are not counted while any response write of this
+     * connection is still going out: a 4 MiB message is many frames, and the client's BDP pings answer each burst.
+     */
+    void onResponseWrite(Future<Void> written) {
+        onActivity();
+        responseWritesInFlight++;
+        written.onComplete(ar -> responseWritesInFlight--);
+    }
+
     // ---------------------------------------------------------------- keepalive
 
     private void onPing() {
+        if (responseWritesInFlight > 0) {
+            return; // data is flowing: an answer to it, as a BDP ping
+        }
         long now = System.nanoTime();
         long minInterval = calls.isEmpty() && !options.isPermitKeepAliveWithoutCalls()
                 ? IMPLICIT_PERMIT_NANOS
