@@ -83,7 +83,8 @@ public interface Server {
      * Stops the server (aio {@code stop(grace)}), from any state and any number of times:
      *
      * <ol>
-     *   <li>at once, new RPCs are refused with {@link StatusCode#UNAVAILABLE} and every connection gets a double
+     *   <li>RPCs that reach the server after {@code stop} has returned are refused with
+     *       {@link StatusCode#UNAVAILABLE}; at once, every connection gets a double
      *       GOAWAY (the first with last-stream-id 2^31-1, the second after a PING round trip), so streams racing the
      *       stop get a clean status instead of a reset; once every connection has its second GOAWAY, the ports stop
      *       listening;

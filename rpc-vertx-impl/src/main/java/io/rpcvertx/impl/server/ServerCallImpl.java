@@ -572,7 +572,7 @@ final class ServerCallImpl<Req, Resp>
 
     /**
      * Server-stop accounting (stop completes once every handler has terminated): the handler's future completed. Called
-     * before its outcome is handled, so a call that ends with it frees its admission slot before its status is written.
+     * before its outcome is handled, so when that outcome ends the call, the end already counts as the termination.
      */
     private void onHandlerTerminated() {
         if (!handlerRunning) {
@@ -674,7 +674,7 @@ final class ServerCallImpl<Req, Resp>
         ensureHeaders();
         putStatus(response.trailers(), StatusCode.OK, details != null ? details : "", trailingMetadata);
         finish();
-        response.end(frame);
+        connection.onResponseWrite(response.end(frame));
     }
 
     // ---------------------------------------------------------------- outbound (ctx)
@@ -684,7 +684,6 @@ final class ServerCallImpl<Req, Resp>
             return;
         }
         state = State.HEADERS_SENT;
-        connection.onActivity(); // response headers count as server activity for the ping policy, as in C-core
         MultiMap h = response.headers();
         h.set(HttpHeaders.CONTENT_TYPE, GRPC);
         h.set("grpc-accept-encoding", Encoding.acceptEncodingHeader());
@@ -724,8 +723,7 @@ final class ServerCallImpl<Req, Resp>
     @Override
     public void send(Buffer frame, boolean last) {
         ensureHeaders();
-        connection.onActivity();
-        response.write(frame);
+        connection.onResponseWrite(response.write(frame));
     }
 
     @Override

@@ -59,9 +59,6 @@ final class ServerConnection {
     private final ServerOptions options;
     private final ContextInternal context;
     private final Set<ServerCallImpl<?, ?>> calls = new HashSet<>();
-    /** How long after response activity a client ping counts as flow control rather than keepalive. */
-    static final long RECENT_ACTIVITY_NANOS = 1_000_000_000L;
-
     private final long createdNanos = System.nanoTime();
     private final Promise<Void> goAwayDone;
 
@@ -71,10 +68,10 @@ final class ServerConnection {
     private long pingPayload;
     // keepalive enforcement (grpc-java KeepAliveEnforcer)
     private long lastValidPingNanos = createdNanos;
-    /** When response headers or data last went out; pings within {@link #RECENT_ACTIVITY_NANOS} of it are allowed. */
-    private long lastActivityNanos = createdNanos - RECENT_ACTIVITY_NANOS;
 
     private int pingStrikes;
+    /** Response messages handed to Vert.x and not yet written out: while data flows, pings are not counted. */
+    private int responseWritesInFlight;
     // keepalive pings: something happened since the last check, so no ping is needed
     private boolean active;
     private long keepAliveTimer = -1;
@@ -160,26 +157,34 @@ final class ServerConnection {
     }
 
     /**
-     * A call started or ended, or response headers or data go out (called for every response message). Pings that
-     * follow are answers to it (HTTP/2 BDP pings), so the strikes are forgiven, as grpc-java's
-     * {@code KeepAliveEnforcer.resetCounters()}; and the connection is not quiet, so no keepalive ping is due.
+     * A call started or ended, or a response message goes out. Pings that follow are answers to it (HTTP/2 BDP pings),
+     * so the strikes are forgiven, as grpc-java's {@code KeepAliveEnforcer.resetCounters()}; and the connection is not
+     * quiet, so no keepalive ping is due.
      */
-    void onActivity() {
+    private void onActivity() {
         lastValidPingNanos = createdNanos;
-        lastActivityNanos = System.nanoTime();
         pingStrikes = 0;
         active = true;
+    }
+
+    /**
+     * A response message (or the last one with the status) was handed to Vert.x. grpc-java forgives pings on every DATA
+     * frame it writes; Vert.x has no per-frame hook, so pings are not counted while any response write of this
+     * connection is still going out: a 4 MiB message is many frames, and the client's BDP pings answer each burst.
+     */
+    void onResponseWrite(Future<Void> written) {
+        onActivity();
+        responseWritesInFlight++;
+        written.onComplete(ar -> responseWritesInFlight--);
     }
 
     // ---------------------------------------------------------------- keepalive
 
     private void onPing() {
-        long now = System.nanoTime();
-        if (now - lastActivityNanos < RECENT_ACTIVITY_NANOS) {
-            // a ping right after response headers or data is flow control (BDP), not keepalive: C-core and grpc-java
-            // forgive on every DATA frame they send, and one large message of ours is written over many frames
-            return;
+        if (responseWritesInFlight > 0) {
+            return; // data is flowing: an answer to it, as a BDP ping
         }
+        long now = System.nanoTime();
         long minInterval = calls.isEmpty() && !options.isPermitKeepAliveWithoutCalls()
                 ? IMPLICIT_PERMIT_NANOS
                 : Math.min(options.permitKeepAliveTime().toNanos(), IMPLICIT_PERMIT_NANOS);

@@ -76,6 +76,12 @@ public final class ServerImpl implements Server {
     private final BlockingPool blockingPool;
 
     private volatile State state = State.NEW;
+    /**
+     * Set by {@link #stop} on the caller's thread, before it returns: new RPCs are refused from then on, not only once
+     * the control context has run the stop (the admission gate, read by every IO instance).
+     */
+    private volatile boolean stopRequested;
+
     private @Nullable HandlerRegistry registry;
     private @Nullable String deploymentId;
     private int ioInstances;
@@ -358,8 +364,13 @@ public final class ServerImpl implements Server {
         return r;
     }
 
+    /** Whether stop() has been called (from any thread): no new connection or RPC is taken from then on. */
+    boolean isStopRequested() {
+        return stopRequested;
+    }
+
     boolean isAccepting() {
-        return state == State.STARTED;
+        return !stopRequested && state == State.STARTED;
     }
 
     /** Admission of a new call, server-wide; false means RESOURCE_EXHAUSTED (maximumConcurrentRpcs). */
@@ -392,6 +403,7 @@ public final class ServerImpl implements Server {
         Duration g = grace == null || grace.isNegative() ? Duration.ZERO : grace;
         long deadline = System.nanoTime() + (g.compareTo(MAX_GRACE) > 0 ? MAX_GRACE : g).toNanos();
         Promise<Void> promise = Contexts.caller(vertx).promise();
+        stopRequested = true;
         owner.runOnContext(v -> {
             startStop(deadline);
             terminated.future().onComplete(promise);

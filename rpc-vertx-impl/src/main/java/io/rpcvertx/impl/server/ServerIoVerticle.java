@@ -85,12 +85,15 @@ final class ServerIoVerticle extends VerticleBase {
         if (!isHttp2(http)) {
             return; // gRPC needs HTTP/2: such a connection's requests are answered 505 and it has no GOAWAY or PING
         }
+        if (state != State.SERVING || server.isStopRequested()) {
+            // a stopping server takes no new connection: closing it at once fails the client's connect, so it
+            // turns to another address instead of opening streams here that could only be refused
+            http.close();
+            return;
+        }
         ServerConnection connection = new ServerConnection(this, http, loop());
         connections.put(http, connection);
         connection.start();
-        if (state != State.SERVING) {
-            connection.drain(drainDeadlineNanos);
-        }
     }
 
     private static boolean isHttp2(HttpConnection http) {

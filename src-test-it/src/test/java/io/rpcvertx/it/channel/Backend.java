@@ -10,6 +10,7 @@ import io.rpcvertx.RpcException;
 import io.rpcvertx.RpcMethodHandler;
 import io.rpcvertx.RpcVertx;
 import io.rpcvertx.Server;
+import io.rpcvertx.ServerOptions;
 import io.rpcvertx.ServiceDefinition;
 import io.rpcvertx.StatusCode;
 import io.vertx.core.Future;
@@ -45,7 +46,10 @@ final class Backend {
 
     private Backend(Vertx vertx, String name) {
         this.name = name;
-        this.server = RpcVertx.server(vertx);
+        // the channel tests ping often (keepalive): permit it, or the server's ping policy answers too_many_pings
+        this.server = RpcVertx.server(
+                vertx,
+                ServerOptions.DEFAULT.withPermitKeepAliveTime(Duration.ZERO).withPermitKeepAliveWithoutCalls(true));
         server.addGenericRpcHandlers(ServiceDefinition.of(
                 "test.Channel",
                 RpcMethodHandler.unaryUnary(WHO, (request, ctx) -> {

@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
@@ -120,9 +121,13 @@ class ServerDeploymentIT {
     @Test
     void serverVerticle_deployServesUndeployStopsGracefully() throws Exception {
         Promise<String> held = Promise.promise();
+        CompletableFuture<Void> handlerStarted = new CompletableFuture<>();
         ServerSetup setup = (server, config) -> {
             server.addGenericRpcHandlers(ServiceDefinition.of(
-                    StopLoad.SERVICE, RpcMethodHandler.unaryUnary(StopLoad.UNARY, (request, ctx) -> held.future())));
+                    StopLoad.SERVICE, RpcMethodHandler.unaryUnary(StopLoad.UNARY, (request, ctx) -> {
+                        handlerStarted.complete(null);
+                        return held.future();
+                    })));
             return server.addInsecurePort(config.getString("host") + ":0").onSuccess(p -> ports.put(server, p));
         };
         ServerVerticle verticle = RpcVertx.serverVerticle(ServerOptions.DEFAULT, Duration.ofSeconds(30), setup);
@@ -132,7 +137,7 @@ class ServerDeploymentIT {
         Server server = verticle.server();
         int port = ports.get(server);
         var call = channel(port).unaryUnary(StopLoad.UNARY).call("x");
-        call.waitForConnection().await(5, SECONDS);
+        handlerStarted.get(5, SECONDS);
 
         Future<Void> undeployed = vertx.undeploy(deployment);
 
