@@ -7,6 +7,7 @@ import io.rpcvertx.RpcException;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.impl.codec.ContentTypes;
 import io.rpcvertx.impl.codec.Encoding;
+import io.rpcvertx.impl.codec.GrpcHeaders;
 import io.rpcvertx.impl.codec.GrpcTimeout;
 import io.rpcvertx.impl.codec.MessageDeframer;
 import io.rpcvertx.impl.codec.MessageFramer;
@@ -294,15 +295,15 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, InboundM
         this.request = req;
         req.authority(HostAndPort.parseAuthority(channel.authority, -1));
         MultiMap h = req.headers();
-        h.set(HttpHeaders.CONTENT_TYPE, "application/grpc");
-        h.set("te", "trailers");
-        h.set(HttpHeaders.USER_AGENT, channel.userAgent);
-        h.set("grpc-accept-encoding", Encoding.acceptEncodingHeader());
+        h.set(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC);
+        h.set(GrpcHeaders.TE, GrpcHeaders.TRAILERS);
+        h.set(GrpcHeaders.USER_AGENT, channel.userAgent);
+        h.set(GrpcHeaders.GRPC_ACCEPT_ENCODING, GrpcHeaders.ACCEPT_ENCODING_VALUE);
         if (requestEncoding != Encoding.IDENTITY) {
-            h.set("grpc-encoding", requestEncoding.headerValue());
+            h.set(GrpcHeaders.GRPC_ENCODING, requestEncoding.headerValue());
         }
         if (hasDeadline) {
-            h.set("grpc-timeout", GrpcTimeout.format(deadlineNanos - System.nanoTime()));
+            h.set(GrpcHeaders.GRPC_TIMEOUT, GrpcTimeout.format(deadlineNanos - System.nanoTime()));
         }
         MetadataCodec.toHeaders(options.metadata(), h);
         if (previousAttempts > 0) {
@@ -397,12 +398,13 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, InboundM
         if (status != 200) {
             terminate(
                     StatusMapping.fromHttpStatus(status),
-                    "HTTP status code " + status + (headers.contains("grpc-status") ? "" : ", no grpc-status"),
+                    "HTTP status code " + status
+                            + (headers.contains(GrpcHeaders.GRPC_STATUS) ? "" : ", no grpc-status"),
                     Metadata.EMPTY,
                     true);
             return;
         }
-        trailersOnly = headers.contains("grpc-status");
+        trailersOnly = headers.contains(GrpcHeaders.GRPC_STATUS);
         if (!trailersOnly && !ContentTypes.isGrpc(headers.get(HttpHeaders.CONTENT_TYPE))) {
             terminate(
                     StatusCode.INTERNAL,
@@ -423,7 +425,7 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, InboundM
                 }
             }
         }
-        String encodingName = headers.get("grpc-encoding");
+        String encodingName = headers.get(GrpcHeaders.GRPC_ENCODING);
         Encoding encoding = encodingName == null ? Encoding.IDENTITY : Encoding.forName(encodingName);
         if (encoding == null) {
             terminate(StatusCode.INTERNAL, "Can't find decompressor for " + encodingName, Metadata.EMPTY, true);
@@ -489,14 +491,14 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, InboundM
         if (observer != null) {
             pushback = source.get("grpc-retry-pushback-ms");
         }
-        String grpcStatus = source.get("grpc-status");
+        String grpcStatus = source.get(GrpcHeaders.GRPC_STATUS);
         Metadata trailing = MetadataCodec.fromHeaders(source);
         if (grpcStatus == null) {
             terminate(StatusCode.UNKNOWN, "missing grpc-status in response trailers", trailing, false);
             return;
         }
         StatusCode code = StatusMapping.parseGrpcStatus(grpcStatus);
-        String message = source.get("grpc-message");
+        String message = source.get(GrpcHeaders.GRPC_MESSAGE);
         String details = message == null ? "" : StatusMessages.decode(message);
         if (code == StatusCode.OK && unaryResponse && responsesReceived == 0) {
             terminate(StatusCode.INTERNAL, "No value received for unary call", trailing, false);

@@ -12,6 +12,7 @@ import io.rpcvertx.ServicerContext;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.impl.codec.ContentTypes;
 import io.rpcvertx.impl.codec.Encoding;
+import io.rpcvertx.impl.codec.GrpcHeaders;
 import io.rpcvertx.impl.codec.GrpcTimeout;
 import io.rpcvertx.impl.codec.MessageDeframer;
 import io.rpcvertx.impl.codec.MessageFramer;
@@ -71,7 +72,6 @@ final class ServerCallImpl<Req, Resp>
     private static final long CANCEL = 0x8;
     private static final long NO_ERROR = 0x0;
     private static final long REFUSED_STREAM = 0x7;
-    private static final String GRPC = "application/grpc";
 
     enum State {
         ACTIVE,
@@ -175,7 +175,7 @@ final class ServerCallImpl<Req, Resp>
             resp.setStatusCode(505).end();
             return;
         }
-        if (!ContentTypes.isGrpc(req.getHeader(HttpHeaders.CONTENT_TYPE))) {
+        if (!ContentTypes.isGrpc(req.getHeader(GrpcHeaders.CONTENT_TYPE))) {
             // gRPC over HTTP/2: a server must answer a wrong content-type with HTTP 415
             resp.setStatusCode(415)
                     .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain")
@@ -195,15 +195,15 @@ final class ServerCallImpl<Req, Resp>
             resp.reset(REFUSED_STREAM);
             return;
         }
-        String encodingName = req.getHeader("grpc-encoding");
+        String encodingName = req.getHeader(GrpcHeaders.GRPC_ENCODING);
         Encoding encoding = encodingName == null ? Encoding.IDENTITY : Encoding.forName(encodingName);
         if (encoding == null) {
-            resp.putHeader("grpc-accept-encoding", Encoding.acceptEncodingHeader());
+            resp.putHeader(GrpcHeaders.GRPC_ACCEPT_ENCODING, GrpcHeaders.ACCEPT_ENCODING_VALUE);
             trailersOnly(resp, StatusCode.UNIMPLEMENTED, "Content-Encoding '" + encodingName + "' is not supported");
             return;
         }
         long timeoutNanos = -1;
-        String timeout = req.getHeader("grpc-timeout");
+        String timeout = req.getHeader(GrpcHeaders.GRPC_TIMEOUT);
         if (timeout != null) {
             try {
                 timeoutNanos = GrpcTimeout.parseNanos(timeout);
@@ -231,10 +231,10 @@ final class ServerCallImpl<Req, Resp>
     }
 
     private static void trailersOnly(HttpServerResponse resp, StatusCode code, String message) {
-        resp.putHeader(HttpHeaders.CONTENT_TYPE, GRPC);
-        resp.putHeader("grpc-status", Integer.toString(code.value()));
+        resp.putHeader(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC);
+        resp.putHeader(GrpcHeaders.GRPC_STATUS, GrpcHeaders.status(code));
         if (!message.isEmpty()) {
-            resp.putHeader("grpc-message", StatusMessages.encode(message));
+            resp.putHeader(GrpcHeaders.GRPC_MESSAGE, StatusMessages.encode(message));
         }
         resp.end();
     }
@@ -685,11 +685,11 @@ final class ServerCallImpl<Req, Resp>
         }
         state = State.HEADERS_SENT;
         MultiMap h = response.headers();
-        h.set(HttpHeaders.CONTENT_TYPE, GRPC);
-        h.set("grpc-accept-encoding", Encoding.acceptEncodingHeader());
+        h.set(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC);
+        h.set(GrpcHeaders.GRPC_ACCEPT_ENCODING, GrpcHeaders.ACCEPT_ENCODING_VALUE);
         Encoding enc = responseEncoding();
         if (enc != Encoding.IDENTITY) {
-            h.set("grpc-encoding", enc.headerValue());
+            h.set(GrpcHeaders.GRPC_ENCODING, enc.headerValue());
         }
     }
 
@@ -698,7 +698,7 @@ final class ServerCallImpl<Req, Resp>
         if (enc == null) {
             Compression wanted = compression != null ? compression : server.options.compression();
             Encoding e = Encoding.of(wanted);
-            enc = Encoding.accepts(request.getHeader("grpc-accept-encoding"), e) ? e : Encoding.IDENTITY;
+            enc = Encoding.accepts(request.getHeader(GrpcHeaders.GRPC_ACCEPT_ENCODING), e) ? e : Encoding.IDENTITY;
             responseEncoding = enc;
         }
         return enc;
@@ -760,7 +760,7 @@ final class ServerCallImpl<Req, Resp>
         }
         if (state == State.ACTIVE) {
             MultiMap h = response.headers();
-            h.set(HttpHeaders.CONTENT_TYPE, GRPC);
+            h.set(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC);
             putStatus(h, c, d, trailing);
         } else {
             putStatus(response.trailers(), c, d, trailing);
@@ -773,9 +773,9 @@ final class ServerCallImpl<Req, Resp>
 
     private static void putStatus(MultiMap map, StatusCode c, String d, Metadata trailing) {
         MetadataCodec.toHeaders(trailing, map);
-        map.set("grpc-status", Integer.toString(c.value()));
+        map.set(GrpcHeaders.GRPC_STATUS, GrpcHeaders.status(c));
         if (!d.isEmpty()) {
-            map.set("grpc-message", StatusMessages.encode(d));
+            map.set(GrpcHeaders.GRPC_MESSAGE, StatusMessages.encode(d));
         }
     }
 
