@@ -480,13 +480,14 @@ public final class ChannelImpl implements Channel, Closeable {
                 + options.keepaliveTimeout().toMillis() + " ms; the connection is likely gone";
         lastError = why;
         c.draining = true;
+        // the state changes first: a caller reacting to its failed call must not still see READY
+        c.subchannel.onConnectionLost(c, why);
         for (ClientCallImpl<?, ?> call : new ArrayList<>(calls)) {
             if (call.conn() == c) {
                 call.terminate(StatusCode.UNAVAILABLE, why, Metadata.EMPTY, true);
             }
         }
         c.http.close();
-        c.subchannel.onConnectionLost(c, why);
     }
 
     /** Every subchannel state change comes here: the policy reacts first, then the channel state is recomputed. */
