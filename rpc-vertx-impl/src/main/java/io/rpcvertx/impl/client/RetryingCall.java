@@ -99,7 +99,7 @@ final class RetryingCall<Req, Resp>
     private final List<ClientCallImpl<Req, Resp>> live = new ArrayList<>(2);
     private @Nullable ClientCallImpl<Req, Resp> committed;
     private int attempts;
-    private final ArrayDeque<Sent> sent = new ArrayDeque<>();
+    private final ArrayDeque<Sent> sent = new ArrayDeque<>(4);
     private long sentBytes;
     /** The retry buffer overflowed while no attempt ran: the next attempt is committed at once. */
     private boolean commitNext;
