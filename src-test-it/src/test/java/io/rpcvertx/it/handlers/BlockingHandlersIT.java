@@ -91,16 +91,13 @@ class BlockingHandlersIT {
         });
     }
 
-    /** Sleeps in short steps until the test releases it: the sleep is the point, the release keeps it bounded. */
+    /** Blocks its thread until the test releases it (at most 30 s): blocking is the point of a blocking handler. */
     void sleepUntilReleased() {
-        long limit = System.nanoTime() + SECONDS.toNanos(30);
-        while (release.getCount() > 0 && System.nanoTime() < limit) {
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
+        try {
+            release.await(30, SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
         }
     }
 
