@@ -97,14 +97,13 @@ class Behaviour:
             self.context.set_compression(COMPRESSION[self.compress])
         if self.trailing:
             self.context.set_trailing_metadata(self.trailing)
-        if self.initial:
-            await self.context.send_initial_metadata(self.initial)
-        if self.hang:
-            await self._hang()
-
-    async def _hang(self):
         try:
-            await asyncio.Event().wait()
+            # The cancellation can land while the initial metadata is still being sent: the client may see the
+            # headers and cancel before this coroutine resumes. It is reported wherever it lands.
+            if self.initial:
+                await self.context.send_initial_metadata(self.initial)
+            if self.hang:
+                await asyncio.Event().wait()
         except asyncio.CancelledError:
             emit(f"CANCELLED {self.method}")
             raise
