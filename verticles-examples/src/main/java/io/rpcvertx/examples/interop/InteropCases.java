@@ -173,7 +173,8 @@ final class InteropCases {
     }
 
     /**
-     * A probe first: a stream whose first message says it is compressed but is not must end with INVALID_ARGUMENT.
+     * A probe first: a stream whose only message says it is compressed but is not must end with INVALID_ARGUMENT
+     * (half-closed, so a server without the check answers at once instead of waiting for more).
      * Then a gzip stream: 27182 bytes saying compressed, 45904 saying uncompressed. The spec sends the second one
      * uncompressed; this client cannot switch compression per request message (neither can grpc.aio), so it goes
      * compressed too, which a server accepts as well: it only checks messages that claim compression.
@@ -184,6 +185,7 @@ final class InteropCases {
                         .setPayload(zeros(27182))
                         .setExpectCompressed(bool(true))
                         .build())
+                .compose(v -> probe.doneWriting())
                 .transform(ar -> expectStatus(probe.response(), StatusCode.INVALID_ARGUMENT));
         return probed.compose(v -> {
             StreamUnaryCall<StreamingInputCallRequest, StreamingInputCallResponse> call = stub.streamingInputCall(
