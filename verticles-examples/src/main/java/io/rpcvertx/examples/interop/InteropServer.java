@@ -124,11 +124,11 @@ public final class InteropServer {
                 .recover(e -> server.stop(Duration.ZERO).transform(v -> Future.failedFuture(e)));
     }
 
+    /** The certificate first, then the key, so a missing pair is always reported as the missing certificate. */
     private static Future<ServerCredentials> credentials(Vertx vertx, Options options) {
-        Future<String> chain = TlsFiles.read(vertx, options.certFile(), TlsFiles.TEST_SERVER_CERT, "--tls_cert_file");
-        Future<String> key = TlsFiles.read(vertx, options.keyFile(), TlsFiles.TEST_SERVER_KEY, "--tls_key_file");
-        return Future.all(chain, key)
-                .map(v -> ServerCredentials.ssl(List.of(KeyCertPair.of(key.result(), chain.result()))));
+        return TlsFiles.read(vertx, options.certFile(), TlsFiles.TEST_SERVER_CERT, "--tls_cert_file")
+                .compose(chain -> TlsFiles.read(vertx, options.keyFile(), TlsFiles.TEST_SERVER_KEY, "--tls_key_file")
+                        .map(key -> ServerCredentials.ssl(List.of(KeyCertPair.of(key, chain)))));
     }
 
     /** The bound port. */
