@@ -1144,6 +1144,11 @@ final class ServerCallImpl<Req, Resp>
     }
 
     @Override
+    public Compression requestCompression() {
+        return requestEncoding.toCompression();
+    }
+
+    @Override
     public boolean isCancelled() {
         return cancelled;
     }
