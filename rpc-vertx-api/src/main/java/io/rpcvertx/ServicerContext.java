@@ -122,6 +122,15 @@ public interface ServicerContext<Req, Resp> extends RpcContext {
     void disableNextMessageCompression();
 
     /**
+     * The compression the client declared for its request messages in {@code grpc-encoding}, or
+     * {@link Compression#NO_COMPRESSION} when it declared none. Beyond grpc.aio; for servers that must tell whether a
+     * request came compressed (the gRPC interop cases {@code client_compressed_*}). It describes the stream, not each
+     * message: under a declared encoding a client may still send single messages uncompressed.
+     */
+    @Experimental
+    Compression requestCompression();
+
+    /**
      * Runs {@code callback} when the RPC ends, however it ends (at once, asynchronously, if it already has). On the
      * server, callbacks run on the call's event loop, in registration order, whatever thread registered them; an
      * exception thrown by one is logged and does not affect the others or the RPC.

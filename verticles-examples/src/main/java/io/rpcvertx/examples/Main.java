@@ -5,6 +5,8 @@ import io.rpcvertx.RpcException;
 import io.rpcvertx.examples.bench.BenchEchoServerVerticle;
 import io.rpcvertx.examples.helloworld.GreeterClientVerticle;
 import io.rpcvertx.examples.helloworld.GreeterServerVerticle;
+import io.rpcvertx.examples.interop.InteropClient;
+import io.rpcvertx.examples.interop.InteropServer;
 import io.rpcvertx.examples.routeguide.RouteGuideClientVerticle;
 import io.rpcvertx.examples.routeguide.RouteGuideServerVerticle;
 import io.vertx.core.Deployable;
@@ -16,6 +18,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +31,7 @@ import java.util.function.Supplier;
 
 /**
  * Runs one example program: {@code demo}, {@code greeter-server}, {@code greeter-client}, {@code route-guide-server},
- * {@code route-guide-client} or {@code bench-echo-server}.
+ * {@code route-guide-client}, {@code bench-echo-server}, {@code interop-server} or {@code interop-client}.
  *
  * <p>Blocking waits happen only here, on the main thread (or the shutdown hook's thread), never on an event loop.
  */
@@ -54,6 +57,12 @@ public final class Main {
                     + " and prints the replies",
             "  bench-echo-server   [--port=50200] [--host=127.0.0.1] " + Main.SERVER_FLAGS_USAGE,
             "                      serves bench.Echo (shared/bench) until SIGTERM",
+            "  interop-server      [--port=8080] [--use_tls=true] [--tls_cert_file=F --tls_key_file=F] [--host=0.0.0.0]",
+            "                      serves grpc.testing.TestService (gRPC interop) until SIGTERM; grpc-java's flags;",
+            "                      TLS without cert flags uses grpc-java's test certificate from the classpath",
+            "  interop-client      [--server_host=localhost] [--server_port=8080] [--test_case=empty_unary|all|a,b]",
+            "                      [--use_tls=false] [--use_test_ca=false] [--ca_file=F] [--server_host_override=H]",
+            "                      runs gRPC interop test cases; exit 0 when all pass",
             "server flags: on SIGTERM in-flight RPCs may finish for --grace seconds (default "
                     + ServerConfig.DEFAULT_GRACE_SECONDS + "), then they are cancelled and the process exits;",
             "  --max-concurrent-rpcs limits RPCs server-wide (RESOURCE_EXHAUSTED beyond), --io-instances sets the",
@@ -68,7 +77,7 @@ public final class Main {
     /** Flags of every client program, handled by {@link #clientConfig}. */
     static final Set<String> CLIENT_FLAGS = Set.of("target", "wait-for-ready", "timeout", "lb");
     /** Flags that may be given without a value, meaning {@code true}. */
-    static final Set<String> BOOLEAN_FLAGS = Set.of("wait-for-ready");
+    static final Set<String> BOOLEAN_FLAGS = Set.of("wait-for-ready", "use_tls", "use_test_ca");
     /** The flags of every server program (see {@link #serverConfig}). */
     static final Set<String> SERVER_FLAGS = Set.of("port", "host", "grace", "max-concurrent-rpcs", "io-instances");
 
@@ -96,6 +105,8 @@ public final class Main {
                 case "bench-echo-server" -> flags(args, SERVER_FLAGS);
                 case "route-guide-server" -> flags(args, SERVER_FLAGS);
                 case "route-guide-client" -> flags(args, CLIENT_FLAGS);
+                case "interop-server" -> flags(args, InteropServer.FLAGS);
+                case "interop-client" -> flags(args, InteropClient.FLAGS);
                 default -> throw new IllegalArgumentException("unknown program: " + program);
             };
             return switch (program) {
@@ -137,6 +148,13 @@ public final class Main {
                             out,
                             err);
                 }
+                case "interop-server" -> interopServer(InteropServer.Options.fromFlags(flags), out, err);
+                case "interop-client" ->
+                    interopClient(
+                            InteropClient.Options.fromFlags(flags),
+                            InteropClient.testCases(flags.getOrDefault("test_case", "empty_unary")),
+                            out,
+                            err);
                 case "route-guide-client" ->
                     routeGuideClient(clientConfig(flags, RouteGuideClientVerticle.DEFAULT_TARGET), out, err);
                 default ->
@@ -336,6 +354,71 @@ public final class Main {
                         program + "-shutdown"));
         // Park the main thread; the JVM exits when the shutdown hook has stopped the server.
         stopped.future().await();
+        return EXIT_OK;
+    }
+
+    /** Serves the interop TestService until SIGTERM, like {@link #serve} (which deploys verticles). */
+    private static int interopServer(InteropServer.Options options, PrintStream out, PrintStream err) {
+        Vertx vertx = Vertx.vertx();
+        InteropServer server;
+        try {
+            server = InteropServer.start(vertx, options).await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            err.println("interop-server failed to start: " + describe(e));
+            close(vertx, err);
+            return EXIT_FAILED;
+        }
+        out.println("interop-server listening on " + options.host() + ":" + server.port()
+                + (options.useTls() ? " (TLS)" : " (plaintext)"));
+        Promise<Void> stopped = Promise.promise();
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            try {
+                                server.close().await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                            } catch (Exception e) {
+                                err.println("interop-server: stop failed: " + describe(e));
+                            } finally {
+                                close(vertx, err);
+                                stopped.complete();
+                            }
+                        },
+                        "interop-server-shutdown"));
+        stopped.future().await();
+        return EXIT_OK;
+    }
+
+    /**
+     * Runs the interop cases one after the other, printing grpc-java's "Running test X" / "Test completed." lines;
+     * a failed case is reported on {@code err} and the others still run. Exit code 1 if any failed.
+     */
+    private static int interopClient(
+            InteropClient.Options options, List<String> testCases, PrintStream out, PrintStream err) {
+        Vertx vertx = Vertx.vertx();
+        List<String> failed = new ArrayList<>();
+        try {
+            for (String testCase : testCases) {
+                out.println("Running test " + testCase);
+                try {
+                    InteropClient.run(vertx, options, testCase)
+                            .await(InteropClient.caseTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                    out.println("Test completed.");
+                } catch (TimeoutException e) {
+                    failed.add(testCase);
+                    err.println("Test failed: " + testCase + ": no result within "
+                            + InteropClient.caseTimeout().toSeconds() + " s");
+                } catch (Exception e) {
+                    failed.add(testCase);
+                    err.println("Test failed: " + testCase + ": " + describe(e));
+                }
+            }
+        } finally {
+            close(vertx, err);
+        }
+        if (!failed.isEmpty()) {
+            err.println("interop-client: " + failed.size() + " of " + testCases.size() + " failed: " + failed);
+            return EXIT_FAILED;
+        }
         return EXIT_OK;
     }
 

@@ -145,7 +145,7 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, InboundM
         this.connectionPromise = caller.promise();
         this.responsePromise = unaryResponse ? caller.promise() : null;
         this.inbound = unaryResponse ? null : new InboundMessages<>(owner, caller, this);
-        this.outbound = new OutboundWrites<>(owner, caller, this);
+        this.outbound = new OutboundWrites<>(owner, caller, this, true);
         this.maxSendBytes = channel.options.maxSendMessageLength();
         this.maxReceiveBytes = channel.options.maxReceiveMessageLength();
     }

@@ -10,20 +10,32 @@ public final class MessageFramer {
     /** Compressed-Flag (1 byte) plus Message-Length (4 bytes, big-endian). */
     public static final int HEADER_LENGTH = 5;
 
+    /**
+     * Payloads up to this size are copied behind the prefix into one buffer. The socket needs direct memory, so Netty
+     * copies a heap buffer once more on the way out; a composite buffer costs that copy plus a merge of its components
+     * and the component objects, which outweighs one small copy. Larger payloads stay shared, sliced into DATA frames.
+     */
+    static final int COPY_THRESHOLD = 16 * 1024;
+
     private MessageFramer() {}
 
     /**
      * The framed message: the 5-byte prefix (flag 0 or 1, big-endian unsigned length) followed by {@code payload}.
-     * The payload is not copied: the result is a composite buffer sharing its memory, so the caller must not modify
-     * {@code payload} afterwards.
+     * A large payload is not copied: the result then shares its memory, so the caller must not modify {@code payload}
+     * afterwards.
      */
     public static Buffer frame(Buffer payload, boolean compressed) {
         int length = payload.length();
+        ByteBuf data = ((BufferInternal) payload).getByteBuf();
+        if (length <= COPY_THRESHOLD) {
+            ByteBuf framed = Unpooled.buffer(HEADER_LENGTH + length)
+                    .writeByte(compressed ? 1 : 0)
+                    .writeInt(length)
+                    .writeBytes(data, data.readerIndex(), length);
+            return BufferInternal.buffer(framed);
+        }
         ByteBuf header =
                 Unpooled.buffer(HEADER_LENGTH).writeByte(compressed ? 1 : 0).writeInt(length);
-        if (length == 0) {
-            return BufferInternal.buffer(header);
-        }
-        return BufferInternal.buffer(Unpooled.wrappedBuffer(header, ((BufferInternal) payload).getByteBuf()));
+        return BufferInternal.buffer(Unpooled.wrappedBuffer(header, data));
     }
 }

@@ -137,6 +137,15 @@ final class ServerCallImpl<Req, Resp>
 
     /** A response waiting for its hooks; {@code uncompressed}: disableNextMessageCompression applied to it. */
     private record HookedResponse<Resp>(Resp message, Promise<Void> promise, boolean uncompressed) {}
+    // the connection's list of live calls (ServerConnection, on the loop)
+    @Nullable
+    ServerCallImpl<?, ?> prevInConnection;
+
+    @Nullable
+    ServerCallImpl<?, ?> nextInConnection;
+
+    boolean inConnection;
+
     /** From dispatch until the handler's future completes: a server stop waits for it. */
     private boolean handlerRunning;
 
@@ -157,7 +166,7 @@ final class ServerCallImpl<Req, Resp>
         this.hasDeadline = timeoutNanos >= 0;
         this.deadlineNanos = hasDeadline ? System.nanoTime() + timeoutNanos : 0;
         this.deframer = new MessageDeframer(server.options.maxReceiveMessageLength(), requestEncoding);
-        this.outbound = new OutboundWrites<>(ctx, ctx, this);
+        this.outbound = new OutboundWrites<>(ctx, ctx, this, false);
     }
 
     // ---------------------------------------------------------------- admission (request context)
@@ -674,7 +683,7 @@ final class ServerCallImpl<Req, Resp>
         ensureHeaders();
         putStatus(response.trailers(), StatusCode.OK, details != null ? details : "", trailingMetadata);
         finish();
-        connection.onResponseWrite(response.end(frame));
+        connection.onResponseWrite(response.end(frame), frame.length());
     }
 
     // ---------------------------------------------------------------- outbound (ctx)
@@ -723,7 +732,7 @@ final class ServerCallImpl<Req, Resp>
     @Override
     public void send(Buffer frame, boolean last) {
         ensureHeaders();
-        connection.onResponseWrite(response.write(frame));
+        connection.onResponseWrite(response.write(frame), frame.length());
     }
 
     @Override
@@ -1132,6 +1141,11 @@ final class ServerCallImpl<Req, Resp>
     @Override
     public void disableNextMessageCompression() {
         onCtx(() -> nextMessageUncompressed = true);
+    }
+
+    @Override
+    public Compression requestCompression() {
+        return requestEncoding.toCompression();
     }
 
     @Override

@@ -10,11 +10,11 @@ import io.vertx.core.internal.logging.Logger;
 import io.vertx.core.internal.logging.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One HTTP/2 connection of a server IO instance, on that instance's event loop: its calls, the keepalive policy (the
@@ -30,6 +30,9 @@ import java.util.concurrent.TimeUnit;
  * closed even if the peer keeps a stream half open.
  */
 final class ServerConnection {
+    /** HTTP/2's minimum (and Vert.x's default) SETTINGS_MAX_FRAME_SIZE: a write up to this size is one DATA frame. */
+    private static final int SINGLE_FRAME_BYTES = 16_384;
+
     private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
     private static final long NO_ERROR = 0x0;
     private static final long ENHANCE_YOUR_CALM = 0xb;
@@ -58,7 +61,10 @@ final class ServerConnection {
     private final ServerIoVerticle io;
     private final ServerOptions options;
     private final ContextInternal context;
-    private final Set<ServerCallImpl<?, ?>> calls = new HashSet<>();
+    /** The live calls, linked through the calls themselves: no allocation per call on the hot path. */
+    private @Nullable ServerCallImpl<?, ?> firstCall;
+
+    private int callCount;
     private final long createdNanos = System.nanoTime();
     private final Promise<Void> goAwayDone;
 
@@ -120,7 +126,13 @@ final class ServerConnection {
         if (!io.server.tryAdmit()) {
             return false;
         }
-        calls.add(call);
+        call.nextInConnection = firstCall;
+        if (firstCall != null) {
+            firstCall.prevInConnection = call;
+        }
+        firstCall = call;
+        call.inConnection = true;
+        callCount++;
         io.onCallAdmitted();
         onActivity();
         return true;
@@ -133,21 +145,39 @@ final class ServerConnection {
      */
     void onCallClosed(ServerCallImpl<?, ?> call, boolean handlerRunning) {
         assert context.inThread();
-        if (!calls.remove(call)) {
+        if (!call.inConnection) {
             return;
         }
+        unlink(call);
         io.server.releaseAdmission();
         if (!handlerRunning) {
             io.onCallTerminated();
         }
         onActivity();
-        if (calls.isEmpty()) {
+        if (callCount == 0) {
             idleSinceNanos = System.nanoTime();
             Optional<Duration> maxIdle = options.maxConnectionIdle();
             if (maxIdle.isPresent() && idleTimer < 0 && state == State.OPEN) {
                 armIdle(maxIdle.get().toNanos());
             }
         }
+    }
+
+    private void unlink(ServerCallImpl<?, ?> call) {
+        ServerCallImpl<?, ?> prev = call.prevInConnection;
+        ServerCallImpl<?, ?> next = call.nextInConnection;
+        if (prev != null) {
+            prev.nextInConnection = next;
+        } else {
+            firstCall = next;
+        }
+        if (next != null) {
+            next.prevInConnection = prev;
+        }
+        call.prevInConnection = null;
+        call.nextInConnection = null;
+        call.inConnection = false;
+        callCount--;
     }
 
     /** The handler of a call that already ended has terminated: a server stop need not wait for it any more. */
@@ -169,13 +199,16 @@ final class ServerConnection {
 
     /**
      * A response message (or the last one with the status) was handed to Vert.x. grpc-java forgives pings on every DATA
-     * frame it writes; Vert.x has no per-frame hook, so pings are not counted while any response write of this
-     * connection is still going out: a 4 MiB message is many frames, and the client's BDP pings answer each burst.
+     * frame it writes; Vert.x has no per-frame hook. Every write counts as activity (the strikes start over), and a
+     * write larger than one DATA frame is tracked until it is out: a 4 MiB message is many frames, and the client's BDP
+     * pings answer each burst. Smaller writes leave in one flush, so they need no listener on the hot path.
      */
-    void onResponseWrite(Future<Void> written) {
+    void onResponseWrite(Future<Void> written, int bytes) {
         onActivity();
-        responseWritesInFlight++;
-        written.onComplete(ar -> responseWritesInFlight--);
+        if (bytes > SINGLE_FRAME_BYTES) {
+            responseWritesInFlight++;
+            written.onComplete(ar -> responseWritesInFlight--);
+        }
     }
 
     // ---------------------------------------------------------------- keepalive
@@ -185,7 +218,7 @@ final class ServerConnection {
             return; // data is flowing: an answer to it, as a BDP ping
         }
         long now = System.nanoTime();
-        long minInterval = calls.isEmpty() && !options.isPermitKeepAliveWithoutCalls()
+        long minInterval = callCount == 0 && !options.isPermitKeepAliveWithoutCalls()
                 ? IMPLICIT_PERMIT_NANOS
                 : Math.min(options.permitKeepAliveTime().toNanos(), IMPLICIT_PERMIT_NANOS);
         if (now - lastValidPingNanos >= minInterval) {
@@ -246,7 +279,7 @@ final class ServerConnection {
 
     private void onIdleTimer() {
         idleTimer = -1;
-        if (state != State.OPEN || !calls.isEmpty()) {
+        if (state != State.OPEN || callCount > 0) {
             return; // re-armed when the last call ends
         }
         long maxIdle = options.maxConnectionIdle().orElseThrow().toNanos();
@@ -333,7 +366,11 @@ final class ServerConnection {
             return;
         }
         secondGoAway();
-        for (ServerCallImpl<?, ?> call : new ArrayList<>(calls)) {
+        List<ServerCallImpl<?, ?>> live = new ArrayList<>(callCount);
+        for (ServerCallImpl<?, ?> c = firstCall; c != null; c = c.nextInConnection) {
+            live.add(c);
+        }
+        for (ServerCallImpl<?, ?> call : live) {
             call.cancelByServer();
         }
         // streams that are not calls any more (a client still sending after our status) must not hold the socket

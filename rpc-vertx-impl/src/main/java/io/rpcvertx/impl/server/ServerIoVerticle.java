@@ -39,6 +39,9 @@ final class ServerIoVerticle extends VerticleBase {
     final ServerImpl server;
     final int index;
     private final List<ListenAddress> addresses;
+    /** Built once: the call-done signal is sent every event-loop turn in which calls ended. */
+    private final String doneAddress;
+
     private final List<HttpServer> httpServers = new ArrayList<>();
     private final Map<HttpConnection, ServerConnection> connections = new IdentityHashMap<>();
     private @Nullable ContextInternal loop;
@@ -53,6 +56,7 @@ final class ServerIoVerticle extends VerticleBase {
         this.server = server;
         this.index = index;
         this.addresses = addresses;
+        this.doneAddress = ServerSignals.doneAddress(server.id());
     }
 
     @Override
@@ -140,7 +144,7 @@ final class ServerIoVerticle extends VerticleBase {
         reportScheduled = false;
         int done = unreportedDone;
         unreportedDone = 0;
-        vertx.eventBus().send(ServerSignals.doneAddress(server.id()), new CallsDone(index, done), ServerSignals.LOCAL);
+        vertx.eventBus().send(doneAddress, new CallsDone(index, done), ServerSignals.LOCAL);
         reportIfDrained();
     }
 
@@ -186,7 +190,7 @@ final class ServerIoVerticle extends VerticleBase {
             return;
         }
         state = State.DRAINED;
-        vertx.eventBus().send(ServerSignals.doneAddress(server.id()), new Drained(index), ServerSignals.LOCAL);
+        vertx.eventBus().send(doneAddress, new Drained(index), ServerSignals.LOCAL);
     }
 
     @Override
@@ -200,7 +204,7 @@ final class ServerIoVerticle extends VerticleBase {
                 // undeployed before a stop drained us (Vert.x is closing, or the deployment was swept away): closing
                 // the HTTP servers ended our calls, so tell the control side, or a stop would wait for us forever
                 state = State.DRAINED;
-                vertx.eventBus().send(ServerSignals.doneAddress(server.id()), new Drained(index), ServerSignals.LOCAL);
+                vertx.eventBus().send(doneAddress, new Drained(index), ServerSignals.LOCAL);
             }
         });
     }

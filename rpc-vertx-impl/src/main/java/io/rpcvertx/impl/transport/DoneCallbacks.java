@@ -6,6 +6,7 @@ import io.vertx.core.internal.logging.Logger;
 import io.vertx.core.internal.logging.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The done callbacks of one call. Registered and fired on the call's owner context; each callback runs on the context
@@ -14,7 +15,9 @@ import java.util.List;
 public final class DoneCallbacks {
     private static final Logger log = LoggerFactory.getLogger(DoneCallbacks.class);
 
-    private List<Registration> registrations = new ArrayList<>(2);
+    /** Created by the first registration: most calls have none. */
+    private @Nullable List<Registration> registrations;
+
     private boolean fired;
 
     private record Registration(ContextInternal context, Handler<Void> callback) {}
@@ -24,7 +27,12 @@ public final class DoneCallbacks {
         if (fired) {
             context.runOnContext(v -> run(callback));
         } else {
-            registrations.add(new Registration(context, callback));
+            List<Registration> all = registrations;
+            if (all == null) {
+                all = new ArrayList<>(2);
+                registrations = all;
+            }
+            all.add(new Registration(context, callback));
         }
     }
 
@@ -35,7 +43,10 @@ public final class DoneCallbacks {
         }
         fired = true;
         List<Registration> all = registrations;
-        registrations = List.of();
+        registrations = null;
+        if (all == null) {
+            return;
+        }
         for (Registration r : all) {
             // emit: inline when on the registrar's loop, with the registrar's context current
             r.context.emit(r.callback, DoneCallbacks::run);

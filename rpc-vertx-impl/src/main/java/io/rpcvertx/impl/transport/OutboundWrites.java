@@ -61,9 +61,10 @@ public final class OutboundWrites<T> {
     private final ContextInternal owner;
     private final ContextInternal caller;
     private final Sink sink;
-    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
-    private final ArrayDeque<Promise<Void>> awaitingDrain = new ArrayDeque<>();
-    private final ArrayDeque<Buffer> replay = new ArrayDeque<>();
+    // sized small: most calls write one message straight to an open stream and never queue (a deque grows on demand)
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>(1);
+    private final ArrayDeque<Promise<Void>> awaitingDrain = new ArrayDeque<>(1);
+    private final ArrayDeque<Buffer> replay = new ArrayDeque<>(1);
 
     private Phase phase = Phase.BUFFERING;
     private boolean halfClosed;
@@ -79,10 +80,15 @@ public final class OutboundWrites<T> {
     private @Nullable Handler<Void> drainHandler;
     private @Nullable View view;
 
-    public OutboundWrites(ContextInternal owner, ContextInternal caller, Sink sink) {
+    /**
+     * @param replayable whether sent messages are kept to replay a refused stream (a client call, which gRPC's
+     *     transparent retry may move to a new stream); a server call never replays
+     */
+    public OutboundWrites(ContextInternal owner, ContextInternal caller, Sink sink, boolean replayable) {
         this.owner = owner;
         this.caller = caller;
         this.sink = sink;
+        this.replayOverflow = !replayable;
     }
 
     /** Queues or sends one serialized message; {@code promise} (may be null) completes when it is accepted. */
@@ -237,17 +243,20 @@ public final class OutboundWrites<T> {
             return;
         }
         phase = Phase.CLOSED;
-        Throwable cause = error != null ? error : new IllegalStateException("the call has ended");
-        for (Pending p : pending) {
-            fail(p.promise, cause);
+        if (!pending.isEmpty()) {
+            // built only when a write is left to fail: every call closes, few with queued writes
+            Throwable cause = error != null ? error : new IllegalStateException("the call has ended");
+            for (Pending p : pending) {
+                fail(p.promise, cause);
+            }
+            pending.clear();
         }
-        pending.clear();
         for (Promise<Void> p : awaitingDrain) {
             // accepted by the stream before it ended: those writes did happen
             if (error == null) {
                 p.complete();
             } else {
-                p.fail(cause);
+                p.fail(error);
             }
         }
         awaitingDrain.clear();

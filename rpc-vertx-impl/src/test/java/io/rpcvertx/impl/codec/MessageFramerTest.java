@@ -42,13 +42,24 @@ class MessageFramerTest {
     }
 
     @Test
-    void frame_payload_isSharedNotCopied() {
+    void frame_smallPayload_isCopiedIntoOneBuffer() {
         Buffer payload = Buffer.buffer(new byte[] {1, 2, 3});
         Buffer framed = MessageFramer.frame(payload, false);
 
         payload.setByte(1, (byte) 42);
 
-        assertThat(framed.getBytes()).containsExactly(0, 0, 0, 0, 3, 1, 42, 3);
+        assertThat(framed.getBytes()).containsExactly(0, 0, 0, 0, 3, 1, 2, 3);
+    }
+
+    @Test
+    void frame_largePayload_isSharedNotCopied() {
+        Buffer payload = Buffer.buffer(new byte[MessageFramer.COPY_THRESHOLD + 1]);
+        Buffer framed = MessageFramer.frame(payload, false);
+
+        payload.setByte(1, (byte) 42);
+
+        assertThat(framed.getByte(5 + 1)).isEqualTo((byte) 42);
+        assertThat(framed.length()).isEqualTo(5 + MessageFramer.COPY_THRESHOLD + 1);
     }
 
     @Test

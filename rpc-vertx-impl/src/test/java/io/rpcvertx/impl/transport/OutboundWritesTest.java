@@ -181,7 +181,7 @@ class OutboundWritesTest {
     @BeforeEach
     void setUp(Vertx vertx) {
         owner = ((VertxInternal) vertx).createEventLoopContext();
-        writes = new OutboundWrites<>(owner, owner, sink);
+        writes = new OutboundWrites<>(owner, owner, sink, true);
     }
 
     private Future<Void> write(String message) {
@@ -591,6 +591,16 @@ class OutboundWritesTest {
     }
 
     @Test
+    void replayable_notReplayable_keepsNothing() {
+        writes = new OutboundWrites<>(owner, owner, sink, false);
+        open();
+
+        write(bytes(1));
+
+        assertThat(onLoopGet(owner, writes::replayable)).isFalse();
+    }
+
+    @Test
     void replayable_pastReplayLimit_isFalse() {
         open();
         write(bytes(REPLAY_LIMIT_BYTES));
@@ -631,7 +641,7 @@ class OutboundWritesTest {
     @Test
     void view_drainHandler_calledOnTheCallerContextAfterDrain(Vertx vertx) throws Exception {
         ContextInternal caller = contextOnAnotherLoop(vertx, owner);
-        writes = new OutboundWrites<>(owner, caller, sink);
+        writes = new OutboundWrites<>(owner, caller, sink, true);
         CompletableFuture<Context> drainedOn = new CompletableFuture<>();
         view().drainHandler(v -> drainedOn.complete(Vertx.currentContext()));
         open();

@@ -1,0 +1,168 @@
+package io.rpcvertx.it.interop;
+
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static java.util.concurrent.TimeUnit.SECONDS;
+
+import io.rpcvertx.RpcException;
+import io.rpcvertx.examples.interop.InteropClient;
+import io.rpcvertx.examples.interop.InteropServer;
+import io.rpcvertx.it.interop.GrpcJavaPeers.CaseResult;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
+
+/**
+ * The grpc-java interop matrix on one transport: every standard case for rpc-vertx server ← grpc-java client,
+ * rpc-vertx client → grpc-java server, and the reference pairing grpc-java client → grpc-java server. grpc-java runs
+ * in separate JVMs: one TestServiceServer per class, and per grpc-java-client row one JVM running all cases
+ * ({@link GrpcJavaClientBatch}). Both grpc-java client rows start with the class; the reference row runs on while our
+ * client's cases run, and is awaited when first needed.
+ *
+ * <p>A case that fails for us but also for the reference pairing is aborted (reported as skipped) with both reasons,
+ * a reference failure; one that fails only for us fails. The reference row itself aborts with grpc-java's reason when
+ * it fails. Results go to {@code target/interop-matrix/grpc-java-<transport>.tsv}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(120)
+abstract class AbstractGrpcJavaInteropIT {
+    static final List<String> CASES = InteropClient.TEST_CASES;
+    static final String GRPC_JAVA = "grpc-java";
+    static final String RPC_VERTX = "rpc-vertx";
+    private static final Duration BATCH_TIMEOUT = Duration.ofSeconds(120);
+
+    private final Transport transport;
+    private final MatrixReport report;
+    private Vertx vertx;
+    private InteropServer ourServer;
+    private GrpcJavaPeers.Server javaServer;
+    private JavaPeer referenceBatch;
+    private Map<String, CaseResult> reference;
+    private Map<String, CaseResult> grpcJavaClientToUs;
+
+    AbstractGrpcJavaInteropIT(Transport transport) {
+        this.transport = transport;
+        this.report = new MatrixReport(transport);
+    }
+
+    @BeforeAll
+    @Timeout(240)
+    void startPeersAndRunGrpcJavaClients() throws Exception {
+        String classpath = GrpcJavaPeers.classpath();
+        vertx = Vertx.vertx();
+        InteropServer.Options serverOptions = transport == Transport.TLS
+                ? InteropServer.Options.tls(
+                        "127.0.0.1", 0, GrpcJavaPeers.serverCertFile(), GrpcJavaPeers.serverKeyFile())
+                : InteropServer.Options.plaintext("127.0.0.1", 0);
+        ourServer = InteropServer.start(vertx, serverOptions).await(10, SECONDS);
+        javaServer = GrpcJavaPeers.startServer(classpath, transport);
+        // The reference row runs on while our client's cases do: grpc-java's client_compressed_streaming probe
+        // waits about 15 s on grpc-java's server, which has no compression check.
+        referenceBatch = GrpcJavaPeers.startClientBatch(classpath, transport, javaServer.port(), CASES);
+        try (JavaPeer toUs = GrpcJavaPeers.startClientBatch(classpath, transport, ourServer.port(), CASES)) {
+            grpcJavaClientToUs = GrpcJavaPeers.awaitBatch(toUs, CASES, BATCH_TIMEOUT);
+        }
+    }
+
+    /** The reference row's results, waiting (bounded) for its batch the first time. */
+    private synchronized Map<String, CaseResult> reference() throws InterruptedException {
+        if (reference == null) {
+            try {
+                reference = GrpcJavaPeers.awaitBatch(referenceBatch, CASES, BATCH_TIMEOUT);
+            } finally {
+                referenceBatch.close();
+            }
+        }
+        return reference;
+    }
+
+    @AfterAll
+    @Timeout(60)
+    void stopPeersAndWriteReport() throws Exception {
+        try {
+            if (referenceBatch != null) {
+                referenceBatch.close();
+            }
+            if (javaServer != null) {
+                javaServer.close();
+            }
+            if (ourServer != null) {
+                ourServer.close().await(10, SECONDS);
+            }
+        } finally {
+            if (vertx != null) {
+                vertx.close().await(10, SECONDS);
+            }
+            report.write(Path.of("target", "interop-matrix"));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @FieldSource("CASES")
+    @Order(3)
+    void grpcJavaClient_toGrpcJavaServer_reference(String testCase) throws InterruptedException {
+        CaseResult result = reference().get(testCase);
+        report.add(testCase, GRPC_JAVA, GRPC_JAVA, result.passed() ? "PASS" : "FAIL", result.reason());
+        if (!result.passed()) {
+            Assumptions.abort("reference failure (grpc-java client vs grpc-java server): " + result.reason());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @FieldSource("CASES")
+    @Order(2)
+    void grpcJavaClient_toRpcVertxServer(String testCase) throws InterruptedException {
+        judge(testCase, GRPC_JAVA, RPC_VERTX, grpcJavaClientToUs.get(testCase));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @FieldSource("CASES")
+    @Order(1)
+    void rpcVertxClient_toGrpcJavaServer(String testCase) throws InterruptedException {
+        InteropClient.Options options = transport == Transport.TLS
+                ? InteropClient.Options.tls(
+                        "127.0.0.1", javaServer.port(), GrpcJavaPeers.caFile(), GrpcJavaPeers.TEST_HOST)
+                : InteropClient.Options.plaintext("127.0.0.1", javaServer.port());
+        Duration bound = InteropClient.caseTimeout();
+        CaseResult result;
+        try {
+            InteropClient.run(vertx, options, testCase).await(bound.toMillis(), MILLISECONDS);
+            result = CaseResult.pass();
+        } catch (TimeoutException e) {
+            result = CaseResult.fail("no result within " + bound);
+        } catch (RpcException | InteropClient.CaseFailedException | IllegalArgumentException e) {
+            result = CaseResult.fail(e.toString());
+        }
+        judge(testCase, RPC_VERTX, GRPC_JAVA, result);
+    }
+
+    private void judge(String testCase, String client, String server, CaseResult result) throws InterruptedException {
+        if (result.passed()) {
+            report.add(testCase, client, server, "PASS", "");
+            return;
+        }
+        CaseResult ref = reference().get(testCase);
+        if (!ref.passed()) {
+            report.add(testCase, client, server, "REFERENCE_FAILURE", result.reason());
+            Assumptions.abort("reference failure: " + testCase + " fails for grpc-java client vs grpc-java server too ("
+                    + ref.reason() + "); " + client + " client vs " + server + " server: " + result.reason());
+        }
+        report.add(testCase, client, server, "FAIL", result.reason());
+        Assertions.fail(client + " client vs " + server + " server, " + transport.label() + ", " + testCase + ": "
+                + result.reason());
+    }
+}

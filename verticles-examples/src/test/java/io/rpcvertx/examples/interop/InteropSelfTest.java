@@ -1,0 +1,73 @@
+package io.rpcvertx.examples.interop;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
+
+/** Our interop client against our interop server, in one JVM over 127.0.0.1: every case must pass. */
+@ExtendWith(VertxExtension.class)
+@Timeout(120)
+class InteropSelfTest {
+    static final List<String> CASES = InteropClient.TEST_CASES;
+
+    private InteropServer server;
+
+    @BeforeEach
+    void start(Vertx vertx) throws Exception {
+        server = InteropServer.start(vertx, InteropServer.Options.plaintext("127.0.0.1", 0))
+                .await(10, SECONDS);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        server.close().await(10, SECONDS);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @FieldSource("CASES")
+    void testCase_plaintext_passes(String testCase, Vertx vertx) throws Exception {
+        InteropClient.run(vertx, InteropClient.Options.plaintext("127.0.0.1", server.port()), testCase)
+                .await(60, SECONDS);
+    }
+
+    @Test
+    void run_unknownCase_failsWithIllegalArgument(Vertx vertx) {
+        assertThatThrownBy(() -> InteropClient.run(
+                                vertx, InteropClient.Options.plaintext("127.0.0.1", server.port()), "half_duplex")
+                        .await(10, SECONDS))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("half_duplex");
+    }
+
+    @Test
+    void start_tlsWithoutCertificateOnClasspath_failsNamingTheFlag(Vertx vertx) {
+        assertThatThrownBy(() -> InteropServer.start(
+                                vertx, InteropServer.Options.fromFlags(Map.of("port", "0", "host", "127.0.0.1")))
+                        .await(10, SECONDS))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--tls_cert_file");
+    }
+
+    @Test
+    void serverClose_thenRun_failsUnavailable(Vertx vertx) throws Exception {
+        int port = server.port();
+        server.close().await(10, SECONDS);
+        assertThatThrownBy(() -> InteropClient.run(
+                                vertx, InteropClient.Options.plaintext("127.0.0.1", port), "empty_unary")
+                        .await(30, SECONDS))
+                .hasMessageContaining("UNAVAILABLE");
+        assertThat(port).isPositive();
+    }
+}
