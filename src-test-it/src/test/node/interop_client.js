@@ -12,7 +12,7 @@
  * passed, 1 otherwise.
  *
  * Flags like grpc-java's TestServiceClient: --server_host, --server_port, --test_case (a case, a comma-separated list,
- * or all), --use_tls, --use_test_ca, --ca_file (default with TLS: grpc-java's test ca.pem from target/interop-certs),
+ * or all), --use_tls, --use_test_ca, --ca_file (default with TLS: grpc-java's test ca.pem from target/grpc-test-certs),
  * --server_host_override (TLS name and :authority); --proto_dir.
  */
 const fs = require('fs');

@@ -13,7 +13,7 @@
  * reference server does not implement CompressedRequest either.
  *
  * Flags like grpc-java's TestServiceServer: --port (0 = any free port), --use_tls (default false), --tls_cert_file,
- * --tls_key_file (default: grpc-java's test server1.pem/.key from target/interop-certs); --proto_dir. Binds 127.0.0.1.
+ * --tls_key_file (default: grpc-java's test server1.pem/.key from target/grpc-test-certs); --proto_dir. Binds 127.0.0.1.
  * Prints "LISTENING <port>" once serving; stops on SIGTERM, SIGINT or end of stdin.
  */
 const fs = require('fs');

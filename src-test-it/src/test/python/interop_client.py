@@ -13,7 +13,7 @@ very_large_request (a 10 MiB request, a 10 byte response). Prints one line per c
 
 Exits 0 when every case passed, 1 otherwise. Flags follow grpc-java's TestServiceClient: ``--server_host``,
 ``--server_port``, ``--test_case`` (one case, a comma-separated list, or ``all``), ``--use_tls``, ``--use_test_ca``,
-``--ca_file`` (default with TLS: grpc-java's test ``ca.pem`` from ``target/interop-certs``),
+``--ca_file`` (default with TLS: grpc-java's test ``ca.pem`` from ``target/grpc-test-certs``),
 ``--server_host_override`` (TLS name and :authority).
 """
 
@@ -28,7 +28,7 @@ import grpc.aio
 from interop_protos import DEFAULT_PROTOSET, SERVICE, UNIMPLEMENTED_SERVICE, Messages, serializer
 
 CERTS = os.path.normpath(
-    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "target", "interop-certs", "certs"))
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "target", "grpc-test-certs", "certs"))
 
 CASES = ("empty_unary", "large_unary", "client_streaming", "server_streaming", "ping_pong", "empty_stream",
          "cancel_after_begin", "cancel_after_first_response", "timeout_on_sleeping_server", "custom_metadata",

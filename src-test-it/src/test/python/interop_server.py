@@ -15,7 +15,7 @@ do against grpc-java's.
 Messages are built at run time from the descriptor set (see interop_protos.py); handlers are generic, so no generated
 code is involved. Flags follow grpc-java's TestServiceServer: ``--port`` (0 = any free port), ``--use_tls``
 (default false here), ``--tls_cert_file``, ``--tls_key_file`` (default: grpc-java's test ``server1.pem``/``.key``
-from ``target/interop-certs``). Binds 127.0.0.1 only. Prints ``LISTENING <port>`` once serving; stops on SIGTERM,
+from ``target/grpc-test-certs``). Binds 127.0.0.1 only. Prints ``LISTENING <port>`` once serving; stops on SIGTERM,
 SIGINT or end of stdin.
 """
 
@@ -32,7 +32,7 @@ import grpc.aio
 from interop_protos import SERVICE, Messages, serializer
 
 CERTS = os.path.normpath(
-    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "target", "interop-certs", "certs"))
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "target", "grpc-test-certs", "certs"))
 
 ECHO_INITIAL = "x-grpc-test-echo-initial"
 ECHO_TRAILING = "x-grpc-test-echo-trailing-bin"

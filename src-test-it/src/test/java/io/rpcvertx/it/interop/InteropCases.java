@@ -6,8 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The standard interop cases every pairing runs, which of them fail between grpc-java and itself (the reference
- * pairing), and the parser of the peers' one-line-per-case output ({@code PASS case}, {@code FAIL case: reason},
+ * The standard interop cases every pairing runs, and the parser of the peers' one-line-per-case output ({@code PASS case}, {@code FAIL case: reason},
  * {@code NOTE case: text}).
  */
 final class InteropCases {
@@ -32,20 +31,6 @@ final class InteropCases {
             "server_compressed_unary",
             "server_compressed_streaming",
             "very_large_request");
-
-    private static final String REFERENCE_FAILURE_NOTE = "fails for grpc-java vs grpc-java too: the compression"
-            + " probe needs a server that checks expect_compressed, and grpc-java's, grpcio's and grpc-js's do not";
-
-    /**
-     * Cases that fail for the reference pairing too, measured with grpc-java 1.79.0's TestServiceClient against its
-     * TestServiceServer (plaintext and TLS), and likewise grpc-java's client against the grpcio and grpc-js peer
-     * servers and those peers' clients against grpc-java's server: the compression probe (an uncompressed request
-     * with {@code expect_compressed: true} must fail with INVALID_ARGUMENT) fails because neither grpc-java's
-     * reference server nor the grpcio and grpc-js servers check {@code expect_compressed} (grpcio and grpc-js do not
-     * let a handler see whether a request was compressed). They are run and reported, not asserted.
-     */
-    static final Map<String, String> REFERENCE_FAILURES = Map.of(
-            "client_compressed_unary", REFERENCE_FAILURE_NOTE, "client_compressed_streaming", REFERENCE_FAILURE_NOTE);
 
     private InteropCases() {}
 

@@ -64,7 +64,7 @@ enum InteropPeer {
     /** Relative to the module directory, which surefire uses as the working directory. */
     static final Path TARGET = Path.of("target");
 
-    static final Path CERTS = TARGET.resolve("interop-certs").resolve("certs");
+    static final Path CERTS = TARGET.resolve("grpc-test-certs").resolve("certs");
 
     /** The host name in grpc-java's test server certificate (server1.pem: *.test.google.fr). */
     static final String HOST_OVERRIDE = "foo.test.google.fr";
