@@ -1,11 +1,15 @@
 #!/usr/bin/python3
 """Prints the README's interoperability table (Markdown) from the interop tests' last run.
 
-Reads ``src-test-it/target/interop-matrix/*.tsv`` (columns ``case, direction, transport, result[, note]``, written by
-the ``io.rpcvertx.it.interop`` tests) and prints one row per case and one column per direction and transport:
-``pass``, ``FAIL``, or ``fail (ref)`` for a case that also fails between grpc-java and itself.
+Reads ``src-test-it/target/interop-matrix/*.tsv`` (columns ``case, client, server, transport, result, detail``, written
+by the ``io.rpcvertx.it.interop`` tests; result ``PASS``, ``FAIL`` or ``REFERENCE_FAILURE``) and prints one row per case
+and one column per client, server and transport: ``pass``, ``FAIL``, or ``fail (ref)`` for a case that fails for the
+reference pairing (grpc-java in rpc-vertx's place) too.
 
-Usage: ``interop_table.py [matrix-dir]`` (default: ``target/interop-matrix`` next to this module).
+With ``--by-case``, one row per case and one column per pairing; by default one row per pairing (client, server,
+transport) with the number of cases passed and the cases that failed.
+
+Usage: ``interop_table.py [--by-case] [matrix-dir]`` (default: ``target/interop-matrix`` next to this module).
 """
 
 import csv
@@ -18,7 +22,9 @@ DEFAULT_DIR = os.path.normpath(
 
 
 def main():
-    directory = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_DIR
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    by_case = "--by-case" in sys.argv[1:]
+    directory = args[0] if args else DEFAULT_DIR
     files = sorted(glob.glob(os.path.join(directory, "*.tsv")))
     if not files:
         raise SystemExit(f"no *.tsv in {directory}: run the interop tests first")
@@ -26,22 +32,28 @@ def main():
     for path in files:
         with open(path, newline="", encoding="utf-8") as f:
             for row in csv.DictReader(f, delimiter="\t"):
-                column = f"{row['direction']} ({row['transport']})"
+                column = f"{row['client']} → {row['server']} ({row['transport']})"
                 if row["case"] not in cases:
                     cases.append(row["case"])
                 if column not in columns:
                     columns.append(column)
-                reference = "grpc-java vs grpc-java too" in (row.get("note") or "")
-                if row["result"] == "PASS":
-                    cell = "pass"
-                else:
-                    cell = "fail (ref)" if reference else row["result"]
-                cells[(row["case"], column)] = cell
+                cells[(row["case"], column)] = {"PASS": "pass", "REFERENCE_FAILURE": "fail (ref)"}.get(
+                    row["result"], row["result"])
     columns.sort()
-    print("| case | " + " | ".join(columns) + " |")
-    print("|---|" + "---|" * len(columns))
-    for case in cases:
-        print(f"| {case} | " + " | ".join(cells.get((case, c), "") for c in columns) + " |")
+    if by_case:
+        print("| case | " + " | ".join(columns) + " |")
+        print("|---|" + "---|" * len(columns))
+        for case in cases:
+            print(f"| {case} | " + " | ".join(cells.get((case, c), "") for c in columns) + " |")
+        return
+    print("| client → server (transport) | passed | fail (ref) | FAIL |")
+    print("|---|---|---|---|")
+    for column in columns:
+        results = {case: cells[(case, column)] for case in cases if (case, column) in cells}
+        passed = sum(1 for r in results.values() if r == "pass")
+        ref = [c for c, r in results.items() if r == "fail (ref)"]
+        failed = [c for c, r in results.items() if r not in ("pass", "fail (ref)")]
+        print(f"| {column} | {passed}/{len(results)} | {', '.join(ref)} | {', '.join(failed)} |")
 
 
 if __name__ == "__main__":
