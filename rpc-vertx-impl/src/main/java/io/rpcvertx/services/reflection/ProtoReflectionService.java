@@ -102,6 +102,11 @@ public final class ProtoReflectionService {
         return new ProtoReflectionService(server::services);
     }
 
+    /** A reflection service over a fixed source of definitions (tests). */
+    static ProtoReflectionService of(Supplier<List<ServiceDefinition>> services) {
+        return new ProtoReflectionService(services);
+    }
+
     /**
      * Registers reflection v1 and v1alpha on {@code server}; both list themselves too, as in grpc. Only before the
      * server starts.
