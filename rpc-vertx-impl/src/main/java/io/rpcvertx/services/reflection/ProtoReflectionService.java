@@ -216,7 +216,14 @@ public final class ProtoReflectionService {
         requests.endHandler(v -> done.tryComplete());
         requests.handler(request -> {
             requests.pause();
-            Resp response = fromV1.apply(answer(toV1.apply(request)));
+            Resp response;
+            try {
+                response = fromV1.apply(answer(toV1.apply(request)));
+            } catch (RuntimeException e) {
+                // conflicting schemas: a server bug, reported as UNKNOWN and logged by the server
+                done.tryFail(e);
+                return;
+            }
             context.write(response).onComplete(ar -> {
                 if (ar.succeeded()) {
                     requests.resume();

@@ -1,6 +1,7 @@
 package io.rpcvertx.services.reflection;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.DescriptorProtos.DescriptorProto;
@@ -156,6 +157,23 @@ class ProtoReflectionServiceTest {
                 .setAllExtensionNumbersOfType("x.Nope")
                 .build());
         assertThat(unknown.getErrorResponse().getErrorCode()).isEqualTo(StatusCode.NOT_FOUND.value());
+    }
+
+    @Test
+    void twoSchemasDeclareDifferentFilesUnderOneName_failsWithIllegalState() throws Exception {
+        FileDescriptor impostor = FileDescriptor.buildFrom(
+                FileDescriptorProto.newBuilder()
+                        .setName("x/echo.proto")
+                        .setPackage("y")
+                        .addService(ServiceDescriptorProto.newBuilder().setName("Echo"))
+                        .build(),
+                new FileDescriptor[0]);
+        services.add(ServiceDefinition.of("y.Echo").withSchema(impostor.findServiceByName("Echo")));
+
+        assertThatThrownBy(() -> reflection.answer(
+                        ServerReflectionRequest.newBuilder().setListServices("").build()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("x/echo.proto");
     }
 
     @Test
