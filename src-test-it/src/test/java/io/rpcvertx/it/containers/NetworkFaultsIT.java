@@ -38,8 +38,8 @@ import org.testcontainers.junit.jupiter.Testcontainers;
  * the examples' {@code route-guide-server} in a container ({@link PeerContainer}) that is paused, taken off its network,
  * or killed and started again while a bidi-streaming call is open.
  *
- * <p>Needs a Docker engine; without one the class is skipped at once (Testcontainers logs "Could not find a valid
- * Docker environment"). An engine that cannot pull images needs {@code -Dlocal-docker} (README, Testing).
+ * <p>Needs a Docker engine; without one the class is skipped at once, and {@link ReportMissingDocker} says so on the
+ * console. An engine that cannot pull images needs {@code -Dlocal-docker} (README, Testing).
  */
 @ExtendWith(ReportMissingDocker.class)
 @Testcontainers(disabledWithoutDocker = true)
