@@ -21,22 +21,29 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
+import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.testcontainers.containers.Network;
 import org.testcontainers.junit.jupiter.Testcontainers;
 
 /**
  * Network faults that a process peer cannot produce, against the channel's keepalive and reconnect logic: the peer is
- * the examples' {@code route-guide-server} in a container ({@link PeerContainer}) that is paused, taken off its network,
- * or killed and started again while a bidi-streaming call is open.
+ * the examples' {@code route-guide-server} in a container ({@link PeerContainer}) that is paused, taken off its network
+ * (behind Docker's port proxy, and reached at its own address: a partition), or killed and started again while a
+ * bidi-streaming call is open.
  *
  * <p>Needs a Docker engine; without one the class is skipped at once, and {@link ReportMissingDocker} says so on the
  * console. An engine that cannot pull images needs {@code -Dlocal-docker} (README, Testing).
@@ -59,28 +66,19 @@ class NetworkFaultsIT {
     /** The channel's event loop, where its state changes are watched. */
     Context loop;
 
+    String image;
     PeerContainer peer;
+    Network network;
     Channel channel;
     RouteGuideStub stub;
 
-    /** The first test's setup may build the peer image (about 20 s, mostly jlink); later ones reuse it. */
+    /** The first test's setup may build the peer image (about 30 s, mostly jlink); later ones reuse it. */
     @BeforeEach
     @Timeout(360)
     void setUp(Vertx vertx) throws Exception {
         this.vertx = vertx;
         this.loop = vertx.getOrCreateContext();
-        peer = new PeerContainer(PeerImage.name(), freePort());
-        peer.start();
-        ChannelOptions options = ChannelOptions.DEFAULT
-                .withKeepaliveTime(KEEPALIVE_TIME)
-                .withKeepaliveTimeout(KEEPALIVE_TIMEOUT)
-                .withConnectTimeout(CONNECT_TIMEOUT)
-                .withInitialReconnectBackoff(Duration.ofMillis(200))
-                .withMaxReconnectBackoff(MAX_BACKOFF);
-        CompletableFuture<Channel> created = new CompletableFuture<>();
-        loop.runOnContext(v -> created.complete(RpcVertx.insecureChannel(vertx, peer.target(), options)));
-        channel = created.get(5, SECONDS);
-        stub = new RouteGuideStub(channel, CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(30)));
+        image = PeerImage.name();
     }
 
     @AfterEach
@@ -91,10 +89,35 @@ class NetworkFaultsIT {
         if (peer != null) {
             peer.stop();
         }
+        if (network != null) {
+            network.close();
+        }
+    }
+
+    /** Starts {@code container} as the peer and a channel to {@code target} (the default: its published port). */
+    void start(PeerContainer container, Function<PeerContainer, String> target) throws Exception {
+        peer = container;
+        peer.start();
+        String address = target.apply(peer);
+        ChannelOptions options = ChannelOptions.DEFAULT
+                .withKeepaliveTime(KEEPALIVE_TIME)
+                .withKeepaliveTimeout(KEEPALIVE_TIMEOUT)
+                .withConnectTimeout(CONNECT_TIMEOUT)
+                .withInitialReconnectBackoff(Duration.ofMillis(200))
+                .withMaxReconnectBackoff(MAX_BACKOFF);
+        CompletableFuture<Channel> created = new CompletableFuture<>();
+        loop.runOnContext(v -> created.complete(RpcVertx.insecureChannel(vertx, address, options)));
+        channel = created.get(5, SECONDS);
+        stub = new RouteGuideStub(channel, CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(30)));
+    }
+
+    void startPublished() throws Exception {
+        start(new PeerContainer(image, freePort()), PeerContainer::target);
     }
 
     @Test
     void paused_callInFlightFailsUnavailableByKeepalive_unpaused_waitingCallAndNewCallSucceed() throws Exception {
+        startPublished();
         StreamStreamCall<RouteNote, RouteNote> chat = chatInFlight();
 
         // timed from before the request: the process freezes at some point while Docker handles it
@@ -133,6 +156,7 @@ class NetworkFaultsIT {
 
     @Test
     void disconnected_callInFlightFailsUnavailable_waitingCallSucceedsOnceReconnected() throws Exception {
+        startPublished();
         StreamStreamCall<RouteNote, RouteNote> chat = chatInFlight();
 
         peer.disconnect();
@@ -165,6 +189,7 @@ class NetworkFaultsIT {
 
     @Test
     void killed_callInFlightFailsUnavailable_waitingCallSucceedsOnceRestarted() throws Exception {
+        startPublished();
         StreamStreamCall<RouteNote, RouteNote> chat = chatInFlight();
 
         peer.kill();
@@ -190,6 +215,77 @@ class NetworkFaultsIT {
         assertThat(await("a call after recovery", stub.getFeature(point(2)).response(), 5)
                         .getLocation())
                 .isEqualTo(point(2));
+    }
+
+    /**
+     * A real partition: the channel talks to the container's own address (no proxy in between), so taking the container
+     * off its network drops the packets of the open connection instead of closing it. Needs a local Linux engine,
+     * whose container addresses this host routes to.
+     */
+    @Test
+    void partitioned_callInFlightFailsUnavailableByKeepalive_waitingCallSucceedsOnceReconnected() throws Exception {
+        network = networkWithSubnet();
+        start(new PeerContainer(image, 0).withNetwork(network), p -> p.address() + ":" + PeerContainer.PORT);
+        try (Socket probe = new Socket()) {
+            probe.connect(new InetSocketAddress(peer.address(), PeerContainer.PORT), 2_000);
+        } catch (IOException e) {
+            PeerImage.skip("the container's address " + peer.address() + " is not reachable from here (" + e
+                    + "): a partition test needs a local Linux Docker engine");
+        }
+        StreamStreamCall<RouteNote, RouteNote> chat = chatInFlight();
+
+        long cut = System.nanoTime();
+        peer.disconnect();
+        StatusCode code = await("code() of the call in flight", chat.code(), 10);
+        Duration detected = Duration.ofNanos(System.nanoTime() - cut);
+
+        assertThat(code).isEqualTo(StatusCode.UNAVAILABLE);
+        assertThat(await("details() of the call in flight", chat.details(), 1)).contains("Keepalive failed");
+        assertThat(detected).isLessThan(KEEPALIVE_TIME.plus(KEEPALIVE_TIMEOUT).plusMillis(1500));
+        report("partitioned: the call in flight failed UNAVAILABLE (keepalive) after", detected);
+
+        // the address does not answer at all now: attempts time out, or fail once the neighbour lookup gives up
+        CompletableFuture<Void> failing = reached(ChannelConnectivity.TRANSIENT_FAILURE);
+        UnaryUnaryCall<Point, Feature> waiting = stub.getFeature(
+                point(1), CallOptions.DEFAULT.withWaitForReady(true).withTimeout(Duration.ofSeconds(60)));
+        failing.get(15, SECONDS);
+        assertFailsFastUnavailable();
+        assertThat(waiting.isDone()).isFalse();
+
+        peer.reconnect();
+        long reconnected = System.nanoTime();
+        assertThat(await("the wait-for-ready call", waiting.response(), 20).getLocation())
+                .isEqualTo(point(1));
+        report(
+                "partition healed: the wait-for-ready call succeeded after",
+                Duration.ofNanos(System.nanoTime() - reconnected));
+        assertThat(await("a call after recovery", stub.getFeature(point(2)).response(), 5)
+                        .getLocation())
+                .isEqualTo(point(2));
+    }
+
+    /**
+     * A bridge network with a subnet of our choice, so that the container can rejoin it with the same address. A random
+     * 10.x.y.0/24 that overlaps no other network; a few tries.
+     */
+    static Network networkWithSubnet() {
+        RuntimeException last = null;
+        for (int i = 0; i < 5; i++) {
+            String subnet = "10." + ThreadLocalRandom.current().nextInt(200, 255) + "."
+                    + ThreadLocalRandom.current().nextInt(0, 256) + ".0/24";
+            Network network = Network.builder()
+                    .createNetworkCmdModifier(cmd -> cmd.withIpam(new com.github.dockerjava.api.model.Network.Ipam()
+                            .withConfig(new com.github.dockerjava.api.model.Network.Ipam.Config().withSubnet(subnet))))
+                    .build();
+            try {
+                network.getId(); // creates it
+                return network;
+            } catch (RuntimeException e) {
+                network.close();
+                last = e;
+            }
+        }
+        throw new IllegalStateException("could not create a network with a free 10.x.y.0/24 subnet", last);
     }
 
     /**
