@@ -36,8 +36,8 @@ import org.testcontainers.images.builder.ImageFromDockerfile;
  * The image of the containerized peer, built locally because no image can be pulled here: {@code FROM scratch}, a Java
  * runtime jlinked from the JDK that runs the tests, the shared libraries that runtime links (found with {@code ldd}),
  * and the examples' shaded jar (about 60 MB in all). The tag is a digest of those inputs, so a later run with the same
- * jar and JDK reuses the image instead of building it again (about 20 s, most of it jlink); images built from older
- * inputs are removed when a new one is built.
+ * jar and JDK reuses the image instead of building it again (about 30 s on a busy 2-core host, half of it jlink);
+ * images built from older inputs are removed when a new one is built.
  *
  * <p>{@link #name()} aborts the calling test (a skip, with the reason) where such an image cannot be made: a host that
  * is not Linux (its JDK cannot run in a Linux container), no {@code ldd}, or no up-to-date shaded examples jar (it is
