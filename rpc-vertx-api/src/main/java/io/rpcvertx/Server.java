@@ -2,6 +2,7 @@ package io.rpcvertx;
 
 import io.vertx.core.Future;
 import java.time.Duration;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -47,6 +48,14 @@ public interface Server {
      * @throws IllegalStateException if the server has started
      */
     Server addGenericRpcHandlers(GenericRpcHandler... handlers);
+
+    /**
+     * The {@link ServiceDefinition}s registered so far with {@link #addGenericRpcHandlers}, in registration order
+     * (grpc-java {@code Server.getServices()}); other {@link GenericRpcHandler}s are not listed, as they do not say
+     * which services they serve. Tools such as server reflection read it. May be called from any thread, in any state;
+     * the list is an immutable snapshot, and final once the server has started.
+     */
+    List<ServiceDefinition> services();
 
     /**
      * Binds a plaintext (h2c, prior knowledge) port: {@code host:port}, {@code [ipv6]:port}, {@code :port} (all

@@ -3,6 +3,7 @@ package io.rpcvertx.codegen;
 import com.google.protobuf.DescriptorProtos.DescriptorProto;
 import com.google.protobuf.DescriptorProtos.EnumDescriptorProto;
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
+import com.google.protobuf.DescriptorProtos.FileOptions;
 import com.google.protobuf.DescriptorProtos.MethodDescriptorProto;
 import com.google.protobuf.DescriptorProtos.ServiceDescriptorProto;
 import com.google.protobuf.DescriptorProtos.SourceCodeInfo;
@@ -78,7 +79,10 @@ final class ModelReader {
                     javaPackage,
                     comments.getOrDefault(List.of(FILE_SERVICE, s), ""),
                     service.getOptions().getDeprecated(),
-                    methods);
+                    methods,
+                    file.getOptions().getOptimizeFor() == FileOptions.OptimizeMode.LITE_RUNTIME
+                            ? ""
+                            : JavaNames.outerClassName(file));
             checkNoClash(model);
             services.add(model);
         }

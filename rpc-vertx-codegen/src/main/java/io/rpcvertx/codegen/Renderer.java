@@ -168,17 +168,34 @@ final class Renderer {
                 .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
                 .addJavadoc(
                         "The handlers of every rpc of {@code $L}, served by {@code servicer}, for\n"
-                                + "{@link $T#addGenericRpcHandlers}.",
+                                + "{@link $T#addGenericRpcHandlers}; the schema is the service's protobuf descriptor.",
                         service.fullName(),
                         SERVER)
                 .returns(SERVICE_DEFINITION)
                 .addParameter(servicerClass, "servicer")
                 .addStatement("$T.requireNonNull(servicer, $S)", OBJECTS, "servicer")
                 .addStatement(
-                        service.methods().isEmpty() ? "return $T.of(SERVICE_NAME$L)" : "return $T.of(\nSERVICE_NAME$L)",
+                        service.methods().isEmpty()
+                                ? "return $T.of(SERVICE_NAME$L)$L"
+                                : "return $T.of(\nSERVICE_NAME$L)$L",
                         SERVICE_DEFINITION,
-                        handlers.build())
+                        handlers.build(),
+                        schema())
                 .build();
+    }
+
+    /**
+     * The service's protobuf descriptor as the definition's schema (for server reflection), unless protoc generates
+     * the file in lite mode, without descriptors.
+     */
+    private CodeBlock schema() {
+        if (service.outerClassName().isEmpty()) {
+            return CodeBlock.of("");
+        }
+        return CodeBlock.of(
+                "\n.withSchema($T.getDescriptor().findServiceByName($S))",
+                ClassName.get(service.javaPackage(), service.outerClassName()),
+                service.name());
     }
 
     /** Protobuf marshalling, shared by every descriptor of the class. */

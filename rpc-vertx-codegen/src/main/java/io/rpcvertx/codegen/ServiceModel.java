@@ -13,6 +13,9 @@ import java.util.List;
  * @param comment the leading comment of the service, lines joined with {@code \n}, empty if none
  * @param deprecated whether the service is marked {@code deprecated = true}
  * @param methods the rpcs, in declaration order
+ * @param outerClassName the simple name of the class protoc generates for the file in {@code javaPackage}, whose
+ *     {@code getDescriptor()} holds the service's schema; empty for a file that protoc generates in lite mode
+ *     ({@code optimize_for = LITE_RUNTIME}), which has no descriptors
  */
 record ServiceModel(
         String protoFile,
@@ -22,7 +25,8 @@ record ServiceModel(
         String javaPackage,
         String comment,
         boolean deprecated,
-        List<MethodModel> methods) {
+        List<MethodModel> methods,
+        String outerClassName) {
     ServiceModel {
         methods = List.copyOf(methods);
     }

@@ -3,6 +3,7 @@ package io.rpcvertx.codegen;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.Descriptors;
 import io.rpcvertx.MethodDescriptor;
 import io.rpcvertx.MethodType;
 import io.rpcvertx.ServiceDefinition;
@@ -28,6 +29,18 @@ class GeneratedCodeTest {
         assertThat(RouteGuideGrpc.LIST_FEATURES.type()).isEqualTo(MethodType.UNARY_STREAM);
         assertThat(RouteGuideGrpc.RECORD_ROUTE.type()).isEqualTo(MethodType.STREAM_UNARY);
         assertThat(RouteGuideGrpc.ROUTE_CHAT.type()).isEqualTo(MethodType.STREAM_STREAM);
+    }
+
+    @Test
+    void bindService_schemaIsTheServiceDescriptor() {
+        ServiceDefinition definition = RouteGuideGrpc.bindService(new RouteGuideServicer() {});
+
+        assertThat(definition.schema()).containsInstanceOf(Descriptors.ServiceDescriptor.class);
+        Descriptors.ServiceDescriptor schema =
+                (Descriptors.ServiceDescriptor) definition.schema().orElseThrow();
+        assertThat(schema.getFullName()).isEqualTo(RouteGuideGrpc.SERVICE_NAME);
+        assertThat(schema.getFile().getName()).isEqualTo("routeguide/route_guide.proto");
+        assertThat(definition.blocking().schema()).containsSame(schema);
     }
 
     @Test

@@ -40,6 +40,30 @@ class ModelReaderTest {
     }
 
     @Test
+    void read_fileOuterClass_isTheServiceSchemaHolder() {
+        FileDescriptorProto file = file("rg.proto", "routeguide")
+                .setOptions(FileOptions.newBuilder().setJavaOuterClassname("RouteGuideProto"))
+                .addMessageType(message("Point"))
+                .addService(service("RouteGuide", rpc("GetFeature", ".routeguide.Point", ".routeguide.Point")))
+                .build();
+
+        assertThat(only(new ModelReader(List.of(file)).read("rg.proto")).outerClassName())
+                .isEqualTo("RouteGuideProto");
+    }
+
+    @Test
+    void read_liteRuntimeFile_hasNoSchema() {
+        FileDescriptorProto file = file("rg.proto", "routeguide")
+                .setOptions(FileOptions.newBuilder().setOptimizeFor(FileOptions.OptimizeMode.LITE_RUNTIME))
+                .addMessageType(message("Point"))
+                .addService(service("RouteGuide", rpc("GetFeature", ".routeguide.Point", ".routeguide.Point")))
+                .build();
+
+        assertThat(only(new ModelReader(List.of(file)).read("rg.proto")).outerClassName())
+                .isEmpty();
+    }
+
+    @Test
     void read_singleFile_nestedMessagesLiveInTheOuterClass() {
         FileDescriptorProto file = file("mail_box.proto", "mail")
                 .addMessageType(message("Envelope").addNestedType(message("Payload")))

@@ -68,6 +68,24 @@ class RendererTest {
     }
 
     @Test
+    void bindService_withOuterClass_attachesTheServiceDescriptorAsSchema() {
+        GeneratedFile grpc = Renderer.render(service("com.example", List.of(unary("Get", "get", "GET"))))
+                .get(0);
+
+        assertThat(grpc.content()).contains(".withSchema(FooProto.getDescriptor().findServiceByName(\"Foo\"))");
+    }
+
+    @Test
+    void bindService_liteFile_hasNoSchema() {
+        ServiceModel lite = new ServiceModel(
+                "x/foo.proto", "x", "Foo", "x.Foo", "com.example", "", false, List.of(unary("Get", "get", "GET")), "");
+
+        assertThat(Renderer.render(lite).get(0).content())
+                .doesNotContain("withSchema")
+                .doesNotContain("getDescriptor");
+    }
+
+    @Test
     void javadocText_escapesHtmlTagsCommentEndAndBackslashes() {
         assertThat(Renderer.javadocText("a <b> & c @see */ \\u0041 {@code x} $1"))
                 .isEqualTo("a &lt;b&gt; &amp; c &#64;see *&#47; &#92;u0041 {&#64;code x} $1");
@@ -83,6 +101,6 @@ class RendererTest {
     }
 
     private static ServiceModel service(String javaPackage, List<MethodModel> methods) {
-        return new ServiceModel("x/foo.proto", "x", "Foo", "x.Foo", javaPackage, "", false, methods);
+        return new ServiceModel("x/foo.proto", "x", "Foo", "x.Foo", javaPackage, "", false, methods, "FooProto");
     }
 }

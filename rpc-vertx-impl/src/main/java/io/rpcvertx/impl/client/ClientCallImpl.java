@@ -437,6 +437,10 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, InboundM
     }
 
     private void onData(Buffer data) {
+        ChannelImpl.Conn c = conn;
+        if (c != null && c.keepalive != null) {
+            c.keepalive.onDataReceived();
+        }
         MessageDeframer d = deframer;
         if (state == State.CLOSED || d == null) {
             return;

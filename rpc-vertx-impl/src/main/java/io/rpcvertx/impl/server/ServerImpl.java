@@ -5,6 +5,7 @@ import io.rpcvertx.GenericRpcHandler;
 import io.rpcvertx.Server;
 import io.rpcvertx.ServerCredentials;
 import io.rpcvertx.ServerOptions;
+import io.rpcvertx.ServiceDefinition;
 import io.rpcvertx.impl.security.ServerSecurity;
 import io.rpcvertx.impl.transport.Contexts;
 import io.vertx.core.DeploymentOptions;
@@ -128,6 +129,19 @@ public final class ServerImpl implements Server {
             }
         }
         return this;
+    }
+
+    @Override
+    public List<ServiceDefinition> services() {
+        List<ServiceDefinition> services = new ArrayList<>();
+        synchronized (handlers) {
+            for (GenericRpcHandler h : handlers) {
+                if (h instanceof ServiceDefinition) {
+                    services.add((ServiceDefinition) h);
+                }
+            }
+        }
+        return List.copyOf(services);
     }
 
     // ---------------------------------------------------------------- ports

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * grpc-java's interop programs from {@code io.grpc:grpc-interop-testing}, each in a JVM of its own with grpc-java's
- * own classpath (resolved by the {@code grpc-java-interop-peer} module, with grpc-java's Netty 4.1 and protobuf 3).
+ * own classpath (resolved from {@code grpc-java-peer/pom.xml} by this module's build, with grpc-java's Netty 4.1 and protobuf 3).
  * The server binds 127.0.0.1 ({@code --address_type=IPV4}); TLS uses grpc-java's test certificate, which is valid
  * for {@value #TEST_HOST}.
  */
@@ -29,8 +29,7 @@ final class GrpcJavaPeers {
     static final String SERVER_MAIN = "io.grpc.testing.integration.TestServiceServer";
 
     /** Relative to the module directory, which surefire uses as the working directory. */
-    private static final Path CLASSPATH_FILE =
-            Path.of("..", "grpc-java-interop-peer", "target", "grpc-java-interop.classpath");
+    private static final Path CLASSPATH_FILE = Path.of("target", "grpc-java-interop.classpath");
 
     private static final Path CERTS = Path.of("target", "grpc-test-certs", "certs");
     private static final Duration SERVER_START = Duration.ofSeconds(30);
@@ -46,7 +45,7 @@ final class GrpcJavaPeers {
         if (!Files.isRegularFile(CLASSPATH_FILE)) {
             String message = "grpc-java interop peer missing: "
                     + CLASSPATH_FILE.toAbsolutePath().normalize()
-                    + " not found (build with -am so the grpc-java-interop-peer module runs)";
+                    + " not found (run the build through generate-test-resources: it resolves grpc-java-peer/pom.xml)";
             if ("true".equals(System.getenv("RPCVERTX_REQUIRE_PEERS"))) {
                 Assertions.fail(message);
             }
