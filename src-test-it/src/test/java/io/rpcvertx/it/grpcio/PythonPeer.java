@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Assumptions;
  * then kills it, and the server script also exits when its stdin (a pipe from this JVM) closes.
  */
 public final class PythonPeer implements AutoCloseable {
-    static final String PYTHON = "/usr/bin/python3";
+    public static final String PYTHON = "/usr/bin/python3";
     static final String MISSING = "grpcio peer missing: apt-get install python3-grpcio (Debian) — .ci/run installs it";
 
     /** Relative to the module directory, which surefire uses as the working directory. */
@@ -88,6 +88,31 @@ public final class PythonPeer implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(PYTHON, "-u", path.toString()));
         command.addAll(List.of(args));
         return new PythonPeer(script, command);
+    }
+
+    /**
+     * Starts any peer program (the interop tests also run node through this); stdin stays open until
+     * {@link #close()}.
+     *
+     * @param name how messages name the process
+     */
+    public static PythonPeer startCommand(String name, List<String> command) throws IOException {
+        return new PythonPeer(name, List.copyOf(command));
+    }
+
+    /**
+     * Runs any peer program to completion within {@code timeout} (killed if it takes longer, which fails the test),
+     * with its stdin closed.
+     *
+     * @return the exit code, the full stdout and the transcript
+     */
+    public static Finished runCommand(Duration timeout, String name, List<String> command)
+            throws IOException, InterruptedException {
+        try (PythonPeer peer = startCommand(name, command)) {
+            peer.process.getOutputStream().close();
+            int exitCode = peer.awaitExit(timeout);
+            return new Finished(exitCode, peer.stdout(), peer.transcript());
+        }
     }
 
     /**
