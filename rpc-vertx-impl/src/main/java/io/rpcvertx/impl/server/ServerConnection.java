@@ -1,6 +1,7 @@
 package io.rpcvertx.impl.server;
 
 import io.rpcvertx.ServerOptions;
+import io.rpcvertx.impl.transport.StreamErrorGuard;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -98,6 +99,7 @@ final class ServerConnection {
     /** On the IO loop, when Vert.x hands the connection over (before any request). */
     void start() {
         assert context.inThread();
+        StreamErrorGuard.install(http);
         http.pingHandler(data -> onPing());
         http.closeHandler(v -> onClosed());
         armKeepAlive();
