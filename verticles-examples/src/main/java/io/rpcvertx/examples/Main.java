@@ -2,7 +2,10 @@ package io.rpcvertx.examples;
 
 import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.RpcException;
+import io.rpcvertx.examples.bench.BenchClient;
+import io.rpcvertx.examples.bench.BenchClientConfig;
 import io.rpcvertx.examples.bench.BenchEchoServerVerticle;
+import io.rpcvertx.examples.bench.BenchResult;
 import io.rpcvertx.examples.helloworld.GreeterClientVerticle;
 import io.rpcvertx.examples.helloworld.GreeterServerVerticle;
 import io.rpcvertx.examples.routeguide.RouteGuideClientVerticle;
@@ -28,7 +31,7 @@ import java.util.function.Supplier;
 
 /**
  * Runs one example program: {@code demo}, {@code greeter-server}, {@code greeter-client}, {@code route-guide-server},
- * {@code route-guide-client} or {@code bench-echo-server}.
+ * {@code route-guide-client}, {@code bench-echo-server} or {@code bench-client}.
  *
  * <p>Blocking waits happen only here, on the main thread (or the shutdown hook's thread), never on an event loop.
  */
@@ -54,6 +57,8 @@ public final class Main {
                     + " and prints the replies",
             "  bench-echo-server   [--port=50200] [--host=127.0.0.1] " + Main.SERVER_FLAGS_USAGE,
             "                      serves bench.Echo (shared/bench) until SIGTERM",
+            "  bench-client        " + BenchClientConfig.USAGE,
+            "                      closed-loop load on bench.Echo; prints one result line (calls/s, latency, errors)",
             "server flags: on SIGTERM in-flight RPCs may finish for --grace seconds (default "
                     + ServerConfig.DEFAULT_GRACE_SECONDS + "), then they are cancelled and the process exits;",
             "  --max-concurrent-rpcs limits RPCs server-wide (RESOURCE_EXHAUSTED beyond), --io-instances sets the",
@@ -94,6 +99,7 @@ public final class Main {
                 case "greeter-server" -> flags(args, SERVER_FLAGS);
                 case "greeter-client" -> flags(args, union(CLIENT_FLAGS, Set.of("name")));
                 case "bench-echo-server" -> flags(args, SERVER_FLAGS);
+                case "bench-client" -> flags(args, BenchClientConfig.FLAGS);
                 case "route-guide-server" -> flags(args, SERVER_FLAGS);
                 case "route-guide-client" -> flags(args, CLIENT_FLAGS);
                 default -> throw new IllegalArgumentException("unknown program: " + program);
@@ -137,6 +143,7 @@ public final class Main {
                             out,
                             err);
                 }
+                case "bench-client" -> benchClient(BenchClientConfig.of(flags), out, err);
                 case "route-guide-client" ->
                     routeGuideClient(clientConfig(flags, RouteGuideClientVerticle.DEFAULT_TARGET), out, err);
                 default ->
@@ -337,6 +344,22 @@ public final class Main {
         // Park the main thread; the JVM exits when the shutdown hook has stopped the server.
         stopped.future().await();
         return EXIT_OK;
+    }
+
+    /** Runs the load, prints its result line; fails if a call failed or none was counted. */
+    private static int benchClient(BenchClientConfig config, PrintStream out, PrintStream err) {
+        BenchResult result;
+        try {
+            result = BenchClient.run(config);
+        } catch (Exception e) {
+            err.println("bench-client failed: " + describe(e));
+            return EXIT_FAILED;
+        }
+        out.println(result.line());
+        if (result.firstError() != null) {
+            err.println("bench-client: first error: " + result.firstError());
+        }
+        return result.errors() == 0 && result.calls() > 0 ? EXIT_OK : EXIT_FAILED;
     }
 
     private static int greeterClient(JsonObject config, PrintStream out, PrintStream err) {
