@@ -146,7 +146,7 @@ class MainTest {
                                         .put("port", 0)))
                 .await(10, SECONDS);
 
-        int code = run("bench-client", "--target=127.0.0.1:" + server.port(), "--duration=0.5", "--warmup=0");
+        int code = run("bench-client", "--target=127.0.0.1:" + server.port(), "--duration=1", "--warmup=1");
 
         assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
         assertThat(code).isZero();

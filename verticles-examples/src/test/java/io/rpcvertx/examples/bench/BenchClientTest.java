@@ -45,7 +45,7 @@ class BenchClientTest {
                 "connections", "2",
                 "concurrency", "4",
                 "duration", "1",
-                "warmup", "0.2",
+                "warmup", "1",
                 "size", "100",
                 "mode", mode,
                 "stream-messages", "10",
