@@ -3,7 +3,9 @@
 # bench.Echo, driving the same server. The server is pinned to SERVER_CPU, every client to CLIENT_CPU, so the QPS of a
 # client-bound run measures what each client achieves on one core. Runs are interleaved (round r uses the client
 # order rotated by r); the table shows medians and, per round, the ratio of rpc-vertx's rate to each grpc-java
-# client's, then the median of those ratios.
+# client's, then the median of those ratios. Each client also reports its own CPU time per message inside the measured
+# window; on a machine shared with other jobs (when no client gets its core to itself) the ratio of those CPU costs
+# is the steadier estimate of the QPS ratio a client-bound run would show on a dedicated core.
 #
 # usage: src-test-it/bench/run-client-bench.sh [--no-build]
 #   --no-build  reuse src-test-it/target/bench-classpath.txt and the compiled classes of the last run
@@ -142,13 +144,13 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 # ---------------------------------------------------------------- runs
 CSV=$OUT/results.csv
-echo "round,scenario,server,client,calls_per_s,msgs_per_s,p50_us,p90_us,p99_us,max_us,errors,cli_cpu_pct,srv_cpu_pct,load1" > "$CSV"
+echo "round,scenario,server,client,calls_per_s,msgs_per_s,p50_us,p90_us,p99_us,max_us,errors,cli_cpu_pct,cli_cpu_us_per_msg,srv_cpu_pct,load1" > "$CSV"
 TCK=$(getconf CLK_TCK)
 
 # run_one ROUND SCENARIO SERVER CLIENT RECORD DURATION WARMUP
 run_one() {
   local round=$1 spec=$2 server=$3 client=$4 record=$5 dur=$6 warm=$7
-  local kind size conns conc bytes count base line t0 t1 s0 s1 cli srv load1
+  local kind size conns conc bytes count base line t0 t1 s0 s1 srv load1
   IFS=: read -r kind size conns conc <<< "$spec"
   bytes=${size%x*}; count=1
   [ "$kind" = stream ] && count=${size#*x}
@@ -156,25 +158,23 @@ run_one() {
   load1=$(cut -d' ' -f1 /proc/loadavg)
   s0=$(cpu_ticks "${PID[$server]}")
   t0=$(date +%s.%N)
-  local TIMEFORMAT='%U %S'
-  { time nice -n "$NICE" taskset -c "$CLIENT_CPU" timeout $((dur + warm + 90)) $(client_cmd "$client") \
+  nice -n "$NICE" taskset -c "$CLIENT_CPU" timeout $((dur + warm + 90)) $(client_cmd "$client") \
       --target=127.0.0.1:"${PORT[$server]}" --mode="$kind" --size="$bytes" --stream-messages="$count" \
       --connections="$conns" --concurrency="$conc" --duration="$dur" --warmup="$warm" \
-      --event-loops="$EVENT_LOOPS" > "$base.out" 2>&1 || true; } 2> "$base.time"
+      --event-loops="$EVENT_LOOPS" > "$base.out" 2>&1 || true
   t1=$(date +%s.%N)
   s1=$(cpu_ticks "${PID[$server]}")
   [ "$record" = 1 ] || return 0
   line=$(grep '^bench-client ' "$base.out" || true)
   if [ -z "$line" ]; then
     log "r$round $spec $server <- $client: no result line"; tail -5 "$base.out" >&2
-    echo "$round,$spec,$server,$client,,,,,,,failed,,,$load1" >> "$CSV"
+    echo "$round,$spec,$server,$client,,,,,,,failed,,,,$load1" >> "$CSV"
     return 0
   fi
-  cli=$(awk -v a="$t0" -v b="$t1" '{printf "%.0f", ($1+$2)/(b-a)*100}' "$base.time")
   srv=$(awk -v a="$t0" -v b="$t1" -v s0="$s0" -v s1="$s1" -v hz="$TCK" 'BEGIN {printf "%.0f", (s1-s0)/hz/(b-a)*100}')
   f() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< "$line"; }
-  echo "$round,$spec,$server,$client,$(f calls_per_s),$(f msgs_per_s),$(f p50_us),$(f p90_us),$(f p99_us),$(f max_us),$(f errors),$cli,$srv,$load1" >> "$CSV"
-  log "r$round $spec $server <- $client: $(f calls_per_s) calls/s, $(f msgs_per_s) msgs/s, p50 $(f p50_us) us, p99 $(f p99_us) us, errors $(f errors), client CPU $cli %, server CPU $srv % (load $load1)"
+  echo "$round,$spec,$server,$client,$(f calls_per_s),$(f msgs_per_s),$(f p50_us),$(f p90_us),$(f p99_us),$(f max_us),$(f errors),$(f cpu_pct),$(f cpu_us_per_msg),$srv,$load1" >> "$CSV"
+  log "r$round $spec $server <- $client: $(f calls_per_s) calls/s, $(f msgs_per_s) msgs/s, p50 $(f p50_us) us, p99 $(f p99_us) us, errors $(f errors), client CPU $(f cpu_pct) % ($(f cpu_us_per_msg) us/msg), server CPU $srv % (load $load1)"
 }
 
 read -r -a CL <<< "$CLIENTS"
@@ -208,20 +208,25 @@ by = defaultdict(list)
 for r in rows:
     by[(r["scenario"], r["server"], r["client"])].append(r)
 ours = "rpc-vertx"
-print("| scenario | server | client | rate (median) | p50 us | p99 us | client CPU % | server CPU % | errors | rpc-vertx / this client (median of per-round ratios) |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| scenario | server | client | rate (median) | p50 us | p99 us | client CPU % | client CPU us/msg | server CPU % (whole run) | errors | rate: rpc-vertx / this client (per-round ratios) | CPU per msg: this client / rpc-vertx |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for (scen, srv, cli), rs in sorted(by.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] != ours, kv[0][2])):
     med = lambda k: statistics.median(float(r[k]) for r in rs)
     unit = "msg/s" if scen.startswith("stream") else "calls/s"
-    ratio = ""
+    ratio = cost = ""
     if cli != ours:
-        mine = {r["round"]: rate(r) for r in by.get((scen, srv, ours), [])}
-        per_round = [mine[r["round"]] / rate(r) for r in rs if r["round"] in mine and rate(r) > 0]
+        mine = {r["round"]: r for r in by.get((scen, srv, ours), [])}
+        per_round = [rate(mine[r["round"]]) / rate(r) for r in rs if r["round"] in mine and rate(r) > 0]
         if per_round:
             ratio = "**%.2f** (%s)" % (statistics.median(per_round), ", ".join("%.2f" % x for x in per_round))
-    print("| %s | %s | %s | %s %s | %.0f | %.0f | %.0f | %.0f | %d | %s |" % (
+        costs = [float(r["cli_cpu_us_per_msg"]) / float(mine[r["round"]]["cli_cpu_us_per_msg"]) for r in rs
+                 if r["round"] in mine and float(mine[r["round"]]["cli_cpu_us_per_msg"]) > 0]
+        if costs:
+            cost = "**%.2f** (%s)" % (statistics.median(costs), ", ".join("%.2f" % x for x in costs))
+    print("| %s | %s | %s | %s %s | %.0f | %.0f | %.0f | %.2f | %.0f | %d | %s | %s |" % (
         scen, srv, cli, format(round(statistics.median(rate(r) for r in rs)), ","), unit, med("p50_us"), med("p99_us"),
-        med("cli_cpu_pct"), med("srv_cpu_pct"), sum(int(r["errors"]) for r in rs), ratio))
+        med("cli_cpu_pct"), med("cli_cpu_us_per_msg"), med("srv_cpu_pct"), sum(int(r["errors"]) for r in rs), ratio,
+        cost))
 EOF
 cat "$OUT/summary.md"
 log "results in $OUT (results.csv, summary.md, logs/)"

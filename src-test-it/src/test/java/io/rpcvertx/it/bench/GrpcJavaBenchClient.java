@@ -161,11 +161,11 @@ public final class GrpcJavaBenchClient {
                     }
                 }
             }
-            long limit = Math.max(0, window.endNanos() - System.nanoTime()) + DRAIN_LIMIT.toNanos();
-            if (!stopped.await(limit, TimeUnit.NANOSECONDS)) {
+            long cpuNanos = window.processCpuNanosInside();
+            if (!stopped.await(DRAIN_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new TimeoutException("calls in flight did not end within " + DRAIN_LIMIT + " after the window");
             }
-            return BenchResult.Slot.sum(name(executor), config, window, slots);
+            return BenchResult.Slot.sum(name(executor), config, window, cpuNanos, slots);
         } finally {
             for (ManagedChannel channel : channels) {
                 channel.shutdownNow();

@@ -71,13 +71,13 @@ public final class BenchClient {
             for (Connection connection : connections) {
                 stopped.add(connection.load(window));
             }
-            long limit = Math.max(0, window.endNanos() - System.nanoTime()) + DRAIN_LIMIT.toNanos();
-            Future.all(stopped).await(limit, TimeUnit.NANOSECONDS);
+            long cpuNanos = window.processCpuNanosInside();
+            Future.all(stopped).await(DRAIN_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
             List<BenchResult.Slot> slots = new ArrayList<>();
             for (Connection connection : connections) {
                 slots.addAll(connection.slots);
             }
-            return BenchResult.Slot.sum(NAME, config, window, slots);
+            return BenchResult.Slot.sum(NAME, config, window, cpuNanos, slots);
         } finally {
             for (String id : deployments) {
                 vertx.undeploy(id).await(DRAIN_LIMIT.toMillis(), TimeUnit.MILLISECONDS);

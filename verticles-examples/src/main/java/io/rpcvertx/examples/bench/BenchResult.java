@@ -15,6 +15,7 @@ import org.jspecify.annotations.Nullable;
  * @param errors calls that failed during the whole run
  * @param firstError the first failure, or null
  * @param latency latencies of the counted calls (start of the call to its end)
+ * @param cpuNanos CPU time the client process used inside the window (all its threads), -1 if unknown
  */
 public record BenchResult(
         String client,
@@ -24,7 +25,8 @@ public record BenchResult(
         long messages,
         long errors,
         @Nullable String firstError,
-        LatencyHistogram latency) {
+        LatencyHistogram latency,
+        long cpuNanos) {
 
     /** Calls per second. */
     public double callsPerSecond() {
@@ -36,17 +38,29 @@ public record BenchResult(
         return messages / seconds;
     }
 
+    /** The client's CPU use inside the window, in percent of one core; -1 if unknown. */
+    public double cpuPercent() {
+        return cpuNanos < 0 ? -1 : cpuNanos / 1e7 / seconds;
+    }
+
+    /** Client CPU time per reply message in microseconds (per call in unary mode); -1 if unknown. */
+    public double cpuMicrosPerMessage() {
+        return cpuNanos < 0 || messages == 0 ? -1 : cpuNanos / 1e3 / messages;
+    }
+
     /**
      * One machine-readable line of {@code key=value} pairs, for example {@code bench-client client=rpc-vertx mode=unary
      * connections=4 concurrency=64 size=100 stream_messages=1 event_loops=1 duration_s=10.0 calls=... calls_per_s=...
-     * msgs_per_s=... p50_us=... p90_us=... p99_us=... max_us=... errors=0}.
+     * msgs_per_s=... p50_us=... p90_us=... p99_us=... max_us=... cpu_pct=... cpu_us_per_msg=... errors=0}. {@code cpu_pct}
+     * is the client process's CPU use in the window (100 = one core) and {@code cpu_us_per_msg} its CPU time per reply
+     * message: on a machine shared with other jobs, the latter is the steadier measure of a client's cost.
      */
     public String line() {
         return String.format(
                 Locale.ROOT,
                 "bench-client client=%s mode=%s target=%s connections=%d concurrency=%d size=%d stream_messages=%d"
                         + " event_loops=%d duration_s=%.1f calls=%d calls_per_s=%.0f msgs_per_s=%.0f p50_us=%.1f"
-                        + " p90_us=%.1f p99_us=%.1f max_us=%.1f errors=%d",
+                        + " p90_us=%.1f p99_us=%.1f max_us=%.1f cpu_pct=%.0f cpu_us_per_msg=%.2f errors=%d",
                 client,
                 config.mode().name().toLowerCase(Locale.ROOT),
                 config.target(),
@@ -63,6 +77,8 @@ public record BenchResult(
                 latency.quantileNanos(0.90) / 1e3,
                 latency.quantileNanos(0.99) / 1e3,
                 latency.maxNanos() / 1e3,
+                cpuPercent(),
+                cpuMicrosPerMessage(),
                 errors);
     }
 
@@ -93,9 +109,12 @@ public record BenchResult(
             }
         }
 
-        /** The sum of {@code slots}' counters as the result of {@code client}. */
+        /**
+         * The sum of {@code slots}' counters as the result of {@code client}, which used {@code cpuNanos} of CPU time
+         * inside the window.
+         */
         public static BenchResult sum(
-                String client, BenchClientConfig config, BenchWindow window, Iterable<Slot> slots) {
+                String client, BenchClientConfig config, BenchWindow window, long cpuNanos, Iterable<Slot> slots) {
             LatencyHistogram latency = new LatencyHistogram();
             long calls = 0;
             long messages = 0;
@@ -110,7 +129,8 @@ public record BenchResult(
                     firstError = slot.firstError;
                 }
             }
-            return new BenchResult(client, config, window.seconds(), calls, messages, errors, firstError, latency);
+            return new BenchResult(
+                    client, config, window.seconds(), calls, messages, errors, firstError, latency, cpuNanos);
         }
     }
 }

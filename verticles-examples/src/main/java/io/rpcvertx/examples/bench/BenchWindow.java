@@ -1,5 +1,8 @@
 package io.rpcvertx.examples.bench;
 
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.TimeUnit;
+
 /**
  * The measured window of a load run on the {@link System#nanoTime()} clock: it opens after the warm-up and closes
  * {@code duration} later; load slots start no new call after it closed.
@@ -22,6 +25,33 @@ public record BenchWindow(long startNanos, long endNanos) {
     /** Whether the window has closed at {@code nanos}. */
     public boolean isOver(long nanos) {
         return nanos - endNanos >= 0;
+    }
+
+    /**
+     * Blocks until the window has closed and returns the CPU time this process used inside it (all threads), or -1 if
+     * the JVM does not report process CPU time. Called by the thread that waits for the run anyway, so it costs the
+     * load nothing.
+     */
+    public long processCpuNanosInside() throws InterruptedException {
+        sleepUntil(startNanos);
+        long before = processCpuNanos();
+        sleepUntil(endNanos);
+        long after = processCpuNanos();
+        return before < 0 || after < 0 ? -1 : after - before;
+    }
+
+    private static void sleepUntil(long nanos) throws InterruptedException {
+        long left;
+        while ((left = nanos - System.nanoTime()) > 0) {
+            TimeUnit.NANOSECONDS.sleep(left);
+        }
+    }
+
+    private static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
     }
 
     /** The window's length in seconds. */
