@@ -2,7 +2,10 @@ package io.rpcvertx.examples;
 
 import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.RpcException;
+import io.rpcvertx.examples.bench.BenchClient;
+import io.rpcvertx.examples.bench.BenchClientConfig;
 import io.rpcvertx.examples.bench.BenchEchoServerVerticle;
+import io.rpcvertx.examples.bench.BenchResult;
 import io.rpcvertx.examples.helloworld.GreeterClientVerticle;
 import io.rpcvertx.examples.helloworld.GreeterServerVerticle;
 import io.rpcvertx.examples.interop.InteropClient;
@@ -31,7 +34,8 @@ import java.util.function.Supplier;
 
 /**
  * Runs one example program: {@code demo}, {@code greeter-server}, {@code greeter-client}, {@code route-guide-server},
- * {@code route-guide-client}, {@code bench-echo-server}, {@code interop-server} or {@code interop-client}.
+ * {@code route-guide-client}, {@code bench-echo-server}, {@code bench-client}, {@code interop-server} or
+ * {@code interop-client}.
  *
  * <p>Blocking waits happen only here, on the main thread (or the shutdown hook's thread), never on an event loop.
  */
@@ -63,6 +67,8 @@ public final class Main {
             "  interop-client      [--server_host=localhost] [--server_port=8080] [--test_case=empty_unary|all|a,b]",
             "                      [--use_tls=false] [--use_test_ca=false] [--ca_file=F] [--server_host_override=H]",
             "                      runs gRPC interop test cases; exit 0 when all pass",
+            "  bench-client        " + BenchClientConfig.USAGE,
+            "                      closed-loop load on bench.Echo; prints one result line (calls/s, latency, errors)",
             "server flags: on SIGTERM in-flight RPCs may finish for --grace seconds (default "
                     + ServerConfig.DEFAULT_GRACE_SECONDS + "), then they are cancelled and the process exits;",
             "  --max-concurrent-rpcs limits RPCs server-wide (RESOURCE_EXHAUSTED beyond), --io-instances sets the",
@@ -103,6 +109,7 @@ public final class Main {
                 case "greeter-server" -> flags(args, SERVER_FLAGS);
                 case "greeter-client" -> flags(args, union(CLIENT_FLAGS, Set.of("name")));
                 case "bench-echo-server" -> flags(args, SERVER_FLAGS);
+                case "bench-client" -> flags(args, BenchClientConfig.FLAGS);
                 case "route-guide-server" -> flags(args, SERVER_FLAGS);
                 case "route-guide-client" -> flags(args, CLIENT_FLAGS);
                 case "interop-server" -> flags(args, InteropServer.FLAGS);
@@ -155,6 +162,7 @@ public final class Main {
                             InteropClient.testCases(flags.getOrDefault("test_case", "empty_unary")),
                             out,
                             err);
+                case "bench-client" -> benchClient(BenchClientConfig.of(flags), out, err);
                 case "route-guide-client" ->
                     routeGuideClient(clientConfig(flags, RouteGuideClientVerticle.DEFAULT_TARGET), out, err);
                 default ->
@@ -420,6 +428,22 @@ public final class Main {
             return EXIT_FAILED;
         }
         return EXIT_OK;
+    }
+
+    /** Runs the load, prints its result line; fails if a call failed or none was counted. */
+    private static int benchClient(BenchClientConfig config, PrintStream out, PrintStream err) {
+        BenchResult result;
+        try {
+            result = BenchClient.run(config);
+        } catch (Exception e) {
+            err.println("bench-client failed: " + describe(e));
+            return EXIT_FAILED;
+        }
+        out.println(result.line());
+        if (result.firstError() != null) {
+            err.println("bench-client: first error: " + result.firstError());
+        }
+        return result.errors() == 0 && result.calls() > 0 ? EXIT_OK : EXIT_FAILED;
     }
 
     private static int greeterClient(JsonObject config, PrintStream out, PrintStream err) {

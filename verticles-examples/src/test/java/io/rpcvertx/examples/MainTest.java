@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.rpcvertx.CallOptions;
 import io.rpcvertx.ServerOptions;
+import io.rpcvertx.examples.bench.BenchEchoServerVerticle;
 import io.rpcvertx.examples.helloworld.GreeterServerVerticle;
 import io.rpcvertx.examples.routeguide.RouteGuideServerVerticle;
 import io.vertx.core.DeploymentOptions;
@@ -135,6 +136,33 @@ class MainTest {
     }
 
     @Test
+    void run_benchClient_againstBenchServer_printsOneResultLineAndExitsZero(Vertx vertx) throws Exception {
+        BenchEchoServerVerticle server = new BenchEchoServerVerticle();
+        vertx.deployVerticle(
+                        server,
+                        new DeploymentOptions()
+                                .setConfig(new JsonObject()
+                                        .put("host", "127.0.0.1")
+                                        .put("port", 0)))
+                .await(10, SECONDS);
+
+        int code = run("bench-client", "--target=127.0.0.1:" + server.port(), "--duration=1", "--warmup=1");
+
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(code).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8).lines())
+                .singleElement()
+                .asString()
+                .matches("bench-client client=rpc-vertx mode=unary .* calls_per_s=[1-9][0-9]* .* errors=0");
+    }
+
+    @Test
+    void run_benchClient_badFlag_printsUsageAndExitsTwo() {
+        assertThat(run("bench-client", "--mode=bidi")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--mode: \"bidi\"", "usage:");
+    }
+
+    @Test
     void usage_listsEveryProgram() {
         assertThat(Main.USAGE)
                 .contains(
@@ -143,7 +171,8 @@ class MainTest {
                         "  greeter-client ",
                         "  route-guide-server  [--port=50052] [--host=0.0.0.0] [--grace=10]",
                         "  route-guide-client  [--target=localhost:50052]",
-                        "  bench-echo-server ");
+                        "  bench-echo-server ",
+                        "  bench-client        [--target=127.0.0.1:50200] [--connections=1] [--concurrency=1]");
     }
 
     @Test

@@ -27,9 +27,11 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.net.HostAndPort;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -60,6 +62,9 @@ public final class ChannelImpl implements Channel, Closeable {
     final ContextInternal owner;
     final ChannelOptions options;
     final String authority;
+    /** {@link #authority} parsed once for every request's {@code :authority} (null if it does not parse). */
+    final @Nullable HostAndPort authorityHeader;
+
     final String userAgent;
     final HttpClientAgent agent;
     final ChannelSecurity security;
@@ -68,7 +73,9 @@ public final class ChannelImpl implements Channel, Closeable {
     private final LoadBalancer balancer;
     private final Backoff resolveBackoff;
     private final ArrayDeque<ClientCallImpl<?, ?>> queue = new ArrayDeque<>();
-    private final Set<ClientCallImpl<?, ?>> calls = new LinkedHashSet<>();
+    // the live calls, linked through the calls themselves: no hash-set node or identity hash per call (hot path)
+    private @Nullable ClientCallImpl<?, ?> liveHead;
+    private int liveCalls;
     private final Set<Conn> connections = new LinkedHashSet<>();
     private final List<Promise<ChannelConnectivity>> stateWatchers = new ArrayList<>();
     private final List<Promise<Void>> readyWatchers = new ArrayList<>();
@@ -139,6 +146,7 @@ public final class ChannelImpl implements Channel, Closeable {
         this.options = options;
         this.security = ChannelSecurity.of(vertx, credentials, options, this.target.authority);
         this.authority = security.authority();
+        this.authorityHeader = HostAndPort.parseAuthority(authority, -1);
         String base = "grpc-java-rpcvertx/" + VERSION;
         this.userAgent = options.primaryUserAgent().map(p -> p + " " + base).orElse(base);
         this.owner = Contexts.ownerFor(vertx);
@@ -207,7 +215,7 @@ public final class ChannelImpl implements Channel, Closeable {
             call.terminate(StatusCode.UNAVAILABLE, "Channel closed", Metadata.EMPTY, false);
             return;
         }
-        calls.add(call);
+        link(call);
         if (queue.isEmpty()) {
             Conn c = balancer.pick();
             if (c != null) {
@@ -250,19 +258,66 @@ public final class ChannelImpl implements Channel, Closeable {
 
     void onCallClosed(ClientCallImpl<?, ?> call) {
         assert owner.inThread();
-        if (!calls.remove(call)) {
+        if (!unlink(call)) {
             return;
         }
-        queue.remove(call);
+        if (call.conn() == null) {
+            // only a call without a stream slot can wait in the queue: skip the linear scan for the others
+            queue.remove(call);
+        }
         releaseSlot(call);
         drainQueue();
-        if (calls.isEmpty()) {
+        if (liveCalls == 0) {
             if (closing) {
                 finishClose();
             } else {
                 armIdleTimer();
             }
         }
+    }
+
+    private void link(ClientCallImpl<?, ?> call) {
+        assert !call.live;
+        call.live = true;
+        call.livePrev = null;
+        call.liveNext = liveHead;
+        if (liveHead != null) {
+            liveHead.livePrev = call;
+        }
+        liveHead = call;
+        liveCalls++;
+    }
+
+    /** Removes a live call; false if it was not live (never admitted, or already removed). */
+    private boolean unlink(ClientCallImpl<?, ?> call) {
+        if (!call.live) {
+            return false;
+        }
+        call.live = false;
+        ClientCallImpl<?, ?> prev = call.livePrev;
+        ClientCallImpl<?, ?> next = call.liveNext;
+        if (prev != null) {
+            prev.liveNext = next;
+        } else {
+            liveHead = next;
+        }
+        if (next != null) {
+            next.livePrev = prev;
+        }
+        call.livePrev = null;
+        call.liveNext = null;
+        liveCalls--;
+        return true;
+    }
+
+    /** The live calls, oldest first, copied: terminating them unlinks them. */
+    private List<ClientCallImpl<?, ?>> liveCallsSnapshot() {
+        List<ClientCallImpl<?, ?>> all = new ArrayList<>(liveCalls);
+        for (ClientCallImpl<?, ?> c = liveHead; c != null; c = c.liveNext) {
+            all.add(c);
+        }
+        Collections.reverse(all);
+        return all;
     }
 
     boolean hasQueuedCalls() {
@@ -309,7 +364,7 @@ public final class ChannelImpl implements Channel, Closeable {
         } else {
             balancer.requestConnection();
         }
-        if (calls.isEmpty()) {
+        if (liveCalls == 0) {
             armIdleTimer();
         }
         updateState();
@@ -390,7 +445,7 @@ public final class ChannelImpl implements Channel, Closeable {
 
     private void onIdleTimer(long id) {
         idleTimer = -1;
-        if (closing || !calls.isEmpty() || state == ChannelConnectivity.IDLE && !balancer.hasAddresses()) {
+        if (closing || liveCalls != 0 || state == ChannelConnectivity.IDLE && !balancer.hasAddresses()) {
             return; // the next time the last call ends, the timer starts again
         }
         if (!readyWatchers.isEmpty()) {
@@ -471,7 +526,7 @@ public final class ChannelImpl implements Channel, Closeable {
             k.stop();
         }
         c.subchannel.onConnectionLost(c, "connection to " + c.subchannel.describe() + " closed");
-        if (closing && connections.isEmpty() && calls.isEmpty()) {
+        if (closing && connections.isEmpty() && liveCalls == 0) {
             finishClose();
         }
     }
@@ -484,7 +539,7 @@ public final class ChannelImpl implements Channel, Closeable {
         c.draining = true;
         // the state changes first: a caller reacting to its failed call must not still see READY
         c.subchannel.onConnectionLost(c, why);
-        for (ClientCallImpl<?, ?> call : new ArrayList<>(calls)) {
+        for (ClientCallImpl<?, ?> call : liveCallsSnapshot()) {
             if (call.conn() == c) {
                 call.terminate(StatusCode.UNAVAILABLE, why, Metadata.EMPTY, true);
             }
@@ -667,7 +722,7 @@ public final class ChannelImpl implements Channel, Closeable {
         for (ClientCallImpl<?, ?> call : waiting) {
             call.terminate(StatusCode.UNAVAILABLE, "Channel closed", Metadata.EMPTY, false);
         }
-        if (calls.isEmpty()) {
+        if (liveCalls == 0) {
             finishClose();
         } else if (grace.isZero() || grace.isNegative()) {
             cancelAll();
@@ -680,7 +735,7 @@ public final class ChannelImpl implements Channel, Closeable {
     }
 
     private void cancelAll() {
-        for (ClientCallImpl<?, ?> call : new ArrayList<>(calls)) {
+        for (ClientCallImpl<?, ?> call : liveCallsSnapshot()) {
             call.terminate(StatusCode.CANCELLED, "Channel closed", Metadata.EMPTY, true);
         }
     }

@@ -31,7 +31,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.StreamResetException;
 import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.net.HostAndPort;
 import io.vertx.core.streams.ReadStream;
 import io.vertx.core.streams.WriteStream;
 import java.time.Duration;
@@ -90,6 +89,14 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, InboundM
     private final @Nullable InboundMessages<Resp> inbound;
     private final OutboundWrites<Req> outbound;
     private final DoneCallbacks doneCallbacks = new DoneCallbacks();
+    // this call's place in its channel's intrusive list of live calls: touched only by the channel, on the owner
+    @Nullable
+    ClientCallImpl<?, ?> livePrev;
+
+    @Nullable
+    ClientCallImpl<?, ?> liveNext;
+
+    boolean live;
 
     private volatile State state = State.PENDING;
     private volatile @Nullable StatusCode finalCode;
@@ -293,7 +300,7 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, InboundM
             return;
         }
         this.request = req;
-        req.authority(HostAndPort.parseAuthority(channel.authority, -1));
+        req.authority(channel.authorityHeader);
         MultiMap h = req.headers();
         h.set(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC);
         h.set(GrpcHeaders.TE, GrpcHeaders.TRAILERS);
