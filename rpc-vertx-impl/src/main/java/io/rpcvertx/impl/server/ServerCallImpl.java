@@ -707,7 +707,10 @@ final class ServerCallImpl<Req, Resp>
         if (enc == null) {
             Compression wanted = compression != null ? compression : server.options.compression();
             Encoding e = Encoding.of(wanted);
-            enc = Encoding.accepts(request.getHeader(GrpcHeaders.GRPC_ACCEPT_ENCODING), e) ? e : Encoding.IDENTITY;
+            // the header lookup only when compressing was asked for: most calls answer uncompressed
+            enc = e == Encoding.IDENTITY || Encoding.accepts(request.getHeader(GrpcHeaders.GRPC_ACCEPT_ENCODING), e)
+                    ? e
+                    : Encoding.IDENTITY;
             responseEncoding = enc;
         }
         return enc;
