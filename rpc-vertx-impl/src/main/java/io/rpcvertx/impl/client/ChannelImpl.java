@@ -15,7 +15,6 @@ import io.rpcvertx.UnaryStreamMultiCallable;
 import io.rpcvertx.UnaryUnaryMultiCallable;
 import io.rpcvertx.impl.security.ChannelSecurity;
 import io.rpcvertx.impl.transport.Contexts;
-import io.rpcvertx.impl.transport.StreamErrorGuard;
 import io.vertx.core.Closeable;
 import io.vertx.core.Completable;
 import io.vertx.core.Future;
@@ -474,7 +473,6 @@ public final class ChannelImpl implements Channel, Closeable {
 
     /** A subchannel connected: the channel tracks the connection for its calls, GOAWAY, keepalive and close. */
     Conn openConn(Subchannel subchannel, HttpClientConnection http) {
-        StreamErrorGuard.install(http);
         Conn c = new Conn(http, subchannel);
         connections.add(c);
         http.goAwayHandler(ga -> {

@@ -8,21 +8,22 @@ import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.vertx.core.http.HttpConnection;
-import io.vertx.core.http.impl.HttpClientConnectionInternal;
-import io.vertx.core.http.impl.UnpooledHttpClientConnection;
 import io.vertx.core.internal.logging.Logger;
 import io.vertx.core.internal.logging.LoggerFactory;
 import io.vertx.core.net.impl.ConnectionBase;
-import java.lang.reflect.Field;
-import org.jspecify.annotations.Nullable;
 
 /**
- * Keeps a stream's error from closing its whole HTTP/2 connection. When a stream is reset while frames of it still wait
+ * Keeps a stream's error from closing its whole HTTP/2 server connection. When a stream is reset while frames of it still wait
  * in Netty's flow controller, Netty fails them; a frame written without a listener reports that failure to the
  * pipeline's {@code exceptionCaught}, where Vert.x 5.0.10 closes the connection for any exception, so one cancelled
  * call would fail every other call of the connection ("Connection dropped" at the peer). This handler, first in the
  * pipeline, gives a stream error to Netty's HTTP/2 handler as Netty's own {@code exceptionCaught} would (the stream is
  * reset if still open) and stops it there. Connection errors and every other exception pass on unchanged.
+ *
+ * <p>Server connections only. Here the stream errors that reach the pipeline come from frames of streams the peer
+ * already knows. On a client, a stream error can be outbound for a stream the server has never seen (headers over the
+ * server's header-list limit). Handled as inbound, Netty would then reset an idle stream, and the server answers that
+ * with GOAWAY PROTOCOL_ERROR. There, Vert.x's close is the lesser evil.
  */
 @ChannelHandler.Sharable
 public final class StreamErrorGuard extends ChannelInboundHandlerAdapter {
@@ -32,56 +33,16 @@ public final class StreamErrorGuard extends ChannelInboundHandlerAdapter {
 
     private StreamErrorGuard() {}
 
-    /**
-     * The wrapped connection of Vert.x's unpooled client connections ({@code HttpClientAgent.connect}), which offers no
-     * accessor for it; null when this Vert.x has no such field (then client connections go without the guard).
-     */
-    private static final @Nullable Field UNPOOLED_ACTUAL = unpooledActual();
-
-    private static @Nullable Field unpooledActual() {
-        try {
-            Field f = UnpooledHttpClientConnection.class.getDeclaredField("actual");
-            f.setAccessible(true);
-            return f;
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            log.debug("client connections go without the stream error guard: " + e);
-            return null;
-        }
-    }
-
-    /** Installs the guard on {@code http}'s channel (once; a connection of another implementation is left alone). */
+    /** Installs the guard on a server connection's channel (once; a connection of another type is left alone). */
     public static void install(HttpConnection http) {
-        ChannelHandlerContext ctx = channelContext(http);
-        if (ctx == null) {
+        if (!(http instanceof ConnectionBase)) {
             return;
         }
-        ChannelPipeline pipeline = ctx.pipeline();
+        ChannelPipeline pipeline =
+                ((ConnectionBase) http).channelHandlerContext().pipeline();
         if (pipeline.get(NAME) == null) {
             pipeline.addFirst(NAME, INSTANCE);
         }
-    }
-
-    private static @Nullable ChannelHandlerContext channelContext(HttpConnection http) {
-        if (http instanceof ConnectionBase) {
-            return ((ConnectionBase) http).channelHandlerContext();
-        }
-        if (http instanceof UnpooledHttpClientConnection && UNPOOLED_ACTUAL != null) {
-            try {
-                Object actual = UNPOOLED_ACTUAL.get(http);
-                if (actual instanceof HttpClientConnectionInternal) {
-                    return ((HttpClientConnectionInternal) actual).channelHandlerContext();
-                }
-            } catch (IllegalAccessException e) {
-                log.debug("no stream error guard for " + http + ": " + e);
-            }
-        }
-        return null;
-    }
-
-    /** Whether {@code http}'s channel has the guard (tests). */
-    public static boolean isInstalled(HttpConnection http) {
-        ChannelHandlerContext ctx = channelContext(http);
-        return ctx != null && ctx.pipeline().get(NAME) != null;
     }
 
     @Override
