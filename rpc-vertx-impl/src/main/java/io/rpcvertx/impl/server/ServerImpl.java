@@ -452,6 +452,11 @@ public final class ServerImpl implements Server {
         log.debug("server " + id + " stopping, grace "
                 + Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime())));
         sendDrain();
+        if (drainedIos.size() == ioInstances) {
+            // every IO instance reported Drained before this stop: Vert.x is closing and undeployed them first (their
+            // consumers are gone, so the Drain just sent reaches nobody and no further Drained will come)
+            undeployAndTerminate();
+        }
     }
 
     private void sendDrain() {
