@@ -203,7 +203,8 @@ final class ServerConnection {
      * A response message (or the last one with the status) was handed to Vert.x. grpc-java forgives pings on every DATA
      * frame it writes; Vert.x has no per-frame hook. Every write counts as activity (the strikes start over), and a
      * write larger than one DATA frame is tracked until it is out: a 4 MiB message is many frames, and the client's BDP
-     * pings answer each burst. Smaller writes leave in one flush, so they need no listener on the hot path.
+     * pings answer each burst. A smaller write is a single DATA frame, and the strikes that start over with it cover
+     * the ping that answers it, so the hot path needs no listener for it.
      */
     void onResponseWrite(Future<Void> written, int bytes) {
         onActivity();
