@@ -5,9 +5,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One client-side gRPC stream of one call attempt: what a client call needs from a transport. Modelled on grpc-java's
- * {@code ClientStream}, in Vert.x terms: a stream is created by a {@link ClientTransport} with its {@link RequestHead}
- * and a {@link ClientStreamListener}, waits for admission (a connection with a free stream slot), then reports
- * {@link ClientStreamListener#onOpen()}; from then on messages may be written.
+ * {@code ClientStream}, in Vert.x terms: a stream is created by a {@link ClientTransport} with its {@link RequestHead};
+ * {@link #start} hands it its {@link ClientStreamListener} and asks for admission (a connection with a free stream
+ * slot); then it reports {@link ClientStreamListener#onOpen()}, and from then on messages may be written.
  *
  * <p>Threading: every method is called on the call's owner context (the channel's event loop), and every listener
  * event is delivered there. A stream delivers exactly one terminal event ({@link ClientStreamListener#onTrailers},
@@ -21,6 +21,12 @@ import org.jspecify.annotations.Nullable;
  * (HTTP/2 stops re-opening the window), so only what was already read can still arrive.
  */
 public interface ClientStream {
+    /**
+     * Asks for admission; events go to {@code listener} from now on (possibly before this returns: a stream the
+     * transport refuses at once reports its terminal event here). Called once, before anything else.
+     */
+    void start(ClientStreamListener listener);
+
     /**
      * Sends the request headers now, before any message (a streaming call is visible to the server before its first
      * message: the server may speak first). Without it the headers leave with the first message or the half-close.
