@@ -69,6 +69,7 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
     private @Nullable HttpClientResponse response;
     private boolean trailersOnly;
     private boolean paused;
+    private boolean endSent;
     private @Nullable MessageDeframer deframer;
     private @Nullable String pushback;
 
@@ -124,10 +125,7 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
         if (state == State.CLOSED) {
             return;
         }
-        if (reset) {
-            resetRequest();
-        }
-        close();
+        close(reset);
         listener().onClosed(code, details, false);
     }
 
@@ -146,8 +144,7 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
         }
         this.request = req;
         if (Deadline.isExpired(head.deadlineNanos())) {
-            close();
-            req.reset(CANCEL);
+            close(true);
             listener().onClosed(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before the stream opened", false);
             return;
         }
@@ -212,6 +209,7 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
                 ? MessageFramer.frame(payload, false)
                 : MessageFramer.frame(encoding.compress(payload), true);
         if (endOfStream) {
+            endSent = true;
             req.end(frame);
         } else {
             req.write(frame);
@@ -221,7 +219,8 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
     @Override
     public void halfClose() {
         HttpClientRequest req = request;
-        if (state == State.OPEN && req != null) {
+        if (state == State.OPEN && req != null && !endSent) {
+            endSent = true;
             req.end();
         }
     }
@@ -229,7 +228,8 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
     @Override
     public boolean isReady() {
         HttpClientRequest req = request;
-        return req == null || !req.writeQueueFull();
+        // an ended request throws on writeQueueFull()
+        return req == null || endSent || state == State.CLOSED || !req.writeQueueFull();
     }
 
     @Override
@@ -255,8 +255,7 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
         if (state == State.CLOSED) {
             return;
         }
-        resetRequest();
-        close();
+        close(true);
     }
 
     @Override
@@ -339,7 +338,7 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
             return;
         }
         if (d.hasPartialMessage()) {
-            close();
+            close(false);
             listener().onTrailers(StatusCode.INTERNAL, "Encountered end-of-stream mid-frame", Metadata.EMPTY);
             return;
         }
@@ -347,7 +346,7 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
         pushback = source.get("grpc-retry-pushback-ms");
         String grpcStatus = source.get(GrpcHeaders.GRPC_STATUS);
         Metadata trailing = MetadataCodec.fromHeaders(source);
-        close();
+        close(false);
         if (grpcStatus == null) {
             listener().onTrailers(StatusCode.UNKNOWN, "missing grpc-status in response trailers", trailing);
             return;
@@ -364,8 +363,7 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
 
     /** A response we cannot read: reset the stream and end with {@code code}. */
     private void failMalformed(StatusCode code, String details) {
-        resetRequest();
-        close();
+        close(true);
         listener().onClosed(code, details, false);
     }
 
@@ -375,8 +373,7 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
         }
         if (t instanceof StreamResetException) {
             long errorCode = ((StreamResetException) t).getCode();
-            resetRequest();
-            close();
+            close(true);
             listener().onReset(errorCode);
             return;
         }
@@ -389,8 +386,7 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
         } else {
             details = String.valueOf(t.getMessage());
         }
-        resetRequest();
-        close();
+        close(true);
         listener().onClosed(StatusCode.UNAVAILABLE, details, refused);
     }
 
@@ -411,16 +407,19 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
         }
     }
 
-    private void resetRequest() {
+    /**
+     * The one transition to CLOSED, before anything it sets off: a reset we send surfaces (synchronously) as a
+     * StreamResetException that must find the stream closed. The slot goes back to the channel before the listener
+     * hears of the end.
+     *
+     * @param reset whether the HTTP/2 stream (if any) is reset with CANCEL, for endings the peer did not cause
+     */
+    private void close(boolean reset) {
+        state = State.CLOSED;
         HttpClientRequest req = request;
-        if (req != null && state != State.CLOSED) {
+        if (reset && req != null) {
             req.reset(CANCEL);
         }
-    }
-
-    /** The one transition to CLOSED: the slot goes back to the channel before the listener hears of the end. */
-    private void close() {
-        state = State.CLOSED;
         channel.onStreamClosed(this);
     }
 
