@@ -39,7 +39,8 @@ import org.jspecify.annotations.Nullable;
  * any --terminal event, cancel(), or the channel ended it--&gt; CLOSED (the slot is released, no event follows)
  * </pre>
  */
-final class VertxHttpClientStream implements ClientStream, Completable<HttpClientRequest>, Handler<Buffer> {
+final class VertxHttpClientStream
+        implements ClientStream, Completable<HttpClientRequest>, Handler<Buffer>, MessageDeframer.Listener {
     enum State {
         QUEUED,
         OPENING,
@@ -72,6 +73,8 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
     private boolean endSent;
     private @Nullable MessageDeframer deframer;
     private @Nullable String pushback;
+    /** Request and response errors, one handler for both (the hot path allocates per call, not per handler). */
+    private final Handler<Throwable> errors = t -> onTransportError(t, false);
 
     VertxHttpClientStream(ChannelImpl channel, RequestHead head, boolean transparentRetry) {
         this.channel = channel;
@@ -170,7 +173,7 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
         MetadataCodec.toHeaders(head.credentialsMetadata(), h);
         // streaming writes need chunked mode, or Vert.x asks for a content-length
         req.setChunked(true);
-        req.exceptionHandler(t -> onTransportError(t, false));
+        req.exceptionHandler(errors);
         req.drainHandler(v -> {
             if (state == State.OPEN) {
                 listener().onReady();
@@ -271,7 +274,7 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
         }
         response = resp;
         // before any early exit: a reset we send on the way out must not surface as an unhandled error
-        resp.exceptionHandler(t -> onTransportError(t, false));
+        resp.exceptionHandler(errors);
         MultiMap headers = resp.headers();
         int status = resp.statusCode();
         if (status != 200) {
@@ -318,13 +321,15 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
             return;
         }
         try {
-            d.update(data, this::onMessage);
+            d.update(data, this);
         } catch (WireException e) {
             failMalformed(e.code(), e.getMessage());
         }
     }
 
-    private void onMessage(Buffer payload) {
+    /** One deframed message ({@link MessageDeframer.Listener}). */
+    @Override
+    public void onMessage(Buffer payload) {
         if (state == State.CLOSED) {
             return; // the call ended (e.g. a second message on a unary call) while this chunk was being deframed
         }
