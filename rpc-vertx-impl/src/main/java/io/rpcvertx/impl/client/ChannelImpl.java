@@ -634,7 +634,7 @@ public final class ChannelImpl implements Channel, ClientTransport, Closeable {
     public ChannelConnectivity getState(ConnectRequest request) {
         Objects.requireNonNull(request, "request");
         if (request == ConnectRequest.TRY_TO_CONNECT && !closeRequested) {
-            onOwner(() -> {
+            Contexts.run(owner, () -> {
                 if (state == ChannelConnectivity.IDLE) {
                     exitIdle();
                 }
@@ -648,7 +648,7 @@ public final class ChannelImpl implements Channel, ClientTransport, Closeable {
     public Future<ChannelConnectivity> waitForStateChange(ChannelConnectivity lastObserved) {
         Objects.requireNonNull(lastObserved, "lastObserved");
         Promise<ChannelConnectivity> promise = Contexts.caller(vertx).promise();
-        onOwner(() -> {
+        Contexts.run(owner, () -> {
             if (state != lastObserved) {
                 promise.complete(state);
             } else {
@@ -661,7 +661,7 @@ public final class ChannelImpl implements Channel, ClientTransport, Closeable {
     @Override
     public Future<Void> channelReady() {
         Promise<Void> promise = Contexts.caller(vertx).promise();
-        onOwner(() -> {
+        Contexts.run(owner, () -> {
             switch (state) {
                 case READY:
                     promise.complete();
@@ -693,7 +693,7 @@ public final class ChannelImpl implements Channel, ClientTransport, Closeable {
         Objects.requireNonNull(grace, "grace");
         closeRequested = true;
         Promise<Void> promise = Contexts.caller(vertx).promise();
-        onOwner(() -> {
+        Contexts.run(owner, () -> {
             startClose(grace);
             closed.future().onComplete(promise);
         });
@@ -704,7 +704,7 @@ public final class ChannelImpl implements Channel, ClientTransport, Closeable {
     public void close(Completable<Void> completion) {
         // the owner context is closing (e.g. the verticle that created this channel was undeployed)
         closeRequested = true;
-        onOwner(() -> {
+        Contexts.run(owner, () -> {
             startClose(Duration.ZERO);
             closed.future().onComplete(completion);
         });
@@ -765,14 +765,6 @@ public final class ChannelImpl implements Channel, ClientTransport, Closeable {
         }
         connections.clear();
         Future.join(closing).transform(ar -> agent.close()).onComplete(ar -> closed.tryComplete());
-    }
-
-    private void onOwner(Runnable action) {
-        if (owner.inThread()) {
-            action.run();
-        } else {
-            owner.execute(action);
-        }
     }
 
     @Override
