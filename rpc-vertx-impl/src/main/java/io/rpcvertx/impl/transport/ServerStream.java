@@ -109,7 +109,8 @@ public interface ServerStream {
 
     /**
      * The call above this stream is over: the stream closed and the call's handler terminated, never ran, or was given
-     * up on as leaked. The transport forgets the stream; its graceful stop waits for this. Called once.
+     * up on as leaked. The transport forgets the stream; its graceful stop waits for this. Called once. A stream still
+     * open then is cancelled first (as by {@link #cancel()}): the peer never waits for a status that cannot come.
      */
     void callTerminated();
 }
