@@ -335,7 +335,8 @@ final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
         }
     }
 
-    private void onDeadline() {
+    /** The deadline timer fired (package-private: tests fire it from where they need it). */
+    void onDeadline() {
         deadlineTimer = -1;
         if (!transition(State.CANCELLED)) {
             return;
