@@ -1,0 +1,177 @@
+package io.rpcvertx.impl.server;
+
+import io.rpcvertx.HandlerCallDetails;
+import io.rpcvertx.Metadata;
+import io.rpcvertx.RpcMethodHandler;
+import io.rpcvertx.ServerInterceptor;
+import io.rpcvertx.ServerOptions;
+import io.rpcvertx.ServicerContext;
+import io.rpcvertx.StatusCode;
+import io.rpcvertx.impl.codec.Encoding;
+import io.rpcvertx.impl.codec.GrpcHeaders;
+import io.rpcvertx.impl.codec.GrpcTimeout;
+import io.rpcvertx.impl.transport.ServerStream;
+import io.rpcvertx.impl.transport.ServerStreamHandler;
+import io.vertx.core.Future;
+import io.vertx.core.streams.ReadStream;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Admission and dispatch of a server's calls, whatever their transport: the request encoding and {@code grpc-timeout}
+ * are checked, the server-wide {@code maximumConcurrentRpcs} admits the call, and then the server interceptors run
+ * around the handler lookup (grpc.aio order: interceptors first, then the lookup). A refused stream gets its status at
+ * once, trailers-only.
+ */
+final class CallDispatcher implements ServerStreamHandler {
+    final ServerImpl server;
+    final ServerOptions options;
+    private final HandlerRegistry registry;
+
+    CallDispatcher(ServerImpl server, HandlerRegistry registry) {
+        this.server = server;
+        this.options = server.options;
+        this.registry = registry;
+    }
+
+    @Override
+    public void streamCreated(ServerStream stream) {
+        String encodingName = stream.header(GrpcHeaders.GRPC_ENCODING);
+        Encoding encoding = encodingName == null ? Encoding.IDENTITY : Encoding.forName(encodingName);
+        if (encoding == null) {
+            // the trailers-only status advertises our grpc-accept-encoding (gRPC compression spec)
+            refuse(stream, StatusCode.UNIMPLEMENTED, "Content-Encoding '" + encodingName + "' is not supported");
+            return;
+        }
+        long timeoutNanos = -1;
+        String timeout = stream.header(GrpcHeaders.GRPC_TIMEOUT);
+        if (timeout != null) {
+            try {
+                timeoutNanos = GrpcTimeout.parseNanos(timeout);
+            } catch (IllegalArgumentException e) {
+                refuse(stream, StatusCode.INTERNAL, "invalid grpc-timeout: " + timeout);
+                return;
+            }
+        }
+        if (!server.tryAdmit()) {
+            refuse(stream, StatusCode.RESOURCE_EXHAUSTED, "server's maximumConcurrentRpcs reached");
+            return;
+        }
+        new ServerCallImpl<>(this, stream, encoding, timeoutNanos).start();
+    }
+
+    private static void refuse(ServerStream stream, StatusCode code, String details) {
+        stream.writeTrailers(code, details, Metadata.EMPTY);
+        stream.callTerminated();
+    }
+
+    /** The end of an admitted call: its slot in {@code maximumConcurrentRpcs} is free again. */
+    void release() {
+        server.releaseAdmission();
+    }
+
+    /** Interceptors, then the lookup; synchronous when there are none (the common case allocates nothing for it). */
+    void resolve(ServerCallImpl<?, ?> call) {
+        String path = call.method();
+        List<ServerInterceptor> interceptors = options.interceptors();
+        if (interceptors.isEmpty()) {
+            RpcMethodHandler<?, ?> found;
+            try {
+                found = registry.lookup(path, () -> new HandlerCallDetails(path, call.invocationMetadata()));
+            } catch (RuntimeException e) {
+                call.closeWithFailure(e, "the handler lookup of " + path, "generic handler");
+                return;
+            }
+            call.onResolved(found);
+            return;
+        }
+        Future<Optional<RpcMethodHandler<?, ?>>> resolved = InterceptorChain.run(
+                interceptors,
+                registry,
+                call.context(),
+                new HandlerCallDetails(path, call.invocationMetadata()),
+                call::setCallDetails);
+        if (!resolved.isComplete()) {
+            call.updateTransport(); // hold request data back until there is a handler to read it
+        }
+        resolved.onComplete(ar -> call.onCtx(() -> {
+            if (ar.failed()) {
+                call.closeWithFailure(ar.cause(), "an interceptor of " + path, "interceptor");
+            } else {
+                call.onResolved(ar.result().orElse(null));
+            }
+        }));
+    }
+
+    /**
+     * Runs the handler of {@code call}: on the call's context, or on the server's blocking pool for a blocking handler.
+     * Its outcome (the future it returned, or what it threw) reaches {@link ServerCallImpl#onHandlerDone} on the
+     * call's context, whichever thread completed it.
+     */
+    <Req, Resp> void invoke(
+            RpcMethodHandler<Req, Resp> h,
+            @Nullable Req request,
+            @Nullable ReadStream<Req> requests,
+            ServerCallImpl<Req, Resp> call) {
+        if (h.isBlocking()) {
+            server.blockingPool()
+                    .run(call.context(), () -> handle(h, request, requests, call))
+                    .onComplete(ar -> {
+                        if (ar.failed()) {
+                            call.onHandlerDone(null, ar.cause());
+                        } else {
+                            onHandlerResult(ar.result(), call);
+                        }
+                    });
+            return;
+        }
+        Future<?> result;
+        try {
+            result = handle(h, request, requests, call);
+        } catch (RuntimeException | Error e) {
+            call.onHandlerDone(null, e);
+            return;
+        }
+        onHandlerResult(result, call);
+    }
+
+    private static void onHandlerResult(@Nullable Future<?> result, ServerCallImpl<?, ?> call) {
+        if (result == null) {
+            call.onHandlerDone(null, new NullPointerException(call.method() + " handler returned null"));
+            return;
+        }
+        // the handler may complete its future on any thread: the outcome is handled on the call's context
+        result.onComplete((value, failure) -> call.onCtx(() -> call.onHandlerDone(value, failure)));
+    }
+
+    private static <Req, Resp> Future<?> handle(
+            RpcMethodHandler<Req, Resp> h,
+            @Nullable Req request,
+            @Nullable ReadStream<Req> requests,
+            ServicerContext<Req, Resp> context) {
+        switch (h.method().type()) {
+            case UNARY_UNARY:
+                return h.unaryUnaryHandler().handle(Objects.requireNonNull(request), context);
+            case UNARY_STREAM:
+                return h.unaryStreamHandler().handle(Objects.requireNonNull(request), context);
+            case STREAM_UNARY:
+                return h.streamUnaryHandler().handle(Objects.requireNonNull(requests), context);
+            case STREAM_STREAM:
+                return h.streamStreamHandler().handle(Objects.requireNonNull(requests), context);
+            default:
+                throw new AssertionError(h.method().type());
+        }
+    }
+
+    /** grpc's wording: an unknown service, else an unknown method. */
+    String unknownMethodMessage(String path) {
+        String name = path.startsWith("/") ? path.substring(1) : path;
+        int slash = name.indexOf('/');
+        if (slash > 0 && !registry.knowsService(name.substring(0, slash))) {
+            return "unknown service " + name.substring(0, slash);
+        }
+        return "Method not found: " + name;
+    }
+}
