@@ -5,7 +5,6 @@ import io.rpcvertx.ChannelConnectivity;
 import io.rpcvertx.ChannelCredentials;
 import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.ConnectRequest;
-import io.rpcvertx.Metadata;
 import io.rpcvertx.MethodDescriptor;
 import io.rpcvertx.MethodType;
 import io.rpcvertx.StatusCode;
@@ -14,7 +13,10 @@ import io.rpcvertx.StreamUnaryMultiCallable;
 import io.rpcvertx.UnaryStreamMultiCallable;
 import io.rpcvertx.UnaryUnaryMultiCallable;
 import io.rpcvertx.impl.security.ChannelSecurity;
+import io.rpcvertx.impl.transport.ClientStream;
+import io.rpcvertx.impl.transport.ClientTransport;
 import io.rpcvertx.impl.transport.Contexts;
+import io.rpcvertx.impl.transport.RequestHead;
 import io.vertx.core.Closeable;
 import io.vertx.core.Completable;
 import io.vertx.core.Future;
@@ -54,7 +56,7 @@ import org.jspecify.annotations.Nullable;
  * #updateState()}. Connections are made with {@link HttpClientAgent#connect} (unpooled) from the owner context, so
  * every stream event of this channel runs on the owner's loop.
  */
-public final class ChannelImpl implements Channel, Closeable {
+public final class ChannelImpl implements Channel, ClientTransport, Closeable {
     static final String VERSION = "0.1.0";
 
     final VertxInternal vertx;
@@ -71,9 +73,9 @@ public final class ChannelImpl implements Channel, Closeable {
     private final NameResolver resolver;
     private final LoadBalancer balancer;
     private final Backoff resolveBackoff;
-    private final ArrayDeque<ClientCallImpl<?, ?>> queue = new ArrayDeque<>();
+    private final ArrayDeque<VertxHttpClientStream> queue = new ArrayDeque<>();
     // the live calls, linked through the calls themselves: no hash-set node or identity hash per call (hot path)
-    private @Nullable ClientCallImpl<?, ?> liveHead;
+    private @Nullable VertxHttpClientStream liveHead;
     private int liveCalls;
     private final Set<Conn> connections = new LinkedHashSet<>();
     private final List<Promise<ChannelConnectivity>> stateWatchers = new ArrayList<>();
@@ -208,10 +210,21 @@ public final class ChannelImpl implements Channel, Closeable {
 
     // ---------------------------------------------------------------- admission (owner)
 
-    void admit(ClientCallImpl<?, ?> call) {
+    /** A Vert.x HTTP/2 stream for one call attempt; {@link ClientStream#start} queues it for a connection. */
+    @Override
+    public ClientStream newStream(RequestHead head) {
+        return new VertxHttpClientStream(this, head, false);
+    }
+
+    @Override
+    public ClientStream newRetryStream(RequestHead head) {
+        return new VertxHttpClientStream(this, head, true);
+    }
+
+    void admit(VertxHttpClientStream call) {
         assert owner.inThread();
         if (state == ChannelConnectivity.SHUTDOWN) {
-            call.terminate(StatusCode.UNAVAILABLE, "Channel closed", Metadata.EMPTY, false);
+            call.fail(StatusCode.UNAVAILABLE, "Channel closed", false);
             return;
         }
         link(call);
@@ -222,15 +235,14 @@ public final class ChannelImpl implements Channel, Closeable {
                 return;
             }
         }
-        if (state == ChannelConnectivity.TRANSIENT_FAILURE && !call.waitForReady()) {
-            call.terminate(StatusCode.UNAVAILABLE, lastError, Metadata.EMPTY, false);
+        if (state == ChannelConnectivity.TRANSIENT_FAILURE && !call.head.waitForReady()) {
+            call.fail(StatusCode.UNAVAILABLE, lastError, false);
             return;
         }
         if (queue.size() >= options.maxPendingCalls()) {
-            call.terminate(
+            call.fail(
                     StatusCode.RESOURCE_EXHAUSTED,
                     "too many calls waiting for a connection (" + queue.size() + ", ChannelOptions.maxPendingCalls)",
-                    Metadata.EMPTY,
                     false);
             return;
         }
@@ -240,14 +252,14 @@ public final class ChannelImpl implements Channel, Closeable {
         }
     }
 
-    /** A call whose stream was refused before the server saw it goes back to the front of the queue. */
-    void requeue(ClientCallImpl<?, ?> call) {
+    /** The replay of a stream refused before the server saw it goes to the front of the queue. */
+    void requeue(VertxHttpClientStream call) {
         assert owner.inThread();
-        releaseSlot(call);
         if (state == ChannelConnectivity.SHUTDOWN) {
-            call.terminate(StatusCode.UNAVAILABLE, "Channel closed", Metadata.EMPTY, false);
+            call.fail(StatusCode.UNAVAILABLE, "Channel closed", false);
             return;
         }
+        link(call);
         queue.addFirst(call);
         drainQueue();
         if (state == ChannelConnectivity.IDLE) {
@@ -255,7 +267,7 @@ public final class ChannelImpl implements Channel, Closeable {
         }
     }
 
-    void onCallClosed(ClientCallImpl<?, ?> call) {
+    void onStreamClosed(VertxHttpClientStream call) {
         assert owner.inThread();
         if (!unlink(call)) {
             return;
@@ -275,7 +287,7 @@ public final class ChannelImpl implements Channel, Closeable {
         }
     }
 
-    private void link(ClientCallImpl<?, ?> call) {
+    private void link(VertxHttpClientStream call) {
         assert !call.live;
         call.live = true;
         call.livePrev = null;
@@ -288,13 +300,13 @@ public final class ChannelImpl implements Channel, Closeable {
     }
 
     /** Removes a live call; false if it was not live (never admitted, or already removed). */
-    private boolean unlink(ClientCallImpl<?, ?> call) {
+    private boolean unlink(VertxHttpClientStream call) {
         if (!call.live) {
             return false;
         }
         call.live = false;
-        ClientCallImpl<?, ?> prev = call.livePrev;
-        ClientCallImpl<?, ?> next = call.liveNext;
+        VertxHttpClientStream prev = call.livePrev;
+        VertxHttpClientStream next = call.liveNext;
         if (prev != null) {
             prev.liveNext = next;
         } else {
@@ -310,9 +322,9 @@ public final class ChannelImpl implements Channel, Closeable {
     }
 
     /** The live calls, oldest first, copied: terminating them unlinks them. */
-    private List<ClientCallImpl<?, ?>> liveCallsSnapshot() {
-        List<ClientCallImpl<?, ?>> all = new ArrayList<>(liveCalls);
-        for (ClientCallImpl<?, ?> c = liveHead; c != null; c = c.liveNext) {
+    private List<VertxHttpClientStream> liveCallsSnapshot() {
+        List<VertxHttpClientStream> all = new ArrayList<>(liveCalls);
+        for (VertxHttpClientStream c = liveHead; c != null; c = c.liveNext) {
             all.add(c);
         }
         Collections.reverse(all);
@@ -323,7 +335,7 @@ public final class ChannelImpl implements Channel, Closeable {
         return !queue.isEmpty();
     }
 
-    private void releaseSlot(ClientCallImpl<?, ?> call) {
+    private void releaseSlot(VertxHttpClientStream call) {
         Conn c = call.takeConn();
         if (c != null) {
             c.streams--;
@@ -333,7 +345,7 @@ public final class ChannelImpl implements Channel, Closeable {
         }
     }
 
-    private void assign(ClientCallImpl<?, ?> call, Conn c) {
+    private void assign(VertxHttpClientStream call, Conn c) {
         c.streams++;
         call.startOn(c);
     }
@@ -537,9 +549,9 @@ public final class ChannelImpl implements Channel, Closeable {
         c.draining = true;
         // the state changes first: a caller reacting to its failed call must not still see READY
         c.subchannel.onConnectionLost(c, why);
-        for (ClientCallImpl<?, ?> call : liveCallsSnapshot()) {
+        for (VertxHttpClientStream call : liveCallsSnapshot()) {
             if (call.conn() == c) {
-                call.terminate(StatusCode.UNAVAILABLE, why, Metadata.EMPTY, true);
+                call.fail(StatusCode.UNAVAILABLE, why, true);
             }
         }
         c.http.close();
@@ -606,14 +618,14 @@ public final class ChannelImpl implements Channel, Closeable {
         }
         if (next == ChannelConnectivity.TRANSIENT_FAILURE) {
             // fail fast: queued calls without wait-for-ready end now; the others wait for READY or their deadline
-            List<ClientCallImpl<?, ?>> failFast = new ArrayList<>();
-            for (ClientCallImpl<?, ?> call : queue) {
-                if (!call.waitForReady()) {
+            List<VertxHttpClientStream> failFast = new ArrayList<>();
+            for (VertxHttpClientStream call : queue) {
+                if (!call.head.waitForReady()) {
                     failFast.add(call);
                 }
             }
-            for (ClientCallImpl<?, ?> call : failFast) {
-                call.terminate(StatusCode.UNAVAILABLE, lastError, Metadata.EMPTY, false);
+            for (VertxHttpClientStream call : failFast) {
+                call.fail(StatusCode.UNAVAILABLE, lastError, false);
             }
         }
     }
@@ -715,10 +727,10 @@ public final class ChannelImpl implements Channel, Closeable {
         resolveTimer = -1;
         idleTimer = -1;
         balancer.shutdown();
-        List<ClientCallImpl<?, ?>> waiting = new ArrayList<>(queue);
+        List<VertxHttpClientStream> waiting = new ArrayList<>(queue);
         queue.clear();
-        for (ClientCallImpl<?, ?> call : waiting) {
-            call.terminate(StatusCode.UNAVAILABLE, "Channel closed", Metadata.EMPTY, false);
+        for (VertxHttpClientStream call : waiting) {
+            call.fail(StatusCode.UNAVAILABLE, "Channel closed", false);
         }
         if (liveCalls == 0) {
             finishClose();
@@ -733,8 +745,8 @@ public final class ChannelImpl implements Channel, Closeable {
     }
 
     private void cancelAll() {
-        for (ClientCallImpl<?, ?> call : liveCallsSnapshot()) {
-            call.terminate(StatusCode.CANCELLED, "Channel closed", Metadata.EMPTY, true);
+        for (VertxHttpClientStream call : liveCallsSnapshot()) {
+            call.fail(StatusCode.CANCELLED, "Channel closed", true);
         }
     }
 

@@ -24,16 +24,19 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
  * A channel's multi-callables and the layers between them and a single attempt, outermost first: deadline
  * propagation, client interceptors ({@link InterceptedCall}), the service config's per-method settings, and retries or
- * hedging ({@link RetryingCall}). Each layer costs nothing on a call it does not apply to: without interceptors,
- * propagation or a retry policy for the method, a call is one {@link ClientCallImpl}, as before these layers existed.
+ * hedging ({@link RetryingStream}, a stream under the call). Each layer costs nothing on a call it does not apply
+ * to: without interceptors, propagation or a retry policy for the method, a call is one {@link ClientCallImpl} on one
+ * transport stream.
  *
  * <p>The method's service config is looked up once, when the multi-callable is created.
  */
@@ -45,8 +48,12 @@ final class MultiCallables {
     private final Interceptors interceptors;
     final @Nullable RetryThrottle throttle;
     final int retryBufferSize;
+    /** The setup of calls to methods without a service config. */
+    private final CallSetup plain;
+    /** Setups by method config (multi-callables are called from any thread). */
+    private final Map<ServiceConfig.MethodConfig, CallSetup> setups = new ConcurrentHashMap<>();
     // owner context: retrying calls, so that closing the channel reaches those waiting for their next attempt
-    private final Set<RetryingCall<?, ?>> retrying = new LinkedHashSet<>();
+    private final Set<RetryingStream> retrying = new LinkedHashSet<>();
     private boolean closing;
 
     MultiCallables(ChannelImpl channel, ServiceConfig serviceConfig) {
@@ -57,6 +64,13 @@ final class MultiCallables {
         this.interceptors = new Interceptors(channel.options.interceptors());
         this.throttle = serviceConfig.throttling().map(RetryThrottle::new).orElse(null);
         this.retryBufferSize = channel.options.perRpcRetryBufferSize();
+        this.plain = new CallSetup(
+                channel.owner,
+                channel,
+                channel.security,
+                channel.options.compression(),
+                channel.options.maxSendMessageLength(),
+                channel.options.maxReceiveMessageLength());
     }
 
     // ---------------------------------------------------------------- the four shapes
@@ -181,19 +195,7 @@ final class MultiCallables {
             Req request,
             CallOptions options,
             ContextInternal caller) {
-        if (config == ServiceConfig.MethodConfig.NONE) {
-            ClientCallImpl<Req, Resp> call = new ClientCallImpl<>(channel, method, options, caller);
-            call.start(request);
-            return call;
-        }
-        CallOptions o = config.apply(options);
-        if (config.isRetrying()) {
-            RetryingCall<Req, Resp> call = new RetryingCall<>(channel, this, method, config, o, caller);
-            call.start(request);
-            return call;
-        }
-        ClientCallImpl<Req, Resp> call = new ClientCallImpl<>(channel, method, o, caller);
-        limit(call, config);
+        ClientCallImpl<Req, Resp> call = newCall(method, config, options, caller);
         call.start(request);
         return call;
     }
@@ -203,25 +205,35 @@ final class MultiCallables {
             ServiceConfig.MethodConfig config,
             CallOptions options,
             ContextInternal caller) {
-        if (config == ServiceConfig.MethodConfig.NONE) {
-            ClientCallImpl<Req, Resp> call = new ClientCallImpl<>(channel, method, options, caller);
-            call.start(null);
-            return call;
-        }
-        CallOptions o = config.apply(options);
-        if (config.isRetrying()) {
-            RetryingCall<Req, Resp> call = new RetryingCall<>(channel, this, method, config, o, caller);
-            call.start(null);
-            return call;
-        }
-        ClientCallImpl<Req, Resp> call = new ClientCallImpl<>(channel, method, o, caller);
-        limit(call, config);
+        ClientCallImpl<Req, Resp> call = newCall(method, config, options, caller);
         call.start(null);
         return call;
     }
 
-    private void limit(ClientCallImpl<?, ?> call, ServiceConfig.MethodConfig config) {
-        call.limitMessages(
+    private <Req, Resp> ClientCallImpl<Req, Resp> newCall(
+            MethodDescriptor<Req, Resp> method,
+            ServiceConfig.MethodConfig config,
+            CallOptions options,
+            ContextInternal caller) {
+        if (config == ServiceConfig.MethodConfig.NONE) {
+            return new ClientCallImpl<>(plain, method, options, caller);
+        }
+        return new ClientCallImpl<>(setups.computeIfAbsent(config, this::setup), method, config.apply(options), caller);
+    }
+
+    /**
+     * What the calls of a method with {@code config} share: the service config's message limits, and for a retry or
+     * hedging policy a {@link RetryingStream.Policy} as their transport. Made once per config.
+     */
+    private CallSetup setup(ServiceConfig.MethodConfig config) {
+        if (config == ServiceConfig.MethodConfig.NONE) {
+            return plain;
+        }
+        return new CallSetup(
+                channel.owner,
+                config.isRetrying() ? new RetryingStream.Policy(channel, this, channel.owner, config) : channel,
+                channel.security,
+                channel.options.compression(),
                 ServiceConfig.MethodConfig.smallerLimit(
                         channel.options.maxSendMessageLength(), config.maxRequestBytes()),
                 ServiceConfig.MethodConfig.smallerLimit(
@@ -277,11 +289,11 @@ final class MultiCallables {
 
     // ---------------------------------------------------------------- retrying calls and channel close (owner)
 
-    void retryingStarted(RetryingCall<?, ?> call) {
+    void retryingStarted(RetryingStream call) {
         retrying.add(call);
     }
 
-    void retryingEnded(RetryingCall<?, ?> call) {
+    void retryingEnded(RetryingStream call) {
         retrying.remove(call);
     }
 
@@ -292,7 +304,7 @@ final class MultiCallables {
     /** The channel starts closing: calls waiting between attempts end now, running ones get no further attempt. */
     void onChannelClosing() {
         closing = true;
-        for (RetryingCall<?, ?> call : new ArrayList<>(retrying)) {
+        for (RetryingStream call : new ArrayList<>(retrying)) {
             call.onChannelClosing();
         }
     }

@@ -24,4 +24,16 @@ public final class Contexts {
         }
         return vertx.createEventLoopContext();
     }
+
+    /**
+     * Runs {@code action} on {@code ctx}: inline when already on its event loop (owner state is per loop, not per
+     * duplicated context), else queued there. The one way impl code hops to an owner loop.
+     */
+    public static void run(ContextInternal ctx, Runnable action) {
+        if (ctx.inThread()) {
+            action.run();
+        } else {
+            ctx.execute(action);
+        }
+    }
 }

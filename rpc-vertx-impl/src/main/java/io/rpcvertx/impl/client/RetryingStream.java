@@ -1,0 +1,698 @@
+package io.rpcvertx.impl.client;
+
+import io.rpcvertx.Metadata;
+import io.rpcvertx.StatusCode;
+import io.rpcvertx.impl.codec.Encoding;
+import io.rpcvertx.impl.codec.StatusMapping;
+import io.rpcvertx.impl.transport.ClientStream;
+import io.rpcvertx.impl.transport.ClientStreamListener;
+import io.rpcvertx.impl.transport.ClientTransport;
+import io.rpcvertx.impl.transport.RequestHead;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.ContextInternal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Retries and hedging (gRFC A6 "Client Retries") as a stream: the call sees this one {@link ClientStream}, and this
+ * drives attempts, each a real stream of the channel's transport, until it commits to one (grpc-java's
+ * {@code RetriableStream} shape). Owner context only.
+ *
+ * <pre>
+ * RUNNING --response headers | an OK end | a fatal status | the retry buffer overflows--&gt; COMMITTED (to one attempt)
+ * RUNNING | COMMITTED --committed attempt ends | out of attempts | deadline | cancel()--&gt; CLOSED
+ * </pre>
+ *
+ * <p>While RUNNING, request messages are kept (up to the per-RPC buffer size) and replayed to every new attempt; an
+ * attempt that ends with a retryable (non-fatal) status before any response headers is retried after an exponential
+ * backoff with full jitter, or, for hedging, the next hedged attempt is sent at once. Once COMMITTED the chosen
+ * attempt's events pass straight through to the call. The call's deadline covers all attempts; the call reports the
+ * final status (this stream forwards the deciding attempt's terminal event as it came).
+ */
+final class RetryingStream implements ClientStream {
+    enum State {
+        RUNNING,
+        COMMITTED,
+        CLOSED
+    }
+
+    /** The retry or hedging policy of one method on one channel: a transport whose streams are retrying ones. */
+    static final class Policy implements ClientTransport {
+        final ClientTransport transport;
+        final MultiCallables callables;
+        final ContextInternal owner;
+        final ServiceConfig.@Nullable RetryPolicy retry;
+        final ServiceConfig.@Nullable HedgingPolicy hedging;
+        final Set<StatusCode> retryableCodes;
+        final int maxAttempts;
+
+        Policy(
+                ClientTransport transport,
+                MultiCallables callables,
+                ContextInternal owner,
+                ServiceConfig.MethodConfig c) {
+            this.transport = transport;
+            this.callables = callables;
+            this.owner = owner;
+            this.retry = c.retryPolicy();
+            this.hedging = c.hedgingPolicy();
+            ServiceConfig.RetryPolicy r = retry;
+            ServiceConfig.HedgingPolicy h = hedging;
+            if (r != null) {
+                this.retryableCodes = r.retryableStatusCodes();
+                this.maxAttempts = r.maxAttempts();
+            } else if (h != null) {
+                this.retryableCodes = h.nonFatalStatusCodes();
+                this.maxAttempts = h.maxAttempts();
+            } else {
+                throw new IllegalArgumentException("config: " + c + " (expected: a retry or hedging policy)");
+            }
+        }
+
+        @Override
+        public ClientStream newStream(RequestHead head) {
+            return new RetryingStream(this, head);
+        }
+    }
+
+    private static final long REFUSED_STREAM = 0x7;
+    private static final long PUSHBACK_NONE = -1;
+    private static final long PUSHBACK_STOP = -2;
+
+    private final Policy policy;
+    private final RequestHead head;
+    private final ContextInternal owner;
+    private @Nullable ClientStreamListener listener;
+
+    private State state = State.RUNNING;
+    private final List<Attempt> live = new ArrayList<>(2);
+    private @Nullable Attempt committed;
+    private @Nullable Attempt lastEnded;
+    private int attempts;
+    /** Request messages not yet written by every attempt that may need them (all of them until COMMITTED). */
+    private final List<Buffer> sent = new ArrayList<>(4);
+
+    private long sentBytes;
+    private boolean halfClosed;
+    private boolean headersWanted;
+    private boolean opened;
+    private boolean paused;
+    /** The retry buffer overflowed while no attempt ran: the next attempt is committed at once. */
+    private boolean commitNext;
+    /** Hedging: throttled, or a pushback said stop. */
+    private boolean noMoreHedges;
+
+    private long nextBackoffNanos;
+    private long attemptTimer = -1;
+
+    RetryingStream(Policy policy, RequestHead head) {
+        this.policy = policy;
+        this.head = head;
+        this.owner = policy.owner;
+        ServiceConfig.RetryPolicy r = policy.retry;
+        this.nextBackoffNanos = r == null ? 0 : r.initialBackoffNanos();
+    }
+
+    private ClientStreamListener listener() {
+        ClientStreamListener l = listener;
+        assert l != null;
+        return l;
+    }
+
+    @Override
+    public void start(ClientStreamListener l) {
+        assert owner.inThread();
+        this.listener = l;
+        policy.callables.retryingStarted(this);
+        if (policy.retry != null) {
+            startAttempt();
+        } else {
+            sendHedges();
+        }
+    }
+
+    /** Starts one attempt, which replays what was sent so far once it opens. */
+    private void startAttempt() {
+        assert state == State.RUNNING;
+        Attempt a = new Attempt(attempts++);
+        live.add(a);
+        a.open(policy.transport.newStream(a));
+        if (a.ended) {
+            return; // refused at admission: its end has already decided what comes next
+        }
+        if (commitNext && state == State.RUNNING) {
+            commit(a);
+        }
+    }
+
+    /** Hedging: the next hedged attempt (all remaining ones at once with a zero delay), then the timer for the next. */
+    private void sendHedges() {
+        ServiceConfig.HedgingPolicy h = policy.hedging;
+        assert h != null;
+        attemptTimer = -1;
+        do {
+            if (state != State.RUNNING || noMoreHedges || attempts >= policy.maxAttempts) {
+                break;
+            }
+            RetryThrottle throttle = policy.callables.throttle;
+            if (attempts > 0 && throttle != null && !throttle.isRetryAllowed()) {
+                noMoreHedges = true; // A6: a throttled channel sends no hedged attempt after the first
+                break;
+            }
+            startAttempt();
+        } while (h.hedgingDelayNanos() == 0);
+        if (state == State.RUNNING && !noMoreHedges && attempts < policy.maxAttempts) {
+            cancelAttemptTimer(); // an attempt refused at admission may have re-entered and armed one
+            attemptTimer = owner.setTimer(Deadline.timerMillis(h.hedgingDelayNanos()), id -> sendHedges());
+        } else if (state == State.RUNNING && live.isEmpty()) {
+            finish(lastEnded);
+        }
+    }
+
+    // ---------------------------------------------------------------- attempt events (owner)
+
+    private void onAttemptOpen(Attempt a) {
+        if (!opened) {
+            opened = true;
+            listener().onOpen(); // the call flushes what it buffered: it reaches every open attempt
+        }
+        if (headersWanted && !halfClosed) {
+            a.sendHeaders();
+        }
+        flush(a);
+        if (isLead(a)) {
+            listener().onReady();
+        }
+    }
+
+    private void onAttemptHeaders(Attempt a, Metadata md) {
+        if (state == State.RUNNING) {
+            if (!live.contains(a)) {
+                return;
+            }
+            // A6: once response headers arrive, the RPC is committed to that attempt
+            commit(a);
+            RetryThrottle throttle = policy.callables.throttle;
+            if (throttle != null) {
+                throttle.onSuccess();
+            }
+        }
+        if (a == committed) {
+            listener().onHeaders(md);
+        }
+    }
+
+    private void onAttemptEnded(Attempt a) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (a == committed) {
+            finish(a);
+            return;
+        }
+        if (!live.remove(a)) {
+            return; // an attempt this stream cancelled
+        }
+        lastEnded = a;
+        if (Deadline.isExpired(head.deadlineNanos())) {
+            finishDeadline();
+            return;
+        }
+        RetryThrottle throttle = policy.callables.throttle;
+        StatusCode code = a.code;
+        if (code == StatusCode.OK) {
+            // a trailers-only OK (e.g. a server stream without messages) is a response: commit and end with it
+            if (throttle != null) {
+                throttle.onSuccess();
+            }
+            commit(a);
+            finish(a);
+            return;
+        }
+        long pushbackMillis = parsePushback(a.stream().retryPushback());
+        boolean retryable = policy.retryableCodes.contains(code);
+        boolean allowed = true;
+        if (throttle != null && (retryable || pushbackMillis == PUSHBACK_STOP)) {
+            allowed = throttle.onFailure();
+        }
+        if (!retryable) {
+            // a fatal status: the RPC ends with it, and any other hedged attempt is cancelled
+            commit(a);
+            finish(a);
+            return;
+        }
+        if (policy.retry != null) {
+            scheduleRetry(allowed, pushbackMillis);
+        } else {
+            nextHedge(allowed, pushbackMillis);
+        }
+    }
+
+    private void scheduleRetry(boolean allowed, long pushbackMillis) {
+        ServiceConfig.RetryPolicy r = policy.retry;
+        assert r != null;
+        if (!allowed
+                || commitNext
+                || attempts >= policy.maxAttempts
+                || policy.callables.isClosing()
+                || pushbackMillis == PUSHBACK_STOP) {
+            finish(lastEnded);
+            return;
+        }
+        long delayNanos;
+        if (pushbackMillis >= 0) {
+            // the server said when: wait exactly that, and start the backoff over
+            delayNanos = pushbackMillis * 1_000_000;
+            nextBackoffNanos = r.initialBackoffNanos();
+        } else {
+            // A6: full jitter, random(0, current), then current = min(current * multiplier, maxBackoff)
+            long current = nextBackoffNanos;
+            delayNanos = (long) (ThreadLocalRandom.current().nextDouble() * current);
+            nextBackoffNanos = (long) Math.min(current * r.backoffMultiplier(), (double) r.maxBackoffNanos());
+        }
+        attemptTimer = owner.setTimer(Deadline.timerMillis(delayNanos), id -> {
+            attemptTimer = -1;
+            if (state == State.RUNNING) {
+                startAttempt();
+            }
+        });
+    }
+
+    private void nextHedge(boolean allowed, long pushbackMillis) {
+        if (!allowed || pushbackMillis == PUSHBACK_STOP || policy.callables.isClosing()) {
+            noMoreHedges = true;
+        }
+        if (!noMoreHedges && attempts < policy.maxAttempts) {
+            cancelAttemptTimer();
+            if (pushbackMillis >= 0) {
+                attemptTimer = owner.setTimer(Deadline.timerMillis(pushbackMillis * 1_000_000), id -> sendHedges());
+            } else {
+                sendHedges(); // A6: a non-fatal failure sends the next hedged attempt at once
+            }
+            return;
+        }
+        if (state == State.RUNNING && live.isEmpty() && attemptTimer < 0) {
+            finish(lastEnded);
+        }
+    }
+
+    /** A6: a non-negative integer is a delay; any other value (negative, malformed) means do not retry. */
+    private static long parsePushback(@Nullable String value) {
+        if (value == null) {
+            return PUSHBACK_NONE;
+        }
+        try {
+            long ms = Long.parseLong(value.trim());
+            return ms >= 0 ? Math.min(ms, Long.MAX_VALUE / 1_000_000) : PUSHBACK_STOP;
+        } catch (NumberFormatException e) {
+            return PUSHBACK_STOP;
+        }
+    }
+
+    /** Commits to {@code a}: the other attempts are cancelled, and nothing more is kept for replay once it has it. */
+    private void commit(Attempt a) {
+        state = State.COMMITTED;
+        committed = a;
+        cancelAttemptTimer();
+        for (Attempt other : live) {
+            if (other != a) {
+                other.cancel();
+            }
+        }
+        live.clear();
+        if (paused) {
+            a.pause();
+        }
+        flush(a);
+        if (a.isOpen() && a.stream().isReady()) {
+            listener().onReady(); // a write waiting on a cancelled attempt's window goes on with this one
+        }
+    }
+
+    private void cancelAttemptTimer() {
+        if (attemptTimer >= 0) {
+            owner.owner().cancelTimer(attemptTimer);
+            attemptTimer = -1;
+        }
+    }
+
+    /** The channel is closing: no new attempt starts, and a stream waiting for its next attempt ends now. */
+    void onChannelClosing() {
+        assert owner.inThread();
+        if (state == State.RUNNING && live.isEmpty()) {
+            finish(lastEnded);
+        }
+    }
+
+    // ---------------------------------------------------------------- the end (owner)
+
+    private boolean end() {
+        if (state == State.CLOSED) {
+            return false;
+        }
+        state = State.CLOSED;
+        cancelAttemptTimer();
+        policy.callables.retryingEnded(this);
+        for (Attempt a : live) {
+            a.cancel();
+        }
+        live.clear();
+        Attempt c = committed;
+        if (c != null) {
+            c.cancel();
+        }
+        sent.clear();
+        return true;
+    }
+
+    /** Ends with {@code decider}'s terminal event, as it came, for the call to map (or UNAVAILABLE if none ended). */
+    private void finish(@Nullable Attempt decider) {
+        if (!end()) {
+            return;
+        }
+        ClientStreamListener l = listener();
+        if (decider == null) {
+            l.onClosed(StatusCode.UNAVAILABLE, "no attempt ended yet", false);
+        } else if (decider.trailers != null) {
+            l.onTrailers(decider.code, decider.details, decider.trailers);
+        } else if (decider.resetCode >= 0 && decider.resetCode != REFUSED_STREAM) {
+            l.onReset(decider.resetCode);
+        } else {
+            // refused is not passed on: the replays were this stream's to make
+            l.onClosed(decider.code, decider.details, false);
+        }
+    }
+
+    private void finishDeadline() {
+        if (end()) {
+            listener().onClosed(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded between attempts", false);
+        }
+    }
+
+    // ---------------------------------------------------------------- ClientStream (owner): the request side
+
+    /** The attempt whose flow control paces the call's writes: the committed one, or the oldest running one. */
+    private boolean isLead(Attempt a) {
+        return a == committed || (state == State.RUNNING && !live.isEmpty() && live.get(0) == a);
+    }
+
+    /** Writes what {@code a} has not written yet (and the half-close); once committed, nothing more is kept. */
+    private void flush(Attempt a) {
+        if (!a.isOpen()) {
+            return;
+        }
+        ClientStream s = a.stream();
+        if (a.written < sent.size() || halfClosed) {
+            a.headersSent = true; // they leave with the first message or the half-close
+        }
+        while (a.written < sent.size()) {
+            Buffer payload = sent.get(a.written++);
+            boolean end = halfClosed && a.written == sent.size();
+            s.writeMessage(payload, end);
+            a.endSent |= end;
+        }
+        if (halfClosed && !a.endSent) {
+            a.endSent = true;
+            s.halfClose();
+        }
+        if (a == committed) {
+            sent.clear();
+            a.written = 0;
+        }
+    }
+
+    @Override
+    public void sendHeaders() {
+        headersWanted = true;
+        for (Attempt a : live) {
+            a.sendHeaders();
+        }
+        Attempt c = committed;
+        if (c != null) {
+            c.sendHeaders();
+        }
+    }
+
+    @Override
+    public void writeMessage(Buffer payload, boolean endOfStream) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        sent.add(payload);
+        halfClosed |= endOfStream;
+        if (state == State.RUNNING) {
+            sentBytes += payload.length();
+            if (sentBytes > policy.callables.retryBufferSize) {
+                // A6: beyond the per-RPC buffer the RPC commits to its (oldest) running attempt
+                if (!live.isEmpty()) {
+                    commit(live.get(0));
+                    return;
+                }
+                commitNext = true;
+            }
+            for (int i = 0; i < live.size(); i++) {
+                flush(live.get(i));
+            }
+        } else {
+            Attempt c = committed;
+            assert c != null;
+            flush(c);
+        }
+    }
+
+    @Override
+    public void halfClose() {
+        if (state == State.CLOSED || halfClosed) {
+            return;
+        }
+        halfClosed = true;
+        for (int i = 0; i < live.size(); i++) {
+            flush(live.get(i));
+        }
+        Attempt c = committed;
+        if (c != null) {
+            flush(c);
+        }
+    }
+
+    @Override
+    public boolean isReady() {
+        Attempt lead = committed != null ? committed : live.isEmpty() ? null : live.get(0);
+        return lead != null && lead.isOpen() && lead.stream().isReady();
+    }
+
+    @Override
+    public void pause() {
+        paused = true;
+        Attempt c = committed;
+        if (c != null) {
+            c.pause();
+        }
+    }
+
+    @Override
+    public void resume() {
+        paused = false;
+        Attempt c = committed;
+        if (c != null && c.isOpen()) {
+            c.stream().resume();
+        }
+    }
+
+    @Override
+    public void cancel() {
+        end();
+    }
+
+    @Override
+    public @Nullable String retryPushback() {
+        return null; // consumed here
+    }
+
+    @Override
+    public String toString() {
+        return "RetryingStream{" + head.path() + ", " + state + ", attempts=" + attempts + "}";
+    }
+
+    /** One attempt: a transport stream, what it has written, and how it ended. */
+    private final class Attempt implements ClientStreamListener, RequestHead {
+        private final int previous;
+        private @Nullable ClientStream stream;
+        private boolean opened;
+        private boolean replayed;
+        private boolean headers;
+        boolean headersSent;
+        int written;
+        boolean endSent;
+        boolean ended;
+        StatusCode code = StatusCode.UNAVAILABLE;
+        String details = "";
+
+        @Nullable
+        Metadata trailers;
+
+        long resetCode = -1;
+
+        Attempt(int previous) {
+            this.previous = previous;
+        }
+
+        void open(ClientStream s) {
+            stream = s;
+            s.start(this);
+        }
+
+        ClientStream stream() {
+            ClientStream s = stream;
+            assert s != null;
+            return s;
+        }
+
+        boolean isOpen() {
+            return opened && !ended;
+        }
+
+        /** Sends the request headers ahead of any message, once. */
+        void sendHeaders() {
+            if (isOpen() && !headersSent) {
+                headersSent = true;
+                stream().sendHeaders();
+            }
+        }
+
+        void pause() {
+            if (isOpen()) {
+                stream().pause();
+            }
+        }
+
+        void cancel() {
+            ended = true;
+            ClientStream s = stream;
+            if (s != null) {
+                s.cancel();
+            }
+        }
+
+        // RequestHead: the call's, with this attempt's number
+
+        @Override
+        public String path() {
+            return head.path();
+        }
+
+        @Override
+        public Metadata metadata() {
+            return head.metadata();
+        }
+
+        @Override
+        public Metadata credentialsMetadata() {
+            return head.credentialsMetadata();
+        }
+
+        @Override
+        public long deadlineNanos() {
+            return head.deadlineNanos();
+        }
+
+        @Override
+        public Encoding encoding() {
+            return head.encoding();
+        }
+
+        @Override
+        public int maxReceiveBytes() {
+            return head.maxReceiveBytes();
+        }
+
+        @Override
+        public int previousAttempts() {
+            return previous;
+        }
+
+        @Override
+        public boolean waitForReady() {
+            return head.waitForReady();
+        }
+
+        // ClientStreamListener
+
+        @Override
+        public void onOpen() {
+            if (ended || state == State.CLOSED) {
+                return;
+            }
+            opened = true;
+            onAttemptOpen(this);
+        }
+
+        @Override
+        public void onReady() {
+            if (!ended && isLead(this)) {
+                listener().onReady();
+            }
+        }
+
+        @Override
+        public void onHeaders(Metadata md) {
+            if (ended || state == State.CLOSED) {
+                return;
+            }
+            headers = true;
+            onAttemptHeaders(this, md);
+        }
+
+        @Override
+        public void onMessage(Buffer payload) {
+            if (!ended && this == committed && state != State.CLOSED) {
+                listener().onMessage(payload);
+            }
+        }
+
+        @Override
+        public void onTrailers(StatusCode c, String d, Metadata t) {
+            code = c;
+            details = d;
+            trailers = t;
+            ended(false);
+        }
+
+        @Override
+        public void onReset(long http2ErrorCode) {
+            resetCode = http2ErrorCode;
+            code = StatusMapping.fromHttp2ErrorCode(http2ErrorCode);
+            details = "Received RST_STREAM with error code " + http2ErrorCode;
+            ended(http2ErrorCode == REFUSED_STREAM);
+        }
+
+        @Override
+        public void onClosed(StatusCode c, String d, boolean refused) {
+            code = c;
+            details = d;
+            ended(refused);
+        }
+
+        private void ended(boolean refused) {
+            if (ended) {
+                return;
+            }
+            // gRPC transparent retry: a stream the server never processed is replayed once, ahead of new calls
+            if (refused && !replayed && !headers && state == State.RUNNING && live.contains(this)) {
+                replayed = true;
+                opened = false;
+                headersSent = false;
+                written = 0;
+                endSent = false;
+                resetCode = -1;
+                open(policy.transport.newRetryStream(this));
+                return;
+            }
+            ended = true;
+            onAttemptEnded(this);
+        }
+    }
+}

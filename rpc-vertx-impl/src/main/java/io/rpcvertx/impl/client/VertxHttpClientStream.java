@@ -1,0 +1,431 @@
+package io.rpcvertx.impl.client;
+
+import io.rpcvertx.Metadata;
+import io.rpcvertx.StatusCode;
+import io.rpcvertx.impl.codec.ContentTypes;
+import io.rpcvertx.impl.codec.Encoding;
+import io.rpcvertx.impl.codec.GrpcHeaders;
+import io.rpcvertx.impl.codec.GrpcTimeout;
+import io.rpcvertx.impl.codec.MessageDeframer;
+import io.rpcvertx.impl.codec.MessageFramer;
+import io.rpcvertx.impl.codec.MetadataCodec;
+import io.rpcvertx.impl.codec.StatusMapping;
+import io.rpcvertx.impl.codec.StatusMessages;
+import io.rpcvertx.impl.codec.WireException;
+import io.rpcvertx.impl.transport.ClientStream;
+import io.rpcvertx.impl.transport.ClientStreamListener;
+import io.rpcvertx.impl.transport.RequestHead;
+import io.vertx.core.Completable;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.StreamResetException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One gRPC stream on a Vert.x HTTP/2 client connection: the only client code that touches {@link HttpClientRequest}
+ * and {@link HttpClientResponse}. It is also what the channel's admission queues and counts: it waits in the channel's
+ * queue until a connection has a free stream slot ({@link #startOn}), holds that slot until it ends, and sits in the
+ * channel's intrusive list of live streams meanwhile. Owner context (the channel's event loop) only.
+ *
+ * <pre>
+ * QUEUED --a connection took it--&gt; OPENING --the HTTP/2 stream exists--&gt; OPEN
+ * any --terminal event, cancel(), or the channel ended it--&gt; CLOSED (the slot is released, no event follows)
+ * </pre>
+ */
+final class VertxHttpClientStream implements ClientStream, Completable<HttpClientRequest>, Handler<Buffer> {
+    enum State {
+        QUEUED,
+        OPENING,
+        OPEN,
+        CLOSED
+    }
+
+    private static final long CANCEL = 0x8;
+
+    private final ChannelImpl channel;
+    final RequestHead head;
+    final boolean transparentRetry;
+    private @Nullable ClientStreamListener listener;
+
+    // this stream's place in its channel's intrusive list of live streams: touched only by the channel
+    @Nullable
+    VertxHttpClientStream livePrev;
+
+    @Nullable
+    VertxHttpClientStream liveNext;
+
+    boolean live;
+
+    private State state = State.QUEUED;
+    private ChannelImpl.@Nullable Conn conn;
+    private @Nullable HttpClientRequest request;
+    private @Nullable HttpClientResponse response;
+    private boolean trailersOnly;
+    private boolean paused;
+    private @Nullable MessageDeframer deframer;
+    private @Nullable String pushback;
+
+    VertxHttpClientStream(ChannelImpl channel, RequestHead head, boolean transparentRetry) {
+        this.channel = channel;
+        this.head = head;
+        this.transparentRetry = transparentRetry;
+    }
+
+    @Override
+    public void start(ClientStreamListener l) {
+        this.listener = l;
+        if (transparentRetry) {
+            channel.requeue(this);
+        } else {
+            channel.admit(this);
+        }
+    }
+
+    private ClientStreamListener listener() {
+        ClientStreamListener l = listener;
+        assert l != null;
+        return l;
+    }
+
+    // ---------------------------------------------------------------- admission (the channel)
+
+    /** The channel gave this stream a slot on {@code c}. */
+    void startOn(ChannelImpl.Conn c) {
+        this.conn = c;
+        state = State.OPENING;
+        c.http.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(head.path()))
+                .onComplete(this);
+    }
+
+    ChannelImpl.@Nullable Conn conn() {
+        return conn;
+    }
+
+    /** The connection this stream holds a slot on, now released (null if none). */
+    ChannelImpl.@Nullable Conn takeConn() {
+        ChannelImpl.Conn c = conn;
+        conn = null;
+        return c;
+    }
+
+    /**
+     * The channel ends this stream (closed, no connection, queue full, keepalive failure): it reports {@code code}.
+     *
+     * @param reset whether an HTTP/2 stream already opened is reset with CANCEL
+     */
+    void fail(StatusCode code, String details, boolean reset) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (reset) {
+            resetRequest();
+        }
+        close();
+        listener().onClosed(code, details, false);
+    }
+
+    // ---------------------------------------------------------------- opening
+
+    /** The HTTP/2 stream was created (or could not be): {@link Completable} of {@code HttpClientConnection.request}. */
+    @Override
+    public void complete(@Nullable HttpClientRequest req, @Nullable Throwable failure) {
+        if (failure != null || req == null) {
+            onTransportError(failure != null ? failure : new IllegalStateException("no request"), true);
+            return;
+        }
+        if (state == State.CLOSED) {
+            req.reset(CANCEL); // cancelled while the stream was being created
+            return;
+        }
+        this.request = req;
+        if (Deadline.isExpired(head.deadlineNanos())) {
+            close();
+            req.reset(CANCEL);
+            listener().onClosed(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before the stream opened", false);
+            return;
+        }
+        req.authority(channel.authorityHeader);
+        MultiMap h = req.headers();
+        h.set(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC);
+        h.set(GrpcHeaders.TE, GrpcHeaders.TRAILERS);
+        h.set(GrpcHeaders.USER_AGENT, channel.userAgent);
+        h.set(GrpcHeaders.GRPC_ACCEPT_ENCODING, GrpcHeaders.ACCEPT_ENCODING_VALUE);
+        Encoding encoding = head.encoding();
+        if (encoding != Encoding.IDENTITY) {
+            h.set(GrpcHeaders.GRPC_ENCODING, encoding.headerValue());
+        }
+        long deadline = head.deadlineNanos();
+        if (deadline != RequestHead.NO_DEADLINE) {
+            h.set(GrpcHeaders.GRPC_TIMEOUT, GrpcTimeout.format(Deadline.remainingNanos(deadline)));
+        }
+        MetadataCodec.toHeaders(head.metadata(), h);
+        int previous = head.previousAttempts();
+        if (previous > 0) {
+            h.set("grpc-previous-rpc-attempts", Integer.toString(previous));
+        }
+        MetadataCodec.toHeaders(head.credentialsMetadata(), h);
+        // streaming writes need chunked mode, or Vert.x asks for a content-length
+        req.setChunked(true);
+        req.exceptionHandler(t -> onTransportError(t, false));
+        req.drainHandler(v -> {
+            if (state == State.OPEN) {
+                listener().onReady();
+            }
+        });
+        // a Completable, not a Handler<AsyncResult>: Vert.x wraps the latter in one more object per call
+        req.response().onComplete((resp, error) -> {
+            if (error == null) {
+                onResponse(resp);
+            } else {
+                onTransportError(error, false);
+            }
+        });
+        state = State.OPEN;
+        listener().onOpen();
+    }
+
+    // ---------------------------------------------------------------- ClientStream (owner)
+
+    @Override
+    public void sendHeaders() {
+        HttpClientRequest req = request;
+        if (state == State.OPEN && req != null) {
+            req.sendHead();
+        }
+    }
+
+    @Override
+    public void writeMessage(Buffer payload, boolean endOfStream) {
+        HttpClientRequest req = request;
+        if (state != State.OPEN || req == null) {
+            return; // ended meanwhile: the call fails its writes itself
+        }
+        Encoding encoding = head.encoding();
+        Buffer frame = encoding == Encoding.IDENTITY
+                ? MessageFramer.frame(payload, false)
+                : MessageFramer.frame(encoding.compress(payload), true);
+        if (endOfStream) {
+            req.end(frame);
+        } else {
+            req.write(frame);
+        }
+    }
+
+    @Override
+    public void halfClose() {
+        HttpClientRequest req = request;
+        if (state == State.OPEN && req != null) {
+            req.end();
+        }
+    }
+
+    @Override
+    public boolean isReady() {
+        HttpClientRequest req = request;
+        return req == null || !req.writeQueueFull();
+    }
+
+    @Override
+    public void pause() {
+        paused = true;
+        HttpClientResponse resp = response;
+        if (resp != null) {
+            resp.pause();
+        }
+    }
+
+    @Override
+    public void resume() {
+        paused = false;
+        HttpClientResponse resp = response;
+        if (resp != null) {
+            resp.resume();
+        }
+    }
+
+    @Override
+    public void cancel() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        resetRequest();
+        close();
+    }
+
+    @Override
+    public @Nullable String retryPushback() {
+        return pushback;
+    }
+
+    // ---------------------------------------------------------------- response (owner)
+
+    private void onResponse(HttpClientResponse resp) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        response = resp;
+        // before any early exit: a reset we send on the way out must not surface as an unhandled error
+        resp.exceptionHandler(t -> onTransportError(t, false));
+        MultiMap headers = resp.headers();
+        int status = resp.statusCode();
+        if (status != 200) {
+            failMalformed(
+                    StatusMapping.fromHttpStatus(status),
+                    "HTTP status code " + status
+                            + (headers.contains(GrpcHeaders.GRPC_STATUS) ? "" : ", no grpc-status"));
+            return;
+        }
+        trailersOnly = headers.contains(GrpcHeaders.GRPC_STATUS);
+        if (!trailersOnly && !ContentTypes.isGrpc(headers.get(HttpHeaders.CONTENT_TYPE))) {
+            failMalformed(StatusCode.INTERNAL, "invalid content-type: " + headers.get(HttpHeaders.CONTENT_TYPE));
+            return;
+        }
+        if (!trailersOnly) {
+            listener().onHeaders(MetadataCodec.fromHeaders(headers));
+            if (state == State.CLOSED) {
+                return;
+            }
+        }
+        String encodingName = headers.get(GrpcHeaders.GRPC_ENCODING);
+        Encoding encoding = encodingName == null ? Encoding.IDENTITY : Encoding.forName(encodingName);
+        if (encoding == null) {
+            failMalformed(StatusCode.INTERNAL, "Can't find decompressor for " + encodingName);
+            return;
+        }
+        deframer = new MessageDeframer(head.maxReceiveBytes(), encoding);
+        if (paused) {
+            resp.pause();
+        }
+        resp.handler(this);
+        resp.endHandler(v -> onEnd());
+    }
+
+    /** A DATA frame's bytes ({@code HttpClientResponse.handler}). */
+    @Override
+    public void handle(Buffer data) {
+        ChannelImpl.Conn c = conn;
+        if (c != null && c.keepalive != null) {
+            c.keepalive.onDataReceived();
+        }
+        MessageDeframer d = deframer;
+        if (state == State.CLOSED || d == null) {
+            return;
+        }
+        try {
+            d.update(data, this::onMessage);
+        } catch (WireException e) {
+            failMalformed(e.code(), e.getMessage());
+        }
+    }
+
+    private void onMessage(Buffer payload) {
+        if (state == State.CLOSED) {
+            return; // the call ended (e.g. a second message on a unary call) while this chunk was being deframed
+        }
+        listener().onMessage(payload);
+    }
+
+    private void onEnd() {
+        HttpClientResponse resp = response;
+        MessageDeframer d = deframer;
+        if (state == State.CLOSED || resp == null || d == null) {
+            return;
+        }
+        if (d.hasPartialMessage()) {
+            close();
+            listener().onTrailers(StatusCode.INTERNAL, "Encountered end-of-stream mid-frame", Metadata.EMPTY);
+            return;
+        }
+        MultiMap source = trailersOnly ? resp.headers() : resp.trailers();
+        pushback = source.get("grpc-retry-pushback-ms");
+        String grpcStatus = source.get(GrpcHeaders.GRPC_STATUS);
+        Metadata trailing = MetadataCodec.fromHeaders(source);
+        close();
+        if (grpcStatus == null) {
+            listener().onTrailers(StatusCode.UNKNOWN, "missing grpc-status in response trailers", trailing);
+            return;
+        }
+        String message = source.get(GrpcHeaders.GRPC_MESSAGE);
+        listener()
+                .onTrailers(
+                        StatusMapping.parseGrpcStatus(grpcStatus),
+                        message == null ? "" : StatusMessages.decode(message),
+                        trailing);
+    }
+
+    // ---------------------------------------------------------------- errors and the end (owner)
+
+    /** A response we cannot read: reset the stream and end with {@code code}. */
+    private void failMalformed(StatusCode code, String details) {
+        resetRequest();
+        close();
+        listener().onClosed(code, details, false);
+    }
+
+    private void onTransportError(Throwable t, boolean beforeStream) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (t instanceof StreamResetException) {
+            long errorCode = ((StreamResetException) t).getCode();
+            resetRequest();
+            close();
+            listener().onReset(errorCode);
+            return;
+        }
+        String details;
+        boolean refused = beforeStream;
+        if (t instanceof HttpClosedException) {
+            details = "Connection closed: " + t.getMessage();
+            // not HttpClosedException.goAway(): it copies debug data Vert.x may already have released
+            refused |= isAboveGoAway();
+        } else {
+            details = String.valueOf(t.getMessage());
+        }
+        resetRequest();
+        close();
+        listener().onClosed(StatusCode.UNAVAILABLE, details, refused);
+    }
+
+    /** Whether the peer's GOAWAY says it never processed this stream (id above its last-stream-id). */
+    private boolean isAboveGoAway() {
+        ChannelImpl.Conn c = conn;
+        HttpClientRequest req = request;
+        if (c == null || c.goAwayLastStreamId < 0) {
+            return false;
+        }
+        if (req == null) {
+            return true;
+        }
+        try {
+            return req.streamId() > c.goAwayLastStreamId;
+        } catch (IllegalStateException e) {
+            return true; // no stream id: the headers never left
+        }
+    }
+
+    private void resetRequest() {
+        HttpClientRequest req = request;
+        if (req != null && state != State.CLOSED) {
+            req.reset(CANCEL);
+        }
+    }
+
+    /** The one transition to CLOSED: the slot goes back to the channel before the listener hears of the end. */
+    private void close() {
+        state = State.CLOSED;
+        channel.onStreamClosed(this);
+    }
+
+    @Override
+    public String toString() {
+        return "VertxHttpClientStream{" + head.path() + ", " + state + "}";
+    }
+}
