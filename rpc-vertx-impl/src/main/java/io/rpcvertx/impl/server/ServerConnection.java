@@ -62,10 +62,10 @@ final class ServerConnection {
     private final ServerIoVerticle io;
     private final ServerOptions options;
     private final ContextInternal context;
-    /** The live calls, linked through the calls themselves: no allocation per call on the hot path. */
-    private @Nullable ServerCallImpl<?, ?> firstCall;
+    /** The open streams, linked through the streams themselves: no allocation per call on the hot path. */
+    private @Nullable Http2ServerStream firstStream;
 
-    private int callCount;
+    private int streamCount;
     private final long createdNanos = System.nanoTime();
     private final Promise<Void> goAwayDone;
 
@@ -122,70 +122,50 @@ final class ServerConnection {
 
     // ---------------------------------------------------------------- calls
 
-    /** Admission of a new call on this connection; false means RESOURCE_EXHAUSTED (maximumConcurrentRpcs). */
-    boolean admit(ServerCallImpl<?, ?> call) {
+    /** A new stream of this connection (before the call layer sees it). */
+    void add(Http2ServerStream stream) {
         assert context.inThread();
-        if (!io.server.tryAdmit()) {
-            return false;
+        stream.nextInConnection = firstStream;
+        if (firstStream != null) {
+            firstStream.prevInConnection = stream;
         }
-        call.nextInConnection = firstCall;
-        if (firstCall != null) {
-            firstCall.prevInConnection = call;
-        }
-        firstCall = call;
-        call.inConnection = true;
-        callCount++;
-        io.onCallAdmitted();
+        firstStream = stream;
+        stream.inConnection = true;
+        streamCount++;
         onActivity();
-        return true;
     }
 
     /**
-     * The call ended (status sent, or cancelled). Runs before its status is written, so a client that starts its next
-     * call on seeing the status finds the admission slot free. {@code handlerRunning}: its handler's future is still
-     * pending; {@link #onHandlerTerminated} follows when it completes.
+     * The stream closed (status written, or reset). Runs before its status is written, so a client that starts its
+     * next call on seeing the status finds the connection's slot free.
      */
-    void onCallClosed(ServerCallImpl<?, ?> call, boolean handlerRunning) {
+    void remove(Http2ServerStream stream) {
         assert context.inThread();
-        if (!call.inConnection) {
+        if (!stream.inConnection) {
             return;
         }
-        unlink(call);
-        io.server.releaseAdmission();
-        if (!handlerRunning) {
-            io.onCallTerminated();
+        Http2ServerStream prev = stream.prevInConnection;
+        Http2ServerStream next = stream.nextInConnection;
+        if (prev != null) {
+            prev.nextInConnection = next;
+        } else {
+            firstStream = next;
         }
+        if (next != null) {
+            next.prevInConnection = prev;
+        }
+        stream.prevInConnection = null;
+        stream.nextInConnection = null;
+        stream.inConnection = false;
+        streamCount--;
         onActivity();
-        if (callCount == 0) {
+        if (streamCount == 0) {
             idleSinceNanos = System.nanoTime();
             Optional<Duration> maxIdle = options.maxConnectionIdle();
             if (maxIdle.isPresent() && idleTimer < 0 && state == State.OPEN) {
                 armIdle(maxIdle.get().toNanos());
             }
         }
-    }
-
-    private void unlink(ServerCallImpl<?, ?> call) {
-        ServerCallImpl<?, ?> prev = call.prevInConnection;
-        ServerCallImpl<?, ?> next = call.nextInConnection;
-        if (prev != null) {
-            prev.nextInConnection = next;
-        } else {
-            firstCall = next;
-        }
-        if (next != null) {
-            next.prevInConnection = prev;
-        }
-        call.prevInConnection = null;
-        call.nextInConnection = null;
-        call.inConnection = false;
-        callCount--;
-    }
-
-    /** The handler of a call that already ended has terminated: a server stop need not wait for it any more. */
-    void onHandlerTerminated() {
-        assert context.inThread();
-        io.onCallTerminated();
     }
 
     /**
@@ -221,7 +201,7 @@ final class ServerConnection {
             return; // data is flowing: an answer to it, as a BDP ping
         }
         long now = System.nanoTime();
-        long minInterval = callCount == 0 && !options.isPermitKeepAliveWithoutCalls()
+        long minInterval = streamCount == 0 && !options.isPermitKeepAliveWithoutCalls()
                 ? IMPLICIT_PERMIT_NANOS
                 : Math.min(options.permitKeepAliveTime().toNanos(), IMPLICIT_PERMIT_NANOS);
         if (now - lastValidPingNanos >= minInterval) {
@@ -282,7 +262,7 @@ final class ServerConnection {
 
     private void onIdleTimer() {
         idleTimer = -1;
-        if (state != State.OPEN || callCount > 0) {
+        if (state != State.OPEN || streamCount > 0) {
             return; // re-armed when the last call ends
         }
         long maxIdle = options.maxConnectionIdle().orElseThrow().toNanos();
@@ -369,12 +349,12 @@ final class ServerConnection {
             return;
         }
         secondGoAway();
-        List<ServerCallImpl<?, ?>> live = new ArrayList<>(callCount);
-        for (ServerCallImpl<?, ?> c = firstCall; c != null; c = c.nextInConnection) {
-            live.add(c);
+        List<Http2ServerStream> open = new ArrayList<>(streamCount);
+        for (Http2ServerStream s = firstStream; s != null; s = s.nextInConnection) {
+            open.add(s);
         }
-        for (ServerCallImpl<?, ?> call : live) {
-            call.cancelByServer();
+        for (Http2ServerStream stream : open) {
+            stream.cancelForShutdown();
         }
         // streams that are not calls any more (a client still sending after our status) must not hold the socket
         http.close();

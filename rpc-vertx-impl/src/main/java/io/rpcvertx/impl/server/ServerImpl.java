@@ -194,7 +194,7 @@ public final class ServerImpl implements Server {
             }
             // the same TLS options as the IO servers: Vert.x serves the shared socket with the first server's
             HttpServer reservation = vertx.createHttpServer(security.configure(httpOptions()))
-                    .requestHandler(ServerCallImpl::refuseUnstarted);
+                    .requestHandler(Http2ServerStream::refuseUnstarted);
             listen.listen(reservation).onComplete(ar -> {
                 if (ar.failed()) {
                     security.close();

@@ -9,6 +9,8 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.logging.Logger;
+import io.vertx.core.internal.logging.LoggerFactory;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -27,8 +29,14 @@ import org.jspecify.annotations.Nullable;
  * </pre>
  */
 final class ServerIoVerticle extends VerticleBase {
+    private static final Logger log = LoggerFactory.getLogger(ServerIoVerticle.class);
     /** Beyond the drain deadline, how long Vert.x may keep a listener's last sockets: a backstop only. */
     private static final long UNBIND_BACKSTOP_MS = 10_000;
+    /**
+     * Beyond the drain deadline, how long a cancelled call's handler may take to complete its future before the stop
+     * gives up on it as leaked: the stop completes no later than grace + 1 s whatever the handlers do.
+     */
+    static final long LEAK_AFTER_MS = 500;
 
     enum State {
         SERVING,
@@ -38,6 +46,9 @@ final class ServerIoVerticle extends VerticleBase {
 
     final ServerImpl server;
     final int index;
+    /** The call layer: where this instance's streams go once their HTTP checks passed. */
+    final CallDispatcher dispatcher;
+
     private final List<ListenAddress> addresses;
     /** Built once: the call-done signal is sent every event-loop turn in which calls ended. */
     private final String doneAddress;
@@ -48,7 +59,11 @@ final class ServerIoVerticle extends VerticleBase {
     private State state = State.SERVING;
     private long drainDeadlineNanos = Long.MAX_VALUE;
     private boolean unbound;
+    /** Streams not yet terminated (their call is live, or its handler still runs), linked through the streams. */
+    private @Nullable Http2ServerStream firstLive;
+
     private int liveCalls;
+    private long leakTimer = -1;
     private int unreportedDone;
     private boolean reportScheduled;
 
@@ -56,6 +71,7 @@ final class ServerIoVerticle extends VerticleBase {
         this.server = server;
         this.index = index;
         this.addresses = addresses;
+        this.dispatcher = new CallDispatcher(server, server.registry());
         this.doneAddress = ServerSignals.doneAddress(server.id());
     }
 
@@ -69,7 +85,7 @@ final class ServerIoVerticle extends VerticleBase {
         for (ListenAddress address : addresses) {
             HttpServer http = vertx.createHttpServer(server.httpOptions(address))
                     .connectionHandler(this::onConnection)
-                    .requestHandler(req -> ServerCallImpl.serve(req, this));
+                    .requestHandler(req -> Http2ServerStream.serve(req, this));
             httpServers.add(http);
             ready.add(
                     address.listen(http).onSuccess(s -> server.security(address).serving(http)));
@@ -123,15 +139,32 @@ final class ServerIoVerticle extends VerticleBase {
 
     // ---------------------------------------------------------------- calls
 
-    void onCallAdmitted() {
+    void onStreamOpened(Http2ServerStream stream) {
+        stream.nextInIo = firstLive;
+        if (firstLive != null) {
+            firstLive.prevInIo = stream;
+        }
+        firstLive = stream;
         liveCalls++;
     }
 
     /**
-     * A call ended and its handler terminated (or never ran). The control context hears of it in a batch: one signal per
-     * event-loop turn, whatever the number of calls that ended in it.
+     * A stream's call ended and its handler terminated (or never ran). The control context hears of it in a batch: one
+     * signal per event-loop turn, whatever the number of calls that ended in it.
      */
-    void onCallTerminated() {
+    void onStreamTerminated(Http2ServerStream stream) {
+        Http2ServerStream prev = stream.prevInIo;
+        Http2ServerStream next = stream.nextInIo;
+        if (prev != null) {
+            prev.nextInIo = next;
+        } else {
+            firstLive = next;
+        }
+        if (next != null) {
+            next.prevInIo = prev;
+        }
+        stream.prevInIo = null;
+        stream.nextInIo = null;
         liveCalls--;
         unreportedDone++;
         if (!reportScheduled) {
@@ -163,11 +196,48 @@ final class ServerIoVerticle extends VerticleBase {
             // stop listening only once every connection has its second GOAWAY: Vert.x's shutdown closes idle sockets
             // at once, which would drop streams racing the first GOAWAY
             Future.join(goAways).onComplete(ar -> unbind());
+            armLeakTimer();
         } else if (deadline < drainDeadlineNanos) {
             drainDeadlineNanos = deadline;
             for (ServerConnection connection : new ArrayList<>(connections.values())) {
                 connection.drain(deadline);
             }
+            armLeakTimer();
+        }
+    }
+
+    /** At the drain deadline every call was cancelled; shortly after, handlers that still run are given up on. */
+    private void armLeakTimer() {
+        if (leakTimer >= 0) {
+            vertx.cancelTimer(leakTimer);
+            leakTimer = -1;
+        }
+        if (drainDeadlineNanos == Long.MAX_VALUE) {
+            return;
+        }
+        long delayMs =
+                TimeUnit.NANOSECONDS.toMillis(Math.max(0, drainDeadlineNanos - System.nanoTime())) + LEAK_AFTER_MS;
+        leakTimer = loop().setTimer(Math.max(1, delayMs), id -> {
+            leakTimer = -1;
+            giveUpOnLeakedCalls();
+        });
+    }
+
+    /**
+     * The handlers of cancelled calls that never completed their futures: each is logged once, as leaked, and no
+     * longer holds the stop. Its call stays cancelled; whatever the handler does later has no effect on the wire.
+     */
+    private void giveUpOnLeakedCalls() {
+        List<Http2ServerStream> leaked = new ArrayList<>();
+        for (Http2ServerStream s = firstLive; s != null; s = s.nextInIo) {
+            leaked.add(s);
+        }
+        for (Http2ServerStream stream : leaked) {
+            log.warn("server stop: the handler of " + stream.path() + " did not complete within "
+                    + LEAK_AFTER_MS + " ms after its call was cancelled at the grace deadline; leaked (the stop"
+                    + " continues without it)");
+            stream.giveUp();
+            onStreamTerminated(stream);
         }
     }
 

@@ -1,0 +1,116 @@
+package io.rpcvertx.impl.transport;
+
+import io.rpcvertx.Metadata;
+import io.rpcvertx.StatusCode;
+import io.rpcvertx.impl.codec.Encoding;
+import io.rpcvertx.impl.security.AuthContext;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.ContextInternal;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The server side of one RPC's stream, as a transport offers it to the call layer (grpc-java's {@code ServerStream}
+ * is the model). The call layer sees the request head, writes headers, framed messages and the status, and hears of
+ * inbound data and the stream's end through its {@link ServerStreamListener}; it never sees the transport's own types.
+ *
+ * <p>Threading: every method is called on {@link #context()}, and every listener event runs there. A transport hands
+ * a stream over with {@link ServerStreamHandler#streamCreated}; the call layer either sets a listener in that turn or
+ * ends the stream at once with {@link #writeTrailers}.
+ *
+ * <p>Life of a stream, as the call layer drives it:
+ *
+ * <pre>
+ * open --writeHeaders--&gt; headers sent --writeMessage*--&gt;
+ *      --writeTrailers / writeLastMessage / cancel, or a listener onCancel--&gt; closed
+ * closed --callTerminated--&gt; released (the transport forgets the stream; a graceful stop waits for this)
+ * </pre>
+ *
+ * After the stream closed, writes are ignored. Every stream handed to {@link ServerStreamHandler#streamCreated} gets
+ * exactly one {@link #callTerminated()}, once the call above it is over and its handler has terminated (or never ran).
+ */
+public interface ServerStream {
+
+    // ---------------------------------------------------------------- the request head (fixed at creation)
+
+    /** The stream's (duplicated) context: the call's context, where its state lives and user callbacks run. */
+    ContextInternal context();
+
+    /** The request's {@code :path}, e.g. {@code /pkg.Service/Method}. */
+    String path();
+
+    /**
+     * A request header the call layer interprets itself ({@code grpc-timeout}, {@code grpc-encoding}, {@code
+     * grpc-accept-encoding}), or null when absent.
+     */
+    @Nullable
+    String header(CharSequence name);
+
+    /** The invocation metadata: the request headers without the reserved ones. Parsed on first use. */
+    Metadata metadata();
+
+    /** The peer as grpc names it: {@code ipv4:1.2.3.4:5}, {@code ipv6:[::1]:5}, {@code unix:/path}, ... */
+    String peer();
+
+    /** The connection's authentication properties (grpc core's {@code grpc_auth_context}). */
+    AuthContext authContext();
+
+    // ---------------------------------------------------------------- events and inbound flow control
+
+    /** Starts delivering events to {@code listener}; called once, in the turn of {@code streamCreated}. */
+    void setListener(ServerStreamListener listener);
+
+    /**
+     * Holds inbound data back ({@code true}) or lets it flow again. The transport stops re-opening its flow-control
+     * window while held (HTTP/2: the request is paused), so a slow reader pushes back on the peer.
+     */
+    void holdReading(boolean hold);
+
+    // ---------------------------------------------------------------- outbound
+
+    /**
+     * Writes the response headers: {@code content-type}, our {@code grpc-accept-encoding}, {@code grpc-encoding} when
+     * {@code encoding} is not identity, and {@code metadata}. With {@code flush} they leave at once and the future
+     * completes when they were written; without, they leave with the first message (or the trailers) and the future
+     * is already complete. Called at most once, before any message.
+     */
+    Future<Void> writeHeaders(Metadata metadata, Encoding encoding, boolean flush);
+
+    /**
+     * Writes one length-prefixed gRPC message (framed and, if its flag says so, compressed by the caller) under flow
+     * control: the write is always taken, and {@link #isReady()} turns false while the transport's buffer is full,
+     * until {@link ServerStreamListener#onReady()}. The headers must have been written.
+     */
+    void writeMessage(Buffer frame);
+
+    /** Whether the transport takes more messages without buffering beyond its high-water mark. */
+    boolean isReady();
+
+    /**
+     * Ends the response with its status (gRPC over HTTP/2, Responses): trailers after headers, or a trailers-only
+     * response (one HEADERS frame with the status) when no headers were written. Closes the stream.
+     */
+    void writeTrailers(StatusCode code, String details, Metadata trailers);
+
+    /**
+     * Writes the last message and the status together (a unary response: one write). The headers must have been
+     * written. Closes the stream.
+     */
+    void writeLastMessage(Buffer frame, StatusCode code, String details, Metadata trailers);
+
+    /**
+     * After the status went out while the peer still sends: stops the peer (HTTP/2: RST_STREAM(NO_ERROR), RFC 7540
+     * section 8.1, so the client keeps the status it received). Nothing happens when the peer already half-closed.
+     */
+    void stopReading();
+
+    /** Cancels the stream (HTTP/2: RST_STREAM(CANCEL); the peer sees CANCELLED). Closes the stream; idempotent. */
+    void cancel();
+
+    /**
+     * The call above this stream is over: the stream closed and the call's handler terminated, never ran, or was given
+     * up on as leaked. The transport forgets the stream; its graceful stop waits for this. Called once. A stream still
+     * open then is cancelled first (as by {@link #cancel()}): the peer never waits for a status that cannot come.
+     */
+    void callTerminated();
+}
