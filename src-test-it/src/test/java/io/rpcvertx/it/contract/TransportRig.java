@@ -10,6 +10,7 @@ import io.rpcvertx.Server;
 import io.rpcvertx.ServerOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetServer;
+import java.util.UUID;
 
 /**
  * One transport under the call-semantics contract ({@link CallContractIT}): how a server is started on it and how a
@@ -18,6 +19,9 @@ import io.vertx.core.net.NetServer;
 interface TransportRig {
     /** HTTP/2 over TCP on 127.0.0.1, port 0: the reference transport. */
     TransportRig HTTP2 = new Http2();
+
+    /** The in-process transport: a server and its channels under one name, in one {@code Vertx}, no socket. */
+    TransportRig IN_PROCESS = new InProcess();
 
     /**
      * A started server with {@code handlers}, and the target a channel dials to reach it.
@@ -34,7 +38,7 @@ interface TransportRig {
 
     /**
      * What {@code ServicerContext.peer()} starts with for a client of this transport: a wire-level difference the
-     * contract allows ({@code ipv4:127.0.0.1:<port>} over TCP).
+     * contract allows ({@code ipv4:127.0.0.1:<port>} over TCP, {@code inprocess:<name>} in process).
      */
     String peerPrefix();
 
@@ -74,6 +78,38 @@ interface TransportRig {
         @Override
         public String toString() {
             return "HTTP/2";
+        }
+    }
+
+    /** {@link #IN_PROCESS}: a fresh name per server, so tests never meet each other's servers. */
+    final class InProcess implements TransportRig {
+        @Override
+        public Endpoint start(Vertx vertx, ServerOptions options, GenericRpcHandler... handlers) throws Exception {
+            String name = "contract-" + UUID.randomUUID();
+            Server server = RpcVertx.inProcessServer(vertx, name, options);
+            server.addGenericRpcHandlers(handlers);
+            server.start().await(5, SECONDS);
+            return new Endpoint(server, name);
+        }
+
+        @Override
+        public Channel channel(Vertx vertx, Endpoint endpoint, ChannelOptions options) {
+            return RpcVertx.inProcessChannel(vertx, endpoint.target(), options);
+        }
+
+        @Override
+        public Channel unreachableChannel(Vertx vertx, ChannelOptions options) {
+            return RpcVertx.inProcessChannel(vertx, "nobody-" + UUID.randomUUID(), options);
+        }
+
+        @Override
+        public String peerPrefix() {
+            return "inprocess:contract-";
+        }
+
+        @Override
+        public String toString() {
+            return "in-process";
         }
     }
 }
