@@ -74,6 +74,82 @@ public final class RpcVertx {
     }
 
     /**
+     * A server that serves channels of the same {@code Vertx} under an in-process {@code name}, without sockets
+     * (grpc-java's {@code InProcessServerBuilder.forName(name)}); channels reach it with
+     * {@link #inProcessChannel(Vertx, String)}. It is an ordinary {@link Server}: handlers, interceptors, options, its
+     * lifecycle and {@link Server#stop stop(grace)} work as for a TCP server, and calls run on its IO instances'
+     * event loops ({@link ServerOptions#ioInstances()}) as over HTTP/2. Ports may be added too; the name then serves
+     * alongside them.
+     *
+     * <p>Nothing is short-circuited: messages are serialized, framed (and compressed when a call asks for it) and
+     * deserialized as over HTTP/2, so marshaller bugs show and size limits apply to the serialized size; metadata goes
+     * through the same header rules ({@code -bin} values, reserved keys); deadlines, cancellation, statuses and flow
+     * control (a reader that does not read holds the writer, within {@link ServerOptions#withInitialWindowSize} bytes)
+     * behave as over HTTP/2. What has no in-process meaning: {@link ServicerContext#peer()} is
+     * {@code inprocess:<name>}, {@link ServicerContext#authContext()} is that of a plaintext connection, and the
+     * connection-level options (keepalive, connection idle and age limits, {@code maxConcurrentStreams}) do not apply.
+     *
+     * <pre>{@code
+     * Server server = RpcVertx.inProcessServer(vertx, "greeter");
+     * server.addGenericRpcHandlers(GreeterGrpc.bindService(new MyGreeter()));
+     * server.start().await();
+     * Channel channel = RpcVertx.inProcessChannel(vertx, "greeter");
+     * HelloReply reply = new GreeterStub(channel).sayHello(request).response().await();
+     * }</pre>
+     *
+     * The name is claimed by {@link Server#start()}, whose future fails with {@link IllegalStateException} if another
+     * server of this JVM holds it; it is released once the server has stopped. Until the server has started, and from
+     * its {@code stop}, its channels' new calls fail with {@link StatusCode#UNAVAILABLE}.
+     */
+    public static Server inProcessServer(Vertx vertx, String name) {
+        return inProcessServer(vertx, name, ServerOptions.DEFAULT);
+    }
+
+    /** {@link #inProcessServer(Vertx, String)} with options. */
+    public static Server inProcessServer(Vertx vertx, String name, ServerOptions options) {
+        Objects.requireNonNull(vertx, "vertx");
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(options, "options");
+        return provider().inProcessServer(vertx, name, options);
+    }
+
+    /**
+     * A channel to the in-process server of {@code name} in the same {@code Vertx} (grpc-java's
+     * {@code InProcessChannelBuilder.forName(name)}); see {@link #inProcessServer(Vertx, String)} for what is the same
+     * as over HTTP/2 and what is not. Like every channel it owns one event loop and completes futures on the caller's
+     * context; {@link Channel#target()} is {@code name}.
+     *
+     * <p>There is no connection: the name is looked up by each call. While a server of that name takes calls the
+     * channel is {@link ChannelConnectivity#READY}; while none does (not started yet, stopped, or of another
+     * {@code Vertx}) it is {@link ChannelConnectivity#TRANSIENT_FAILURE} and calls fail with
+     * {@link StatusCode#UNAVAILABLE}, as on a refused connection, except calls with
+     * {@link CallOptions#withWaitForReady wait-for-ready}, which wait (within their deadline) for such a server to
+     * start, as does {@link Channel#channelReady()}. Options about connections (keepalive, reconnect backoff, idle
+     * timeout, load balancing, TLS) do not apply; the call options, interceptors, service config (limits, retries,
+     * hedging), compression, message limits and {@link ChannelOptions#withInitialWindowSize} (this channel's receive
+     * window) do. Call credentials are sent, as over a local connection.
+     *
+     * <pre>{@code
+     * Channel channel = RpcVertx.inProcessChannel(vertx, "greeter");
+     * channel.unaryUnary(SAY_HELLO).call(request).response().onSuccess(reply -> ...);
+     * channel.close();
+     * }</pre>
+     *
+     * @throws IllegalArgumentException for a malformed service config in the options
+     */
+    public static Channel inProcessChannel(Vertx vertx, String name) {
+        return inProcessChannel(vertx, name, ChannelOptions.DEFAULT);
+    }
+
+    /** {@link #inProcessChannel(Vertx, String)} with options. */
+    public static Channel inProcessChannel(Vertx vertx, String name, ChannelOptions options) {
+        Objects.requireNonNull(vertx, "vertx");
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(options, "options");
+        return provider().inProcessChannel(vertx, name, options);
+    }
+
+    /**
      * {@code channel} with client interceptors in front (grpc's {@code intercept_channel}): RPCs started through the
      * returned channel run {@code interceptors} (the first is the outermost), then those of {@code channel}. The
      * returned channel shares {@code channel}'s connection and state; closing either closes both. Generated stubs

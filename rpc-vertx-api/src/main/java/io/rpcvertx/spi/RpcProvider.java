@@ -30,6 +30,12 @@ public interface RpcProvider {
     /** See {@link io.rpcvertx.RpcVertx#server(Vertx, ServerOptions)}. */
     Server server(Vertx vertx, ServerOptions options);
 
+    /** See {@link io.rpcvertx.RpcVertx#inProcessServer(Vertx, String, ServerOptions)}. */
+    Server inProcessServer(Vertx vertx, String name, ServerOptions options);
+
+    /** See {@link io.rpcvertx.RpcVertx#inProcessChannel(Vertx, String, ChannelOptions)}. */
+    Channel inProcessChannel(Vertx vertx, String name, ChannelOptions options);
+
     /** See {@link io.rpcvertx.RpcVertx#interceptChannel(Channel, ClientInterceptor...)}. */
     Channel interceptChannel(Channel channel, List<ClientInterceptor> interceptors);
 

@@ -15,6 +15,7 @@ import io.rpcvertx.UnaryUnaryCall;
 import io.rpcvertx.impl.client.ChannelImpl;
 import io.rpcvertx.impl.client.InterceptedChannel;
 import io.rpcvertx.impl.client.ResponseReplacedCall;
+import io.rpcvertx.impl.inprocess.InProcessChannel;
 import io.rpcvertx.impl.server.ServerImpl;
 import io.rpcvertx.impl.server.ServerVerticleImpl;
 import io.rpcvertx.spi.RpcProvider;
@@ -42,6 +43,16 @@ public final class RpcProviderImpl implements RpcProvider {
     @Override
     public Server server(Vertx vertx, ServerOptions options) {
         return new ServerImpl((VertxInternal) vertx, options);
+    }
+
+    @Override
+    public Server inProcessServer(Vertx vertx, String name, ServerOptions options) {
+        return new ServerImpl((VertxInternal) vertx, options, name);
+    }
+
+    @Override
+    public Channel inProcessChannel(Vertx vertx, String name, ChannelOptions options) {
+        return new InProcessChannel((VertxInternal) vertx, name, options);
     }
 
     @Override

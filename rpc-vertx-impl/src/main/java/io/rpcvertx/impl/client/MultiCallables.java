@@ -1,6 +1,7 @@
 package io.rpcvertx.impl.client;
 
 import io.rpcvertx.CallOptions;
+import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.ClientCallDetails;
 import io.rpcvertx.ClientInterceptor;
 import io.rpcvertx.MethodDescriptor;
@@ -15,6 +16,8 @@ import io.rpcvertx.UnaryStreamClientInterceptor;
 import io.rpcvertx.UnaryStreamMultiCallable;
 import io.rpcvertx.UnaryUnaryClientInterceptor;
 import io.rpcvertx.UnaryUnaryMultiCallable;
+import io.rpcvertx.impl.security.ChannelSecurity;
+import io.rpcvertx.impl.transport.ClientTransport;
 import io.rpcvertx.impl.transport.Contexts;
 import io.rpcvertx.impl.transport.ServerCallLocal;
 import io.vertx.core.internal.ContextInternal;
@@ -41,8 +44,13 @@ import org.jspecify.annotations.Nullable;
  * <p>The method's service config is looked up once, when the multi-callable is created.
  */
 final class MultiCallables {
-    private final ChannelImpl channel;
     private final VertxInternal vertx;
+    private final ContextInternal owner;
+    private final ChannelOptions options;
+    /** Where calls get their streams: the channel's admission (HTTP/2), or another transport (in-process). */
+    private final ClientTransport transport;
+
+    private final ChannelSecurity security;
     private final ServiceConfig serviceConfig;
     private final boolean propagation;
     private final Interceptors interceptors;
@@ -57,20 +65,34 @@ final class MultiCallables {
     private boolean closing;
 
     MultiCallables(ChannelImpl channel, ServiceConfig serviceConfig) {
-        this.channel = channel;
-        this.vertx = channel.vertx;
+        this(channel.vertx, channel.owner, channel.options, channel, channel.security, serviceConfig);
+    }
+
+    /** The call layer of a channel whose calls get their streams from {@code transport}, on {@code owner}. */
+    MultiCallables(
+            VertxInternal vertx,
+            ContextInternal owner,
+            ChannelOptions options,
+            ClientTransport transport,
+            ChannelSecurity security,
+            ServiceConfig serviceConfig) {
+        this.vertx = vertx;
+        this.owner = owner;
+        this.options = options;
+        this.transport = transport;
+        this.security = security;
         this.serviceConfig = serviceConfig;
-        this.propagation = channel.options.isDeadlinePropagation();
-        this.interceptors = new Interceptors(channel.options.interceptors());
+        this.propagation = options.isDeadlinePropagation();
+        this.interceptors = new Interceptors(options.interceptors());
         this.throttle = serviceConfig.throttling().map(RetryThrottle::new).orElse(null);
-        this.retryBufferSize = channel.options.perRpcRetryBufferSize();
+        this.retryBufferSize = options.perRpcRetryBufferSize();
         this.plain = new CallSetup(
-                channel.owner,
-                channel,
-                channel.security,
-                channel.options.compression(),
-                channel.options.maxSendMessageLength(),
-                channel.options.maxReceiveMessageLength());
+                owner,
+                transport,
+                security,
+                options.compression(),
+                options.maxSendMessageLength(),
+                options.maxReceiveMessageLength());
     }
 
     // ---------------------------------------------------------------- the four shapes
@@ -230,14 +252,12 @@ final class MultiCallables {
             return plain;
         }
         return new CallSetup(
-                channel.owner,
-                config.isRetrying() ? new RetryingStream.Policy(channel, this, channel.owner, config) : channel,
-                channel.security,
-                channel.options.compression(),
-                ServiceConfig.MethodConfig.smallerLimit(
-                        channel.options.maxSendMessageLength(), config.maxRequestBytes()),
-                ServiceConfig.MethodConfig.smallerLimit(
-                        channel.options.maxReceiveMessageLength(), config.maxResponseBytes()));
+                owner,
+                config.isRetrying() ? new RetryingStream.Policy(transport, this, owner, config) : transport,
+                security,
+                options.compression(),
+                ServiceConfig.MethodConfig.smallerLimit(options.maxSendMessageLength(), config.maxRequestBytes()),
+                ServiceConfig.MethodConfig.smallerLimit(options.maxReceiveMessageLength(), config.maxResponseBytes()));
     }
 
     private static <Req, Resp> ClientCall<Req, Resp> pipe(

@@ -43,7 +43,7 @@ public final class AuthContext {
     public static final String PEER_SPIFFE_ID = "peer_spiffe_id";
 
     /** A plaintext connection, as grpc core reports an insecure port. */
-    static final AuthContext INSECURE =
+    public static final AuthContext INSECURE =
             new AuthContext(properties(TRANSPORT_SECURITY_TYPE, "insecure", SECURITY_LEVEL, "TSI_SECURITY_NONE"), null);
 
     // X.509 GeneralName tags (RFC 5280, 4.2.1.6)

@@ -6,6 +6,8 @@ import io.rpcvertx.Server;
 import io.rpcvertx.ServerCredentials;
 import io.rpcvertx.ServerOptions;
 import io.rpcvertx.ServiceDefinition;
+import io.rpcvertx.impl.inprocess.InProcessEndpoint;
+import io.rpcvertx.impl.inprocess.InProcessRegistry;
 import io.rpcvertx.impl.security.ServerSecurity;
 import io.rpcvertx.impl.transport.Contexts;
 import io.vertx.core.DeploymentOptions;
@@ -93,16 +95,34 @@ public final class ServerImpl implements Server {
     private long stopDeadlineNanos = Long.MAX_VALUE;
     private @Nullable MessageConsumer<Object> controlConsumer;
     private @Nullable MessageConsumer<Object> doneConsumer;
+    /** The in-process name this server also answers on ({@code RpcVertx.inProcessServer}), or null. */
+    private final @Nullable String inProcessName;
+    /** The name's registration, from start until the server has stopped. */
+    private volatile @Nullable InProcessEndpoint inProcess;
 
     /** A bound address: where the IO verticles listen, and the port the user was told. */
     record Binding(ListenAddress listenAddress, int port, HttpServer reservation, ServerSecurity security) {}
 
     public ServerImpl(VertxInternal vertx, ServerOptions options) {
-        this(vertx, options, Contexts.ownerFor(vertx));
+        this(vertx, options, Contexts.ownerFor(vertx), null);
     }
 
     /** A server whose control context is {@code owner} (an event-loop context, e.g. a deployment's). */
     public ServerImpl(VertxInternal vertx, ServerOptions options, ContextInternal owner) {
+        this(vertx, options, owner, null);
+    }
+
+    /**
+     * A server that also answers in-process channels of {@code inProcessName} once started (its name is claimed at
+     * {@link #start()}, which fails if another server holds it, and released once the server has stopped).
+     */
+    public ServerImpl(VertxInternal vertx, ServerOptions options, String inProcessName) {
+        this(vertx, options, Contexts.ownerFor(vertx), inProcessName);
+    }
+
+    private ServerImpl(
+            VertxInternal vertx, ServerOptions options, ContextInternal owner, @Nullable String inProcessName) {
+        this.inProcessName = inProcessName;
         this.vertx = vertx;
         this.options = options;
         this.owner = owner;
@@ -315,6 +335,7 @@ public final class ServerImpl implements Server {
             doneConsumer = done;
             controlConsumer = control;
             Future.all(done.completion(), control.completion())
+                    .compose(x -> claimInProcessName())
                     .compose(x -> deployIoVerticles())
                     .compose(deployment -> {
                         deploymentId = deployment;
@@ -323,6 +344,10 @@ public final class ServerImpl implements Server {
                     .onComplete(ar -> {
                         if (ar.succeeded()) {
                             state = State.STARTED;
+                            InProcessEndpoint endpoint = inProcess;
+                            if (endpoint != null) {
+                                endpoint.publish();
+                            }
                             promise.complete();
                         } else {
                             promise.fail(ar.cause());
@@ -336,6 +361,25 @@ public final class ServerImpl implements Server {
 
     BlockingPool blockingPool() {
         return blockingPool;
+    }
+
+    private Future<Void> claimInProcessName() {
+        String name = inProcessName;
+        if (name == null) {
+            return Future.succeededFuture();
+        }
+        try {
+            inProcess = InProcessRegistry.claim(name, vertx, options, this::isAccepting);
+            return Future.succeededFuture();
+        } catch (IllegalStateException e) {
+            return Future.failedFuture(e);
+        }
+    }
+
+    /** The in-process name's registration while the server runs, for its IO instances; null without a name. */
+    @Nullable
+    InProcessEndpoint inProcessEndpoint() {
+        return inProcess;
     }
 
     private int eventLoopCount() {
@@ -512,6 +556,10 @@ public final class ServerImpl implements Server {
                     return Future.join(closing);
                 })
                 .onComplete(ar -> {
+                    InProcessEndpoint endpoint = inProcess;
+                    if (endpoint != null) {
+                        InProcessRegistry.release(endpoint);
+                    }
                     state = State.STOPPED;
                     log.debug("server " + id + " stopped: " + callsDone + " calls, reported in " + callsDoneSignals
                             + " signals");

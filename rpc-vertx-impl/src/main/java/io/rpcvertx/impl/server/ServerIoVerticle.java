@@ -1,5 +1,7 @@
 package io.rpcvertx.impl.server;
 
+import io.rpcvertx.impl.inprocess.InProcessAcceptor;
+import io.rpcvertx.impl.inprocess.InProcessEndpoint;
 import io.rpcvertx.impl.server.ServerSignals.CallsDone;
 import io.rpcvertx.impl.server.ServerSignals.Drain;
 import io.rpcvertx.impl.server.ServerSignals.Drained;
@@ -63,6 +65,9 @@ final class ServerIoVerticle extends VerticleBase {
     private @Nullable Http2ServerStream firstLive;
 
     private int liveCalls;
+    /** This instance's share of the server's in-process name, if it has one: its in-process calls. */
+    private @Nullable InProcessAcceptor inProcess;
+
     private long leakTimer = -1;
     private int unreportedDone;
     private boolean reportScheduled;
@@ -82,6 +87,10 @@ final class ServerIoVerticle extends VerticleBase {
                 vertx.eventBus().localConsumer(ServerSignals.ioAddress(server.id(), index), msg -> onDrain(msg.body()));
         List<Future<?>> ready = new ArrayList<>();
         ready.add(drains.completion());
+        InProcessEndpoint endpoint = server.inProcessEndpoint();
+        if (endpoint != null) {
+            inProcess = endpoint.attach(loop(), dispatcher, this::reportIfDrained);
+        }
         for (ListenAddress address : addresses) {
             HttpServer http = vertx.createHttpServer(server.httpOptions(address))
                     .connectionHandler(this::onConnection)
@@ -196,13 +205,22 @@ final class ServerIoVerticle extends VerticleBase {
             // stop listening only once every connection has its second GOAWAY: Vert.x's shutdown closes idle sockets
             // at once, which would drop streams racing the first GOAWAY
             Future.join(goAways).onComplete(ar -> unbind());
+            drainInProcess(deadline);
             armLeakTimer();
         } else if (deadline < drainDeadlineNanos) {
             drainDeadlineNanos = deadline;
             for (ServerConnection connection : new ArrayList<>(connections.values())) {
                 connection.drain(deadline);
             }
+            drainInProcess(deadline);
             armLeakTimer();
+        }
+    }
+
+    private void drainInProcess(long deadline) {
+        InProcessAcceptor acceptor = inProcess;
+        if (acceptor != null) {
+            acceptor.drain(deadline);
         }
     }
 
@@ -232,6 +250,10 @@ final class ServerIoVerticle extends VerticleBase {
         for (Http2ServerStream s = firstLive; s != null; s = s.nextInIo) {
             leaked.add(s);
         }
+        InProcessAcceptor acceptor = inProcess;
+        if (acceptor != null) {
+            acceptor.giveUpOnLeaked();
+        }
         for (Http2ServerStream stream : leaked) {
             log.warn("server stop: the handler of " + stream.path() + " did not complete within "
                     + LEAK_AFTER_MS + " ms after its call was cancelled at the grace deadline; leaked (the stop"
@@ -259,12 +281,20 @@ final class ServerIoVerticle extends VerticleBase {
         if (state != State.DRAINING || !unbound || liveCalls > 0 || reportScheduled || !connections.isEmpty()) {
             return;
         }
+        InProcessAcceptor acceptor = inProcess;
+        if (acceptor != null && !acceptor.isIdle()) {
+            return;
+        }
         state = State.DRAINED;
         vertx.eventBus().send(doneAddress, new Drained(index), ServerSignals.LOCAL);
     }
 
     @Override
     public Future<?> stop() {
+        InProcessAcceptor acceptor = inProcess;
+        if (acceptor != null) {
+            acceptor.close();
+        }
         List<Future<Void>> closing = new ArrayList<>();
         for (HttpServer http : httpServers) {
             closing.add(http.close());

@@ -225,7 +225,9 @@ public final class OutboundWrites<T> {
     public void onDrain() {
         assert owner.inThread();
         drainBytes = 0;
-        while (!awaitingDrain.isEmpty()) {
+        // Only the writes that waited for this drain: a completion may write again at once, and a write that fills
+        // the stream again waits for the next drain. Completing it here too would run the writer past flow control.
+        for (int waited = awaitingDrain.size(); waited > 0 && !awaitingDrain.isEmpty(); waited--) {
             awaitingDrain.poll().complete();
         }
         updateFull();

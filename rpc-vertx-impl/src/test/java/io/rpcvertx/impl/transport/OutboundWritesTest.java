@@ -331,6 +331,35 @@ class OutboundWritesTest {
     }
 
     @Test
+    void onDrain_aWriterThatWritesAgainFromItsCompletionAndRefillsTheStream_waitsForTheNextDrain() {
+        open();
+        sink.full = true;
+        AtomicInteger completed = new AtomicInteger();
+        List<Future<Void>> writesMade = new CopyOnWriteArrayList<>();
+        onLoop(owner, () -> {
+            Promise<Void> first = owner.promise();
+            writesMade.add(first.future());
+            first.future().onSuccess(v -> {
+                completed.incrementAndGet();
+                // the writer's next message fills the stream again (sink.full stays true): it must wait
+                Promise<Void> next = owner.promise();
+                writesMade.add(next.future());
+                next.future().onSuccess(w -> completed.incrementAndGet());
+                writes.write(Buffer.buffer("b"), next);
+            });
+            writes.write(Buffer.buffer("a"), first);
+        });
+
+        onLoop(owner, writes::onDrain); // the stream drained, and the refill makes it full again at once
+
+        assertThat(completed.get()).isEqualTo(1);
+        assertThat(writesMade).hasSize(2);
+        assertThat(writesMade.get(1).isComplete()).as("the refilling write").isFalse();
+        drain();
+        assertThat(completed.get()).isEqualTo(2);
+    }
+
+    @Test
     void halfClose_whileStreaming_sendsEndOnce() {
         open();
         write("a");

@@ -1,0 +1,156 @@
+package io.rpcvertx.impl.inprocess;
+
+import io.rpcvertx.impl.transport.ServerStreamHandler;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.logging.Logger;
+import io.vertx.core.internal.logging.LoggerFactory;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One IO instance's share of an in-process endpoint, on that instance's event loop: the in-process counterpart of its
+ * HTTP/2 connections. It hands new streams to the call layer, and takes part in the server's drain as a connection
+ * does: no new stream once the drain began, the open ones cancelled at the drain deadline, and the IO instance is
+ * drained only once every stream it accepted has terminated.
+ *
+ * <pre>
+ * SERVING --drain(deadline)--&gt; DRAINING (new streams refused; at the deadline the open ones are cancelled)
+ * any --close (the IO instance is undeployed)--&gt; CLOSED (the open streams are cancelled as by a lost connection)
+ * </pre>
+ */
+public final class InProcessAcceptor {
+    private static final Logger log = LoggerFactory.getLogger(InProcessAcceptor.class);
+
+    enum State {
+        SERVING,
+        DRAINING,
+        CLOSED
+    }
+
+    final InProcessEndpoint endpoint;
+    final ContextInternal loop;
+    final ServerStreamHandler handler;
+    private final Runnable onIdle;
+    /** Streams whose call is live: a drain deadline cancels these. */
+    private final Set<InProcessServerStream> open = new LinkedHashSet<>();
+    /** Streams not yet terminated (their call is live, or its handler still runs): a drain waits for these. */
+    private final Set<InProcessServerStream> live = new LinkedHashSet<>();
+
+    private State state = State.SERVING;
+    private long drainDeadlineNanos = Long.MAX_VALUE;
+    private long deadlineTimer = -1;
+
+    InProcessAcceptor(InProcessEndpoint endpoint, ContextInternal loop, ServerStreamHandler handler, Runnable onIdle) {
+        this.endpoint = endpoint;
+        this.loop = loop;
+        this.handler = handler;
+        this.onIdle = onIdle;
+    }
+
+    /** Whether a stream arriving now is taken (on the loop). */
+    boolean isAccepting() {
+        return state == State.SERVING && endpoint.isAccepting();
+    }
+
+    void add(InProcessServerStream stream) {
+        assert loop.inThread();
+        open.add(stream);
+        live.add(stream);
+    }
+
+    /** The stream closed (status written, or reset): a drain deadline no longer needs to cancel it. */
+    void removeOpen(InProcessServerStream stream) {
+        open.remove(stream);
+    }
+
+    /** The stream's call is over and its handler terminated (or was given up on). */
+    void onTerminated(InProcessServerStream stream) {
+        assert loop.inThread();
+        if (live.remove(stream) && live.isEmpty()) {
+            onIdle.run();
+        }
+    }
+
+    /** Whether no stream is live: a draining IO instance may report itself drained. */
+    public boolean isIdle() {
+        return live.isEmpty();
+    }
+
+    /**
+     * Starts the graceful stop, or brings its deadline forward: new streams are refused from now on, and at
+     * {@code deadlineNanos} the open ones are cancelled (their handlers see it, their clients get CANCELLED).
+     */
+    public void drain(long deadlineNanos) {
+        assert loop.inThread();
+        if (state == State.CLOSED) {
+            return;
+        }
+        state = State.DRAINING;
+        if (deadlineNanos >= drainDeadlineNanos) {
+            return; // a later deadline never extends an earlier one
+        }
+        drainDeadlineNanos = deadlineNanos;
+        cancelTimer();
+        long now = System.nanoTime();
+        if (deadlineNanos <= now) {
+            cancelOpen();
+        } else if (deadlineNanos != Long.MAX_VALUE) {
+            long ms = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - now));
+            deadlineTimer = loop.setTimer(ms, id -> {
+                deadlineTimer = -1;
+                cancelOpen();
+            });
+        }
+    }
+
+    private void cancelOpen() {
+        for (InProcessServerStream stream : new ArrayList<>(open)) {
+            stream.cancelForShutdown();
+        }
+    }
+
+    /**
+     * A stop gives up on the handlers of cancelled calls that never completed their futures: each is logged once, as
+     * leaked, and no longer holds the stop (the HTTP/2 streams of the IO instance get the same treatment).
+     */
+    public void giveUpOnLeaked() {
+        assert loop.inThread();
+        List<InProcessServerStream> leaked = new ArrayList<>(live);
+        for (InProcessServerStream stream : leaked) {
+            log.warn("server stop: the handler of in-process call " + stream.path() + " did not complete after its"
+                    + " call was cancelled at the grace deadline; leaked (the stop continues without it)");
+            stream.giveUp();
+            live.remove(stream);
+        }
+        if (!leaked.isEmpty()) {
+            onIdle.run();
+        }
+    }
+
+    /**
+     * The IO instance goes away (undeployed, e.g. as Vert.x closes): the name stops leading here, and the calls still
+     * open end as on a lost connection.
+     */
+    public void close() {
+        assert loop.inThread();
+        if (state == State.CLOSED) {
+            return;
+        }
+        state = State.CLOSED;
+        cancelTimer();
+        endpoint.detach(this);
+        for (InProcessServerStream stream : new ArrayList<>(open)) {
+            stream.connectionLost();
+        }
+    }
+
+    private void cancelTimer() {
+        if (deadlineTimer >= 0) {
+            loop.owner().cancelTimer(deadlineTimer);
+            deadlineTimer = -1;
+        }
+    }
+}

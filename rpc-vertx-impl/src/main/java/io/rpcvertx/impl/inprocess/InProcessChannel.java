@@ -1,0 +1,354 @@
+package io.rpcvertx.impl.inprocess;
+
+import io.rpcvertx.Channel;
+import io.rpcvertx.ChannelConnectivity;
+import io.rpcvertx.ChannelOptions;
+import io.rpcvertx.ConnectRequest;
+import io.rpcvertx.MethodDescriptor;
+import io.rpcvertx.StatusCode;
+import io.rpcvertx.StreamStreamMultiCallable;
+import io.rpcvertx.StreamUnaryMultiCallable;
+import io.rpcvertx.UnaryStreamMultiCallable;
+import io.rpcvertx.UnaryUnaryMultiCallable;
+import io.rpcvertx.impl.client.TransportCalls;
+import io.rpcvertx.impl.transport.ClientStream;
+import io.rpcvertx.impl.transport.ClientTransport;
+import io.rpcvertx.impl.transport.Contexts;
+import io.rpcvertx.impl.transport.RequestHead;
+import io.vertx.core.Closeable;
+import io.vertx.core.Completable;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A channel to the in-process server of a name ({@code RpcVertx.inProcessChannel}): the call layer of every channel
+ * ({@link TransportCalls}) over {@link InProcessClientStream}s. There is no connection: the name is looked up at each
+ * call, so the channel is READY while a server of that name takes calls and TRANSIENT_FAILURE while none does (a call
+ * then fails with UNAVAILABLE, as on a refused connection, unless it waits for ready).
+ *
+ * <pre>
+ * IDLE --first RPC / getState(TRY_TO_CONNECT) / channelReady()--&gt; READY (a server serves the name)
+ *                                                               | TRANSIENT_FAILURE (none does; READY once one does)
+ * any --close(grace)--&gt; SHUTDOWN
+ * </pre>
+ *
+ * One owner event loop, as every channel: its streams and state live there.
+ */
+public final class InProcessChannel implements Channel, ClientTransport, Closeable {
+    final VertxInternal vertx;
+    final ContextInternal owner;
+    final String name;
+    final String userAgent;
+    private final ChannelOptions options;
+    private final TransportCalls calls;
+    private final Set<InProcessClientStream> live = new LinkedHashSet<>();
+    private final List<InProcessClientStream> waiting = new ArrayList<>();
+    private final List<Promise<ChannelConnectivity>> stateWatchers = new ArrayList<>();
+    private final List<Promise<Void>> readyWatchers = new ArrayList<>();
+    private final Promise<Void> closed;
+    private final Runnable onPublished = this::onPublished;
+
+    private volatile ChannelConnectivity state = ChannelConnectivity.IDLE;
+    private volatile boolean closeRequested;
+    private boolean closing;
+    private boolean watching;
+    private long graceTimer = -1;
+
+    /** @throws IllegalArgumentException for a malformed service config in {@code options} */
+    public InProcessChannel(VertxInternal vertx, String name, ChannelOptions options) {
+        this.vertx = vertx;
+        this.name = name;
+        this.options = options;
+        this.userAgent = TransportCalls.userAgent(options);
+        this.owner = Contexts.ownerFor(vertx);
+        this.closed = owner.promise();
+        this.calls = new TransportCalls(
+                vertx, owner, options, this, options.defaultAuthority().orElse(name));
+        owner.addCloseHook(this);
+    }
+
+    @Override
+    public String target() {
+        return name;
+    }
+
+    @Override
+    public <Req, Resp> UnaryUnaryMultiCallable<Req, Resp> unaryUnary(MethodDescriptor<Req, Resp> method) {
+        return calls.unaryUnary(method);
+    }
+
+    @Override
+    public <Req, Resp> UnaryStreamMultiCallable<Req, Resp> unaryStream(MethodDescriptor<Req, Resp> method) {
+        return calls.unaryStream(method);
+    }
+
+    @Override
+    public <Req, Resp> StreamUnaryMultiCallable<Req, Resp> streamUnary(MethodDescriptor<Req, Resp> method) {
+        return calls.streamUnary(method);
+    }
+
+    @Override
+    public <Req, Resp> StreamStreamMultiCallable<Req, Resp> streamStream(MethodDescriptor<Req, Resp> method) {
+        return calls.streamStream(method);
+    }
+
+    /** The server's receive window for our responses: {@link ChannelOptions#initialWindowSize()}. */
+    int receiveWindow() {
+        return options.initialWindowSize();
+    }
+
+    // ---------------------------------------------------------------- streams (owner)
+
+    @Override
+    public ClientStream newStream(RequestHead head) {
+        return new InProcessClientStream(this, head);
+    }
+
+    void admit(InProcessClientStream stream) {
+        assert owner.inThread();
+        if (closing) {
+            stream.fail(StatusCode.UNAVAILABLE, "Channel closed", false);
+            return;
+        }
+        live.add(stream);
+        InProcessEndpoint endpoint = serving();
+        if (endpoint != null) {
+            setState(ChannelConnectivity.READY);
+            stream.open(endpoint);
+            return;
+        }
+        setState(ChannelConnectivity.TRANSIENT_FAILURE);
+        if (stream.head.waitForReady()) {
+            stream.waitForServer();
+            waiting.add(stream);
+            watch();
+            return;
+        }
+        stream.fail(StatusCode.UNAVAILABLE, notServing(), false);
+    }
+
+    void onStreamClosed(InProcessClientStream stream) {
+        assert owner.inThread();
+        if (!live.remove(stream)) {
+            return;
+        }
+        waiting.remove(stream);
+        if (closing && live.isEmpty()) {
+            finishClose();
+        }
+    }
+
+    /** The endpoint of our name if it takes calls here, or null. */
+    private @Nullable InProcessEndpoint serving() {
+        InProcessEndpoint endpoint = InProcessRegistry.lookup(name);
+        if (endpoint == null || endpoint.vertx != vertx || !endpoint.isAccepting()) {
+            return null;
+        }
+        return endpoint;
+    }
+
+    private String notServing() {
+        InProcessEndpoint endpoint = InProcessRegistry.lookup(name);
+        if (endpoint == null) {
+            return "no in-process server named \"" + name + "\"";
+        }
+        if (endpoint.vertx != vertx) {
+            return "the in-process server \"" + name + "\" belongs to another Vertx instance";
+        }
+        return "the in-process server \"" + name + "\" does not take calls (not started, or stopping)";
+    }
+
+    /** Wait-for-ready calls and {@code channelReady()} wait for a server of our name to start. */
+    private void watch() {
+        if (!watching) {
+            watching = true;
+            InProcessRegistry.watch(name, onPublished);
+        }
+    }
+
+    /** Any thread: a server of our name started. */
+    private void onPublished() {
+        Contexts.run(owner, () -> {
+            watching = false;
+            if (closing) {
+                return;
+            }
+            refreshState();
+            if (state != ChannelConnectivity.READY) {
+                if (!waiting.isEmpty() || !readyWatchers.isEmpty()) {
+                    watch(); // not ours (another Vertx), or stopped already
+                }
+                return;
+            }
+            InProcessEndpoint endpoint = serving();
+            List<InProcessClientStream> resumed = new ArrayList<>(waiting);
+            waiting.clear();
+            for (InProcessClientStream stream : resumed) {
+                if (stream.isWaiting() && endpoint != null) {
+                    stream.open(endpoint);
+                }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- connectivity
+
+    private void refreshState() {
+        if (!closing) {
+            setState(serving() != null ? ChannelConnectivity.READY : ChannelConnectivity.TRANSIENT_FAILURE);
+        }
+    }
+
+    private void setState(ChannelConnectivity next) {
+        if (state == next || state == ChannelConnectivity.SHUTDOWN) {
+            return;
+        }
+        state = next;
+        List<Promise<ChannelConnectivity>> watchers = new ArrayList<>(stateWatchers);
+        stateWatchers.clear();
+        for (Promise<ChannelConnectivity> w : watchers) {
+            w.tryComplete(next);
+        }
+        if (next == ChannelConnectivity.READY || next == ChannelConnectivity.SHUTDOWN) {
+            List<Promise<Void>> ready = new ArrayList<>(readyWatchers);
+            readyWatchers.clear();
+            for (Promise<Void> w : ready) {
+                if (next == ChannelConnectivity.READY) {
+                    w.tryComplete();
+                } else {
+                    w.tryFail(new IllegalStateException("channel closed before it became READY"));
+                }
+            }
+        }
+    }
+
+    @Override
+    public ChannelConnectivity getState(ConnectRequest request) {
+        Objects.requireNonNull(request, "request");
+        if (request == ConnectRequest.TRY_TO_CONNECT && !closeRequested) {
+            Contexts.run(owner, () -> {
+                if (state == ChannelConnectivity.IDLE) {
+                    refreshState();
+                }
+            });
+        }
+        return closeRequested ? ChannelConnectivity.SHUTDOWN : state;
+    }
+
+    @Override
+    public Future<ChannelConnectivity> waitForStateChange(ChannelConnectivity lastObserved) {
+        Objects.requireNonNull(lastObserved, "lastObserved");
+        Promise<ChannelConnectivity> promise = Contexts.caller(vertx).promise();
+        Contexts.run(owner, () -> {
+            if (state != lastObserved) {
+                promise.complete(state);
+            } else {
+                stateWatchers.add(promise);
+            }
+        });
+        return promise.future();
+    }
+
+    @Override
+    public Future<Void> channelReady() {
+        Promise<Void> promise = Contexts.caller(vertx).promise();
+        Contexts.run(owner, () -> {
+            if (state == ChannelConnectivity.SHUTDOWN) {
+                promise.fail(new IllegalStateException("channel closed"));
+                return;
+            }
+            refreshState();
+            if (state == ChannelConnectivity.READY) {
+                promise.complete();
+                return;
+            }
+            readyWatchers.add(promise);
+            watch();
+        });
+        return promise.future();
+    }
+
+    // ---------------------------------------------------------------- close
+
+    @Override
+    public Future<Void> close(Duration grace) {
+        Objects.requireNonNull(grace, "grace");
+        closeRequested = true;
+        Promise<Void> promise = Contexts.caller(vertx).promise();
+        Contexts.run(owner, () -> {
+            startClose(grace);
+            closed.future().onComplete(promise);
+        });
+        return promise.future();
+    }
+
+    @Override
+    public void close(Completable<Void> completion) {
+        // the owner context is closing (e.g. the verticle that created this channel was undeployed)
+        closeRequested = true;
+        Contexts.run(owner, () -> {
+            startClose(Duration.ZERO);
+            closed.future().onComplete(completion);
+        });
+    }
+
+    private void startClose(Duration grace) {
+        if (closing) {
+            if (graceTimer >= 0 && grace.isZero()) {
+                owner.owner().cancelTimer(graceTimer);
+                graceTimer = -1;
+                cancelAll();
+            }
+            return;
+        }
+        closing = true;
+        setState(ChannelConnectivity.SHUTDOWN);
+        calls.onChannelClosing();
+        if (watching) {
+            InProcessRegistry.unwatch(name, onPublished);
+            watching = false;
+        }
+        for (InProcessClientStream stream : new ArrayList<>(waiting)) {
+            stream.fail(StatusCode.UNAVAILABLE, "Channel closed", false);
+        }
+        if (live.isEmpty()) {
+            finishClose();
+        } else if (grace.isZero() || grace.isNegative()) {
+            cancelAll();
+        } else {
+            graceTimer = owner.setTimer(Math.max(1, grace.toMillis()), id -> {
+                graceTimer = -1;
+                cancelAll();
+            });
+        }
+    }
+
+    private void cancelAll() {
+        for (InProcessClientStream stream : new ArrayList<>(live)) {
+            stream.fail(StatusCode.CANCELLED, "Channel closed", true);
+        }
+    }
+
+    private void finishClose() {
+        if (graceTimer >= 0) {
+            owner.owner().cancelTimer(graceTimer);
+            graceTimer = -1;
+        }
+        owner.removeCloseHook(this);
+        closed.tryComplete();
+    }
+
+    @Override
+    public String toString() {
+        return "InProcessChannel{" + name + ", " + state + "}";
+    }
+}

@@ -1,0 +1,115 @@
+package io.rpcvertx.it.contract;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+
+import io.rpcvertx.Channel;
+import io.rpcvertx.ChannelOptions;
+import io.rpcvertx.GenericRpcHandler;
+import io.rpcvertx.RpcVertx;
+import io.rpcvertx.Server;
+import io.rpcvertx.ServerOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetServer;
+import java.util.UUID;
+
+/**
+ * One transport under the call-semantics contract ({@link CallContractIT}): how a server is started on it and how a
+ * channel reaches that server. Everything else the suite does goes through the public API only.
+ */
+interface TransportRig {
+    /** HTTP/2 over TCP on 127.0.0.1, port 0: the reference transport. */
+    TransportRig HTTP2 = new Http2();
+
+    /** The in-process transport: a server and its channels under one name, in one {@code Vertx}, no socket. */
+    TransportRig IN_PROCESS = new InProcess();
+
+    /**
+     * A started server with {@code handlers}, and the target a channel dials to reach it.
+     *
+     * @throws Exception if the server does not start within a few seconds
+     */
+    Endpoint start(Vertx vertx, ServerOptions options, GenericRpcHandler... handlers) throws Exception;
+
+    /** A channel to {@code endpoint}. */
+    Channel channel(Vertx vertx, Endpoint endpoint, ChannelOptions options);
+
+    /** A channel whose target nobody serves. */
+    Channel unreachableChannel(Vertx vertx, ChannelOptions options) throws Exception;
+
+    /**
+     * What {@code ServicerContext.peer()} starts with for a client of this transport: a wire-level difference the
+     * contract allows ({@code ipv4:127.0.0.1:<port>} over TCP, {@code inprocess:<name>} in process).
+     */
+    String peerPrefix();
+
+    /** A started server and the target that reaches it. */
+    record Endpoint(Server server, String target) {}
+
+    /** {@link #HTTP2}. */
+    final class Http2 implements TransportRig {
+        @Override
+        public Endpoint start(Vertx vertx, ServerOptions options, GenericRpcHandler... handlers) throws Exception {
+            Server server = RpcVertx.server(vertx, options);
+            server.addGenericRpcHandlers(handlers);
+            int port = server.addInsecurePort("127.0.0.1:0").await(5, SECONDS);
+            server.start().await(5, SECONDS);
+            return new Endpoint(server, "127.0.0.1:" + port);
+        }
+
+        @Override
+        public Channel channel(Vertx vertx, Endpoint endpoint, ChannelOptions options) {
+            return RpcVertx.insecureChannel(vertx, endpoint.target(), options);
+        }
+
+        @Override
+        public Channel unreachableChannel(Vertx vertx, ChannelOptions options) throws Exception {
+            // a port that was free a moment ago: connecting to it is refused
+            NetServer probe = vertx.createNetServer().connectHandler(socket -> socket.close());
+            int port = probe.listen(0, "127.0.0.1").await(5, SECONDS).actualPort();
+            probe.close().await(5, SECONDS);
+            return RpcVertx.insecureChannel(vertx, "127.0.0.1:" + port, options);
+        }
+
+        @Override
+        public String peerPrefix() {
+            return "ipv4:127.0.0.1:";
+        }
+
+        @Override
+        public String toString() {
+            return "HTTP/2";
+        }
+    }
+
+    /** {@link #IN_PROCESS}: a fresh name per server, so tests never meet each other's servers. */
+    final class InProcess implements TransportRig {
+        @Override
+        public Endpoint start(Vertx vertx, ServerOptions options, GenericRpcHandler... handlers) throws Exception {
+            String name = "contract-" + UUID.randomUUID();
+            Server server = RpcVertx.inProcessServer(vertx, name, options);
+            server.addGenericRpcHandlers(handlers);
+            server.start().await(5, SECONDS);
+            return new Endpoint(server, name);
+        }
+
+        @Override
+        public Channel channel(Vertx vertx, Endpoint endpoint, ChannelOptions options) {
+            return RpcVertx.inProcessChannel(vertx, endpoint.target(), options);
+        }
+
+        @Override
+        public Channel unreachableChannel(Vertx vertx, ChannelOptions options) {
+            return RpcVertx.inProcessChannel(vertx, "nobody-" + UUID.randomUUID(), options);
+        }
+
+        @Override
+        public String peerPrefix() {
+            return "inprocess:contract-";
+        }
+
+        @Override
+        public String toString() {
+            return "in-process";
+        }
+    }
+}
