@@ -26,7 +26,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
 /**
- * The grpc-java interop matrix on one transport: every standard case for rpc-vertx server ← grpc-java client,
+ * The grpc-java interop matrix on one transport: every case of {@link InteropCases#ALL} for rpc-vertx server ← grpc-java client,
  * rpc-vertx client → grpc-java server, and the reference pairing grpc-java client → grpc-java server. grpc-java runs
  * in separate JVMs: one TestServiceServer per class, and per grpc-java-client row one JVM running all cases
  * ({@link GrpcJavaClientBatch}). Both grpc-java client rows start with the class; the reference row runs on while our
@@ -40,7 +40,7 @@ import org.junit.jupiter.params.provider.FieldSource;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(120)
 abstract class AbstractGrpcJavaInteropIT {
-    static final List<String> CASES = InteropClient.TEST_CASES;
+    static final List<String> CASES = InteropCases.ALL;
     static final String GRPC_JAVA = "grpc-java";
     static final String RPC_VERTX = "rpc-vertx";
     private static final Duration BATCH_TIMEOUT = Duration.ofSeconds(120);
@@ -137,7 +137,8 @@ abstract class AbstractGrpcJavaInteropIT {
                 ? InteropClient.Options.tls(
                         "127.0.0.1", javaServer.port(), GrpcJavaPeers.caFile(), GrpcJavaPeers.TEST_HOST)
                 : InteropClient.Options.plaintext("127.0.0.1", javaServer.port());
-        Duration bound = InteropClient.caseTimeout();
+        options = options.withSoak(InteropCases.SOAK);
+        Duration bound = InteropClient.caseTimeout(options, testCase);
         CaseResult result;
         try {
             InteropClient.run(vertx, options, testCase).await(bound.toMillis(), MILLISECONDS);
