@@ -21,7 +21,8 @@ final class InteropCases {
     /**
      * What the grpcio and grpc-js peer clients run ({@code --test_case=all}): the credential-free cases of those
      * libraries' own interop clients (grpcio's {@code tests/interop/methods.py}, grpc-node's
-     * {@code test/interop/interop_client.js}), plus grpc-java's compression cases and very_large_request.
+     * {@code test/interop/interop_client.js}), plus grpc-java's compression cases (with and without the probe) and
+     * very_large_request.
      */
     static final List<String> PEER_CLIENT = List.of(
             "empty_unary",
@@ -42,7 +43,9 @@ final class InteropCases {
             "client_compressed_streaming",
             "server_compressed_unary",
             "server_compressed_streaming",
-            "very_large_request");
+            "very_large_request",
+            "client_compressed_unary_noprobe",
+            "client_compressed_streaming_noprobe");
 
     /**
      * The soak cases' flags in the matrix, for grpc-java's client and ours alike: few iterations, and bounds loose
