@@ -106,6 +106,19 @@ class MainInteropTest {
     }
 
     @Test
+    void interopServer_badServerFlags_printUsageAndExitTwo() {
+        assertThat(run("interop-server", "--port=0", "--grace=soon")).isEqualTo(2);
+        assertThat(run("interop-server", "--port=0", "--max-concurrent-rpcs=0")).isEqualTo(2);
+        assertThat(run("interop-server", "--port=0", "--io-instances=-2")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains(
+                        "--grace: \"soon\"",
+                        "--max-concurrent-rpcs: \"0\" (expected: an integer >= 1)",
+                        "--io-instances: \"-2\"",
+                        "  interop-server      [--port=8080] [--use_tls=true]");
+    }
+
+    @Test
     void interopServer_tlsWithoutCertificate_failsToStartNamingTheFlag() {
         assertThat(run("interop-server", "--port=0", "--host=127.0.0.1", "--use_tls"))
                 .isEqualTo(1);
