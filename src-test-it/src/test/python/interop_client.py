@@ -2,7 +2,8 @@
 """grpc.aio (grpcio, C-core) interop client: the standard test cases against any ``grpc.testing.TestService``.
 
 Cases per https://github.com/grpc/grpc/blob/master/doc/interop-test-descriptions.md, plus grpc-java's
-very_large_request (a 10 MiB request, a 10 byte response). Prints one line per case, in order:
+very_large_request (a 10 MiB request, a 10 byte response) and client_compressed_{unary,streaming}_noprobe (the
+compression cases without the probe that needs a server checking ``expect_compressed``). Prints one line per case, in order:
 
 * ``PASS <case>``
 * ``FAIL <case>: <reason>``
@@ -34,7 +35,8 @@ CASES = ("empty_unary", "large_unary", "client_streaming", "server_streaming", "
          "cancel_after_begin", "cancel_after_first_response", "timeout_on_sleeping_server", "custom_metadata",
          "status_code_and_message", "special_status_message", "unimplemented_method", "unimplemented_service",
          "client_compressed_unary", "client_compressed_streaming", "server_compressed_unary",
-         "server_compressed_streaming", "very_large_request")
+         "server_compressed_streaming", "very_large_request", "client_compressed_unary_noprobe",
+         "client_compressed_streaming_noprobe")
 
 CASE_TIMEOUT = 30.0
 MAX_MESSAGE = 16 * 1024 * 1024
@@ -238,25 +240,27 @@ class Client:
     async def unimplemented_service(self):
         await expect_status(self.unimplemented_service_call(self.m.Empty()), grpc.StatusCode.UNIMPLEMENTED)
 
-    async def client_compressed_unary(self):
-        probe = self.simple_request(expect_compressed=self.m.BoolValue(value=True))
-        try:
-            await expect_status(self.unary_call(probe, compression=grpc.Compression.NoCompression),
-                                grpc.StatusCode.INVALID_ARGUMENT)
-        except Failure as e:
-            raise Failure(f"probe (uncompressed, expect_compressed=true): {e}") from None
+    async def client_compressed_unary(self, probe=True):
+        if probe:
+            request = self.simple_request(expect_compressed=self.m.BoolValue(value=True))
+            try:
+                await expect_status(self.unary_call(request, compression=grpc.Compression.NoCompression),
+                                    grpc.StatusCode.INVALID_ARGUMENT)
+            except Failure as e:
+                raise Failure(f"probe (uncompressed, expect_compressed=true): {e}") from None
         compressed = self.simple_request(expect_compressed=self.m.BoolValue(value=True))
         self.check_payload(await self.unary_call(compressed, compression=grpc.Compression.Gzip), 314159)
         plain = self.simple_request(expect_compressed=self.m.BoolValue(value=False))
         self.check_payload(await self.unary_call(plain, compression=grpc.Compression.NoCompression), 314159)
 
-    async def client_compressed_streaming(self):
-        probe = self.streaming_input_call(iter([self.input_request(27182, expect_compressed=True)]),
-                                          compression=grpc.Compression.NoCompression)
-        try:
-            await expect_status(probe, grpc.StatusCode.INVALID_ARGUMENT)
-        except Failure as e:
-            raise Failure(f"probe (uncompressed, expect_compressed=true): {e}") from None
+    async def client_compressed_streaming(self, probe=True):
+        if probe:
+            call = self.streaming_input_call(iter([self.input_request(27182, expect_compressed=True)]),
+                                             compression=grpc.Compression.NoCompression)
+            try:
+                await expect_status(call, grpc.StatusCode.INVALID_ARGUMENT)
+            except Failure as e:
+                raise Failure(f"probe (uncompressed, expect_compressed=true): {e}") from None
         self.note("grpc.aio cannot disable compression for one message: the expect_compressed=false message "
                   "was sent compressed too")
         requests = [self.input_request(27182, expect_compressed=True),
@@ -281,6 +285,12 @@ class Client:
         for response, size in zip(responses, sizes):
             self.check_payload(response, size)
         check(await call.code() == grpc.StatusCode.OK, f"expected OK, got {await call.code()}")
+
+    async def client_compressed_unary_noprobe(self):
+        await self.client_compressed_unary(probe=False)
+
+    async def client_compressed_streaming_noprobe(self):
+        await self.client_compressed_streaming(probe=False)
 
     async def very_large_request(self):
         response = await self.unary_call(self.simple_request(response_size=10, request_size=10 * 1024 * 1024))

@@ -62,10 +62,14 @@ public final class Main {
             "  bench-echo-server   [--port=50200] [--host=127.0.0.1] " + Main.SERVER_FLAGS_USAGE,
             "                      serves bench.Echo (shared/bench) until SIGTERM",
             "  interop-server      [--port=8080] [--use_tls=true] [--tls_cert_file=F --tls_key_file=F] [--host=0.0.0.0]",
+            "                      " + Main.SERVER_FLAGS_USAGE,
             "                      serves grpc.testing.TestService (gRPC interop) until SIGTERM; grpc-java's flags;",
             "                      TLS without cert flags uses grpc-java's test certificate from the classpath",
             "  interop-client      [--server_host=localhost] [--server_port=8080] [--test_case=empty_unary|all|a,b]",
             "                      [--use_tls=false] [--use_test_ca=false] [--ca_file=F] [--server_host_override=H]",
+            "                      [--soak_iterations=10] [--soak_max_failures=0] [--soak_num_threads=1]",
+            "                      [--soak_per_iteration_max_acceptable_latency_ms=1000] [--soak_overall_timeout_seconds=S]",
+            "                      [--soak_min_time_ms_between_rpcs=0] [--soak_request_size=N] [--soak_response_size=N]",
             "                      runs gRPC interop test cases; exit 0 when all pass",
             "  bench-client        " + BenchClientConfig.USAGE,
             "                      closed-loop load on bench.Echo; prints one result line (calls/s, latency, errors)",
@@ -254,45 +258,10 @@ public final class Main {
 
     /**
      * The deployment configuration of a server program (keys of {@link ServerConfig} plus {@code host} and
-     * {@code port}) from its flags.
+     * {@code port}) from its flags ({@link ServerConfig#fromFlags}).
      */
     static JsonObject serverConfig(Map<String, String> flags, String defaultHost, int defaultPort) {
-        JsonObject config = new JsonObject()
-                .put("host", flags.getOrDefault("host", defaultHost))
-                .put("port", intFlag(flags, "port", defaultPort))
-                .put("grace", intFlag(flags, "grace", ServerConfig.DEFAULT_GRACE_SECONDS));
-        if (flags.containsKey("max-concurrent-rpcs")) {
-            config.put("maxConcurrentRpcs", positiveFlag(flags, "max-concurrent-rpcs"));
-        }
-        if (flags.containsKey("io-instances")) {
-            config.put("ioInstances", positiveFlag(flags, "io-instances"));
-        }
-        return config;
-    }
-
-    private static int positiveFlag(Map<String, String> flags, String key) {
-        int value = intFlag(flags, key, 1);
-        if (value < 1) {
-            throw new IllegalArgumentException("--" + key + ": \"" + flags.get(key) + "\" (expected: an integer >= 1)");
-        }
-        return value;
-    }
-
-    private static int intFlag(Map<String, String> flags, String key, int defaultValue) {
-        String value = flags.get(key);
-        if (value == null) {
-            return defaultValue;
-        }
-        int parsed;
-        try {
-            parsed = Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            parsed = -1;
-        }
-        if (parsed < 0) {
-            throw new IllegalArgumentException("--" + key + ": \"" + value + "\" (expected: an integer >= 0)");
-        }
-        return parsed;
+        return ServerConfig.fromFlags(flags, defaultHost, defaultPort);
     }
 
     private static int demo(PrintStream out, PrintStream err) {
@@ -365,7 +334,10 @@ public final class Main {
         return EXIT_OK;
     }
 
-    /** Serves the interop TestService until SIGTERM, like {@link #serve} (which deploys verticles). */
+    /**
+     * Serves the interop TestService until SIGTERM, like {@link #serve} (which deploys verticles): on SIGTERM calls in
+     * flight may finish for {@code --grace}, then are cancelled.
+     */
     private static int interopServer(InteropServer.Options options, PrintStream out, PrintStream err) {
         Vertx vertx = Vertx.vertx();
         InteropServer server;
@@ -382,8 +354,15 @@ public final class Main {
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
+                            out.println("interop-server stopping (grace "
+                                    + server.grace().toSeconds() + " s)");
                             try {
-                                server.close().await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                                server.close()
+                                        .await(
+                                                server.grace()
+                                                        .plus(CLOSE_TIMEOUT)
+                                                        .toMillis(),
+                                                TimeUnit.MILLISECONDS);
                             } catch (Exception e) {
                                 err.println("interop-server: stop failed: " + describe(e));
                             } finally {
@@ -397,8 +376,9 @@ public final class Main {
     }
 
     /**
-     * Runs the interop cases one after the other, printing grpc-java's "Running test X" / "Test completed." lines;
-     * a failed case is reported on {@code err} and the others still run. Exit code 1 if any failed.
+     * Runs the interop cases one after the other, printing grpc-java's "Running test X" / "Test completed." lines
+     * (and the soak cases' failed iterations and summary); a failed case is reported on {@code err} and the others
+     * still run. Exit code 1 if any failed.
      */
     private static int interopClient(
             InteropClient.Options options, List<String> testCases, PrintStream out, PrintStream err) {
@@ -407,14 +387,14 @@ public final class Main {
         try {
             for (String testCase : testCases) {
                 out.println("Running test " + testCase);
+                Duration bound = InteropClient.caseTimeout(options, testCase);
                 try {
-                    InteropClient.run(vertx, options, testCase)
-                            .await(InteropClient.caseTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                    InteropClient.run(vertx, options, testCase, out::println)
+                            .await(bound.toMillis(), TimeUnit.MILLISECONDS);
                     out.println("Test completed.");
                 } catch (TimeoutException e) {
                     failed.add(testCase);
-                    err.println("Test failed: " + testCase + ": no result within "
-                            + InteropClient.caseTimeout().toSeconds() + " s");
+                    err.println("Test failed: " + testCase + ": no result within " + bound.toSeconds() + " s");
                 } catch (Exception e) {
                     failed.add(testCase);
                     err.println("Test failed: " + testCase + ": " + describe(e));

@@ -3,10 +3,12 @@ package io.rpcvertx.examples;
 import io.rpcvertx.ServerOptions;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * The deployment configuration every example server verticle understands, filled by {@link Main} from the
- * {@code --grace}, {@code --max-concurrent-rpcs} and {@code --io-instances} flags.
+ * The deployment configuration every example server program understands, filled by {@link #fromFlags} from the
+ * {@code --grace}, {@code --max-concurrent-rpcs} and {@code --io-instances} flags ({@link #FLAGS}).
  *
  * <ul>
  *   <li>{@code grace}: seconds in-flight RPCs may finish when the verticle is undeployed (default
@@ -18,7 +20,56 @@ import java.time.Duration;
 public final class ServerConfig {
     public static final int DEFAULT_GRACE_SECONDS = 10;
 
+    /** The server settings' flags every server program takes, besides its address flags. */
+    public static final Set<String> FLAGS = Set.of("grace", "max-concurrent-rpcs", "io-instances");
+
     private ServerConfig() {}
+
+    /**
+     * The configuration from a server program's flags: {@code host} and {@code port} (from {@code --host} and
+     * {@code --port}, else the defaults), {@code grace} (seconds, {@code >= 0}), and {@code maxConcurrentRpcs} and
+     * {@code ioInstances} when given ({@code >= 1}).
+     *
+     * @throws IllegalArgumentException for a malformed value, naming the flag
+     */
+    public static JsonObject fromFlags(Map<String, String> flags, String defaultHost, int defaultPort) {
+        JsonObject config = new JsonObject()
+                .put("host", flags.getOrDefault("host", defaultHost))
+                .put("port", intFlag(flags, "port", defaultPort))
+                .put("grace", intFlag(flags, "grace", DEFAULT_GRACE_SECONDS));
+        if (flags.containsKey("max-concurrent-rpcs")) {
+            config.put("maxConcurrentRpcs", positiveFlag(flags, "max-concurrent-rpcs"));
+        }
+        if (flags.containsKey("io-instances")) {
+            config.put("ioInstances", positiveFlag(flags, "io-instances"));
+        }
+        return config;
+    }
+
+    private static int positiveFlag(Map<String, String> flags, String key) {
+        int value = intFlag(flags, key, 1);
+        if (value < 1) {
+            throw new IllegalArgumentException("--" + key + ": \"" + flags.get(key) + "\" (expected: an integer >= 1)");
+        }
+        return value;
+    }
+
+    private static int intFlag(Map<String, String> flags, String key, int defaultValue) {
+        String value = flags.get(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        int parsed;
+        try {
+            parsed = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            parsed = -1;
+        }
+        if (parsed < 0) {
+            throw new IllegalArgumentException("--" + key + ": \"" + value + "\" (expected: an integer >= 0)");
+        }
+        return parsed;
+    }
 
     /** {@code base} with the limits the configuration sets. */
     public static ServerOptions options(JsonObject config, ServerOptions base) {

@@ -53,6 +53,33 @@ class MainInteropTest {
     }
 
     @Test
+    void interopClient_rpcSoak_printsGrpcJavasSummaryLine(Vertx vertx) throws Exception {
+        InteropServer server = InteropServer.start(vertx, InteropServer.Options.plaintext("127.0.0.1", 0))
+                .await(10, SECONDS);
+        try {
+            int code = run(
+                    "interop-client",
+                    "--server_host=127.0.0.1",
+                    "--server_port=" + server.port(),
+                    "--test_case=rpc_soak",
+                    "--soak_iterations=4",
+                    "--soak_per_iteration_max_acceptable_latency_ms=20000");
+
+            assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+            assertThat(code).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8).lines())
+                    .hasSize(3)
+                    .startsWith("Running test rpc_soak")
+                    .endsWith("Test completed.")
+                    .anySatisfy(line -> assertThat(line)
+                            .startsWith("(server_uri: 127.0.0.1:" + server.port() + ") soak test ran: 4 / 4 iterations."
+                                    + " total failures: 0. p50: "));
+        } finally {
+            server.close().await(10, SECONDS);
+        }
+    }
+
+    @Test
     void interopClient_serverDown_reportsTheCaseAndExitsOne(Vertx vertx) throws Exception {
         InteropServer server = InteropServer.start(vertx, InteropServer.Options.plaintext("127.0.0.1", 0))
                 .await(10, SECONDS);
@@ -68,14 +95,27 @@ class MainInteropTest {
 
     @Test
     void interopClient_unknownCase_printsUsageAndExitsTwo() {
-        assertThat(run("interop-client", "--test_case=rpc_soak")).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--test_case: \"rpc_soak\"", "usage:");
+        assertThat(run("interop-client", "--test_case=compute_engine_creds")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--test_case: \"compute_engine_creds\"", "usage:");
     }
 
     @Test
     void interopServer_unknownFlag_printsUsageAndExitsTwo() {
         assertThat(run("interop-server", "--address_type=IPV4")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--address_type", "usage:");
+    }
+
+    @Test
+    void interopServer_badServerFlags_printUsageAndExitTwo() {
+        assertThat(run("interop-server", "--port=0", "--grace=soon")).isEqualTo(2);
+        assertThat(run("interop-server", "--port=0", "--max-concurrent-rpcs=0")).isEqualTo(2);
+        assertThat(run("interop-server", "--port=0", "--io-instances=-2")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains(
+                        "--grace: \"soon\"",
+                        "--max-concurrent-rpcs: \"0\" (expected: an integer >= 1)",
+                        "--io-instances: \"-2\"",
+                        "  interop-server      [--port=8080] [--use_tls=true]");
     }
 
     @Test

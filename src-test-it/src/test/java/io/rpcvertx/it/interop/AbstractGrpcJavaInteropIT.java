@@ -26,11 +26,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
 /**
- * The grpc-java interop matrix on one transport: every standard case for rpc-vertx server ← grpc-java client,
+ * The grpc-java interop matrix on one transport: every case of {@link InteropCases#ALL} for rpc-vertx server ← grpc-java client,
  * rpc-vertx client → grpc-java server, and the reference pairing grpc-java client → grpc-java server. grpc-java runs
  * in separate JVMs: one TestServiceServer per class, and per grpc-java-client row one JVM running all cases
- * ({@link GrpcJavaClientBatch}). Both grpc-java client rows start with the class; the reference row runs on while our
- * client's cases run, and is awaited when first needed.
+ * ({@link GrpcJavaClientBatch}). Both grpc-java client rows start with the class and run on while our client's cases
+ * run; each is awaited when first needed.
  *
  * <p>A case that fails for us but also for the reference pairing is aborted (reported as skipped) with both reasons,
  * a reference failure; one that fails only for us fails. The reference row itself aborts with grpc-java's reason when
@@ -40,7 +40,7 @@ import org.junit.jupiter.params.provider.FieldSource;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(120)
 abstract class AbstractGrpcJavaInteropIT {
-    static final List<String> CASES = InteropClient.TEST_CASES;
+    static final List<String> CASES = InteropCases.ALL;
     static final String GRPC_JAVA = "grpc-java";
     static final String RPC_VERTX = "rpc-vertx";
     private static final Duration BATCH_TIMEOUT = Duration.ofSeconds(120);
@@ -51,6 +51,7 @@ abstract class AbstractGrpcJavaInteropIT {
     private InteropServer ourServer;
     private GrpcJavaPeers.Server javaServer;
     private JavaPeer referenceBatch;
+    private JavaPeer toUsBatch;
     private Map<String, CaseResult> reference;
     private Map<String, CaseResult> grpcJavaClientToUs;
 
@@ -61,7 +62,7 @@ abstract class AbstractGrpcJavaInteropIT {
 
     @BeforeAll
     @Timeout(240)
-    void startPeersAndRunGrpcJavaClients() throws Exception {
+    void startPeersAndGrpcJavaClients() throws Exception {
         String classpath = GrpcJavaPeers.classpath();
         vertx = Vertx.vertx();
         InteropServer.Options serverOptions = transport == Transport.TLS
@@ -73,9 +74,20 @@ abstract class AbstractGrpcJavaInteropIT {
         // The reference row runs on while our client's cases do: grpc-java's client_compressed_streaming probe
         // waits about 15 s on grpc-java's server, which has no compression check.
         referenceBatch = GrpcJavaPeers.startClientBatch(classpath, transport, javaServer.port(), CASES);
-        try (JavaPeer toUs = GrpcJavaPeers.startClientBatch(classpath, transport, ourServer.port(), CASES)) {
-            grpcJavaClientToUs = GrpcJavaPeers.awaitBatch(toUs, CASES, BATCH_TIMEOUT);
+        // grpc-java's client against us runs on while our client's cases do too; awaited by its first test
+        toUsBatch = GrpcJavaPeers.startClientBatch(classpath, transport, ourServer.port(), CASES);
+    }
+
+    /** The grpc-java client against us: its results, waiting (bounded) for its batch the first time. */
+    private synchronized Map<String, CaseResult> grpcJavaClientToUs() throws InterruptedException {
+        if (grpcJavaClientToUs == null) {
+            try {
+                grpcJavaClientToUs = GrpcJavaPeers.awaitBatch(toUsBatch, CASES, BATCH_TIMEOUT);
+            } finally {
+                toUsBatch.close();
+            }
         }
+        return grpcJavaClientToUs;
     }
 
     /** The reference row's results, waiting (bounded) for its batch the first time. */
@@ -96,6 +108,9 @@ abstract class AbstractGrpcJavaInteropIT {
         try {
             if (referenceBatch != null) {
                 referenceBatch.close();
+            }
+            if (toUsBatch != null) {
+                toUsBatch.close();
             }
             if (javaServer != null) {
                 javaServer.close();
@@ -126,7 +141,7 @@ abstract class AbstractGrpcJavaInteropIT {
     @FieldSource("CASES")
     @Order(2)
     void grpcJavaClient_toRpcVertxServer(String testCase) throws InterruptedException {
-        judge(testCase, GRPC_JAVA, RPC_VERTX, grpcJavaClientToUs.get(testCase));
+        judge(testCase, GRPC_JAVA, RPC_VERTX, grpcJavaClientToUs().get(testCase));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -137,7 +152,8 @@ abstract class AbstractGrpcJavaInteropIT {
                 ? InteropClient.Options.tls(
                         "127.0.0.1", javaServer.port(), GrpcJavaPeers.caFile(), GrpcJavaPeers.TEST_HOST)
                 : InteropClient.Options.plaintext("127.0.0.1", javaServer.port());
-        Duration bound = InteropClient.caseTimeout();
+        options = options.withSoak(InteropCases.SOAK);
+        Duration bound = InteropClient.caseTimeout(options, testCase);
         CaseResult result;
         try {
             InteropClient.run(vertx, options, testCase).await(bound.toMillis(), MILLISECONDS);

@@ -111,7 +111,7 @@ final class GrpcJavaPeers {
 
     /**
      * Starts grpc-java's TestServiceClient for {@code cases} in one JVM ({@link GrpcJavaClientBatch}) against
-     * 127.0.0.1:{@code port}.
+     * 127.0.0.1:{@code port}, the soak cases with {@link InteropCases#SOAK_FLAGS}.
      */
     static JavaPeer startClientBatch(String classpath, Transport transport, int port, List<String> cases)
             throws IOException {
@@ -124,6 +124,7 @@ final class GrpcJavaPeers {
             args.add("--use_test_ca=true");
             args.add("--server_host_override=" + TEST_HOST);
         }
+        args.addAll(InteropCases.soakArgs());
         return JavaPeer.start(
                 "grpc-java TestServiceClient (" + transport.label() + ", port " + port + ")",
                 classpath + File.pathSeparator + ownClassesDirectory(),

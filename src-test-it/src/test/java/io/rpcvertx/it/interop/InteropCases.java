@@ -1,17 +1,30 @@
 package io.rpcvertx.it.interop;
 
+import io.rpcvertx.examples.interop.InteropClient;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The standard interop cases every pairing runs, and the parser of the peers' one-line-per-case output ({@code PASS case}, {@code FAIL case: reason},
- * {@code NOTE case: text}).
+ * The interop cases of the matrix, how the soak cases run in it, and the parser of the peers' one-line-per-case output
+ * ({@code PASS case}, {@code FAIL case: reason}, {@code NOTE case: text}).
  */
 final class InteropCases {
-    /** In the order the clients run them (grpc-java's names). */
-    static final List<String> ALL = List.of(
+    /**
+     * What rpc-vertx's and grpc-java's clients run: every case of grpc-java 1.79's {@code TestServiceClient} that
+     * needs no cloud credentials, less {@code cacheable_unary} and {@code orca_*} ({@link InteropClient#TEST_CASES}
+     * says why).
+     */
+    static final List<String> ALL = InteropClient.TEST_CASES;
+
+    /**
+     * What the grpcio and grpc-js peer clients run ({@code --test_case=all}): the credential-free cases of those
+     * libraries' own interop clients (grpcio's {@code tests/interop/methods.py}, grpc-node's
+     * {@code test/interop/interop_client.js}), plus grpc-java's compression cases (with and without the probe) and
+     * very_large_request.
+     */
+    static final List<String> PEER_CLIENT = List.of(
             "empty_unary",
             "large_unary",
             "client_streaming",
@@ -30,7 +43,30 @@ final class InteropCases {
             "client_compressed_streaming",
             "server_compressed_unary",
             "server_compressed_streaming",
-            "very_large_request");
+            "very_large_request",
+            "client_compressed_unary_noprobe",
+            "client_compressed_streaming_noprobe");
+
+    /**
+     * The soak cases' flags in the matrix, for grpc-java's client and ours alike: few iterations, and bounds loose
+     * enough for two shared cores (a 314 KB unary call is far below 5 s; it is the count that makes a soak).
+     */
+    static final Map<String, String> SOAK_FLAGS = Map.of(
+            "soak_iterations", "6",
+            "soak_num_threads", "2",
+            "soak_per_iteration_max_acceptable_latency_ms", "5000",
+            "soak_overall_timeout_seconds", "60");
+
+    /** {@link #SOAK_FLAGS} for our client. */
+    static final InteropClient.Soak SOAK = InteropClient.Soak.fromFlags(SOAK_FLAGS);
+
+    /** {@link #SOAK_FLAGS} as command-line flags. */
+    static List<String> soakArgs() {
+        List<String> args = new ArrayList<>();
+        SOAK_FLAGS.forEach((key, value) -> args.add("--" + key + "=" + value));
+        args.sort(null);
+        return args;
+    }
 
     private InteropCases() {}
 

@@ -48,6 +48,7 @@ final class InteropCases {
     static final int LARGE_REQUEST = 271828;
     static final int LARGE_RESPONSE = 314159;
     static final int VERY_LARGE_REQUEST = 10 * 1024 * 1024;
+    static final int PICK_FIRST_CALLS = 100;
     static final List<Integer> REQUEST_SIZES = List.of(27182, 8, 1828, 45904);
     static final List<Integer> RESPONSE_SIZES = List.of(31415, 9, 2653, 58979);
     static final String INITIAL_VALUE = "test_initial_metadata_value";
@@ -71,13 +72,17 @@ final class InteropCases {
             case "large_unary":
                 return largeUnary();
             case "client_compressed_unary":
-                return clientCompressedUnary();
+                return clientCompressedUnary(true);
+            case "client_compressed_unary_noprobe":
+                return clientCompressedUnary(false);
             case "server_compressed_unary":
                 return serverCompressedUnary();
             case "client_streaming":
                 return clientStreaming();
             case "client_compressed_streaming":
-                return clientCompressedStreaming();
+                return clientCompressedStreaming(true);
+            case "client_compressed_streaming_noprobe":
+                return clientCompressedStreaming(false);
             case "server_streaming":
                 return serverStreaming();
             case "server_compressed_streaming":
@@ -109,6 +114,8 @@ final class InteropCases {
                         StatusCode.UNIMPLEMENTED);
             case "very_large_request":
                 return veryLargeRequest();
+            case "pick_first_unary":
+                return pickFirstUnary();
             default:
                 return Future.failedFuture(new IllegalArgumentException("test case: " + testCase));
         }
@@ -126,16 +133,19 @@ final class InteropCases {
     }
 
     /**
-     * A probe first: a request saying it is compressed, sent uncompressed, must be refused with INVALID_ARGUMENT. Then
-     * a gzip request saying so, and an uncompressed one saying so.
+     * With {@code probe}, first a request saying it is compressed, sent uncompressed, which must be refused with
+     * INVALID_ARGUMENT (the {@code _noprobe} case leaves it out, for servers without the check). Then a gzip request
+     * saying so, and an uncompressed one saying so.
      */
-    private Future<Void> clientCompressedUnary() {
+    private Future<Void> clientCompressedUnary(boolean probe) {
         SimpleRequest expectCompressed =
                 largeRequest().setExpectCompressed(bool(true)).build();
         SimpleRequest expectUncompressed =
                 largeRequest().setExpectCompressed(bool(false)).build();
-        return expectStatus(stub.unaryCall(expectCompressed).response(), StatusCode.INVALID_ARGUMENT)
-                .compose(v ->
+        Future<Void> probed = probe
+                ? expectStatus(stub.unaryCall(expectCompressed).response(), StatusCode.INVALID_ARGUMENT)
+                : Future.succeededFuture();
+        return probed.compose(v ->
                         unary(expectCompressed, CallOptions.DEFAULT.withCompression(Compression.GZIP), LARGE_RESPONSE))
                 .compose(v -> unary(expectUncompressed, CallOptions.DEFAULT, LARGE_RESPONSE));
     }
@@ -173,20 +183,14 @@ final class InteropCases {
     }
 
     /**
-     * A probe first: a stream whose only message says it is compressed but is not must end with INVALID_ARGUMENT
-     * (half-closed, so a server without the check answers at once instead of waiting for more).
-     * Then a gzip stream: 27182 bytes saying compressed, 45904 saying uncompressed. The spec sends the second one
+     * With {@code probe}, first a stream whose only message says it is compressed but is not, which must end with
+     * INVALID_ARGUMENT (half-closed, so a server without the check answers at once instead of waiting for more); the
+     * {@code _noprobe} case leaves it out. Then a gzip stream: 27182 bytes saying compressed, 45904 saying uncompressed. The spec sends the second one
      * uncompressed; this client cannot switch compression per request message (neither can grpc.aio), so it goes
      * compressed too, which a server accepts as well: it only checks messages that claim compression.
      */
-    private Future<Void> clientCompressedStreaming() {
-        StreamUnaryCall<StreamingInputCallRequest, StreamingInputCallResponse> probe = stub.streamingInputCall();
-        Future<Void> probed = probe.write(StreamingInputCallRequest.newBuilder()
-                        .setPayload(zeros(27182))
-                        .setExpectCompressed(bool(true))
-                        .build())
-                .compose(v -> probe.doneWriting())
-                .transform(ar -> expectStatus(probe.response(), StatusCode.INVALID_ARGUMENT));
+    private Future<Void> clientCompressedStreaming(boolean probe) {
+        Future<Void> probed = probe ? compressionProbe() : Future.succeededFuture();
         return probed.compose(v -> {
             StreamUnaryCall<StreamingInputCallRequest, StreamingInputCallResponse> call = stub.streamingInputCall(
                     CallOptions.DEFAULT.withTimeout(CALL_TIMEOUT).withCompression(Compression.GZIP));
@@ -203,6 +207,45 @@ final class InteropCases {
                 checkAggregated(response, 73086);
                 return null;
             });
+        });
+    }
+
+    private Future<Void> compressionProbe() {
+        StreamUnaryCall<StreamingInputCallRequest, StreamingInputCallResponse> probe = stub.streamingInputCall();
+        return probe.write(StreamingInputCallRequest.newBuilder()
+                        .setPayload(zeros(27182))
+                        .setExpectCompressed(bool(true))
+                        .build())
+                .compose(v -> probe.doneWriting())
+                .transform(ar -> expectStatus(probe.response(), StatusCode.INVALID_ARGUMENT));
+    }
+
+    /**
+     * {@value #PICK_FIRST_CALLS} unary calls after a first one, each asking for the server id: all must be answered
+     * by the server that answered the first (grpc-java's {@code pick_first_unary}; a server that does not fill the id
+     * answers an empty one every time, which passes too, as with grpc-java's client). The channel is pick_first by
+     * configuration ({@link InteropClient}), so grpc-java's 5 s pause, which gives a round_robin channel time to
+     * connect to every address, is left out.
+     */
+    private Future<Void> pickFirstUnary() {
+        SimpleRequest request = SimpleRequest.newBuilder()
+                .setResponseSize(1)
+                .setFillServerId(true)
+                .setPayload(zeros(1))
+                .build();
+        return stub.unaryCall(request).response().compose(first -> sameServer(request, first.getServerId(), 0));
+    }
+
+    private Future<Void> sameServer(SimpleRequest request, String serverId, int call) {
+        if (call == PICK_FIRST_CALLS) {
+            return Future.succeededFuture();
+        }
+        return stub.unaryCall(request).response().compose(response -> {
+            check(
+                    response.getServerId().equals(serverId),
+                    "UnaryCall " + (call + 2) + " was answered by server \"" + response.getServerId()
+                            + "\" (expected: \"" + serverId + "\", which answered the first)");
+            return sameServer(request, serverId, call + 1);
         });
     }
 

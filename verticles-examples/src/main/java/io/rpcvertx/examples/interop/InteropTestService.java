@@ -3,6 +3,7 @@ package io.rpcvertx.examples.interop;
 import com.google.protobuf.ByteString;
 import io.rpcvertx.Compression;
 import io.rpcvertx.Metadata;
+import io.rpcvertx.RpcException;
 import io.rpcvertx.ServicerContext;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.examples.interop.proto.EmptyProtos.Empty;
@@ -21,24 +22,34 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.streams.ReadStream;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * {@code grpc.testing.TestService} as the interop spec's "Server" section asks (grpc/grpc
  * {@code doc/interop-test-descriptions.md}): payloads of zeros of the requested sizes, {@code EchoStatus}, the echo
- * headers, response compression on request, and the {@code expect_compressed} check. {@code UnimplementedCall},
- * {@code HalfDuplexCall} and {@code CacheableUnaryCall} keep the generated {@code UNIMPLEMENTED} answer, which the
- * {@code unimplemented_method} case relies on.
+ * headers (every value, in order, whatever status the call ends with), response compression on request, the
+ * {@code expect_compressed} check, {@code fill_server_id}, and every method: {@code HalfDuplexCall} answers once the
+ * requests are all in, {@code CacheableUnaryCall} answers a timestamp with {@code cache-control} (as grpc's C++ server),
+ * and {@code UnimplementedCall} answers {@code UNIMPLEMENTED}, which the {@code unimplemented_method} case expects.
  */
 final class InteropTestService implements TestServiceServicer {
     static final String ECHO_INITIAL = "x-grpc-test-echo-initial";
     static final String ECHO_TRAILING = "x-grpc-test-echo-trailing-bin";
+    /** The most requests {@code HalfDuplexCall} holds before it answers; beyond, RESOURCE_EXHAUSTED. */
+    static final int MAX_HALF_DUPLEX_REQUESTS = 10_000;
 
     private final Vertx vertx;
+    private final String serverId;
 
-    InteropTestService(Vertx vertx) {
+    /**
+     * @param serverId what {@code fill_server_id} answers: the same for every call to this server, different between
+     *     servers
+     */
+    InteropTestService(Vertx vertx, String serverId) {
         this.vertx = vertx;
+        this.serverId = serverId;
     }
 
     @Override
@@ -46,23 +57,49 @@ final class InteropTestService implements TestServiceServicer {
         return begin(context, Optional.empty()).map(v -> Empty.getDefaultInstance());
     }
 
+    /** The echo headers go out before the compression check, so a refused request still echoes them. */
     @Override
     public Future<SimpleResponse> unaryCall(
             SimpleRequest request, ServicerContext<SimpleRequest, SimpleResponse> context) {
-        if (!isCompressedAsExpected(request.hasExpectCompressed(), request.getExpectCompressed(), context)) {
-            return context.abort(StatusCode.INVALID_ARGUMENT, "expected a compressed request, got an uncompressed one");
-        }
         Optional<Compression> compression = request.hasResponseCompressed()
                 ? Optional.of(compressionFor(request.getResponseCompressed()))
                 : Optional.empty();
         return begin(context, compression).compose(v -> {
+            if (!isCompressedAsExpected(request.hasExpectCompressed(), request.getExpectCompressed(), context)) {
+                return context.abort(
+                        StatusCode.INVALID_ARGUMENT, "expected a compressed request, got an uncompressed one");
+            }
             if (request.hasResponseStatus() && request.getResponseStatus().getCode() != 0) {
                 return abort(context, request.getResponseStatus());
             }
-            return Future.succeededFuture(SimpleResponse.newBuilder()
-                    .setPayload(zeros(request.getResponseSize()))
-                    .build());
+            SimpleResponse.Builder response = SimpleResponse.newBuilder().setPayload(zeros(request.getResponseSize()));
+            if (request.getFillServerId()) {
+                response.setServerId(serverId);
+            }
+            return Future.succeededFuture(response.build());
         });
+    }
+
+    /**
+     * A response that changes with every call (the time in nanoseconds), marked cacheable, so that a caching proxy in
+     * front of the server shows: the {@code cacheable_unary} case expects equal answers to equal requests from it.
+     */
+    @Override
+    public Future<SimpleResponse> cacheableUnaryCall(
+            SimpleRequest request, ServicerContext<SimpleRequest, SimpleResponse> context) {
+        return begin(context, Optional.empty(), Metadata.of("cache-control", "max-age=60, public"))
+                .map(v -> SimpleResponse.newBuilder()
+                        .setPayload(
+                                Payload.newBuilder().setBody(ByteString.copyFromUtf8(Long.toString(System.nanoTime()))))
+                        .build());
+    }
+
+    @Override
+    public Future<Empty> unimplementedCall(Empty request, ServicerContext<Empty, Empty> context) {
+        return begin(context, Optional.empty())
+                .compose(v -> context.abort(
+                        StatusCode.UNIMPLEMENTED,
+                        "Method grpc.testing.TestService/UnimplementedCall is unimplemented"));
     }
 
     @Override
@@ -109,6 +146,46 @@ final class InteropTestService implements TestServiceServicer {
         return begin(context, Optional.empty()).compose(v -> duplex(context));
     }
 
+    /**
+     * Reads every request first (at most {@value #MAX_HALF_DUPLEX_REQUESTS}), then answers them in order as
+     * {@code FullDuplexCall} would; a request with a non-OK {@code response_status} ends the call with it.
+     */
+    @Override
+    public Future<Void> halfDuplexCall(
+            ReadStream<StreamingOutputCallRequest> requests,
+            ServicerContext<StreamingOutputCallRequest, StreamingOutputCallResponse> context) {
+        return begin(context, Optional.empty())
+                .compose(v -> readAll(context, new ArrayList<>()))
+                .compose(all -> respondAll(all, 0, context));
+    }
+
+    private static Future<List<StreamingOutputCallRequest>> readAll(
+            ServicerContext<StreamingOutputCallRequest, StreamingOutputCallResponse> context,
+            List<StreamingOutputCallRequest> into) {
+        return context.read().compose(next -> {
+            if (next.isEmpty()) {
+                return Future.succeededFuture(into);
+            }
+            if (into.size() == MAX_HALF_DUPLEX_REQUESTS) {
+                return context.abort(
+                        StatusCode.RESOURCE_EXHAUSTED,
+                        "HalfDuplexCall holds at most " + MAX_HALF_DUPLEX_REQUESTS + " requests");
+            }
+            into.add(next.get());
+            return readAll(context, into);
+        });
+    }
+
+    private Future<Void> respondAll(
+            List<StreamingOutputCallRequest> requests,
+            int index,
+            ServicerContext<StreamingOutputCallRequest, StreamingOutputCallResponse> context) {
+        if (index == requests.size()) {
+            return Future.succeededFuture();
+        }
+        return respond(requests.get(index), context).compose(v -> respondAll(requests, index + 1, context));
+    }
+
     private Future<Void> duplex(ServicerContext<StreamingOutputCallRequest, StreamingOutputCallResponse> context) {
         return context.read().compose(next -> {
             if (next.isEmpty()) {
@@ -123,14 +200,16 @@ final class InteropTestService implements TestServiceServicer {
             ServicerContext<StreamingOutputCallRequest, StreamingOutputCallResponse> context) {
         Future<Void> written = Future.succeededFuture();
         for (ResponseParameters parameters : request.getResponseParametersList()) {
-            written = written.compose(v -> delay(parameters.getIntervalUs())).compose(v -> {
-                if (parameters.hasCompressed() && !parameters.getCompressed().getValue()) {
-                    context.disableNextMessageCompression();
-                }
-                return context.write(StreamingOutputCallResponse.newBuilder()
-                        .setPayload(zeros(parameters.getSize()))
-                        .build());
-            });
+            written = written.compose(v -> delay(parameters.getIntervalUs(), context))
+                    .compose(v -> {
+                        if (parameters.hasCompressed()
+                                && !parameters.getCompressed().getValue()) {
+                            context.disableNextMessageCompression();
+                        }
+                        return context.write(StreamingOutputCallResponse.newBuilder()
+                                .setPayload(zeros(parameters.getSize()))
+                                .build());
+                    });
         }
         return written.compose(v -> {
             if (request.hasResponseStatus() && request.getResponseStatus().getCode() != 0) {
@@ -140,22 +219,33 @@ final class InteropTestService implements TestServiceServicer {
         });
     }
 
-    /**
-     * Applies the response compression (only possible before the headers go out), then echoes the interop headers:
-     * {@value #ECHO_INITIAL} at once in the response headers, {@value #ECHO_TRAILING} into the trailers.
-     */
     private static Future<Void> begin(ServicerContext<?, ?> context, Optional<Compression> compression) {
+        return begin(context, compression, Metadata.EMPTY);
+    }
+
+    /**
+     * Applies the response compression (only possible before the headers go out), then echoes the interop headers,
+     * every value in the order received: {@value #ECHO_INITIAL} at once in the response headers (with
+     * {@code headers}), {@value #ECHO_TRAILING} into the trailers, which every status keeps (an {@code abort} without
+     * trailing metadata keeps what was set). Every method calls this first, before any check can end the call.
+     */
+    private static Future<Void> begin(
+            ServicerContext<?, ?> context, Optional<Compression> compression, Metadata headers) {
         compression.ifPresent(context::setCompression);
         Metadata invocation = context.invocationMetadata();
-        invocation
-                .getBinary(ECHO_TRAILING)
-                .ifPresent(value -> context.setTrailingMetadata(
-                        Metadata.builder().addBinary(ECHO_TRAILING, value).build()));
-        Optional<String> initial = invocation.get(ECHO_INITIAL);
-        if (initial.isEmpty()) {
+        List<byte[]> trailing = invocation.getAllBinary(ECHO_TRAILING);
+        if (!trailing.isEmpty()) {
+            Metadata.Builder echoed = Metadata.builder();
+            trailing.forEach(value -> echoed.addBinary(ECHO_TRAILING, value));
+            context.setTrailingMetadata(echoed.build());
+        }
+        List<String> initial = invocation.getAll(ECHO_INITIAL);
+        if (initial.isEmpty() && headers.isEmpty()) {
             return Future.succeededFuture();
         }
-        return context.sendInitialMetadata(Metadata.of(ECHO_INITIAL, initial.get()));
+        Metadata.Builder echoed = Metadata.builder().addAll(headers);
+        initial.forEach(value -> echoed.add(ECHO_INITIAL, value));
+        return context.sendInitialMetadata(echoed.build());
     }
 
     /**
@@ -185,12 +275,21 @@ final class InteropTestService implements TestServiceServicer {
         return context.abort(StatusCode.fromValue(status.getCode()), status.getMessage());
     }
 
-    private Future<Void> delay(int intervalMicros) {
+    /**
+     * Completes after {@code intervalMicros}, or fails at once when the call ends first (cancelled, or a server stop
+     * without grace): a handler must end with its call, since the server's stop waits for every handler.
+     */
+    private Future<Void> delay(int intervalMicros, ServicerContext<?, ?> context) {
         if (intervalMicros <= 0) {
             return Future.succeededFuture();
         }
         Promise<Void> elapsed = Promise.promise();
-        vertx.setTimer(Math.max(1, intervalMicros / 1000), id -> elapsed.complete());
+        long timer = vertx.setTimer(Math.max(1, intervalMicros / 1000), id -> elapsed.tryComplete());
+        context.addDoneCallback(v -> {
+            if (vertx.cancelTimer(timer)) {
+                elapsed.tryFail(new RpcException(StatusCode.CANCELLED, "the call ended during a response interval"));
+            }
+        });
         return elapsed.future();
     }
 

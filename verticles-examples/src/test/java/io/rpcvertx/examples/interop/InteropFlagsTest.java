@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -15,7 +16,8 @@ class InteropFlagsTest {
     void serverOptions_noFlags_grpcJavaDefaults() {
         InteropServer.Options options = InteropServer.Options.fromFlags(Map.of());
 
-        assertThat(options).isEqualTo(new InteropServer.Options("0.0.0.0", 8080, true, null, null));
+        assertThat(options)
+                .isEqualTo(new InteropServer.Options("0.0.0.0", 8080, true, null, null, Duration.ofSeconds(10), 0, 0));
     }
 
     @Test
@@ -25,10 +27,37 @@ class InteropFlagsTest {
                 "use_tls", "true",
                 "tls_cert_file", "/tmp/c.pem",
                 "tls_key_file", "/tmp/k.pem",
-                "host", "127.0.0.1"));
+                "host", "127.0.0.1",
+                "grace", "3",
+                "max-concurrent-rpcs", "1",
+                "io-instances", "2"));
 
         assertThat(options)
-                .isEqualTo(InteropServer.Options.tls("127.0.0.1", 0, Path.of("/tmp/c.pem"), Path.of("/tmp/k.pem")));
+                .isEqualTo(InteropServer.Options.tls("127.0.0.1", 0, Path.of("/tmp/c.pem"), Path.of("/tmp/k.pem"))
+                        .withGrace(Duration.ofSeconds(3))
+                        .withMaximumConcurrentRpcs(1)
+                        .withIoInstances(2));
+    }
+
+    @Test
+    void serverOptions_badGrace_namesTheFlag() {
+        assertThatThrownBy(() -> InteropServer.Options.fromFlags(Map.of("grace", "soon")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--grace: \"soon\" (expected: an integer >= 0)");
+    }
+
+    @Test
+    void serverOptions_zeroMaxConcurrentRpcs_namesTheFlag() {
+        assertThatThrownBy(() -> InteropServer.Options.fromFlags(Map.of("max-concurrent-rpcs", "0")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--max-concurrent-rpcs: \"0\" (expected: an integer >= 1)");
+    }
+
+    @Test
+    void serverFlags_everyServerProgramsFlags_accepted() {
+        assertThat(InteropServer.FLAGS)
+                .contains("port", "use_tls", "tls_cert_file", "tls_key_file", "host")
+                .contains("grace", "max-concurrent-rpcs", "io-instances");
     }
 
     @Test
@@ -49,7 +78,9 @@ class InteropFlagsTest {
     void clientOptions_noFlags_grpcJavaDefaults() {
         InteropClient.Options options = InteropClient.Options.fromFlags(Map.of());
 
-        assertThat(options).isEqualTo(new InteropClient.Options("localhost", 8080, false, false, null, null));
+        assertThat(options)
+                .isEqualTo(new InteropClient.Options(
+                        "localhost", 8080, false, false, null, null, InteropClient.Soak.DEFAULT));
     }
 
     @Test
@@ -67,6 +98,46 @@ class InteropFlagsTest {
     }
 
     @Test
+    void clientOptions_soakFlags_parsed() {
+        InteropClient.Options options = InteropClient.Options.fromFlags(Map.of(
+                "soak_iterations", "20",
+                "soak_max_failures", "2",
+                "soak_per_iteration_max_acceptable_latency_ms", "500",
+                "soak_overall_timeout_seconds", "7",
+                "soak_min_time_ms_between_rpcs", "5",
+                "soak_num_threads", "4",
+                "soak_request_size", "10",
+                "soak_response_size", "11"));
+
+        assertThat(options.soak())
+                .isEqualTo(new InteropClient.Soak(
+                        20, 2, Duration.ofMillis(500), Duration.ofSeconds(7), Duration.ofMillis(5), 4, 10, 11));
+    }
+
+    @Test
+    void soak_noOverallTimeout_iterationsTimesLatency() {
+        assertThat(InteropClient.Soak.fromFlags(
+                                Map.of("soak_iterations", "30", "soak_per_iteration_max_acceptable_latency_ms", "200"))
+                        .overallTimeout())
+                .isEqualTo(Duration.ofSeconds(6));
+        assertThat(InteropClient.Soak.fromFlags(Map.of())).isEqualTo(InteropClient.Soak.DEFAULT);
+    }
+
+    @Test
+    void soak_threadsNotDividingIterations_namesTheFlag() {
+        assertThatThrownBy(() -> InteropClient.Soak.fromFlags(Map.of("soak_iterations", "10", "soak_num_threads", "3")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--soak_num_threads: \"3\" (expected: a divisor of --soak_iterations=10)");
+    }
+
+    @Test
+    void soak_badIterations_namesTheFlag() {
+        assertThatThrownBy(() -> InteropClient.Soak.fromFlags(Map.of("soak_iterations", "0")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--soak_iterations: \"0\" (expected: an integer >= 1)");
+    }
+
+    @Test
     void clientOptions_portZero_namesTheFlag() {
         assertThatThrownBy(() -> InteropClient.Options.fromFlags(Map.of("server_port", "0")))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -76,9 +147,16 @@ class InteropFlagsTest {
     @Test
     void testCases_all_everyStandardCase() {
         assertThat(InteropClient.testCases("all"))
-                .hasSize(19)
+                .hasSize(24)
                 .startsWith("empty_unary")
-                .endsWith("very_large_request");
+                .contains(
+                        "very_large_request",
+                        "client_compressed_unary_noprobe",
+                        "client_compressed_streaming_noprobe",
+                        "pick_first_unary",
+                        "rpc_soak")
+                .endsWith("channel_soak")
+                .doesNotHaveDuplicates();
     }
 
     @Test
@@ -88,8 +166,8 @@ class InteropFlagsTest {
 
     @Test
     void testCases_unknown_namesIt() {
-        assertThatThrownBy(() -> InteropClient.testCases("large_unary,rpc_soak"))
+        assertThatThrownBy(() -> InteropClient.testCases("large_unary,compute_engine_creds"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("--test_case: \"rpc_soak\"");
+                .hasMessageStartingWith("--test_case: \"compute_engine_creds\"");
     }
 }
