@@ -1,6 +1,7 @@
 package io.rpcvertx.impl.server;
 
 import io.rpcvertx.ServerOptions;
+import io.rpcvertx.impl.transport.RequestHeadersGuard;
 import io.rpcvertx.impl.transport.StreamErrorGuard;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -100,6 +101,7 @@ final class ServerConnection {
     void start() {
         assert context.inThread();
         StreamErrorGuard.install(http);
+        RequestHeadersGuard.install(http);
         http.pingHandler(data -> onPing());
         http.closeHandler(v -> onClosed());
         armKeepAlive();

@@ -16,7 +16,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.Http2Settings;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
@@ -41,9 +40,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * A server: lifecycle on the owner (control) context, calls on the IO verticles' event loops.
  *
- * <p>Ports: {@code addInsecurePort} binds a reservation server at once (on a unique negative Vert.x port for port 0,
- * so every IO instance later shares the same socket, see notes "Several server instances on one port"); at
- * {@link #start()} the IO verticles listen on the same address and the reservation closes.
+ * <p>Ports: {@code addInsecurePort} reserves the address at once without accepting connections on it (a
+ * {@link PortReservation}, so the port number is known and a port in use fails there); at {@link #start()} the IO
+ * verticles listen on it (all sharing one socket, see notes "Several server instances on one port") and the
+ * reservation is released. Nothing connects before the server serves: an open port means a ready server.
  *
  * <p>Stop (DESIGN.md section 7): the state turns STOPPING at once, so every IO instance refuses new streams; the
  * control context sends each IO instance a {@code Drain(deadline)} over the event bus (again with an earlier deadline
@@ -52,7 +52,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ServerImpl implements Server {
     private static final Logger log = LoggerFactory.getLogger(ServerImpl.class);
-    private static final AtomicInteger RESERVATIONS = new AtomicInteger();
     /** A grace beyond a year counts as a year, which keeps deadline arithmetic on nanoTime from overflowing. */
     private static final Duration MAX_GRACE = Duration.ofDays(365);
 
@@ -86,6 +85,8 @@ public final class ServerImpl implements Server {
     private volatile boolean stopRequested;
 
     private @Nullable HandlerRegistry registry;
+    private Future<Void> startHold = Future.succeededFuture();
+    private Promise<Void> startHoldReached = Promise.promise();
     private @Nullable String deploymentId;
     private int ioInstances;
     private final Set<Integer> drainedIos = new HashSet<>();
@@ -101,7 +102,7 @@ public final class ServerImpl implements Server {
     private volatile @Nullable InProcessEndpoint inProcess;
 
     /** A bound address: where the IO verticles listen, and the port the user was told. */
-    record Binding(ListenAddress listenAddress, int port, HttpServer reservation, ServerSecurity security) {}
+    record Binding(ListenAddress listenAddress, int port, PortReservation reservation, ServerSecurity security) {}
 
     public ServerImpl(VertxInternal vertx, ServerOptions options) {
         this(vertx, options, Contexts.ownerFor(vertx), null);
@@ -203,30 +204,25 @@ public final class ServerImpl implements Server {
                 promise.fail(e);
                 return;
             }
-            ListenAddress listen;
             if (parsed.isDomainSocket()) {
                 deleteStaleSocket(parsed.path());
-                listen = ListenAddress.domainSocket(parsed);
-            } else if (parsed.port() == 0) {
-                listen = ListenAddress.tcp(parsed.host(), -RESERVATIONS.incrementAndGet());
-            } else {
-                listen = ListenAddress.tcp(parsed.host(), parsed.port());
             }
-            // the same TLS options as the IO servers: Vert.x serves the shared socket with the first server's
-            HttpServer reservation = vertx.createHttpServer(security.configure(httpOptions()))
-                    .requestHandler(Http2ServerStream::refuseUnstarted);
-            listen.listen(reservation).onComplete(ar -> {
-                if (ar.failed()) {
-                    security.close();
-                    promise.fail(ar.cause());
-                    return;
-                }
-                security.serving(reservation);
-                terminated.future().onComplete(done -> security.close());
-                int port = parsed.isDomainSocket() ? -1 : ar.result().actualPort();
-                bindings.add(new Binding(listen, port, reservation, security));
-                promise.complete(port);
-            });
+            PortReservation reservation;
+            try {
+                // a local bind, as quick as Vert.x's own listen on this loop
+                reservation = PortReservation.bind(parsed);
+            } catch (IOException | RuntimeException e) {
+                security.close();
+                promise.fail(e);
+                return;
+            }
+            int port = reservation.port();
+            ListenAddress listen = parsed.isDomainSocket()
+                    ? ListenAddress.domainSocket(parsed)
+                    : ListenAddress.tcp(parsed.host(), port);
+            terminated.future().onComplete(done -> security.close());
+            bindings.add(new Binding(listen, port, reservation, security));
+            promise.complete(port);
         });
         return promise.future();
     }
@@ -339,7 +335,9 @@ public final class ServerImpl implements Server {
                     .compose(x -> deployIoVerticles())
                     .compose(deployment -> {
                         deploymentId = deployment;
-                        return closeReservations();
+                        closeReservations();
+                        startHoldReached.tryComplete();
+                        return startHold;
                     })
                     .onComplete(ar -> {
                         if (ar.succeeded()) {
@@ -394,6 +392,11 @@ public final class ServerImpl implements Server {
         List<ListenAddress> addresses = new ArrayList<>();
         for (Binding b : bindings) {
             addresses.add(b.listenAddress());
+            try {
+                b.reservation().beforeListen();
+            } catch (IOException e) {
+                return owner.failedFuture(e);
+            }
         }
         AtomicInteger nextIndex = new AtomicInteger();
         Promise<String> deployed = owner.promise();
@@ -407,13 +410,25 @@ public final class ServerImpl implements Server {
         return deployed.future();
     }
 
+    /** Releases the reserved addresses: at the end of start(), when the IO servers listen on them, or of a stop. */
     private Future<Void> closeReservations() {
-        List<Future<Void>> closing = new ArrayList<>();
         for (Binding b : bindings) {
-            b.security().closing(b.reservation());
-            closing.add(b.reservation().close());
+            try {
+                b.reservation().close();
+            } catch (IOException e) {
+                log.warn("server " + id + ": releasing " + b.listenAddress() + " failed", e);
+            }
         }
-        return Future.join(closing).mapEmpty();
+        return owner.succeededFuture();
+    }
+
+    /**
+     * Test hook: start() completes {@code reached} when the IO verticles serve, and then completes only when
+     * {@code hold} does, so a test can act in the window between the port being served and start() completing.
+     */
+    void holdStartForTest(Promise<Void> reached, Future<Void> hold) {
+        startHoldReached = reached;
+        startHold = hold;
     }
 
     HandlerRegistry registry() {
@@ -427,8 +442,14 @@ public final class ServerImpl implements Server {
         return stopRequested;
     }
 
+    /**
+     * Whether a new call is served. STARTING counts: an IO verticle serves as soon as it listens, which may be before
+     * start() completes (the other instances still deploying); refusing those calls would refuse calls on a port that
+     * accepted their connection.
+     */
     boolean isAccepting() {
-        return !stopRequested && state == State.STARTED;
+        State s = state;
+        return !stopRequested && (s == State.STARTED || s == State.STARTING);
     }
 
     /** Admission of a new call, server-wide; false means RESOURCE_EXHAUSTED (maximumConcurrentRpcs). */

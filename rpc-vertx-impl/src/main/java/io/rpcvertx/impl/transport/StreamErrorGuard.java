@@ -1,9 +1,11 @@
 package io.rpcvertx.impl.transport;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Exception;
@@ -16,20 +18,30 @@ import io.vertx.core.net.impl.ConnectionBase;
  * Keeps a stream's error from closing its whole HTTP/2 server connection. When a stream is reset while frames of it still wait
  * in Netty's flow controller, Netty fails them; a frame written without a listener reports that failure to the
  * pipeline's {@code exceptionCaught}, where Vert.x 5.0.10 closes the connection for any exception, so one cancelled
- * call would fail every other call of the connection ("Connection dropped" at the peer). This handler, first in the
- * pipeline, gives a stream error to Netty's HTTP/2 handler as Netty's own {@code exceptionCaught} would (the stream is
+ * call would fail every other call of the connection ("Connection dropped" at the peer). This handler, in front of
+ * Netty's HTTP/2 handler, gives a stream error to Netty's HTTP/2 handler as Netty's own {@code exceptionCaught} would (the stream is
  * reset if still open) and stops it there. Connection errors and every other exception pass on unchanged.
  *
  * <p>Server connections only. Here the stream errors that reach the pipeline come from frames of streams the peer
  * already knows. On a client, a stream error can be outbound for a stream the server has never seen (headers over the
  * server's header-list limit). Handled as inbound, Netty would then reset an idle stream, and the server answers that
  * with GOAWAY PROTOCOL_ERROR. There, Vert.x's close is the lesser evil.
+ *
+ * <p>It also names the last stream in the GOAWAY of a connection error. Netty sends such a GOAWAY with last stream id
+ * 2^31-1 (netty#10670: it cannot tell whether a HEADERS frame that failed was already counted), which tells the client
+ * that every stream it opened may have been processed, so none can be retried. On a server a stream reaches the
+ * application only once Netty has created it, so the highest stream created is exactly the last one that may have
+ * been processed (RFC 9113 6.8): that is the id sent. The GOAWAY's frame header and fixed fields are one 17-byte write
+ * of Netty's frame writer, the debug data another; only a frame of exactly that shape, with an error code and the
+ * pessimistic id, is changed. A graceful GOAWAY (NO_ERROR, 2^31-1, see ServerConnection) is left alone.
  */
 @ChannelHandler.Sharable
-public final class StreamErrorGuard extends ChannelInboundHandlerAdapter {
+public final class StreamErrorGuard extends ChannelDuplexHandler {
     private static final Logger log = LoggerFactory.getLogger(StreamErrorGuard.class);
     private static final String NAME = "rpcvertx-stream-error-guard";
     private static final StreamErrorGuard INSTANCE = new StreamErrorGuard();
+    private static final int GOAWAY_HEAD = 17;
+    private static final int GOAWAY_TYPE = 0x7;
 
     private StreamErrorGuard() {}
 
@@ -40,8 +52,14 @@ public final class StreamErrorGuard extends ChannelInboundHandlerAdapter {
         }
         ChannelPipeline pipeline =
                 ((ConnectionBase) http).channelHandlerContext().pipeline();
+        ChannelHandlerContext h2 = pipeline.context(Http2ConnectionHandler.class);
         if (pipeline.get(NAME) == null) {
-            pipeline.addFirst(NAME, INSTANCE);
+            // right before the HTTP/2 handler: after TLS, so its writes are still plain frames here
+            if (h2 != null) {
+                pipeline.addBefore(h2.name(), NAME, INSTANCE);
+            } else {
+                pipeline.addFirst(NAME, INSTANCE);
+            }
         }
     }
 
@@ -56,5 +74,29 @@ public final class StreamErrorGuard extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.fireExceptionCaught(cause);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+        if (msg instanceof ByteBuf && ((ByteBuf) msg).readableBytes() == GOAWAY_HEAD) {
+            nameLastStream(ctx, (ByteBuf) msg);
+        }
+        ctx.write(msg, promise);
+    }
+
+    private static void nameLastStream(ChannelHandlerContext ctx, ByteBuf frame) {
+        int at = frame.readerIndex();
+        boolean pessimisticErrorGoAway = frame.getByte(at + 3) == GOAWAY_TYPE
+                && frame.getInt(at + 5) == 0 // stream 0
+                && frame.getInt(at + 9) == Integer.MAX_VALUE
+                && frame.getInt(at + 13) != 0; // an error code
+        ChannelHandlerContext h2 = ctx.pipeline().context(Http2ConnectionHandler.class);
+        if (pessimisticErrorGoAway && h2 != null) {
+            int last = ((Http2ConnectionHandler) h2.handler())
+                    .connection()
+                    .remote()
+                    .lastStreamCreated();
+            frame.setInt(at + 9, last);
+        }
     }
 }
