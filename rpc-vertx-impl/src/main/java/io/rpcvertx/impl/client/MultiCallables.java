@@ -66,7 +66,7 @@ final class MultiCallables {
         this.retryBufferSize = channel.options.perRpcRetryBufferSize();
         this.plain = new CallSetup(
                 channel.owner,
-                channel,
+                channel.transport,
                 channel.security,
                 channel.options.compression(),
                 channel.options.maxSendMessageLength(),
@@ -231,7 +231,9 @@ final class MultiCallables {
         }
         return new CallSetup(
                 channel.owner,
-                config.isRetrying() ? new RetryingStream.Policy(channel, this, channel.owner, config) : channel,
+                config.isRetrying()
+                        ? new RetryingStream.Policy(channel.transport, this, channel.owner, config)
+                        : channel.transport,
                 channel.security,
                 channel.options.compression(),
                 ServiceConfig.MethodConfig.smallerLimit(
