@@ -86,9 +86,9 @@ final class VertxHttpClientStream
     public void start(ClientStreamListener l) {
         this.listener = l;
         if (transparentRetry) {
-            channel.requeue(this);
+            channel.transport.requeue(this);
         } else {
-            channel.admit(this);
+            channel.transport.admit(this);
         }
     }
 
@@ -425,7 +425,7 @@ final class VertxHttpClientStream
         if (reset && req != null) {
             req.reset(CANCEL);
         }
-        channel.onStreamClosed(this);
+        channel.transport.onStreamClosed(this);
     }
 
     @Override
