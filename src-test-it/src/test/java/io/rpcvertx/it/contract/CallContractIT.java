@@ -51,6 +51,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -909,6 +910,97 @@ class CallContractIT {
         assertThat(clientSeen).containsExactlyInAnyOrder("1 true " + thread, "2 true " + thread, "response " + thread);
         assertThat(clientSeen.indexOf("1 true " + thread)).isLessThan(clientSeen.indexOf("2 true " + thread));
         assertThat(serverSeen).containsExactly("handler on event loop true", "1 same thread true", "2 done true");
+    }
+
+    @Test
+    void channelClose_withCallsInFlight_newCallsUnavailable_inFlightFinishWithinGraceThenCancelled() throws Exception {
+        Map<String, Promise<byte[]>> held = new ConcurrentHashMap<>();
+        LinkedBlockingQueue<String> arrived = new LinkedBlockingQueue<>();
+        Map<String, CompletableFuture<Boolean>> cancelledSeen = new ConcurrentHashMap<>();
+        Channel channel = serve(RpcMethodHandler.unaryUnary(Shape.UNARY_UNARY.probe(), (request, ctx) -> {
+            Promise<byte[]> response = Promise.promise();
+            ctx.addDoneCallback(v -> {
+                cancelledSeen
+                        .computeIfAbsent(text(request), k -> new CompletableFuture<>())
+                        .complete(ctx.isCancelled());
+                response.tryFail("ended");
+            });
+            held.put(text(request), response);
+            arrived.add(text(request));
+            return response.future();
+        }));
+        UnaryUnaryCall<byte[], byte[]> finishing =
+                channel.unaryUnary(Shape.UNARY_UNARY.probe()).call(bytes("1"));
+        UnaryUnaryCall<byte[], byte[]> hanging =
+                channel.unaryUnary(Shape.UNARY_UNARY.probe()).call(bytes("2"));
+        assertThat(List.of(arrived.poll(5, SECONDS), arrived.poll(5, SECONDS))).containsExactlyInAnyOrder("1", "2");
+
+        Future<Void> closed = channel.close(Duration.ofMillis(300));
+        UnaryUnaryCall<byte[], byte[]> late =
+                channel.unaryUnary(Shape.UNARY_UNARY.probe()).call(bytes("3"));
+        held.get("1").complete(bytes("one"));
+
+        assertThat(late.code().await(5, SECONDS)).isEqualTo(StatusCode.UNAVAILABLE);
+        assertThat(text(finishing.response().await(5, SECONDS))).isEqualTo("one");
+        assertThat(hanging.code().await(5, SECONDS)).isEqualTo(StatusCode.CANCELLED);
+        closed.await(5, SECONDS);
+        assertThat(channel.getState()).isEqualTo(io.rpcvertx.ChannelConnectivity.SHUTDOWN);
+        // the server hears of the cancellation as of a reset stream
+        assertThat(cancelledSeen
+                        .computeIfAbsent("2", k -> new CompletableFuture<>())
+                        .get(5, SECONDS))
+                .isTrue();
+        assertThat(cancelledSeen
+                        .computeIfAbsent("1", k -> new CompletableFuture<>())
+                        .get(5, SECONDS))
+                .isFalse();
+        assertThat(arrived).as("the call after close never reached a handler").isEmpty();
+    }
+
+    @Test
+    void compression_gzipBothWays_serverSeesTheRequestEncoding_messagesIntact() throws Exception {
+        Channel channel = serve(RpcMethodHandler.unaryUnary(Shape.UNARY_UNARY.probe(), (request, ctx) -> {
+            ctx.setCompression(Compression.GZIP);
+            return Future.succeededFuture(bytes(ctx.requestCompression() + ":" + text(request)));
+        }));
+        String payload = big(50_000);
+
+        UnaryUnaryCall<byte[], byte[]> gzip = channel.unaryUnary(Shape.UNARY_UNARY.probe())
+                .call(bytes(payload), CallOptions.DEFAULT.withCompression(Compression.GZIP));
+        UnaryUnaryCall<byte[], byte[]> plain =
+                channel.unaryUnary(Shape.UNARY_UNARY.probe()).call(bytes("p"));
+
+        assertThat(text(gzip.response().await(5, SECONDS))).isEqualTo("GZIP:" + payload);
+        assertThat(text(plain.response().await(5, SECONDS))).isEqualTo("NO_COMPRESSION:p");
+    }
+
+    @Test
+    void serverWithOneIoInstance_everyCallRunsOnItsEventLoop_whateverTheChannel() throws Exception {
+        Set<String> threads = ConcurrentHashMap.newKeySet();
+        AtomicBoolean offLoop = new AtomicBoolean();
+        Channel first = serve(
+                ServerOptions.DEFAULT.withIoInstances(1),
+                ChannelOptions.DEFAULT,
+                RpcMethodHandler.unaryUnary(Shape.UNARY_UNARY.probe(), (request, ctx) -> {
+                    threads.add(Thread.currentThread().getName());
+                    offLoop.compareAndSet(false, !Context.isOnEventLoopThread());
+                    return Future.succeededFuture(request);
+                }));
+        Channel second = channel(ChannelOptions.DEFAULT);
+
+        for (int i = 0; i < 10; i++) {
+            first.unaryUnary(Shape.UNARY_UNARY.probe())
+                    .call(bytes("a"))
+                    .response()
+                    .await(5, SECONDS);
+            second.unaryUnary(Shape.UNARY_UNARY.probe())
+                    .call(bytes("b"))
+                    .response()
+                    .await(5, SECONDS);
+        }
+
+        assertThat(threads).hasSize(1);
+        assertThat(offLoop.get()).isFalse();
     }
 
     @Test
