@@ -545,7 +545,7 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, InboundM
             details = String.valueOf(t.getMessage());
         }
         // gRPC transparent retry: a stream the server never processed is replayed once on another stream
-        if (refused && !retried && response == null && outbound.replayable()) {
+        if (refused && !retried && response == null && outbound.replayable() && channel.options.isRetriesEnabled()) {
             retried = true;
             HttpClientRequest req = request;
             request = null;
