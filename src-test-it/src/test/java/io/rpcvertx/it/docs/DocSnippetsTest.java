@@ -184,6 +184,54 @@ class DocSnippetsTest {
         assertThat(checked).as("example program lines checked").isGreaterThanOrEqualTo(5);
     }
 
+    @Test
+    void relativeLinks_pointToExistingFilesAndHeadings() throws Exception {
+        Pattern link = Pattern.compile("\\]\\(([^)#\\s]*)(?:#([^)\\s]+))?\\)");
+        List<String> broken = new ArrayList<>();
+        int checked = 0;
+        for (Path doc : DocSnippets.documents()) {
+            String text = withoutCodeBlocks(Files.readString(doc));
+            Matcher m = link.matcher(text);
+            while (m.find()) {
+                String file = m.group(1);
+                String anchor = m.group(2);
+                if (file.startsWith("http:") || file.startsWith("https:")) {
+                    continue;
+                }
+                Path target =
+                        file.isEmpty() ? doc : doc.getParent().resolve(file).normalize();
+                checked++;
+                // written by the interop matrix generator of another part of the build, not by hand
+                if (target.getFileName().toString().equals("interop-matrix.md") && !Files.exists(target)) {
+                    continue;
+                }
+                if (!Files.exists(target)) {
+                    broken.add(doc.getFileName() + ": " + m.group() + " (no such file)");
+                } else if (anchor != null && !headingAnchors(target).contains(anchor)) {
+                    broken.add(doc.getFileName() + ": " + m.group() + " (no such heading)");
+                }
+            }
+        }
+        assertThat(broken).isEmpty();
+        assertThat(checked).as("relative links checked").isGreaterThan(30);
+    }
+
+    /** GitHub's heading anchors: lower case, punctuation dropped, spaces as hyphens. */
+    private static Set<String> headingAnchors(Path markdown) throws Exception {
+        return withoutCodeBlocks(Files.readString(markdown))
+                .lines()
+                .filter(l -> l.startsWith("#"))
+                .map(l -> l.replaceFirst("^#+\\s*", "")
+                        .toLowerCase(java.util.Locale.ROOT)
+                        .replaceAll("[^a-z0-9 _-]", "")
+                        .replace(' ', '-'))
+                .collect(Collectors.toSet());
+    }
+
+    private static String withoutCodeBlocks(String markdown) {
+        return markdown.replaceAll("(?s)```.*?```", "");
+    }
+
     private static String normalize(String line) {
         return line.replaceAll("//.*$", "").trim().replaceAll("\\s+", " ");
     }
