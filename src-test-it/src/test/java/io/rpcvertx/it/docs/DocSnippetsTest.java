@@ -19,7 +19,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -28,6 +30,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
 import org.xml.sax.InputSource;
 
 /**
@@ -125,6 +130,45 @@ class DocSnippetsTest {
         assertThat(DocSnippets.ofLanguage(blocks, "xml").stream().flatMap(b -> b.attribute("pom").stream()))
                 .as("README dependency blocks")
                 .contains("runtime", "services");
+    }
+
+    @Test
+    void xmlBlocks_dependOnRpcVertxAsTheReadmeDependencyBlocksDo() throws Exception {
+        Map<String, String> documented = new TreeMap<>();
+        for (Block b : DocSnippets.ofLanguage(blocks, "xml")) {
+            if (!b.attribute("pom").isEmpty()) {
+                documented.putAll(rpcVertxDependencies(b));
+            }
+        }
+        assertThat(documented).containsKeys("rpc-vertx-api", "rpc-vertx-impl", "rpc-vertx-services");
+        for (Block b : DocSnippets.ofLanguage(blocks, "xml")) {
+            rpcVertxDependencies(b)
+                    .forEach((artifact, scope) -> assertThat(documented)
+                            .as(b.where() + ": io.rpcvertx:" + artifact + " as the README declares it")
+                            .containsEntry(artifact, scope));
+        }
+    }
+
+    /** artifactId to scope ("compile" when none) of the io.rpcvertx dependencies of an XML block. */
+    private static Map<String, String> rpcVertxDependencies(Block b) throws Exception {
+        Document doc = DocumentBuilderFactory.newInstance()
+                .newDocumentBuilder()
+                .parse(new InputSource(new StringReader("<snippet>" + b.code() + "</snippet>")));
+        Map<String, String> result = new TreeMap<>();
+        NodeList dependencies = doc.getElementsByTagName("dependency");
+        for (int i = 0; i < dependencies.getLength(); i++) {
+            Element d = (Element) dependencies.item(i);
+            if (text(d, "groupId").equals("io.rpcvertx")) {
+                String scope = text(d, "scope");
+                result.put(text(d, "artifactId"), scope.isEmpty() ? "compile" : scope);
+            }
+        }
+        return result;
+    }
+
+    private static String text(Element parent, String child) {
+        NodeList nodes = parent.getElementsByTagName(child);
+        return nodes.getLength() == 0 ? "" : nodes.item(0).getTextContent().trim();
     }
 
     @Test
