@@ -134,8 +134,9 @@ public final class ChannelImpl implements Channel, Closeable {
             ChannelOptions options,
             @Nullable ChannelCredentials credentials,
             NameResolver.Lookup lookup) {
-        ServiceConfig serviceConfig =
-                ServiceConfig.parse(options.serviceConfig().orElse(null));
+        ServiceConfig parsed = ServiceConfig.parse(options.serviceConfig().orElse(null));
+        // grpc.enable_retries = 0: the config still applies, without its retry and hedging policies
+        ServiceConfig serviceConfig = options.isRetriesEnabled() ? parsed : parsed.withoutRetries();
         this.vertx = vertx;
         this.target = Target.parse(target);
         this.options = options;
