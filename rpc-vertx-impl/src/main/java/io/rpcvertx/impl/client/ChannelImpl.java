@@ -13,10 +13,7 @@ import io.rpcvertx.StreamUnaryMultiCallable;
 import io.rpcvertx.UnaryStreamMultiCallable;
 import io.rpcvertx.UnaryUnaryMultiCallable;
 import io.rpcvertx.impl.security.ChannelSecurity;
-import io.rpcvertx.impl.transport.ClientStream;
-import io.rpcvertx.impl.transport.ClientTransport;
 import io.rpcvertx.impl.transport.Contexts;
-import io.rpcvertx.impl.transport.RequestHead;
 import io.vertx.core.Closeable;
 import io.vertx.core.Completable;
 import io.vertx.core.Future;
@@ -30,13 +27,9 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.HostAndPort;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -56,7 +49,7 @@ import org.jspecify.annotations.Nullable;
  * #updateState()}. Connections are made with {@link HttpClientAgent#connect} (unpooled) from the owner context, so
  * every stream event of this channel runs on the owner's loop.
  */
-public final class ChannelImpl implements Channel, ClientTransport, Closeable {
+public final class ChannelImpl implements Channel, Closeable {
     static final String VERSION = "0.1.0";
 
     final VertxInternal vertx;
@@ -73,11 +66,9 @@ public final class ChannelImpl implements Channel, ClientTransport, Closeable {
     private final NameResolver resolver;
     private final LoadBalancer balancer;
     private final Backoff resolveBackoff;
-    private final ArrayDeque<VertxHttpClientStream> queue = new ArrayDeque<>();
-    // the live calls, linked through the calls themselves: no hash-set node or identity hash per call (hot path)
-    private @Nullable VertxHttpClientStream liveHead;
-    private int liveCalls;
-    private final Set<Conn> connections = new LinkedHashSet<>();
+    /** Admission: the queue of streams waiting for a connection, and the live ones. */
+    final VertxHttpTransport transport;
+
     private final List<Promise<ChannelConnectivity>> stateWatchers = new ArrayList<>();
     private final List<Promise<Void>> readyWatchers = new ArrayList<>();
     private final Promise<Void> closed;
@@ -161,6 +152,7 @@ public final class ChannelImpl implements Channel, ClientTransport, Closeable {
                         Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
         options.maxConcurrentStreams().ifPresent(http::setHttp2MultiplexingLimit);
         this.agent = vertx.httpClientBuilder().with(http).build();
+        this.transport = new VertxHttpTransport(this);
         this.callables = new MultiCallables(this, serviceConfig);
         this.resolver = new NameResolver(owner, this.target, lookup);
         this.balancer =
@@ -208,156 +200,38 @@ public final class ChannelImpl implements Channel, ClientTransport, Closeable {
         }
     }
 
-    // ---------------------------------------------------------------- admission (owner)
+    // ---------------------------------------------------------------- for the transport (owner)
 
-    /** A Vert.x HTTP/2 stream for one call attempt; {@link ClientStream#start} queues it for a connection. */
-    @Override
-    public ClientStream newStream(RequestHead head) {
-        return new VertxHttpClientStream(this, head, false);
+    ChannelConnectivity connectivity() {
+        return state;
     }
 
-    @Override
-    public ClientStream newRetryStream(RequestHead head) {
-        return new VertxHttpClientStream(this, head, true);
+    String lastError() {
+        return lastError;
     }
 
-    void admit(VertxHttpClientStream call) {
-        assert owner.inThread();
-        if (state == ChannelConnectivity.SHUTDOWN) {
-            call.fail(StatusCode.UNAVAILABLE, "Channel closed", false);
-            return;
-        }
-        link(call);
-        if (queue.isEmpty()) {
-            Conn c = balancer.pick();
-            if (c != null) {
-                assign(call, c);
-                return;
-            }
-        }
-        if (state == ChannelConnectivity.TRANSIENT_FAILURE && !call.head.waitForReady()) {
-            call.fail(StatusCode.UNAVAILABLE, lastError, false);
-            return;
-        }
-        if (queue.size() >= options.maxPendingCalls()) {
-            call.fail(
-                    StatusCode.RESOURCE_EXHAUSTED,
-                    "too many calls waiting for a connection (" + queue.size() + ", ChannelOptions.maxPendingCalls)",
-                    false);
-            return;
-        }
-        queue.add(call);
+    ChannelImpl.@Nullable Conn pick() {
+        return balancer.pick();
+    }
+
+    /** A stream waits for a connection while the channel is IDLE: connect. */
+    void onStreamQueued() {
         if (state == ChannelConnectivity.IDLE) {
             exitIdle();
         }
     }
 
-    /** The replay of a stream refused before the server saw it goes to the front of the queue. */
-    void requeue(VertxHttpClientStream call) {
-        assert owner.inThread();
-        if (state == ChannelConnectivity.SHUTDOWN) {
-            call.fail(StatusCode.UNAVAILABLE, "Channel closed", false);
-            return;
-        }
-        link(call);
-        queue.addFirst(call);
-        drainQueue();
-        if (state == ChannelConnectivity.IDLE) {
-            exitIdle();
-        }
-    }
-
-    void onStreamClosed(VertxHttpClientStream call) {
-        assert owner.inThread();
-        if (!unlink(call)) {
-            return;
-        }
-        if (call.conn() == null) {
-            // only a call without a stream slot can wait in the queue: skip the linear scan for the others
-            queue.remove(call);
-        }
-        releaseSlot(call);
-        drainQueue();
-        if (liveCalls == 0) {
-            if (closing) {
-                finishClose();
-            } else {
-                armIdleTimer();
-            }
-        }
-    }
-
-    private void link(VertxHttpClientStream call) {
-        assert !call.live;
-        call.live = true;
-        call.livePrev = null;
-        call.liveNext = liveHead;
-        if (liveHead != null) {
-            liveHead.livePrev = call;
-        }
-        liveHead = call;
-        liveCalls++;
-    }
-
-    /** Removes a live call; false if it was not live (never admitted, or already removed). */
-    private boolean unlink(VertxHttpClientStream call) {
-        if (!call.live) {
-            return false;
-        }
-        call.live = false;
-        VertxHttpClientStream prev = call.livePrev;
-        VertxHttpClientStream next = call.liveNext;
-        if (prev != null) {
-            prev.liveNext = next;
+    /** The last live stream ended. */
+    void onLastStreamEnded() {
+        if (closing) {
+            finishClose();
         } else {
-            liveHead = next;
+            armIdleTimer();
         }
-        if (next != null) {
-            next.livePrev = prev;
-        }
-        call.livePrev = null;
-        call.liveNext = null;
-        liveCalls--;
-        return true;
-    }
-
-    /** The live calls, oldest first, copied: terminating them unlinks them. */
-    private List<VertxHttpClientStream> liveCallsSnapshot() {
-        List<VertxHttpClientStream> all = new ArrayList<>(liveCalls);
-        for (VertxHttpClientStream c = liveHead; c != null; c = c.liveNext) {
-            all.add(c);
-        }
-        Collections.reverse(all);
-        return all;
     }
 
     boolean hasQueuedCalls() {
-        return !queue.isEmpty();
-    }
-
-    private void releaseSlot(VertxHttpClientStream call) {
-        Conn c = call.takeConn();
-        if (c != null) {
-            c.streams--;
-            if (c.draining && c.streams == 0) {
-                c.http.close();
-            }
-        }
-    }
-
-    private void assign(VertxHttpClientStream call, Conn c) {
-        c.streams++;
-        call.startOn(c);
-    }
-
-    private void drainQueue() {
-        while (!queue.isEmpty()) {
-            Conn c = balancer.pick();
-            if (c == null) {
-                return;
-            }
-            assign(queue.poll(), c);
-        }
+        return transport.hasQueued();
     }
 
     // ---------------------------------------------------------------- resolution and idleness (owner)
@@ -375,7 +249,7 @@ public final class ChannelImpl implements Channel, ClientTransport, Closeable {
         } else {
             balancer.requestConnection();
         }
-        if (liveCalls == 0) {
+        if (transport.liveCount() == 0) {
             armIdleTimer();
         }
         updateState();
@@ -393,7 +267,8 @@ public final class ChannelImpl implements Channel, ClientTransport, Closeable {
             }
             if (ar.succeeded()) {
                 // leaving IDLE connects; a refresh of a channel that is IDLE (pick_first lost its connection) does not
-                boolean connect = !balancer.hasAddresses() || state != ChannelConnectivity.IDLE || !queue.isEmpty();
+                boolean connect =
+                        !balancer.hasAddresses() || state != ChannelConnectivity.IDLE || transport.hasQueued();
                 resolutionError = null;
                 resolveBackoff.reset();
                 balancer.update(ar.result());
@@ -410,7 +285,7 @@ public final class ChannelImpl implements Channel, ClientTransport, Closeable {
                     scheduleResolve(resolveBackoff.nextDelayNanos());
                 }
             }
-            drainQueue();
+            transport.drainQueue();
             updateState();
         });
         updateState();
@@ -456,7 +331,7 @@ public final class ChannelImpl implements Channel, ClientTransport, Closeable {
 
     private void onIdleTimer(long id) {
         idleTimer = -1;
-        if (closing || liveCalls != 0 || state == ChannelConnectivity.IDLE && !balancer.hasAddresses()) {
+        if (closing || transport.liveCount() != 0 || state == ChannelConnectivity.IDLE && !balancer.hasAddresses()) {
             return; // the next time the last call ends, the timer starts again
         }
         if (!readyWatchers.isEmpty()) {
@@ -483,78 +358,25 @@ public final class ChannelImpl implements Channel, ClientTransport, Closeable {
 
     // ---------------------------------------------------------------- connections (owner)
 
-    /** A subchannel connected: the channel tracks the connection for its calls, GOAWAY, keepalive and close. */
+    /** A subchannel connected: the transport tracks the connection for its streams, GOAWAY, keepalive and close. */
     Conn openConn(Subchannel subchannel, HttpClientConnection http) {
-        Conn c = new Conn(http, subchannel);
-        connections.add(c);
-        http.goAwayHandler(ga -> {
-            if (c.goAwayLastStreamId < 0) {
-                c.goAwayLastStreamId = ga.getLastStreamId();
-            }
-            onGoAway(c);
-        });
-        http.shutdownHandler(v -> onGoAway(c));
-        http.closeHandler(v -> onConnectionClosed(c));
-        http.remoteSettingsHandler(s -> drainQueue());
-        http.exceptionHandler(t -> lastError = "connection error: " + t.getMessage());
-        options.keepaliveTime().ifPresent(time -> {
-            Keepalive k = new Keepalive(
-                    owner,
-                    c,
-                    time.toMillis(),
-                    options.keepaliveTimeout().toMillis(),
-                    options.isKeepalivePermitWithoutCalls(),
-                    () -> onKeepaliveFailed(c));
-            c.keepalive = k;
-            k.start();
-        });
-        return c;
+        return transport.openConn(subchannel, http);
     }
 
-    /** A connection no longer in use by its subchannel (shut down): closes once its calls have ended. */
+    /** A connection no longer in use by its subchannel (shut down): closes once its streams have ended. */
     void retire(Conn c) {
-        c.draining = true;
-        if (c.streams == 0) {
-            c.http.close();
-        }
+        transport.retire(c);
     }
 
-    private void onGoAway(Conn c) {
-        if (c.draining) {
-            return;
-        }
-        // the first GOAWAY, even with last-stream-id MAX, means: open no new stream here
-        retire(c);
-        c.subchannel.onConnectionLost(c, "GOAWAY received from " + c.subchannel.describe());
+    void setLastError(String why) {
+        lastError = why;
     }
 
-    private void onConnectionClosed(Conn c) {
-        connections.remove(c);
-        c.draining = true;
-        Keepalive k = c.keepalive;
-        if (k != null) {
-            k.stop();
-        }
-        c.subchannel.onConnectionLost(c, "connection to " + c.subchannel.describe() + " closed");
-        if (closing && connections.isEmpty() && liveCalls == 0) {
+    /** A connection closed: a closing channel may be done now. */
+    void onConnectionClosed() {
+        if (closing && !transport.hasConnections() && transport.liveCount() == 0) {
             finishClose();
         }
-    }
-
-    /** gRPC keepalive: the peer did not answer a PING in time, so its calls will never end by themselves. */
-    private void onKeepaliveFailed(Conn c) {
-        String why = "Keepalive failed: no PING acknowledgement from " + c.subchannel.describe() + " within "
-                + options.keepaliveTimeout().toMillis() + " ms; the connection is likely gone";
-        lastError = why;
-        c.draining = true;
-        // the state changes first: a caller reacting to its failed call must not still see READY
-        c.subchannel.onConnectionLost(c, why);
-        for (VertxHttpClientStream call : liveCallsSnapshot()) {
-            if (call.conn() == c) {
-                call.fail(StatusCode.UNAVAILABLE, why, true);
-            }
-        }
-        c.http.close();
     }
 
     /** Every subchannel state change comes here: the policy reacts first, then the channel state is recomputed. */
@@ -572,7 +394,7 @@ public final class ChannelImpl implements Channel, ClientTransport, Closeable {
                 || previous == ChannelConnectivity.READY && now == ChannelConnectivity.IDLE) {
             requestReresolution();
         }
-        drainQueue();
+        transport.drainQueue();
         updateState();
     }
 
@@ -618,15 +440,7 @@ public final class ChannelImpl implements Channel, ClientTransport, Closeable {
         }
         if (next == ChannelConnectivity.TRANSIENT_FAILURE) {
             // fail fast: queued calls without wait-for-ready end now; the others wait for READY or their deadline
-            List<VertxHttpClientStream> failFast = new ArrayList<>();
-            for (VertxHttpClientStream call : queue) {
-                if (!call.head.waitForReady()) {
-                    failFast.add(call);
-                }
-            }
-            for (VertxHttpClientStream call : failFast) {
-                call.fail(StatusCode.UNAVAILABLE, lastError, false);
-            }
+            transport.failFast(lastError);
         }
     }
 
@@ -634,7 +448,7 @@ public final class ChannelImpl implements Channel, ClientTransport, Closeable {
     public ChannelConnectivity getState(ConnectRequest request) {
         Objects.requireNonNull(request, "request");
         if (request == ConnectRequest.TRY_TO_CONNECT && !closeRequested) {
-            onOwner(() -> {
+            Contexts.run(owner, () -> {
                 if (state == ChannelConnectivity.IDLE) {
                     exitIdle();
                 }
@@ -648,7 +462,7 @@ public final class ChannelImpl implements Channel, ClientTransport, Closeable {
     public Future<ChannelConnectivity> waitForStateChange(ChannelConnectivity lastObserved) {
         Objects.requireNonNull(lastObserved, "lastObserved");
         Promise<ChannelConnectivity> promise = Contexts.caller(vertx).promise();
-        onOwner(() -> {
+        Contexts.run(owner, () -> {
             if (state != lastObserved) {
                 promise.complete(state);
             } else {
@@ -661,7 +475,7 @@ public final class ChannelImpl implements Channel, ClientTransport, Closeable {
     @Override
     public Future<Void> channelReady() {
         Promise<Void> promise = Contexts.caller(vertx).promise();
-        onOwner(() -> {
+        Contexts.run(owner, () -> {
             switch (state) {
                 case READY:
                     promise.complete();
@@ -693,7 +507,7 @@ public final class ChannelImpl implements Channel, ClientTransport, Closeable {
         Objects.requireNonNull(grace, "grace");
         closeRequested = true;
         Promise<Void> promise = Contexts.caller(vertx).promise();
-        onOwner(() -> {
+        Contexts.run(owner, () -> {
             startClose(grace);
             closed.future().onComplete(promise);
         });
@@ -704,7 +518,7 @@ public final class ChannelImpl implements Channel, ClientTransport, Closeable {
     public void close(Completable<Void> completion) {
         // the owner context is closing (e.g. the verticle that created this channel was undeployed)
         closeRequested = true;
-        onOwner(() -> {
+        Contexts.run(owner, () -> {
             startClose(Duration.ZERO);
             closed.future().onComplete(completion);
         });
@@ -727,12 +541,8 @@ public final class ChannelImpl implements Channel, ClientTransport, Closeable {
         resolveTimer = -1;
         idleTimer = -1;
         balancer.shutdown();
-        List<VertxHttpClientStream> waiting = new ArrayList<>(queue);
-        queue.clear();
-        for (VertxHttpClientStream call : waiting) {
-            call.fail(StatusCode.UNAVAILABLE, "Channel closed", false);
-        }
-        if (liveCalls == 0) {
+        transport.failQueued(StatusCode.UNAVAILABLE, "Channel closed");
+        if (transport.liveCount() == 0) {
             finishClose();
         } else if (grace.isZero() || grace.isNegative()) {
             cancelAll();
@@ -745,9 +555,7 @@ public final class ChannelImpl implements Channel, ClientTransport, Closeable {
     }
 
     private void cancelAll() {
-        for (VertxHttpClientStream call : liveCallsSnapshot()) {
-            call.fail(StatusCode.CANCELLED, "Channel closed", true);
-        }
+        transport.failLive(StatusCode.CANCELLED, "Channel closed");
     }
 
     private void finishClose() {
@@ -759,20 +567,7 @@ public final class ChannelImpl implements Channel, ClientTransport, Closeable {
             graceTimer = -1;
         }
         owner.removeCloseHook(this);
-        List<Future<Void>> closing = new ArrayList<>();
-        for (Conn c : new ArrayList<>(connections)) {
-            closing.add(c.http.close());
-        }
-        connections.clear();
-        Future.join(closing).transform(ar -> agent.close()).onComplete(ar -> closed.tryComplete());
-    }
-
-    private void onOwner(Runnable action) {
-        if (owner.inThread()) {
-            action.run();
-        } else {
-            owner.execute(action);
-        }
+        transport.closeConnections().transform(ar -> agent.close()).onComplete(ar -> closed.tryComplete());
     }
 
     @Override

@@ -383,7 +383,9 @@ final class ClientCallImpl<Req, Resp>
         return true;
     }
 
-    private void onDeadline() {
+    /** The deadline timer's action (package-private so that a test can race it against a cancel). */
+    void onDeadline() {
+        assert owner.inThread();
         deadlineTimer = -1;
         terminate(StatusCode.DEADLINE_EXCEEDED, Deadline.exceededDetails(options.timeout()), Metadata.EMPTY, false);
     }

@@ -10,14 +10,14 @@ import io.rpcvertx.RequestStream;
 import io.rpcvertx.ResponseStream;
 import io.rpcvertx.RpcException;
 import io.rpcvertx.StatusCode;
-import io.rpcvertx.StreamStreamCall;
 import io.rpcvertx.StreamStreamClientInterceptor;
 import io.rpcvertx.StreamUnaryCall;
 import io.rpcvertx.StreamUnaryClientInterceptor;
-import io.rpcvertx.UnaryStreamCall;
 import io.rpcvertx.UnaryStreamClientInterceptor;
 import io.rpcvertx.UnaryUnaryCall;
 import io.rpcvertx.UnaryUnaryClientInterceptor;
+import io.rpcvertx.impl.transport.Contexts;
+import io.rpcvertx.impl.transport.InboundMessages;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
@@ -30,55 +30,63 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The call an application holds when client interceptors run: it exists at once, while the interceptor chain produces
- * the real call asynchronously (each continuation returns a {@link Future}), and then forwards to it.
+ * The call an application holds when client interceptors run: a thin decorator that exists at once, while the
+ * interceptor chain produces the real call asynchronously (each continuation returns a {@link Future}), and then
+ * forwards to it.
  *
  * <pre>
  * INTERCEPTING --the chain's future succeeds--&gt; FORWARDING (to that call)
- * INTERCEPTING --the chain fails, or the application cancels--&gt; FAILED
+ * INTERCEPTING --the chain fails--&gt; FAILED        INTERCEPTING --cancel(), any thread--&gt; CANCELLED
  * </pre>
  *
- * <p>State lives on the caller's context (the call's creator), where the chain runs. Before FORWARDING, request
- * messages are queued in order (the {@link WriteStream} view reports full at {@value #QUEUE_FULL}; writes beyond
- * {@value #QUEUE_LIMIT} fail) and the settings made on the response {@link ReadStream} view are recorded; both are
- * handed to the produced call when it arrives. The outcome futures follow the produced call's, or the failure's status
- * (an {@link RpcException}'s, else {@link StatusCode#UNKNOWN}).
+ * <p>The transitions out of INTERCEPTING are compare-and-sets, so {@link #cancel()} from any thread returns true once;
+ * what follows them runs on the caller's context (the call's creator), where the chain runs. Before FORWARDING,
+ * request messages are queued in order (the {@link WriteStream} view reports full at {@value #QUEUE_FULL}; writes
+ * beyond {@value #QUEUE_LIMIT} fail). Responses of a streaming method are read through {@link InboundMessages} fed
+ * by the produced call's stream, so both reading styles work from the start. The outcome futures follow the produced
+ * call's, or the failure's status (an {@link RpcException}'s, else {@link StatusCode#UNKNOWN}).
  *
  * <p>Ordering as in grpc.aio ({@code _interceptor.py}): the first interceptor is the outermost; its continuation runs
  * the next one, and the last continuation starts the RPC.
  */
-final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
+final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp>, InboundMessages.Transport {
     static final int QUEUE_FULL = 16;
     static final int QUEUE_LIMIT = 4096;
 
     enum State {
         INTERCEPTING,
         FORWARDING,
-        FAILED
+        FAILED,
+        CANCELLED
     }
 
-    private enum ReadMode {
-        UNDECIDED,
-        PUSH,
-        PULL
-    }
-
+    /** One request-side step queued before FORWARDING: a message, or the half-close ({@code message} null). */
     private record Pending<M>(@Nullable M message, Promise<Void> promise) {}
+
+    /** The rest of a chain, from some interceptor on, given what the one before passed on. */
+    private interface Rest<Req> {
+        Future<? extends Call> call(ClientCallDetails details, @Nullable Req request);
+    }
+
+    /** Runs one interceptor of a chain with {@code rest} as its continuation (one per shape). */
+    private interface Link<I, Req> {
+        Future<? extends Call> apply(I interceptor, Rest<Req> rest, ClientCallDetails details, @Nullable Req request);
+    }
 
     private final MethodDescriptor<Req, Resp> method;
     private final ContextInternal caller;
     private final long createdNanos;
     private final @Nullable Duration timeout;
     private final Promise<Call> target;
-    private final AtomicReference<ReadMode> readMode = new AtomicReference<>(ReadMode.UNDECIDED);
+    private final AtomicReference<State> state = new AtomicReference<>(State.INTERCEPTING);
     private final AtomicInteger queued = new AtomicInteger();
-    private final @Nullable Responses responses;
+    private final @Nullable InboundMessages<Resp> inbound;
 
-    private volatile State state = State.INTERCEPTING;
     private volatile @Nullable Call delegate;
     private volatile @Nullable RpcException failure;
 
@@ -86,6 +94,7 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
     private final ArrayDeque<Pending<Req>> queue = new ArrayDeque<>();
     private @Nullable Handler<Void> drainHandler;
     private @Nullable RequestView requestView;
+    private @Nullable ReadStream<Resp> source;
 
     private InterceptedCall(MethodDescriptor<Req, Resp> method, CallOptions options, ContextInternal caller) {
         this.method = method;
@@ -93,7 +102,7 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
         this.createdNanos = System.nanoTime();
         this.timeout = options.timeout().orElse(null);
         this.target = caller.promise();
-        this.responses = method.type().isServerStreaming() ? new Responses() : null;
+        this.inbound = method.type().isServerStreaming() ? new InboundMessages<>(caller, caller, this) : null;
     }
 
     // ---------------------------------------------------------------- the four chains
@@ -105,26 +114,14 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
             CallOptions options,
             ContextInternal caller,
             UnaryUnaryClientInterceptor.Continuation<Req, Resp> terminal) {
-        InterceptedCall<Req, Resp> call = new InterceptedCall<>(method, options, caller);
-        UnaryUnaryClientInterceptor.Continuation<Req, Resp> last =
-                (d, r) -> call.onCaller(() -> terminal.call(call.measured(d), r));
-        ClientCallDetails details = ClientCallDetails.of(method.path(), options);
-        call.run(() -> runUnaryUnary(chain, 0, details, request, last));
-        return call;
-    }
-
-    private static <Req, Resp> Future<UnaryUnaryCall<Req, Resp>> runUnaryUnary(
-            List<UnaryUnaryClientInterceptor> chain,
-            int index,
-            ClientCallDetails details,
-            Req request,
-            UnaryUnaryClientInterceptor.Continuation<Req, Resp> last) {
-        if (index == chain.size()) {
-            return last.call(checked(details), checked(request));
-        }
-        return chain.get(index)
-                .interceptUnaryUnary(
-                        (d, r) -> runUnaryUnary(chain, index + 1, checked(d), checked(r), last), details, request);
+        return intercept(
+                chain,
+                (i, rest, d, r) -> i.interceptUnaryUnary((d2, r2) -> cast(rest.call(d2, checked(r2))), d, checked(r)),
+                method,
+                request,
+                options,
+                caller,
+                (d, r) -> terminal.call(d, checked(r)));
     }
 
     static <Req, Resp> InterceptedCall<Req, Resp> unaryStream(
@@ -134,26 +131,14 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
             CallOptions options,
             ContextInternal caller,
             UnaryStreamClientInterceptor.Continuation<Req, Resp> terminal) {
-        InterceptedCall<Req, Resp> call = new InterceptedCall<>(method, options, caller);
-        UnaryStreamClientInterceptor.Continuation<Req, Resp> last =
-                (d, r) -> call.onCaller(() -> terminal.call(call.measured(d), r));
-        ClientCallDetails details = ClientCallDetails.of(method.path(), options);
-        call.run(() -> runUnaryStream(chain, 0, details, request, last));
-        return call;
-    }
-
-    private static <Req, Resp> Future<UnaryStreamCall<Req, Resp>> runUnaryStream(
-            List<UnaryStreamClientInterceptor> chain,
-            int index,
-            ClientCallDetails details,
-            Req request,
-            UnaryStreamClientInterceptor.Continuation<Req, Resp> last) {
-        if (index == chain.size()) {
-            return last.call(checked(details), checked(request));
-        }
-        return chain.get(index)
-                .interceptUnaryStream(
-                        (d, r) -> runUnaryStream(chain, index + 1, checked(d), checked(r), last), details, request);
+        return intercept(
+                chain,
+                (i, rest, d, r) -> i.interceptUnaryStream((d2, r2) -> cast(rest.call(d2, checked(r2))), d, checked(r)),
+                method,
+                request,
+                options,
+                caller,
+                (d, r) -> terminal.call(d, checked(r)));
     }
 
     static <Req, Resp> InterceptedCall<Req, Resp> streamUnary(
@@ -162,23 +147,14 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
             CallOptions options,
             ContextInternal caller,
             StreamUnaryClientInterceptor.Continuation<Req, Resp> terminal) {
-        InterceptedCall<Req, Resp> call = new InterceptedCall<>(method, options, caller);
-        StreamUnaryClientInterceptor.Continuation<Req, Resp> last =
-                d -> call.onCaller(() -> terminal.call(call.measured(d)));
-        ClientCallDetails details = ClientCallDetails.of(method.path(), options);
-        call.run(() -> runStreamUnary(chain, 0, details, last));
-        return call;
-    }
-
-    private static <Req, Resp> Future<StreamUnaryCall<Req, Resp>> runStreamUnary(
-            List<StreamUnaryClientInterceptor> chain,
-            int index,
-            ClientCallDetails details,
-            StreamUnaryClientInterceptor.Continuation<Req, Resp> last) {
-        if (index == chain.size()) {
-            return last.call(checked(details));
-        }
-        return chain.get(index).interceptStreamUnary(d -> runStreamUnary(chain, index + 1, checked(d), last), details);
+        return intercept(
+                chain,
+                (i, rest, d, r) -> i.interceptStreamUnary(d2 -> cast(rest.call(d2, null)), d),
+                method,
+                null,
+                options,
+                caller,
+                (d, r) -> terminal.call(d));
     }
 
     static <Req, Resp> InterceptedCall<Req, Resp> streamStream(
@@ -187,24 +163,43 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
             CallOptions options,
             ContextInternal caller,
             StreamStreamClientInterceptor.Continuation<Req, Resp> terminal) {
+        return intercept(
+                chain,
+                (i, rest, d, r) -> i.interceptStreamStream(d2 -> cast(rest.call(d2, null)), d),
+                method,
+                null,
+                options,
+                caller,
+                (d, r) -> terminal.call(d));
+    }
+
+    private static <I, Req, Resp> InterceptedCall<Req, Resp> intercept(
+            List<I> chain,
+            Link<I, Req> link,
+            MethodDescriptor<Req, Resp> method,
+            @Nullable Req request,
+            CallOptions options,
+            ContextInternal caller,
+            Rest<Req> terminal) {
         InterceptedCall<Req, Resp> call = new InterceptedCall<>(method, options, caller);
-        StreamStreamClientInterceptor.Continuation<Req, Resp> last =
-                d -> call.onCaller(() -> terminal.call(call.measured(d)));
+        Rest<Req> last = (d, r) -> call.onCaller(() -> terminal.call(call.measured(d), r));
         ClientCallDetails details = ClientCallDetails.of(method.path(), options);
-        call.run(() -> runStreamStream(chain, 0, details, last));
+        call.run(() -> run(chain, 0, link, details, request, last));
         return call;
     }
 
-    private static <Req, Resp> Future<StreamStreamCall<Req, Resp>> runStreamStream(
-            List<StreamStreamClientInterceptor> chain,
-            int index,
-            ClientCallDetails details,
-            StreamStreamClientInterceptor.Continuation<Req, Resp> last) {
+    private static <I, Req> Future<? extends Call> run(
+            List<I> chain, int index, Link<I, Req> link, ClientCallDetails d, @Nullable Req r, Rest<Req> last) {
         if (index == chain.size()) {
-            return last.call(checked(details));
+            return last.call(d, r);
         }
-        return chain.get(index)
-                .interceptStreamStream(d -> runStreamStream(chain, index + 1, checked(d), last), details);
+        return link.apply(chain.get(index), (d2, r2) -> run(chain, index + 1, link, checked(d2), r2, last), d, r);
+    }
+
+    /** A continuation's future as the shape's type: the chain only ever passes on what the terminal produced. */
+    @SuppressWarnings("unchecked")
+    private static <C> Future<C> cast(Future<? extends Call> f) {
+        return (Future<C>) f;
     }
 
     private static <T> T checked(@Nullable T value) {
@@ -220,10 +215,7 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
      */
     private ClientCallDetails measured(ClientCallDetails details) {
         Optional<Duration> t = details.timeout();
-        if (t.isEmpty()) {
-            return details;
-        }
-        return details.withTimeout(t.get().minusNanos(System.nanoTime() - createdNanos));
+        return t.isEmpty() ? details : details.withTimeout(t.get().minusNanos(System.nanoTime() - createdNanos));
     }
 
     /** Runs {@code start} on the caller's context, as the current context, and returns its future there. */
@@ -255,14 +247,12 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
                 if (f == null) {
                     throw new NullPointerException("a client interceptor returned null");
                 }
-                @SuppressWarnings("unchecked")
-                Future<Call> call = (Future<Call>) f;
-                return call;
+                return cast(f);
             });
         } catch (RuntimeException e) {
             produced = caller.failedFuture(e);
         }
-        produced.onComplete(ar -> onCallerDo(() -> {
+        produced.onComplete(ar -> Contexts.run(caller, () -> {
             if (ar.succeeded() && ar.result() != null) {
                 onProduced(ar.result());
             } else {
@@ -274,14 +264,6 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
         }));
     }
 
-    private void onCallerDo(Runnable action) {
-        if (caller.isRunningOnContext()) {
-            action.run();
-        } else {
-            caller.runOnContext(v -> action.run());
-        }
-    }
-
     private static RpcException toRpc(Throwable t) {
         if (t instanceof RpcException) {
             return (RpcException) t;
@@ -289,15 +271,15 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
         return new RpcException(StatusCode.UNKNOWN, "client interceptor failed: " + t);
     }
 
-    // ---------------------------------------------------------------- transitions (caller context)
+    // ---------------------------------------------------------------- transitions
 
+    /** Caller context: the chain produced {@code call}. */
     private void onProduced(Call call) {
-        if (state != State.INTERCEPTING) {
+        delegate = call;
+        if (!state.compareAndSet(State.INTERCEPTING, State.FORWARDING)) {
             call.cancel(); // the application cancelled before the chain produced it
             return;
         }
-        delegate = call;
-        state = State.FORWARDING;
         target.complete(call);
         if (method.type().isClientStreaming()) {
             RequestStream<Req> requests = requestsOf(call);
@@ -313,18 +295,24 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
                 h.handle(null); // a pipe paused on the queue resumes
             }
         }
-        Responses r = responses;
-        if (r != null) {
-            r.attach(streamOf(call).responses());
+        InboundMessages<Resp> in = inbound;
+        if (in != null) {
+            ReadStream<Resp> s = streamOf(call).responses();
+            source = s;
+            ResponseReplacedCall.feed(s, in, caller, "intercepted call's response stream failed: ");
         }
     }
 
+    /** Caller context: the chain failed. */
     private void onFailed(RpcException error) {
-        if (state != State.INTERCEPTING) {
-            return;
+        if (state.compareAndSet(State.INTERCEPTING, State.FAILED)) {
+            failure = error;
+            afterFailure(error);
         }
-        failure = error;
-        state = State.FAILED;
+    }
+
+    /** Caller context: what a failure or a cancel before FORWARDING sets off. */
+    private void afterFailure(RpcException error) {
         target.fail(error);
         while (!queue.isEmpty()) {
             queue.poll().promise().tryFail(error);
@@ -334,9 +322,9 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
         if (h != null) {
             h.handle(null); // a paused pipe sees the failure on its next write
         }
-        Responses r = responses;
-        if (r != null) {
-            r.fail(error);
+        InboundMessages<Resp> in = inbound;
+        if (in != null) {
+            in.end(error);
         }
     }
 
@@ -365,54 +353,42 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
         }
     }
 
-    private Responses streaming() {
-        Responses r = responses;
-        if (r == null) {
+    private InboundMessages<Resp> streaming() {
+        InboundMessages<Resp> in = inbound;
+        if (in == null) {
             throw new IllegalStateException(method.fullMethodName() + " has a single response: use response()");
         }
-        return r;
-    }
-
-    private void decide(ReadMode wanted) {
-        ReadMode prev = readMode.compareAndExchange(ReadMode.UNDECIDED, wanted);
-        if (prev != ReadMode.UNDECIDED && prev != wanted) {
-            throw new IllegalStateException("cannot mix read() with the ReadStream view on one call (already reading"
-                    + " with " + (prev == ReadMode.PULL ? "read()" : "the ReadStream view") + ")");
-        }
+        return in;
     }
 
     // ---------------------------------------------------------------- outcome (any thread)
 
-    @Override
-    public Future<Metadata> initialMetadata() {
+    /** The produced call's outcome, or the failure's. */
+    private <T> Future<T> outcome(Function<Call, Future<T>> ofCall, Function<RpcException, T> ofFailure) {
         return target.future()
                 .transform(ar -> ar.succeeded()
-                        ? ar.result().initialMetadata()
-                        : caller.succeededFuture(toRpc(ar.cause()).initialMetadata()));
+                        ? ofCall.apply(ar.result())
+                        : caller.succeededFuture(ofFailure.apply(toRpc(ar.cause()))));
+    }
+
+    @Override
+    public Future<Metadata> initialMetadata() {
+        return outcome(Call::initialMetadata, RpcException::initialMetadata);
     }
 
     @Override
     public Future<Metadata> trailingMetadata() {
-        return target.future()
-                .transform(ar -> ar.succeeded()
-                        ? ar.result().trailingMetadata()
-                        : caller.succeededFuture(toRpc(ar.cause()).trailingMetadata()));
+        return outcome(Call::trailingMetadata, RpcException::trailingMetadata);
     }
 
     @Override
     public Future<StatusCode> code() {
-        return target.future()
-                .transform(ar -> ar.succeeded()
-                        ? ar.result().code()
-                        : caller.succeededFuture(toRpc(ar.cause()).code()));
+        return outcome(Call::code, RpcException::code);
     }
 
     @Override
     public Future<String> details() {
-        return target.future()
-                .transform(ar -> ar.succeeded()
-                        ? ar.result().details()
-                        : caller.succeededFuture(toRpc(ar.cause()).details()));
+        return outcome(Call::details, RpcException::details);
     }
 
     @Override
@@ -430,24 +406,34 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
 
     @Override
     public boolean isCancelled() {
-        Call c = delegate;
-        if (c != null) {
-            return c.isCancelled();
+        switch (state.get()) {
+            case FORWARDING:
+                Call c = delegate;
+                return c != null && c.isCancelled();
+            case CANCELLED:
+                return true;
+            case FAILED:
+                RpcException f = failure;
+                return f != null && f.code() == StatusCode.CANCELLED;
+            default:
+                return false;
         }
-        RpcException f = failure;
-        return f != null && f.code() == StatusCode.CANCELLED;
     }
 
     @Override
     public boolean isDone() {
-        Call c = delegate;
-        return c != null ? c.isDone() : state == State.FAILED;
+        State s = state.get();
+        if (s == State.FORWARDING) {
+            Call c = delegate;
+            return c != null && c.isDone();
+        }
+        return s != State.INTERCEPTING;
     }
 
     @Override
     public Optional<Duration> timeRemaining() {
         Call c = delegate;
-        if (c != null) {
+        if (c != null && state.get() == State.FORWARDING) {
             return c.timeRemaining();
         }
         Duration t = timeout;
@@ -456,21 +442,15 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
 
     @Override
     public boolean cancel() {
-        Call c = delegate;
-        if (c != null) {
-            return c.cancel();
-        }
-        boolean wasLive = state == State.INTERCEPTING;
         // grpc.aio cancels the interceptors' task: the call ends now, a call produced later is cancelled
-        onCallerDo(() -> {
-            Call d = delegate;
-            if (d != null) {
-                d.cancel();
-            } else {
-                onFailed(new RpcException(StatusCode.CANCELLED, "Locally cancelled by application!"));
-            }
-        });
-        return wasLive;
+        if (state.compareAndSet(State.INTERCEPTING, State.CANCELLED)) {
+            RpcException error = new RpcException(StatusCode.CANCELLED, ClientCallImpl.CANCELLED_BY_APPLICATION);
+            failure = error;
+            Contexts.run(caller, () -> afterFailure(error));
+            return true;
+        }
+        Call c = delegate;
+        return state.get() == State.FORWARDING && c != null && c.cancel();
     }
 
     @Override
@@ -512,12 +492,12 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
 
     private Future<Void> enqueue(@Nullable Req message) {
         Call c = delegate;
-        if (c != null && caller.isRunningOnContext()) {
+        if (c != null && state.get() == State.FORWARDING && caller.isRunningOnContext()) {
             return message == null ? requestsOf(c).doneWriting() : requestsOf(c).write(message);
         }
         Promise<Void> promise = caller.promise();
-        onCallerDo(() -> {
-            switch (state) {
+        Contexts.run(caller, () -> {
+            switch (state.get()) {
                 case FORWARDING:
                     Call d = delegate;
                     assert d != null;
@@ -526,12 +506,7 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
                                     : requestsOf(d).write(message))
                             .onComplete(promise);
                     break;
-                case FAILED:
-                    RpcException f = failure;
-                    assert f != null;
-                    promise.fail(f);
-                    break;
-                default:
+                case INTERCEPTING:
                     if (queued.get() >= QUEUE_LIMIT) {
                         promise.fail(new IllegalStateException("write buffer full (" + QUEUE_LIMIT + " messages"
                                 + " waiting for the interceptors): wait for the previous write() futures"));
@@ -539,6 +514,10 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
                     }
                     queue.add(new Pending<>(message, promise));
                     queued.incrementAndGet();
+                    break;
+                default:
+                    RpcException f = failure;
+                    promise.fail(f != null ? f : new IllegalStateException("the call has ended"));
                     break;
             }
         });
@@ -588,15 +567,17 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
         @Override
         public boolean writeQueueFull() {
             Call c = delegate;
-            return c != null ? requestsOf(c).requests().writeQueueFull() : queued.get() >= QUEUE_FULL;
+            return c != null && state.get() == State.FORWARDING
+                    ? requestsOf(c).requests().writeQueueFull()
+                    : queued.get() >= QUEUE_FULL;
         }
 
         @Override
         public WriteStream<Req> drainHandler(@Nullable Handler<Void> handler) {
-            onCallerDo(() -> {
+            Contexts.run(caller, () -> {
                 drainHandler = handler;
                 Call c = delegate;
-                if (c != null) {
+                if (c != null && state.get() == State.FORWARDING) {
                     requestsOf(c).requests().drainHandler(handler);
                 }
             });
@@ -604,13 +585,11 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
         }
     }
 
-    // ---------------------------------------------------------------- response side (any thread)
+    // ---------------------------------------------------------------- response side
 
     @Override
     public Future<Optional<Resp>> read() {
-        streaming();
-        decide(ReadMode.PULL);
-        return target.future().compose(c -> streamOf(c).read());
+        return streaming().read();
     }
 
     @Override
@@ -618,124 +597,26 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
         return streaming();
     }
 
-    /**
-     * The push view: records handlers and demand until the produced call exists, then replays them onto its
-     * {@link ReadStream} and forwards from then on. Caller context.
-     */
-    private final class Responses implements ReadStream<Resp> {
-        private @Nullable Handler<Resp> handler;
-        private @Nullable Handler<Void> endHandler;
-        private @Nullable Handler<Throwable> exceptionHandler;
-        private long demand = Long.MAX_VALUE;
-        private @Nullable ReadStream<Resp> attached;
-        private @Nullable RpcException error;
-        private boolean errorDelivered;
+    // InboundMessages.Transport (caller context): the produced call's stream is paused while the reader lags
 
-        void attach(ReadStream<Resp> stream) {
-            attached = stream;
-            stream.exceptionHandler(exceptionHandler);
-            stream.endHandler(endHandler);
-            if (demand != Long.MAX_VALUE) {
-                stream.pause();
-                if (demand > 0) {
-                    stream.fetch(demand);
-                }
-            }
-            stream.handler(handler);
+    @Override
+    public void pauseTransport() {
+        ReadStream<Resp> s = source;
+        if (s != null) {
+            s.pause();
         }
+    }
 
-        void fail(RpcException e) {
-            error = e;
-            deliverError();
-        }
-
-        private void deliverError() {
-            RpcException e = error;
-            Handler<Throwable> h = exceptionHandler;
-            if (e != null && h != null && !errorDelivered) {
-                errorDelivered = true;
-                h.handle(e);
-            }
-        }
-
-        @Override
-        public ReadStream<Resp> exceptionHandler(@Nullable Handler<Throwable> h) {
-            onCallerDo(() -> {
-                exceptionHandler = h;
-                ReadStream<Resp> s = attached;
-                if (s != null) {
-                    s.exceptionHandler(h);
-                } else {
-                    deliverError();
-                }
-            });
-            return this;
-        }
-
-        @Override
-        public ReadStream<Resp> handler(@Nullable Handler<Resp> h) {
-            if (h != null) {
-                decide(ReadMode.PUSH);
-            }
-            onCallerDo(() -> {
-                handler = h;
-                ReadStream<Resp> s = attached;
-                if (s != null) {
-                    s.handler(h);
-                }
-            });
-            return this;
-        }
-
-        @Override
-        public ReadStream<Resp> pause() {
-            decide(ReadMode.PUSH);
-            onCallerDo(() -> {
-                demand = 0;
-                ReadStream<Resp> s = attached;
-                if (s != null) {
-                    s.pause();
-                }
-            });
-            return this;
-        }
-
-        @Override
-        public ReadStream<Resp> resume() {
-            return fetch(Long.MAX_VALUE);
-        }
-
-        @Override
-        public ReadStream<Resp> fetch(long amount) {
-            if (amount < 0) {
-                throw new IllegalArgumentException("amount: " + amount + " (expected: >= 0)");
-            }
-            decide(ReadMode.PUSH);
-            onCallerDo(() -> {
-                demand = demand + amount < 0 ? Long.MAX_VALUE : demand + amount;
-                ReadStream<Resp> s = attached;
-                if (s != null) {
-                    s.fetch(amount);
-                }
-            });
-            return this;
-        }
-
-        @Override
-        public ReadStream<Resp> endHandler(@Nullable Handler<Void> h) {
-            onCallerDo(() -> {
-                endHandler = h;
-                ReadStream<Resp> s = attached;
-                if (s != null) {
-                    s.endHandler(h);
-                }
-            });
-            return this;
+    @Override
+    public void resumeTransport() {
+        ReadStream<Resp> s = source;
+        if (s != null) {
+            s.resume();
         }
     }
 
     @Override
     public String toString() {
-        return "InterceptedCall{" + method.fullMethodName() + ", " + state + "}";
+        return "InterceptedCall{" + method.fullMethodName() + ", " + state.get() + "}";
     }
 }

@@ -65,7 +65,7 @@ final class MultiCallables {
     private boolean closing;
 
     MultiCallables(ChannelImpl channel, ServiceConfig serviceConfig) {
-        this(channel.vertx, channel.owner, channel.options, channel, channel.security, serviceConfig);
+        this(channel.vertx, channel.owner, channel.options, channel.transport, channel.security, serviceConfig);
     }
 
     /** The call layer of a channel whose calls get their streams from {@code transport}, on {@code owner}. */

@@ -5,6 +5,7 @@ import io.rpcvertx.Metadata;
 import io.rpcvertx.RequestStream;
 import io.rpcvertx.RpcException;
 import io.rpcvertx.StatusCode;
+import io.rpcvertx.impl.transport.Contexts;
 import io.rpcvertx.impl.transport.InboundMessages;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -26,7 +27,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ResponseReplacedCall<Req, Resp> implements ClientCall<Req, Resp>, InboundMessages.Transport {
     private final Call call;
-    private final ContextInternal ctx;
     private final @Nullable Future<Resp> response;
     private final @Nullable InboundMessages<Resp> inbound;
     private final @Nullable ReadStream<Resp> source;
@@ -34,7 +34,6 @@ public final class ResponseReplacedCall<Req, Resp> implements ClientCall<Req, Re
     private ResponseReplacedCall(
             Call call, ContextInternal ctx, @Nullable Future<Resp> response, @Nullable ReadStream<Resp> source) {
         this.call = call;
-        this.ctx = ctx;
         this.response = response;
         this.source = source;
         this.inbound = source == null ? null : new InboundMessages<>(ctx, ctx, this);
@@ -62,24 +61,22 @@ public final class ResponseReplacedCall<Req, Resp> implements ClientCall<Req, Re
         ResponseReplacedCall<Req, Resp> replaced = new ResponseReplacedCall<>(call, ctx, null, responses);
         InboundMessages<Resp> in = replaced.inbound;
         assert in != null;
-        responses.exceptionHandler(t -> replaced.onCtx(() -> in.end(toRpc(t))));
-        responses.endHandler(v -> replaced.onCtx(() -> in.end(null)));
-        responses.handler(m -> replaced.onCtx(() -> in.offer(m)));
+        feed(responses, in, ctx, "replaced response stream failed: ");
         return replaced;
     }
 
-    private static RpcException toRpc(Throwable t) {
-        return t instanceof RpcException
-                ? (RpcException) t
-                : new RpcException(StatusCode.UNKNOWN, "replaced response stream failed: " + t);
+    /**
+     * Feeds {@code source} into {@code into} on {@code ctx} (where {@code into} is produced): messages, the end, and
+     * a failure as an {@link RpcException} ({@code UNKNOWN} with {@code what} and the cause if it is not one).
+     */
+    static <T> void feed(ReadStream<T> source, InboundMessages<T> into, ContextInternal ctx, String what) {
+        source.exceptionHandler(t -> Contexts.run(ctx, () -> into.end(toRpc(t, what))));
+        source.endHandler(v -> Contexts.run(ctx, () -> into.end(null)));
+        source.handler(m -> Contexts.run(ctx, () -> into.offer(m)));
     }
 
-    private void onCtx(Runnable action) {
-        if (ctx.inThread()) {
-            action.run();
-        } else {
-            ctx.execute(action);
-        }
+    private static RpcException toRpc(Throwable t, String what) {
+        return t instanceof RpcException ? (RpcException) t : new RpcException(StatusCode.UNKNOWN, what + t);
     }
 
     @SuppressWarnings("unchecked")

@@ -2,8 +2,6 @@ package io.rpcvertx.impl.client;
 
 import io.rpcvertx.Metadata;
 import io.rpcvertx.StatusCode;
-import io.rpcvertx.impl.codec.Encoding;
-import io.rpcvertx.impl.codec.StatusMapping;
 import io.rpcvertx.impl.transport.ClientStream;
 import io.rpcvertx.impl.transport.ClientStreamListener;
 import io.rpcvertx.impl.transport.ClientTransport;
@@ -88,9 +86,9 @@ final class RetryingStream implements ClientStream {
     private @Nullable ClientStreamListener listener;
 
     private State state = State.RUNNING;
-    private final List<Attempt> live = new ArrayList<>(2);
-    private @Nullable Attempt committed;
-    private @Nullable Attempt lastEnded;
+    private final List<RetryAttempt> live = new ArrayList<>(2);
+    private @Nullable RetryAttempt committed;
+    private @Nullable RetryAttempt lastEnded;
     private int attempts;
     /** Request messages not yet written by every attempt that may need them (all of them until COMMITTED). */
     private final List<Buffer> sent = new ArrayList<>(4);
@@ -137,7 +135,7 @@ final class RetryingStream implements ClientStream {
     /** Starts one attempt, which replays what was sent so far once it opens. */
     private void startAttempt() {
         assert state == State.RUNNING;
-        Attempt a = new Attempt(attempts++);
+        RetryAttempt a = new RetryAttempt(this, head, attempts++);
         live.add(a);
         a.open(policy.transport.newStream(a));
         if (a.ended) {
@@ -174,7 +172,7 @@ final class RetryingStream implements ClientStream {
 
     // ---------------------------------------------------------------- attempt events (owner)
 
-    private void onAttemptOpen(Attempt a) {
+    void onAttemptOpen(RetryAttempt a) {
         if (!opened) {
             opened = true;
             listener().onOpen(); // the call flushes what it buffered: it reaches every open attempt
@@ -188,7 +186,7 @@ final class RetryingStream implements ClientStream {
         }
     }
 
-    private void onAttemptHeaders(Attempt a, Metadata md) {
+    void onAttemptHeaders(RetryAttempt a, Metadata md) {
         if (state == State.RUNNING) {
             if (!live.contains(a)) {
                 return;
@@ -205,7 +203,7 @@ final class RetryingStream implements ClientStream {
         }
     }
 
-    private void onAttemptEnded(Attempt a) {
+    void onAttemptEnded(RetryAttempt a) {
         if (state == State.CLOSED) {
             return;
         }
@@ -313,11 +311,11 @@ final class RetryingStream implements ClientStream {
     }
 
     /** Commits to {@code a}: the other attempts are cancelled, and nothing more is kept for replay once it has it. */
-    private void commit(Attempt a) {
+    private void commit(RetryAttempt a) {
         state = State.COMMITTED;
         committed = a;
         cancelAttemptTimer();
-        for (Attempt other : live) {
+        for (RetryAttempt other : live) {
             if (other != a) {
                 other.cancel();
             }
@@ -356,11 +354,11 @@ final class RetryingStream implements ClientStream {
         state = State.CLOSED;
         cancelAttemptTimer();
         policy.callables.retryingEnded(this);
-        for (Attempt a : live) {
+        for (RetryAttempt a : live) {
             a.cancel();
         }
         live.clear();
-        Attempt c = committed;
+        RetryAttempt c = committed;
         if (c != null) {
             c.cancel();
         }
@@ -369,7 +367,7 @@ final class RetryingStream implements ClientStream {
     }
 
     /** Ends with {@code decider}'s terminal event, as it came, for the call to map (or UNAVAILABLE if none ended). */
-    private void finish(@Nullable Attempt decider) {
+    private void finish(@Nullable RetryAttempt decider) {
         if (!end()) {
             return;
         }
@@ -395,12 +393,12 @@ final class RetryingStream implements ClientStream {
     // ---------------------------------------------------------------- ClientStream (owner): the request side
 
     /** The attempt whose flow control paces the call's writes: the committed one, or the oldest running one. */
-    private boolean isLead(Attempt a) {
+    private boolean isLead(RetryAttempt a) {
         return a == committed || (state == State.RUNNING && !live.isEmpty() && live.get(0) == a);
     }
 
     /** Writes what {@code a} has not written yet (and the half-close); once committed, nothing more is kept. */
-    private void flush(Attempt a) {
+    private void flush(RetryAttempt a) {
         if (!a.isOpen()) {
             return;
         }
@@ -427,10 +425,10 @@ final class RetryingStream implements ClientStream {
     @Override
     public void sendHeaders() {
         headersWanted = true;
-        for (Attempt a : live) {
+        for (RetryAttempt a : live) {
             a.sendHeaders();
         }
-        Attempt c = committed;
+        RetryAttempt c = committed;
         if (c != null) {
             c.sendHeaders();
         }
@@ -457,7 +455,7 @@ final class RetryingStream implements ClientStream {
                 flush(live.get(i));
             }
         } else {
-            Attempt c = committed;
+            RetryAttempt c = committed;
             assert c != null;
             flush(c);
         }
@@ -472,7 +470,7 @@ final class RetryingStream implements ClientStream {
         for (int i = 0; i < live.size(); i++) {
             flush(live.get(i));
         }
-        Attempt c = committed;
+        RetryAttempt c = committed;
         if (c != null) {
             flush(c);
         }
@@ -480,14 +478,14 @@ final class RetryingStream implements ClientStream {
 
     @Override
     public boolean isReady() {
-        Attempt lead = committed != null ? committed : live.isEmpty() ? null : live.get(0);
+        RetryAttempt lead = committed != null ? committed : live.isEmpty() ? null : live.get(0);
         return lead != null && lead.isOpen() && lead.stream().isReady();
     }
 
     @Override
     public void pause() {
         paused = true;
-        Attempt c = committed;
+        RetryAttempt c = committed;
         if (c != null) {
             c.pause();
         }
@@ -496,7 +494,7 @@ final class RetryingStream implements ClientStream {
     @Override
     public void resume() {
         paused = false;
-        Attempt c = committed;
+        RetryAttempt c = committed;
         if (c != null && c.isOpen()) {
             c.stream().resume();
         }
@@ -512,187 +510,35 @@ final class RetryingStream implements ClientStream {
         return null; // consumed here
     }
 
+    // ---------------------------------------------------------------- for the attempts (owner)
+
+    boolean isClosed() {
+        return state == State.CLOSED;
+    }
+
+    ClientTransport transport() {
+        return policy.transport;
+    }
+
+    /** Whether a refused attempt may be replayed: only while running, and only an attempt still in the race. */
+    boolean mayReplay(RetryAttempt a) {
+        return state == State.RUNNING && live.contains(a);
+    }
+
+    void onAttemptReady(RetryAttempt a) {
+        if (isLead(a)) {
+            listener().onReady();
+        }
+    }
+
+    void onAttemptMessage(RetryAttempt a, Buffer payload) {
+        if (a == committed && state != State.CLOSED) {
+            listener().onMessage(payload);
+        }
+    }
+
     @Override
     public String toString() {
         return "RetryingStream{" + head.path() + ", " + state + ", attempts=" + attempts + "}";
-    }
-
-    /** One attempt: a transport stream, what it has written, and how it ended. */
-    private final class Attempt implements ClientStreamListener, RequestHead {
-        private final int previous;
-        private @Nullable ClientStream stream;
-        private boolean opened;
-        private boolean replayed;
-        private boolean headers;
-        boolean headersSent;
-        int written;
-        boolean endSent;
-        boolean ended;
-        StatusCode code = StatusCode.UNAVAILABLE;
-        String details = "";
-
-        @Nullable
-        Metadata trailers;
-
-        long resetCode = -1;
-
-        Attempt(int previous) {
-            this.previous = previous;
-        }
-
-        void open(ClientStream s) {
-            stream = s;
-            s.start(this);
-        }
-
-        ClientStream stream() {
-            ClientStream s = stream;
-            assert s != null;
-            return s;
-        }
-
-        boolean isOpen() {
-            return opened && !ended;
-        }
-
-        /** Sends the request headers ahead of any message, once. */
-        void sendHeaders() {
-            if (isOpen() && !headersSent) {
-                headersSent = true;
-                stream().sendHeaders();
-            }
-        }
-
-        void pause() {
-            if (isOpen()) {
-                stream().pause();
-            }
-        }
-
-        void cancel() {
-            ended = true;
-            ClientStream s = stream;
-            if (s != null) {
-                s.cancel();
-            }
-        }
-
-        // RequestHead: the call's, with this attempt's number
-
-        @Override
-        public String path() {
-            return head.path();
-        }
-
-        @Override
-        public Metadata metadata() {
-            return head.metadata();
-        }
-
-        @Override
-        public Metadata credentialsMetadata() {
-            return head.credentialsMetadata();
-        }
-
-        @Override
-        public long deadlineNanos() {
-            return head.deadlineNanos();
-        }
-
-        @Override
-        public Encoding encoding() {
-            return head.encoding();
-        }
-
-        @Override
-        public int maxReceiveBytes() {
-            return head.maxReceiveBytes();
-        }
-
-        @Override
-        public int previousAttempts() {
-            return previous;
-        }
-
-        @Override
-        public boolean waitForReady() {
-            return head.waitForReady();
-        }
-
-        // ClientStreamListener
-
-        @Override
-        public void onOpen() {
-            if (ended || state == State.CLOSED) {
-                return;
-            }
-            opened = true;
-            onAttemptOpen(this);
-        }
-
-        @Override
-        public void onReady() {
-            if (!ended && isLead(this)) {
-                listener().onReady();
-            }
-        }
-
-        @Override
-        public void onHeaders(Metadata md) {
-            if (ended || state == State.CLOSED) {
-                return;
-            }
-            headers = true;
-            onAttemptHeaders(this, md);
-        }
-
-        @Override
-        public void onMessage(Buffer payload) {
-            if (!ended && this == committed && state != State.CLOSED) {
-                listener().onMessage(payload);
-            }
-        }
-
-        @Override
-        public void onTrailers(StatusCode c, String d, Metadata t) {
-            code = c;
-            details = d;
-            trailers = t;
-            ended(false);
-        }
-
-        @Override
-        public void onReset(long http2ErrorCode) {
-            resetCode = http2ErrorCode;
-            code = StatusMapping.fromHttp2ErrorCode(http2ErrorCode);
-            details = "Received RST_STREAM with error code " + http2ErrorCode;
-            ended(http2ErrorCode == REFUSED_STREAM);
-        }
-
-        @Override
-        public void onClosed(StatusCode c, String d, boolean refused) {
-            code = c;
-            details = d;
-            ended(refused);
-        }
-
-        private void ended(boolean refused) {
-            if (ended) {
-                return;
-            }
-            // gRPC transparent retry: a stream the server never processed is replayed once, ahead of new calls
-            if (refused && !replayed && !headers && state == State.RUNNING && live.contains(this)) {
-                replayed = true;
-                opened = false;
-                headersSent = false;
-                written = 0;
-                endSent = false;
-                resetCode = -1;
-                open(policy.transport.newRetryStream(this));
-                return;
-            }
-            ended = true;
-            onAttemptEnded(this);
-        }
     }
 }

@@ -39,7 +39,8 @@ import org.jspecify.annotations.Nullable;
  * any --terminal event, cancel(), or the channel ended it--&gt; CLOSED (the slot is released, no event follows)
  * </pre>
  */
-final class VertxHttpClientStream implements ClientStream, Completable<HttpClientRequest>, Handler<Buffer> {
+final class VertxHttpClientStream
+        implements ClientStream, Completable<HttpClientRequest>, Handler<Buffer>, MessageDeframer.Listener {
     enum State {
         QUEUED,
         OPENING,
@@ -69,8 +70,11 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
     private @Nullable HttpClientResponse response;
     private boolean trailersOnly;
     private boolean paused;
+    private boolean endSent;
     private @Nullable MessageDeframer deframer;
     private @Nullable String pushback;
+    /** Request and response errors, one handler for both (the hot path allocates per call, not per handler). */
+    private final Handler<Throwable> errors = t -> onTransportError(t, false);
 
     VertxHttpClientStream(ChannelImpl channel, RequestHead head, boolean transparentRetry) {
         this.channel = channel;
@@ -82,9 +86,9 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
     public void start(ClientStreamListener l) {
         this.listener = l;
         if (transparentRetry) {
-            channel.requeue(this);
+            channel.transport.requeue(this);
         } else {
-            channel.admit(this);
+            channel.transport.admit(this);
         }
     }
 
@@ -124,10 +128,7 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
         if (state == State.CLOSED) {
             return;
         }
-        if (reset) {
-            resetRequest();
-        }
-        close();
+        close(reset);
         listener().onClosed(code, details, false);
     }
 
@@ -146,8 +147,7 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
         }
         this.request = req;
         if (Deadline.isExpired(head.deadlineNanos())) {
-            close();
-            req.reset(CANCEL);
+            close(true);
             listener().onClosed(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before the stream opened", false);
             return;
         }
@@ -173,7 +173,7 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
         MetadataCodec.toHeaders(head.credentialsMetadata(), h);
         // streaming writes need chunked mode, or Vert.x asks for a content-length
         req.setChunked(true);
-        req.exceptionHandler(t -> onTransportError(t, false));
+        req.exceptionHandler(errors);
         req.drainHandler(v -> {
             if (state == State.OPEN) {
                 listener().onReady();
@@ -212,6 +212,7 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
                 ? MessageFramer.frame(payload, false)
                 : MessageFramer.frame(encoding.compress(payload), true);
         if (endOfStream) {
+            endSent = true;
             req.end(frame);
         } else {
             req.write(frame);
@@ -221,7 +222,8 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
     @Override
     public void halfClose() {
         HttpClientRequest req = request;
-        if (state == State.OPEN && req != null) {
+        if (state == State.OPEN && req != null && !endSent) {
+            endSent = true;
             req.end();
         }
     }
@@ -229,7 +231,8 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
     @Override
     public boolean isReady() {
         HttpClientRequest req = request;
-        return req == null || !req.writeQueueFull();
+        // an ended request throws on writeQueueFull()
+        return req == null || endSent || state == State.CLOSED || !req.writeQueueFull();
     }
 
     @Override
@@ -255,8 +258,7 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
         if (state == State.CLOSED) {
             return;
         }
-        resetRequest();
-        close();
+        close(true);
     }
 
     @Override
@@ -272,7 +274,7 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
         }
         response = resp;
         // before any early exit: a reset we send on the way out must not surface as an unhandled error
-        resp.exceptionHandler(t -> onTransportError(t, false));
+        resp.exceptionHandler(errors);
         MultiMap headers = resp.headers();
         int status = resp.statusCode();
         if (status != 200) {
@@ -319,13 +321,15 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
             return;
         }
         try {
-            d.update(data, this::onMessage);
+            d.update(data, this);
         } catch (WireException e) {
             failMalformed(e.code(), e.getMessage());
         }
     }
 
-    private void onMessage(Buffer payload) {
+    /** One deframed message ({@link MessageDeframer.Listener}). */
+    @Override
+    public void onMessage(Buffer payload) {
         if (state == State.CLOSED) {
             return; // the call ended (e.g. a second message on a unary call) while this chunk was being deframed
         }
@@ -339,7 +343,7 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
             return;
         }
         if (d.hasPartialMessage()) {
-            close();
+            close(false);
             listener().onTrailers(StatusCode.INTERNAL, "Encountered end-of-stream mid-frame", Metadata.EMPTY);
             return;
         }
@@ -347,7 +351,7 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
         pushback = source.get("grpc-retry-pushback-ms");
         String grpcStatus = source.get(GrpcHeaders.GRPC_STATUS);
         Metadata trailing = MetadataCodec.fromHeaders(source);
-        close();
+        close(false);
         if (grpcStatus == null) {
             listener().onTrailers(StatusCode.UNKNOWN, "missing grpc-status in response trailers", trailing);
             return;
@@ -364,8 +368,7 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
 
     /** A response we cannot read: reset the stream and end with {@code code}. */
     private void failMalformed(StatusCode code, String details) {
-        resetRequest();
-        close();
+        close(true);
         listener().onClosed(code, details, false);
     }
 
@@ -375,8 +378,7 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
         }
         if (t instanceof StreamResetException) {
             long errorCode = ((StreamResetException) t).getCode();
-            resetRequest();
-            close();
+            close(true);
             listener().onReset(errorCode);
             return;
         }
@@ -389,8 +391,7 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
         } else {
             details = String.valueOf(t.getMessage());
         }
-        resetRequest();
-        close();
+        close(true);
         listener().onClosed(StatusCode.UNAVAILABLE, details, refused);
     }
 
@@ -411,17 +412,20 @@ final class VertxHttpClientStream implements ClientStream, Completable<HttpClien
         }
     }
 
-    private void resetRequest() {
+    /**
+     * The one transition to CLOSED, before anything it sets off: a reset we send surfaces (synchronously) as a
+     * StreamResetException that must find the stream closed. The slot goes back to the channel before the listener
+     * hears of the end.
+     *
+     * @param reset whether the HTTP/2 stream (if any) is reset with CANCEL, for endings the peer did not cause
+     */
+    private void close(boolean reset) {
+        state = State.CLOSED;
         HttpClientRequest req = request;
-        if (req != null && state != State.CLOSED) {
+        if (reset && req != null) {
             req.reset(CANCEL);
         }
-    }
-
-    /** The one transition to CLOSED: the slot goes back to the channel before the listener hears of the end. */
-    private void close() {
-        state = State.CLOSED;
-        channel.onStreamClosed(this);
+        channel.transport.onStreamClosed(this);
     }
 
     @Override

@@ -216,11 +216,7 @@ public final class InboundMessages<T> implements ReadStream<T> {
     }
 
     private void onDelivery(Runnable action) {
-        if (delivery.inThread()) {
-            action.run();
-        } else {
-            delivery.execute(action);
-        }
+        Contexts.run(delivery, action);
     }
 
     private void onOwner(Runnable action) {

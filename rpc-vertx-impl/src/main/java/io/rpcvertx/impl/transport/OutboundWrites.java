@@ -352,11 +352,7 @@ public final class OutboundWrites<T> {
                     caller.runOnContext(handler);
                 }
             };
-            if (owner.inThread()) {
-                set.run();
-            } else {
-                owner.execute(set);
-            }
+            Contexts.run(owner, set);
             return this;
         }
     }
