@@ -5,6 +5,7 @@ import io.rpcvertx.Metadata;
 import io.rpcvertx.RpcMethodHandler;
 import io.rpcvertx.ServerInterceptor;
 import io.rpcvertx.ServerOptions;
+import io.rpcvertx.ServicerContext;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.impl.codec.Encoding;
 import io.rpcvertx.impl.codec.GrpcHeaders;
@@ -12,8 +13,11 @@ import io.rpcvertx.impl.codec.GrpcTimeout;
 import io.rpcvertx.impl.transport.ServerStream;
 import io.rpcvertx.impl.transport.ServerStreamHandler;
 import io.vertx.core.Future;
+import io.vertx.core.streams.ReadStream;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Admission and dispatch of a server's calls, whatever their transport: the request encoding and {@code grpc-timeout}
@@ -68,10 +72,6 @@ final class CallDispatcher implements ServerStreamHandler {
         server.releaseAdmission();
     }
 
-    BlockingPool blockingPool() {
-        return server.blockingPool();
-    }
-
     /** Interceptors, then the lookup; synchronous when there are none (the common case allocates nothing for it). */
     void resolve(ServerCallImpl<?, ?> call) {
         String path = call.method();
@@ -103,6 +103,66 @@ final class CallDispatcher implements ServerStreamHandler {
                 call.onResolved(ar.result().orElse(null));
             }
         }));
+    }
+
+    /**
+     * Runs the handler of {@code call}: on the call's context, or on the server's blocking pool for a blocking handler.
+     * Its outcome (the future it returned, or what it threw) reaches {@link ServerCallImpl#onHandlerDone} on the
+     * call's context, whichever thread completed it.
+     */
+    <Req, Resp> void invoke(
+            RpcMethodHandler<Req, Resp> h,
+            @Nullable Req request,
+            @Nullable ReadStream<Req> requests,
+            ServerCallImpl<Req, Resp> call) {
+        if (h.isBlocking()) {
+            server.blockingPool()
+                    .run(call.context(), () -> handle(h, request, requests, call))
+                    .onComplete(ar -> {
+                        if (ar.failed()) {
+                            call.onHandlerDone(null, ar.cause());
+                        } else {
+                            onHandlerResult(ar.result(), call);
+                        }
+                    });
+            return;
+        }
+        Future<?> result;
+        try {
+            result = handle(h, request, requests, call);
+        } catch (RuntimeException | Error e) {
+            call.onHandlerDone(null, e);
+            return;
+        }
+        onHandlerResult(result, call);
+    }
+
+    private static void onHandlerResult(@Nullable Future<?> result, ServerCallImpl<?, ?> call) {
+        if (result == null) {
+            call.onHandlerDone(null, new NullPointerException(call.method() + " handler returned null"));
+            return;
+        }
+        // the handler may complete its future on any thread: the outcome is handled on the call's context
+        result.onComplete((value, failure) -> call.onCtx(() -> call.onHandlerDone(value, failure)));
+    }
+
+    private static <Req, Resp> Future<?> handle(
+            RpcMethodHandler<Req, Resp> h,
+            @Nullable Req request,
+            @Nullable ReadStream<Req> requests,
+            ServicerContext<Req, Resp> context) {
+        switch (h.method().type()) {
+            case UNARY_UNARY:
+                return h.unaryUnaryHandler().handle(Objects.requireNonNull(request), context);
+            case UNARY_STREAM:
+                return h.unaryStreamHandler().handle(Objects.requireNonNull(request), context);
+            case STREAM_UNARY:
+                return h.streamUnaryHandler().handle(Objects.requireNonNull(requests), context);
+            case STREAM_STREAM:
+                return h.streamStreamHandler().handle(Objects.requireNonNull(requests), context);
+            default:
+                throw new AssertionError(h.method().type());
+        }
     }
 
     /** grpc's wording: an unknown service, else an unknown method. */

@@ -28,6 +28,7 @@ final class MessageHookPump<Req, Resp> {
     private record HookedResponse<Resp>(Resp message, Promise<Void> promise, boolean uncompressed) {}
 
     private final ServerCallImpl<Req, Resp> call;
+    private final ServerCallStream<Req, Resp> io;
     private final MessageHooks hooks;
     private final ContextInternal ctx;
     private final ArrayDeque<Object> requests = new ArrayDeque<>(4);
@@ -40,8 +41,10 @@ final class MessageHookPump<Req, Resp> {
     private @Nullable Runnable afterResponses;
     private @Nullable HookedResponses view;
 
-    MessageHookPump(ServerCallImpl<Req, Resp> call, MessageHooks hooks, ContextInternal ctx) {
+    MessageHookPump(
+            ServerCallImpl<Req, Resp> call, ServerCallStream<Req, Resp> io, MessageHooks hooks, ContextInternal ctx) {
         this.call = call;
+        this.io = io;
         this.hooks = hooks;
         this.ctx = ctx;
     }
@@ -74,26 +77,26 @@ final class MessageHookPump<Req, Resp> {
                 break;
             }
             if (next == END_OF_REQUESTS) {
-                call.onRequestsEnd();
+                io.onRequestsEnd();
                 continue;
             }
             @SuppressWarnings("unchecked") // only Req messages and the end marker are queued
             Req message = (Req) next;
             Future<Void> passed = hooks.onRequest(message);
             if (passed.isComplete()) {
-                call.onRequestHookDone(message, passed.cause());
+                io.onRequestHookDone(message, passed.cause());
                 continue;
             }
             requestHookRunning = true;
-            call.updateTransport();
+            io.updateTransport();
             passed.onComplete(ar -> {
                 requestHookRunning = false;
-                call.onRequestHookDone(message, ar.cause());
+                io.onRequestHookDone(message, ar.cause());
                 pumpRequests();
             });
             return;
         }
-        call.updateTransport();
+        io.updateTransport();
     }
 
     // ---------------------------------------------------------------- responses
@@ -110,7 +113,7 @@ final class MessageHookPump<Req, Resp> {
         }
         Promise<Void> promise = call.callerContext().promise();
         call.onCtx(() -> {
-            responses.add(new HookedResponse<>(message, promise, call.takeNextMessageUncompressed()));
+            responses.add(new HookedResponse<>(message, promise, io.takeNextMessageUncompressed()));
             pumpResponses();
         });
         return promise.future();
@@ -125,9 +128,18 @@ final class MessageHookPump<Req, Resp> {
         afterResponses = action;
     }
 
-    /** Runs one response through the hooks, for the unary response. */
-    Future<Void> onUnaryResponse(Object value) {
-        return hooks.onResponse(value);
+    /** The unary response passes its hooks, then goes out with the status. */
+    void respondUnary(Resp value) {
+        hooks.onResponse(value).onComplete(ar -> {
+            if (call.isDone()) {
+                return;
+            }
+            if (ar.failed()) {
+                call.closeWithFailure(ar.cause(), "a message interceptor of " + call.method(), "message interceptor");
+            } else {
+                call.sendUnaryResponse(value);
+            }
+        });
     }
 
     /** The call ended: queued requests are dropped, responses waiting for their hooks fail. */
@@ -186,7 +198,7 @@ final class MessageHookPump<Req, Resp> {
             r.promise().tryFail(failure);
             return;
         }
-        call.sendResponse(r.message(), r.uncompressed(), r.promise());
+        io.sendResponse(r.message(), r.uncompressed(), r.promise());
     }
 
     // ---------------------------------------------------------------- the responses view

@@ -10,17 +10,12 @@ import io.rpcvertx.RpcMethodHandler;
 import io.rpcvertx.ServicerContext;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.impl.codec.Encoding;
-import io.rpcvertx.impl.codec.GrpcHeaders;
-import io.rpcvertx.impl.codec.MessageDeframer;
-import io.rpcvertx.impl.codec.MessageFramer;
-import io.rpcvertx.impl.codec.WireException;
 import io.rpcvertx.impl.transport.Contexts;
 import io.rpcvertx.impl.transport.DoneCallbacks;
 import io.rpcvertx.impl.transport.InboundMessages;
-import io.rpcvertx.impl.transport.OutboundWrites;
 import io.rpcvertx.impl.transport.ServerCallLocal;
 import io.rpcvertx.impl.transport.ServerStream;
-import io.rpcvertx.impl.transport.ServerStreamListener;
+import io.rpcvertx.impl.transport.ServerStreamListener.CancelCause;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
@@ -57,8 +52,7 @@ import org.jspecify.annotations.Nullable;
  * the stream is released ({@link ServerStream#callTerminated()}) once the call is over and its handler's future has
  * completed.
  */
-final class ServerCallImpl<Req, Resp>
-        implements ServicerContext<Req, Resp>, ServerStreamListener, InboundMessages.Transport, OutboundWrites.Sink {
+final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
     private static final Logger log = LoggerFactory.getLogger(ServerCallImpl.class);
     private static final VarHandle STATE;
 
@@ -85,39 +79,33 @@ final class ServerCallImpl<Req, Resp>
 
     private final CallDispatcher dispatcher;
     private final ServerStream stream;
+    private final ServerCallStream<Req, Resp> io;
     private final ContextInternal ctx;
     private final String path;
     private final Encoding requestEncoding;
     private final boolean hasDeadline;
     private final long deadlineNanos;
-    private final MessageDeframer deframer;
-    private final OutboundWrites<Resp> outbound;
     private final DoneCallbacks doneCallbacks = new DoneCallbacks();
 
     // known once resolved (handler != null); written once on ctx before any reader can run
     private @Nullable RpcMethodHandler<Req, Resp> handler;
     private @Nullable MethodDescriptor<Req, Resp> method;
-    private @Nullable InboundMessages<Req> inbound;
     private @Nullable MessageHookPump<Req, Resp> hooks;
     private volatile @Nullable HandlerCallDetails callDetails;
 
     @SuppressWarnings("unused") // through STATE
     private volatile State state = State.RESOLVING;
 
-    /** The reader's queue is full ({@link InboundMessages} asked to hold the transport). */
-    private boolean readerPaused;
-    /** From dispatch until the handler's future completes: the stream is released only after it. */
-    private boolean handlerRunning;
+    /**
+     * What keeps the stream from being released: the call's own end (1), and its handler from dispatch until its
+     * future completes (+1). The handler may outlive its call, and may complete inside the call's end (re-entrantly).
+     */
+    private int holds = 1;
 
     private Metadata trailingMetadata = Metadata.EMPTY;
     private volatile @Nullable StatusCode code;
     private volatile @Nullable String details;
-    private @Nullable Compression compression;
-    private @Nullable Encoding responseEncoding;
-    private boolean nextMessageUncompressed;
     private long deadlineTimer = -1;
-    private @Nullable Req unaryRequest;
-    private int requestsReceived;
 
     ServerCallImpl(CallDispatcher dispatcher, ServerStream stream, Encoding requestEncoding, long timeoutNanos) {
         this.dispatcher = dispatcher;
@@ -127,15 +115,13 @@ final class ServerCallImpl<Req, Resp>
         this.requestEncoding = requestEncoding;
         this.hasDeadline = timeoutNanos >= 0;
         this.deadlineNanos = hasDeadline ? System.nanoTime() + timeoutNanos : 0;
-        this.deframer = new MessageDeframer(dispatcher.options.maxReceiveMessageLength(), requestEncoding);
-        this.outbound = new OutboundWrites<>(ctx, ctx, this, false);
+        this.io = new ServerCallStream<>(this, stream, dispatcher.options, requestEncoding);
     }
 
     void start() {
         assert ctx.inThread();
         ServerCallLocal.publish(ctx, this); // deadline propagation: client calls made in the handler find this call
-        stream.setListener(this);
-        outbound.open(false);
+        io.open();
         if (hasDeadline) {
             long remaining = deadlineNanos - System.nanoTime();
             if (remaining <= 0) {
@@ -174,6 +160,11 @@ final class ServerCallImpl<Req, Resp>
         return state;
     }
 
+    /** Ctx: true when this moved the call to RESPONDING now (the response headers are due). */
+    boolean toResponding() {
+        return state.ordinal() < State.RESPONDING.ordinal() && transition(State.RESPONDING);
+    }
+
     // ---------------------------------------------------------------- dispatch (ctx)
 
     @SuppressWarnings("unchecked") // the handler's types are its descriptor's; the call was created untyped
@@ -190,24 +181,28 @@ final class ServerCallImpl<Req, Resp>
         MethodDescriptor<Req, Resp> m = h.method();
         handler = h;
         method = m;
-        inbound = m.type().isClientStreaming() ? new InboundMessages<>(ctx, ctx, this) : null;
         hooks = h.messageInterceptors().isEmpty()
                 ? null
-                : new MessageHookPump<>(this, new MessageHooks(h.messageInterceptors(), this, ctx), ctx);
+                : new MessageHookPump<>(this, io, new MessageHooks(h.messageInterceptors(), this, ctx), ctx);
         if (m.type().isClientStreaming()) {
-            updateTransport();
+            io.onResolved(m, hooks);
             invokeHandler();
         } else {
             transition(State.READING);
-            updateTransport();
+            io.onResolved(m, hooks);
         }
+    }
+
+    /** Request data is held until the handler is known (the interceptors run asynchronously). */
+    void updateTransport() {
+        io.updateTransport();
     }
 
     void setCallDetails(HandlerCallDetails reached) {
         callDetails = reached;
     }
 
-    private MethodDescriptor<Req, Resp> descriptor() {
+    MethodDescriptor<Req, Resp> descriptor() {
         MethodDescriptor<Req, Resp> m = method;
         if (m == null) {
             throw new IllegalStateException("call " + path + " has no handler yet (state: " + state + ")");
@@ -215,177 +210,26 @@ final class ServerCallImpl<Req, Resp>
         return m;
     }
 
-    /**
-     * One place decides whether request data flows: it is held while the handler is being resolved, while a request
-     * message waits for its hooks, and while the reader's queue is full ({@link InboundMessages} asked).
-     */
-    void updateTransport() {
-        MessageHookPump<Req, Resp> h = hooks;
-        stream.holdReading(
-                !state.isTerminal() && (handler == null || readerPaused || (h != null && h.holdsRequests())));
-    }
-
-    // ---------------------------------------------------------------- inbound (ctx)
-
-    @Override
-    public void onData(Buffer data) {
-        if (state.isTerminal()) {
-            return;
-        }
-        try {
-            deframer.update(data, this::onMessage);
-        } catch (WireException e) {
-            closeWithStatus(e.code(), e.getMessage(), Metadata.EMPTY);
-            stream.stopReading();
-        }
-    }
-
-    private void onMessage(Buffer payload) {
-        if (state.isTerminal()) {
-            return;
-        }
-        Req message;
-        try {
-            message = descriptor().requestMarshaller().deserialize(payload);
-        } catch (RuntimeException e) {
-            throw new WireException(StatusCode.INTERNAL, "Failed to read request message: " + e);
-        }
-        requestsReceived++;
-        if (inbound == null && requestsReceived > 1) {
-            throw new WireException(StatusCode.INTERNAL, "Too many requests for a unary-request method");
-        }
-        MessageHookPump<Req, Resp> h = hooks;
-        if (h == null) {
-            deliverRequest(message);
-        } else {
-            h.onRequest(message);
-        }
-    }
-
-    private void deliverRequest(Req message) {
-        InboundMessages<Req> in = inbound;
-        if (in != null) {
-            in.offer(message);
-        } else {
-            unaryRequest = message;
-        }
-    }
-
-    /** A request message passed its hooks (or a hook failed). */
-    void onRequestHookDone(Req message, @Nullable Throwable failure) {
-        if (state.isTerminal()) {
-            return;
-        }
-        if (failure != null) {
-            closeWithFailure(failure, "a message interceptor of " + path, "message interceptor");
-            stream.stopReading();
-            return;
-        }
-        deliverRequest(message);
-    }
-
-    @Override
-    public void onHalfClose() {
-        if (state.isTerminal()) {
-            return;
-        }
-        if (deframer.hasPartialMessage()) {
-            closeWithStatus(StatusCode.INTERNAL, "Encountered end-of-stream mid-frame", Metadata.EMPTY);
-            return;
-        }
-        MessageHookPump<Req, Resp> h = hooks;
-        if (h != null && h.deferEnd()) {
-            return;
-        }
-        onRequestsEnd();
-    }
-
-    void onRequestsEnd() {
-        InboundMessages<Req> in = inbound;
-        if (in != null) {
-            in.end(null);
-            return;
-        }
-        if (requestsReceived == 0) {
-            closeWithStatus(StatusCode.INTERNAL, "Half-closed without a request", Metadata.EMPTY);
-            return;
-        }
-        invokeHandler();
-    }
-
-    @Override
-    public void pauseTransport() {
-        readerPaused = true;
-        updateTransport();
-    }
-
-    @Override
-    public void resumeTransport() {
-        readerPaused = false;
-        updateTransport();
-    }
-
     // ---------------------------------------------------------------- the handler (ctx)
 
-    private void invokeHandler() {
+    /** The request is complete (or the method streams requests): the handler runs now. */
+    void invokeHandler() {
         if (!transition(State.HANDLING)) {
             return;
         }
-        handlerRunning = true;
+        holds++;
         RpcMethodHandler<Req, Resp> h = Objects.requireNonNull(handler);
         if (h.isBlocking()) {
             invocationMetadata(); // parsed here, so the worker thread only reads it
-            dispatcher.blockingPool().run(ctx, this::dispatch).onComplete(ar -> {
-                if (ar.failed()) {
-                    onHandlerDone(null, ar.cause());
-                } else {
-                    onHandlerResult(ar.result());
-                }
-            });
-            return;
         }
-        Future<?> result;
-        try {
-            result = dispatch();
-        } catch (RuntimeException | Error e) {
-            onHandlerDone(null, e);
-            return;
-        }
-        onHandlerResult(result);
-    }
-
-    private void onHandlerResult(@Nullable Future<?> result) {
-        if (result == null) {
-            onHandlerDone(null, new NullPointerException(path + " handler returned null"));
-            return;
-        }
-        // the handler may complete its future on any thread: the outcome is handled on the call's context
-        result.onComplete((value, failure) -> onCtx(() -> onHandlerDone(value, failure)));
-    }
-
-    /** Calls the handler: on the call's context, or on a worker thread for a blocking handler. */
-    private Future<?> dispatch() {
-        RpcMethodHandler<Req, Resp> h = Objects.requireNonNull(handler);
-        switch (h.method().type()) {
-            case UNARY_UNARY:
-                return h.unaryUnaryHandler().handle(Objects.requireNonNull(unaryRequest), this);
-            case UNARY_STREAM:
-                return h.unaryStreamHandler().handle(Objects.requireNonNull(unaryRequest), this);
-            case STREAM_UNARY:
-                return h.streamUnaryHandler().handle(Objects.requireNonNull(inbound), this);
-            case STREAM_STREAM:
-                return h.streamStreamHandler().handle(Objects.requireNonNull(inbound), this);
-            default:
-                throw new AssertionError(h.method().type());
-        }
+        dispatcher.invoke(h, io.unaryRequest(), io.inbound(), this);
     }
 
     /** The handler's future completed: the call ends with its outcome, unless it already ended. */
-    private void onHandlerDone(@Nullable Object value, @Nullable Throwable failure) {
-        handlerRunning = false;
+    void onHandlerDone(@Nullable Object value, @Nullable Throwable failure) {
+        release();
         if (state.isTerminal()) {
-            stream.callTerminated(); // the call ended first; its handler now has terminated too
-            return;
+            return; // the call ended first
         }
         if (failure != null) {
             closeWithFailure(failure, "the handler of " + path, "handler");
@@ -415,37 +259,22 @@ final class ServerCallImpl<Req, Resp>
         } else if (h == null) {
             sendUnaryResponse((Resp) value);
         } else {
-            h.onUnaryResponse(value).onComplete(ar -> {
-                if (state.isTerminal()) {
-                    return;
-                } else if (ar.failed()) {
-                    closeWithFailure(ar.cause(), "a message interceptor of " + path, "message interceptor");
-                } else {
-                    sendUnaryResponse((Resp) value);
-                }
-            });
+            h.respondUnary((Resp) value);
         }
     }
 
-    private void sendUnaryResponse(Resp value) {
-        Buffer frame;
-        try {
-            frame = frame(descriptor().responseMarshaller().serialize(value));
-        } catch (WireException e) {
-            closeWithStatus(e.code(), e.getMessage(), trailingMetadata);
-            return;
-        } catch (RuntimeException e) {
-            log.error("serializing the response of " + path + " failed", e);
-            closeWithStatus(StatusCode.INTERNAL, "Failed to serialize response", trailingMetadata);
-            return;
+    void sendUnaryResponse(Resp value) {
+        Buffer frame = io.frameUnaryResponse(value);
+        if (frame == null) {
+            return; // the call ended with the framing error's status
         }
-        ensureHeaders();
+        io.ensureHeaders();
         if (!transition(State.CLOSED)) {
             return;
         }
-        finish(null);
+        ending();
         stream.writeLastMessage(frame, StatusCode.OK, details != null ? details : "", trailingMetadata);
-        releaseStream();
+        ended(null);
     }
 
     /** RpcException: its status; anything else from user code: UNKNOWN, logged, no details to the peer. */
@@ -459,94 +288,9 @@ final class ServerCallImpl<Req, Resp>
         }
     }
 
-    // ---------------------------------------------------------------- outbound (ctx)
-
-    /** The response headers go out with the first message; called before writing one. */
-    private void ensureHeaders() {
-        if (state.ordinal() < State.RESPONDING.ordinal() && transition(State.RESPONDING)) {
-            stream.writeHeaders(Metadata.EMPTY, responseEncoding(), false);
-        }
-    }
-
-    private Encoding responseEncoding() {
-        Encoding enc = responseEncoding;
-        if (enc == null) {
-            Compression wanted = compression != null ? compression : dispatcher.options.compression();
-            Encoding e = Encoding.of(wanted);
-            // the header lookup only when compressing was asked for: most calls answer uncompressed
-            enc = e == Encoding.IDENTITY || Encoding.accepts(stream.header(GrpcHeaders.GRPC_ACCEPT_ENCODING), e)
-                    ? e
-                    : Encoding.IDENTITY;
-            responseEncoding = enc;
-        }
-        return enc;
-    }
-
-    /** A response that passed its hooks goes to the stream. */
-    void sendResponse(Resp message, boolean uncompressed, Promise<Void> promise) {
-        Buffer payload;
-        try {
-            payload = descriptor().responseMarshaller().serialize(message);
-        } catch (RuntimeException e) {
-            log.error("serializing a response of " + path + " failed", e);
-            closeWithStatus(StatusCode.INTERNAL, "Failed to serialize response", trailingMetadata);
-            promise.tryFail(e);
-            return;
-        }
-        nextMessageUncompressed = uncompressed; // a message is framed as soon as the stream takes it
-        outbound.write(payload, promise);
-    }
-
-    boolean takeNextMessageUncompressed() {
-        boolean u = nextMessageUncompressed;
-        nextMessageUncompressed = false;
-        return u;
-    }
-
-    @Override
-    public Buffer frame(Buffer payload) {
-        int max = dispatcher.options.maxSendMessageLength();
-        if (max >= 0 && payload.length() > max) {
-            throw new WireException(
-                    StatusCode.RESOURCE_EXHAUSTED,
-                    "Sent message larger than max (" + payload.length() + " vs. " + max + ")");
-        }
-        Encoding enc = responseEncoding();
-        if (enc == Encoding.IDENTITY || nextMessageUncompressed) {
-            nextMessageUncompressed = false;
-            return MessageFramer.frame(payload, false);
-        }
-        return MessageFramer.frame(enc.compress(payload), true);
-    }
-
-    @Override
-    public void send(Buffer frame, boolean last) {
-        ensureHeaders();
-        stream.writeMessage(frame);
-    }
-
-    @Override
-    public void sendEnd() {
-        // the response ends with the status, not through OutboundWrites
-    }
-
-    @Override
-    public boolean writeQueueFull() {
-        return !stream.isReady();
-    }
-
-    @Override
-    public void onReady() {
-        outbound.onDrain();
-    }
-
-    @Override
-    public void onWriteError(WireException e) {
-        closeWithStatus(e.code(), e.getMessage(), trailingMetadata);
-    }
-
-    @Override
-    public @Nullable Throwable terminalError() {
+    /** The error writes fail with once the call has ended, or null while it is live. */
+    @Nullable
+    Throwable terminalError() {
         State s = state;
         if (!s.isTerminal()) {
             return null;
@@ -559,7 +303,7 @@ final class ServerCallImpl<Req, Resp>
     // ---------------------------------------------------------------- terminal events
 
     /** Ctx: sends the status (trailers, or trailers-only) and ends the call, unless it already ended. */
-    private void closeWithStatus(StatusCode c, String d, Metadata trailing) {
+    void closeWithStatus(StatusCode c, String d, Metadata trailing) {
         if (transition(State.CLOSED)) {
             sendStatus(c, d, trailing);
         }
@@ -569,32 +313,32 @@ final class ServerCallImpl<Req, Resp>
     private void sendStatus(StatusCode c, String d, Metadata trailing) {
         code = c;
         details = d;
-        finish(null);
+        ending();
         stream.writeTrailers(c, d, trailing);
-        releaseStream();
+        ended(null);
     }
 
     /** The stream ended under us (peer reset, connection lost, transport shutdown): no status goes out. */
-    @Override
-    public void onCancel(CancelCause cause) {
+    void onCancel(CancelCause cause) {
         if (transition(State.CANCELLED)) {
             code = StatusCode.CANCELLED;
-            finish(cancelledError());
-            releaseStream();
+            ending();
+            ended(cancelledError());
         }
     }
 
-    private void onDeadline() {
+    /** The deadline timer fired (package-private: tests fire it from where they need it). */
+    void onDeadline() {
         deadlineTimer = -1;
         if (!transition(State.CANCELLED)) {
             return;
         }
         code = StatusCode.DEADLINE_EXCEEDED;
         details = "deadline exceeded";
-        finish(cancelledError());
+        ending();
         stream.writeTrailers(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded", Metadata.EMPTY);
         stream.stopReading();
-        releaseStream();
+        ended(cancelledError());
     }
 
     /** Any thread: cancels at once (the peer sees CANCELLED); the wire work follows on the call's context. */
@@ -605,9 +349,9 @@ final class ServerCallImpl<Req, Resp>
         }
         code = StatusCode.CANCELLED;
         onCtx(() -> {
-            finish(cancelledError());
+            ending();
             stream.cancel();
-            releaseStream();
+            ended(cancelledError());
         });
         return true;
     }
@@ -616,30 +360,32 @@ final class ServerCallImpl<Req, Resp>
         return new RpcException(StatusCode.CANCELLED, "the call was cancelled");
     }
 
-    /** Ctx, once, right after the terminal transition: everything but the wire. */
-    private void finish(@Nullable RpcException error) {
+    /**
+     * Ctx, once, right after the terminal transition and before its wire work: the admission slot is free before the
+     * status goes out, so a client that starts its next call on seeing the status finds it free.
+     */
+    private void ending() {
         assert ctx.inThread();
         if (deadlineTimer >= 0) {
             ctx.owner().cancelTimer(deadlineTimer);
             deadlineTimer = -1;
         }
         dispatcher.release();
-        outbound.close(error);
-        InboundMessages<Req> in = inbound;
-        if (in != null) {
-            in.end(error);
-        }
-        MessageHookPump<Req, Resp> h = hooks;
-        if (h != null) {
-            h.onCallClosed(); // fails the responses still waiting for their hooks
-        }
-        updateTransport();
-        doneCallbacks.fire();
     }
 
-    /** After the terminal wire work: the stream is released now, or when the handler's future completes. */
-    private void releaseStream() {
-        if (!handlerRunning) {
+    /**
+     * Ctx, once, after the terminal wire work: pending writes fail, the request stream ends (with {@code error}, or
+     * cleanly), done callbacks run; user code that runs from here sees the call done and its status out.
+     */
+    private void ended(@Nullable RpcException error) {
+        io.close(error);
+        doneCallbacks.fire();
+        release();
+    }
+
+    /** The stream is released once the call has ended and its handler has terminated, in either order. */
+    private void release() {
+        if (--holds == 0) {
             stream.callTerminated();
         }
     }
@@ -676,16 +422,12 @@ final class ServerCallImpl<Req, Resp>
     public Future<Void> sendInitialMetadata(Metadata metadata) {
         Objects.requireNonNull(metadata, "metadata");
         Promise<Void> promise = callerContext().promise();
-        onCtx(() -> {
-            State s = state;
-            if (s.ordinal() >= State.RESPONDING.ordinal() || !transition(State.RESPONDING)) {
-                promise.fail(new IllegalStateException(
-                        "sendInitialMetadata after the response headers were sent (state: " + s + ")"));
-                return;
-            }
-            stream.writeHeaders(metadata, responseEncoding(), true).onComplete(promise);
-        });
+        onCtx(() -> io.sendHeaders(metadata, promise));
         return promise.future();
+    }
+
+    Metadata trailingMetadata() {
+        return trailingMetadata;
     }
 
     @Override
@@ -764,7 +506,7 @@ final class ServerCallImpl<Req, Resp>
 
     @Override
     public Future<Optional<Req>> read() {
-        InboundMessages<Req> in = inbound;
+        InboundMessages<Req> in = io.inbound();
         if (in == null) {
             throw new IllegalStateException(path + " takes a single request: it is the handler's argument");
         }
@@ -774,36 +516,22 @@ final class ServerCallImpl<Req, Resp>
     @Override
     public Future<Void> write(Resp message) {
         Objects.requireNonNull(message, "message");
-        MethodDescriptor<Req, Resp> m = serverStreamingDescriptor();
+        checkServerStreaming();
         MessageHookPump<Req, Resp> h = hooks;
-        if (h != null) {
-            return h.write(message);
-        }
-        Buffer payload;
-        try {
-            payload = m.responseMarshaller().serialize(message);
-        } catch (RuntimeException e) {
-            log.error("serializing a response of " + m.fullMethodName() + " failed", e);
-            onCtx(() -> closeWithStatus(StatusCode.INTERNAL, "Failed to serialize response", trailingMetadata));
-            return ctx.failedFuture(e);
-        }
-        Promise<Void> promise = callerContext().promise();
-        onCtx(() -> outbound.write(payload, promise));
-        return promise.future();
+        return h != null ? h.write(message) : io.writeResponse(message);
     }
 
-    private MethodDescriptor<Req, Resp> serverStreamingDescriptor() {
+    private void checkServerStreaming() {
         MethodDescriptor<Req, Resp> m = descriptor();
         if (!m.type().isServerStreaming()) {
             throw new IllegalStateException(m.fullMethodName() + " has a single response: return it from the handler");
         }
-        return m;
     }
 
     @Override
     public WriteStream<Resp> responses() {
-        serverStreamingDescriptor();
-        WriteStream<Resp> plain = outbound.view(this::write, () -> ctx.succeededFuture());
+        checkServerStreaming();
+        WriteStream<Resp> plain = io.view();
         MessageHookPump<Req, Resp> h = hooks;
         return h == null ? plain : h.view(plain);
     }
@@ -811,17 +539,12 @@ final class ServerCallImpl<Req, Resp>
     @Override
     public void setCompression(Compression compression) {
         Objects.requireNonNull(compression, "compression");
-        onCtx(() -> {
-            if (state.ordinal() < State.RESPONDING.ordinal()) {
-                this.compression = compression;
-                this.responseEncoding = null;
-            }
-        });
+        onCtx(() -> io.setCompression(compression));
     }
 
     @Override
     public void disableNextMessageCompression() {
-        onCtx(() -> nextMessageUncompressed = true);
+        onCtx(io::disableNextMessageCompression);
     }
 
     @Override
