@@ -4,6 +4,7 @@ import static io.rpcvertx.examples.interop.InteropTestService.ECHO_INITIAL;
 import static io.rpcvertx.examples.interop.InteropTestService.ECHO_TRAILING;
 import static io.rpcvertx.examples.interop.InteropTestService.zeros;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.rpcvertx.CallOptions;
 import io.rpcvertx.Channel;
 import io.rpcvertx.Compression;
@@ -27,6 +28,7 @@ import io.rpcvertx.examples.interop.proto.Messages.StreamingInputCallRequest;
 import io.rpcvertx.examples.interop.proto.Messages.StreamingInputCallResponse;
 import io.rpcvertx.examples.interop.proto.Messages.StreamingOutputCallRequest;
 import io.rpcvertx.examples.interop.proto.Messages.StreamingOutputCallResponse;
+import io.rpcvertx.examples.interop.proto.Messages.TestOrcaReport;
 import io.rpcvertx.examples.interop.proto.TestServiceStub;
 import io.rpcvertx.examples.interop.proto.UnimplementedServiceStub;
 import io.vertx.core.Future;
@@ -116,6 +118,8 @@ final class InteropCases {
                 return veryLargeRequest();
             case "pick_first_unary":
                 return pickFirstUnary();
+            case "orca_per_rpc":
+                return orcaPerRpc();
             default:
                 return Future.failedFuture(new IllegalArgumentException("test case: " + testCase));
         }
@@ -247,6 +251,41 @@ final class InteropCases {
                             + "\" (expected: \"" + serverId + "\", which answered the first)");
             return sameServer(request, serverId, call + 1);
         });
+    }
+
+    /**
+     * A unary call asking the server to report a given per-call load (interop spec "orca_per_rpc"): the
+     * {@value OrcaLoadReports#TRAILER} trailer must carry exactly that report. grpc-java reads it through a load
+     * balancing policy; this API has none that sees trailers, so the case reads the trailer itself.
+     */
+    private Future<Void> orcaPerRpc() {
+        TestOrcaReport expected = TestOrcaReport.newBuilder()
+                .setCpuUtilization(0.8210)
+                .setMemoryUtilization(0.5847)
+                .putRequestCost("cost", 3456.32)
+                .putUtilization("util", 0.30499)
+                .build();
+        UnaryUnaryCall<SimpleRequest, SimpleResponse> call = stub.unaryCall(
+                SimpleRequest.newBuilder().setOrcaPerQueryReport(expected).build());
+        return call.response().compose(response -> call.trailingMetadata()).map(trailers -> {
+            Optional<byte[]> report = trailers.getBinary(OrcaLoadReports.TRAILER);
+            check(report.isPresent(), "UnaryCall trailers have no " + OrcaLoadReports.TRAILER + ": " + trailers);
+            TestOrcaReport received;
+            try {
+                received = OrcaLoadReports.decode(report.get());
+            } catch (InvalidProtocolBufferException e) {
+                throw new InteropClient.CaseFailedException(OrcaLoadReports.TRAILER + " is not an OrcaLoadReport", e);
+            }
+            check(
+                    received.equals(expected),
+                    OrcaLoadReports.TRAILER + " reports {" + oneLine(received) + "} (expected: {" + oneLine(expected)
+                            + "})");
+            return null;
+        });
+    }
+
+    private static String oneLine(TestOrcaReport report) {
+        return report.toString().strip().replaceAll("\\s*\n\\s*", " ");
     }
 
     private Future<Void> serverStreaming() {

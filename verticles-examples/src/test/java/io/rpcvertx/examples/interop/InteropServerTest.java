@@ -26,6 +26,7 @@ import io.rpcvertx.examples.interop.proto.Messages.SimpleRequest;
 import io.rpcvertx.examples.interop.proto.Messages.SimpleResponse;
 import io.rpcvertx.examples.interop.proto.Messages.StreamingOutputCallRequest;
 import io.rpcvertx.examples.interop.proto.Messages.StreamingOutputCallResponse;
+import io.rpcvertx.examples.interop.proto.Messages.TestOrcaReport;
 import io.rpcvertx.examples.interop.proto.TestServiceStub;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -283,6 +284,25 @@ class InteropServerTest {
                         .await(20, SECONDS)
                         .getServerId())
                 .isEmpty();
+    }
+
+    @Test
+    void unaryCall_orcaPerQueryReport_inTheLoadReportTrailerBesideTheEcho(Vertx vertx) throws Exception {
+        TestServiceStub stub = stub(vertx, start(vertx, loopback()));
+        TestOrcaReport report = TestOrcaReport.newBuilder()
+                .setCpuUtilization(0.25)
+                .putRequestCost("cost", 7)
+                .build();
+
+        UnaryUnaryCall<SimpleRequest, SimpleResponse> call = stub.unaryCall(
+                SimpleRequest.newBuilder().setOrcaPerQueryReport(report).build(), WITH_ECHO);
+        call.response().await(20, SECONDS);
+
+        Metadata trailers = call.trailingMetadata().await(20, SECONDS);
+        assertEchoed(call.initialMetadata().await(20, SECONDS), trailers);
+        assertThat(OrcaLoadReports.decode(
+                        trailers.getBinary(OrcaLoadReports.TRAILER).orElseThrow()))
+                .isEqualTo(report);
     }
 
     @Test
