@@ -29,8 +29,7 @@ public final class InteropClient {
     /**
      * Every case this client runs, in the order {@code --test_case=all} runs them: the cases of grpc-java 1.79's
      * {@code TestServiceClient} that need no cloud credentials, but {@code cacheable_unary} (it needs a caching proxy
-     * in front of the server and GET requests; grpc-java marks its own as broken) and {@code orca_oob} (it needs an
-     * out-of-band ORCA load report stream, {@code xds.service.orca.v3.OpenRcaService}, on both sides).
+     * in front of the server and GET requests; grpc-java marks its own as broken).
      */
     public static final List<String> TEST_CASES = List.of(
             "empty_unary",
@@ -57,7 +56,8 @@ public final class InteropClient {
             "pick_first_unary",
             "rpc_soak",
             "channel_soak",
-            "orca_per_rpc");
+            "orca_per_rpc",
+            "orca_oob");
 
     /** The flags of {@code interop-client}, grpc-java's names. */
     public static final Set<String> FLAGS = Set.of(

@@ -43,12 +43,15 @@ final class InteropTestService implements TestServiceServicer {
 
     private final Vertx vertx;
     private final String serverId;
+    private final OrcaOob orcaOob;
 
     /**
      * @param serverId what {@code fill_server_id} answers: the same for every call to this server, different between
      *     servers
+     * @param orcaOob the server's out-of-band load report, which {@code orca_oob_report} requests set
      */
-    InteropTestService(Vertx vertx, String serverId) {
+    InteropTestService(Vertx vertx, String serverId, OrcaOob orcaOob) {
+        this.orcaOob = orcaOob;
         this.vertx = vertx;
         this.serverId = serverId;
     }
@@ -143,13 +146,15 @@ final class InteropTestService implements TestServiceServicer {
 
     /**
      * Answers each request in turn with its response parameters (pull style, so the next request is read only once
-     * the answers to this one are written); a request with a non-OK {@code response_status} ends the call with it.
+     * the answers to this one are written); a request with a non-OK {@code response_status} ends the call with it, and
+     * one with an {@code orca_oob_report} first makes it the server's out-of-band load report ({@link OrcaOob}).
      */
     @Override
     public Future<Void> fullDuplexCall(
             ReadStream<StreamingOutputCallRequest> requests,
             ServicerContext<StreamingOutputCallRequest, StreamingOutputCallResponse> context) {
-        return begin(context, Optional.empty()).compose(v -> duplex(context));
+        boolean[] holdsOrcaLock = {false};
+        return begin(context, Optional.empty()).compose(v -> duplex(context, holdsOrcaLock));
     }
 
     /**
@@ -192,12 +197,17 @@ final class InteropTestService implements TestServiceServicer {
         return respond(requests.get(index), context).compose(v -> respondAll(requests, index + 1, context));
     }
 
-    private Future<Void> duplex(ServicerContext<StreamingOutputCallRequest, StreamingOutputCallResponse> context) {
+    private Future<Void> duplex(
+            ServicerContext<StreamingOutputCallRequest, StreamingOutputCallResponse> context, boolean[] holdsOrcaLock) {
         return context.read().compose(next -> {
             if (next.isEmpty()) {
                 return Future.succeededFuture();
             }
-            return respond(next.get(), context).compose(v -> duplex(context));
+            StreamingOutputCallRequest request = next.get();
+            Future<Void> reported = request.hasOrcaOobReport()
+                    ? orcaOob.setReport(request.getOrcaOobReport(), context, holdsOrcaLock)
+                    : Future.succeededFuture();
+            return reported.compose(v -> respond(request, context)).compose(v -> duplex(context, holdsOrcaLock));
         });
     }
 

@@ -147,7 +147,7 @@ class InteropFlagsTest {
     @Test
     void testCases_all_everyStandardCase() {
         assertThat(InteropClient.testCases("all"))
-                .hasSize(25)
+                .hasSize(26)
                 .startsWith("empty_unary")
                 .contains(
                         "very_large_request",
@@ -156,7 +156,7 @@ class InteropFlagsTest {
                         "pick_first_unary",
                         "rpc_soak",
                         "channel_soak")
-                .endsWith("orca_per_rpc")
+                .endsWith("orca_per_rpc", "orca_oob")
                 .doesNotHaveDuplicates();
     }
 
