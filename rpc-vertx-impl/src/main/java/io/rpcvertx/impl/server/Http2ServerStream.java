@@ -91,11 +91,6 @@ final class Http2ServerStream implements ServerStream {
 
     // ---------------------------------------------------------------- HTTP checks, then the call layer
 
-    /** The reservation server answers until {@code start()} replaces it. */
-    static void refuseUnstarted(HttpServerRequest req) {
-        trailersOnly(req.response(), StatusCode.UNAVAILABLE, "server not started", Metadata.EMPTY);
-    }
-
     /** Entry point for every HTTP/2 request of a started server: the HTTP checks, then the call layer takes over. */
     static void serve(HttpServerRequest req, ServerIoVerticle io) {
         HttpServerResponse resp = req.response();
@@ -277,6 +272,11 @@ final class Http2ServerStream implements ServerStream {
             return;
         }
         close();
+        if (response.closed()) {
+            // the stream already failed underneath (e.g. its headers exceeded the peer's header-list limit):
+            // Vert.x 5.0.10's end() would throw an NPE from its null write promise, and there is no one to tell
+            return;
+        }
         if (headersWritten) {
             putStatus(response.trailers(), code, details, trailers);
             response.end();
@@ -291,6 +291,9 @@ final class Http2ServerStream implements ServerStream {
             return;
         }
         close();
+        if (response.closed()) {
+            return; // failed underneath, as in writeTrailers
+        }
         putStatus(response.trailers(), code, details, trailers);
         connection.onResponseWrite(response.end(frame), frame.length());
     }

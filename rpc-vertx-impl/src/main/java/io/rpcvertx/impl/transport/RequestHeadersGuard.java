@@ -50,9 +50,6 @@ import io.vertx.core.net.impl.ConnectionBase;
  */
 public final class RequestHeadersGuard extends Http2FrameListenerDecorator {
     private static final Logger log = LoggerFactory.getLogger(RequestHeadersGuard.class);
-    private static final Http2Headers METHOD_NOT_ALLOWED =
-            new DefaultHttp2Headers().status("405").add("content-type", "text/plain");
-
     private final Http2ConnectionHandler handler;
     /** Client streams only grow: a HEADERS frame on a higher id opens a stream, any other carries trailers. */
     private int highestStreamId;
@@ -131,7 +128,9 @@ public final class RequestHeadersGuard extends Http2FrameListenerDecorator {
             return true;
         }
         log.debug("HTTP 405 for :method that is not a token on " + ctx.channel());
-        handler.encoder().writeHeaders(ctx, streamId, METHOD_NOT_ALLOWED, 0, true, ctx.newPromise());
+        // as ServerCallImpl answers any other method, without its body (a DATA frame could not follow a reset)
+        Http2Headers notAllowed = new DefaultHttp2Headers().status("405").add("content-type", "text/plain");
+        handler.encoder().writeHeaders(ctx, streamId, notAllowed, 0, true, ctx.newPromise());
         if (!endOfStream) {
             // a complete response before the request ended: the rest of the request is not wanted (RFC 9113 8.1)
             handler.resetStream(ctx, streamId, Http2Error.NO_ERROR.code(), ctx.newPromise());

@@ -27,6 +27,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(120)
 class FloodsIT {
     static final Duration WAIT = Duration.ofSeconds(10);
+    /** A flood takes the server a while to work through with paranoid leak detection on a loaded machine. */
+    static final Duration FLOOD_WAIT = Duration.ofSeconds(40);
+
     static final String UNARY = HardeningServer.PATHS.get(0);
 
     Vertx vertx;
@@ -54,7 +57,9 @@ class FloodsIT {
                 client.headers(id, grpcRequest(UNARY), false).rst(id, RawH2Client.CANCEL);
             }
             client.data(1, grpcMessage("witness"), true).flush();
-            assertThat(client.awaitStreamEnd(1, WAIT)).as(client.recentFrames()).isTrue();
+            assertThat(client.awaitStreamEnd(1, FLOOD_WAIT))
+                    .as(client.recentFrames())
+                    .isTrue();
             assertThat(client.stream(1).grpcStatus()).isEqualTo("0");
             assertThat(client.goAways()).isEmpty();
         }
@@ -70,7 +75,7 @@ class FloodsIT {
                 client.headers(id, grpcRequest(UNARY), false).rst(id, RawH2Client.CANCEL);
             }
             client.flush();
-            assertThat(client.awaitClose(WAIT)).isTrue();
+            assertThat(client.awaitClose(FLOOD_WAIT)).isTrue();
             assertThat(client.goAway()).isNotNull();
             assertThat(client.goAway().errorCode()).isEqualTo(RawH2Client.ENHANCE_YOUR_CALM);
         }
@@ -87,7 +92,7 @@ class FloodsIT {
                 client.ping(i);
             }
             client.flush();
-            assertThat(client.awaitClose(WAIT)).isTrue();
+            assertThat(client.awaitClose(FLOOD_WAIT)).isTrue();
             assertThat(client.goAway()).isNotNull();
             assertThat(client.goAway().errorCode()).isEqualTo(RawH2Client.ENHANCE_YOUR_CALM);
             assertThat(client.goAway().debug()).isEqualTo("too_many_pings");
@@ -122,7 +127,7 @@ class FloodsIT {
                 client.frame(RawH2Client.CONTINUATION, 0, 3, block);
             }
             client.flush();
-            assertThat(client.awaitClose(WAIT))
+            assertThat(client.awaitClose(FLOOD_WAIT))
                     .as("closed: " + client.recentFrames())
                     .isTrue();
             assertThat(client.goAway()).isNotNull();
@@ -197,7 +202,7 @@ class FloodsIT {
     }
 
     private static void assertServedOrGoAwayWithError(RawH2Client client) throws Exception {
-        client.awaitUntil(() -> client.stream(1).ended() || client.isClosedByServer(), WAIT);
+        client.awaitUntil(() -> client.stream(1).ended() || client.isClosedByServer(), FLOOD_WAIT);
         if (client.stream(1).ended()) {
             assertThat(client.stream(1).grpcStatus()).isEqualTo("0");
         } else {
