@@ -18,6 +18,7 @@ import io.rpcvertx.impl.codec.WireException;
 import io.rpcvertx.impl.transport.DoneCallbacks;
 import io.rpcvertx.impl.transport.InboundMessages;
 import io.rpcvertx.impl.transport.OutboundWrites;
+import io.rpcvertx.impl.transport.TransportErrors;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -421,7 +422,13 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, InboundM
             return;
         }
         if (!trailersOnly) {
-            Metadata md = MetadataCodec.fromHeaders(headers);
+            Metadata md;
+            try {
+                md = MetadataCodec.fromResponseHeaders(headers);
+            } catch (WireException e) {
+                terminate(e.code(), e.getMessage(), Metadata.EMPTY, true);
+                return;
+            }
             initialMetadata = md;
             initialMetadataPromise.tryComplete(md);
             Observer<Resp> o = observer;
@@ -503,7 +510,13 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, InboundM
             pushback = source.get("grpc-retry-pushback-ms");
         }
         String grpcStatus = source.get(GrpcHeaders.GRPC_STATUS);
-        Metadata trailing = MetadataCodec.fromHeaders(source);
+        Metadata trailing;
+        try {
+            trailing = MetadataCodec.fromResponseHeaders(source);
+        } catch (WireException e) {
+            terminate(e.code(), e.getMessage(), Metadata.EMPTY, false);
+            return;
+        }
         if (grpcStatus == null) {
             terminate(StatusCode.UNKNOWN, "missing grpc-status in response trailers", trailing, false);
             return;
@@ -511,6 +524,9 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, InboundM
         StatusCode code = StatusMapping.parseGrpcStatus(grpcStatus);
         String message = source.get(GrpcHeaders.GRPC_MESSAGE);
         String details = message == null ? "" : StatusMessages.decode(message);
+        if (code == StatusCode.UNKNOWN && !StatusMapping.isKnownGrpcStatus(grpcStatus)) {
+            details = "Invalid grpc-status '" + grpcStatus + "'" + (details.isEmpty() ? "" : ": " + details);
+        }
         if (code == StatusCode.OK && unaryResponse && responsesReceived == 0) {
             terminate(StatusCode.INTERNAL, "No value received for unary call", trailing, false);
             return;
@@ -537,12 +553,15 @@ final class ClientCallImpl<Req, Resp> implements ClientCall<Req, Resp>, InboundM
             }
         } else if (t instanceof HttpClosedException) {
             code = StatusCode.UNAVAILABLE;
-            details = "Connection closed: " + t.getMessage();
             // not HttpClosedException.goAway(): it copies debug data Vert.x may already have released
-            refused |= isAboveGoAway();
+            boolean aboveGoAway = isAboveGoAway();
+            details = aboveGoAway
+                    ? "Connection closed: stream refused by GOAWAY (not processed by the server)"
+                    : "Connection closed: " + t.getMessage();
+            refused |= aboveGoAway;
         } else {
-            code = StatusCode.UNAVAILABLE;
-            details = String.valueOf(t.getMessage());
+            code = TransportErrors.code(t, response == null);
+            details = TransportErrors.details(t, response == null);
         }
         // gRPC transparent retry: a stream the server never processed is replayed once on another stream
         if (refused && !retried && response == null && outbound.replayable()) {
