@@ -57,7 +57,7 @@ class ClientFuzzIT {
     static final long SEED = Long.getLong("fuzz.seed", 16L);
     static final int LANES = Integer.getInteger("fuzz.lanes", 4);
     static final long SLACK_MILLIS = 3_000;
-    static final CallOptions HEALTHY_OPTIONS = CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(10));
+    static final CallOptions HEALTHY_OPTIONS = CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(20));
     private static final int MAX_REPORTED = 25;
 
     Vertx vertx;
@@ -107,6 +107,8 @@ class ClientFuzzIT {
         for (int i = 0; i < LANES; i++) {
             Channel channel = RpcVertx.insecureChannel(vertx, server.target(), ChannelOptions.DEFAULT);
             channels.add(channel);
+            // connected and warm before the clock of the first case starts
+            channel.unaryUnary(HEALTHY).call("warm", HEALTHY_OPTIONS).response().await(30, SECONDS);
             Promise<Void> done = Promise.promise();
             vertx.runOnContext(v -> runLane(channel, done));
             lanes.add(done.future());
