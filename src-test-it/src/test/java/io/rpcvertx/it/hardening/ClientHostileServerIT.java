@@ -9,7 +9,9 @@ import static io.rpcvertx.it.hardening.HostileGrpc.responseHeaders;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Flags;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.rpcvertx.CallOptions;
@@ -400,6 +402,33 @@ class ClientHostileServerIT {
         Metadata md = badBase64.initialMetadata().await(5, SECONDS);
         assertThat(md.get("x-fine")).contains("kept");
         assertThat(md.keys()).doesNotContain("x-data-bin");
+    }
+
+    @Test
+    void pushPromise_pushIsDisabled_internalProtocolErrorAndTheChannelRecovers() throws Exception {
+        server.responder(s -> {
+            if (!s.path().endsWith("/Unary")) {
+                answerHealthy(s);
+                return;
+            }
+            s.whenRequestEnds(() -> {
+                s.headers(responseHeaders(), false);
+                // promised stream 2, with a one-byte header block (:method GET, HPACK index 2)
+                s.connection()
+                        .rawFrame(
+                                (byte) 0x5,
+                                s.id,
+                                new Http2Flags().endOfHeaders(true),
+                                Unpooled.buffer().writeInt(2).writeByte(0x82));
+            });
+        });
+        Channel channel = channel(ChannelOptions.DEFAULT);
+        RpcException e = failure(channel.unaryUnary(UNARY)
+                .call("x", CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(10)))
+                .response());
+        assertThat(e.code()).isEqualTo(StatusCode.INTERNAL);
+        assertThat(e.details()).contains("PROTOCOL_ERROR");
+        assertThat(healthy(channel)).isEqualTo("echo:ping");
     }
 
     private static RpcException failure(Future<?> f) throws Exception {
