@@ -48,7 +48,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * deadline plus slack, never OK for a malformed response, with a status its oracle allows, with an {@link
  * RpcException} (never another throwable) in the user's view, with nothing thrown on a Vert.x thread, and with a
  * healthy call on the same connection (stream-scoped mutations) or channel (connection-scoped) succeeding. Counts per
- * outcome class are printed.
+ * outcome class are printed, with an example of the details for each mutation kind.
+ *
+ * <p>Nightly: {@code mvn -B -o -pl src-test-it -am verify -Dtest=ClientFuzzIT -Dsurefire.failIfNoSpecifiedTests=false
+ * -Dfuzz.inputs=100000} (about ten times the default run's time).
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 1800, unit = SECONDS)

@@ -66,10 +66,12 @@ class ClientSlowPeersIT {
     final AtomicInteger written = new AtomicInteger();
     final AtomicInteger received = new AtomicInteger();
     final CompletableFuture<Boolean> serverCallCancelled = new CompletableFuture<>();
+    final List<Throwable> unhandled = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeEach
     void setUp(Vertx vertx) throws Exception {
         this.vertx = vertx;
+        vertx.exceptionHandler(unhandled::add);
         server = RpcVertx.server(vertx, ServerOptions.DEFAULT);
         server.addGenericRpcHandlers(ServiceDefinition.of(
                 SERVICE,
@@ -103,6 +105,7 @@ class ClientSlowPeersIT {
             c.close().await(5, SECONDS);
         }
         server.stop(Duration.ZERO).await(10, SECONDS);
+        assertThat(unhandled).as("exceptions thrown on Vert.x threads").isEmpty();
     }
 
     private void watch(ServicerContext<?, ?> ctx) {
