@@ -777,7 +777,7 @@ final class ClientFuzzCases {
                         case "data-past-window" -> {
                             // The client returns window as it reads, and it reads at once: by the time a frame
                             // arrives, the window it checks against already counts the bytes it consumed. So this
-                            // overflow cannot be seen, and OK is a proper end (grpc-java behaves the same).
+                            // overflow cannot be seen, and OK is a proper end.
                             s.headers(responseHeaders(), false);
                             // 3 MiB (under the receive limit) into a 1 MiB window
                             s.dataIgnoringWindow(message(new byte[3 << 20], 0), false);
