@@ -357,11 +357,43 @@ public final class SoakBench {
         return Future.succeededFuture(req);
     }
 
+    /**
+     * Writes {@code n} messages, each after the previous one was accepted. No recursion through already-completed
+     * futures (a deep stack), and a stop once the call is cancelled: later writes are dropped and succeed at once.
+     */
     private Future<Void> writeN(ServicerContext<String, String> ctx, int n) {
-        if (n == 0) {
-            return Future.succeededFuture();
+        Promise<Void> done = Promise.promise();
+        pump(ctx, n, done);
+        return done.future();
+    }
+
+    private void pump(ServicerContext<String, String> ctx, int left, Promise<Void> done) {
+        int n = left;
+        while (n > 0) {
+            if (ctx.isCancelled()) {
+                done.tryFail(new RpcException(StatusCode.CANCELLED, "cancelled"));
+                return;
+            }
+            Future<Void> f = ctx.write(payload);
+            n--;
+            if (!f.isComplete()) {
+                int rest = n;
+                f.onComplete(ar -> {
+                    if (ar.failed()) {
+                        done.tryFail(ar.cause());
+                    } else {
+                        // a fresh task: the callback may run inside onComplete, within this loop's frame
+                        Vertx.currentContext().runOnContext(v -> pump(ctx, rest, done));
+                    }
+                });
+                return;
+            }
+            if (f.failed()) {
+                done.tryFail(f.cause());
+                return;
+            }
         }
-        return ctx.write(payload).compose(v -> writeN(ctx, n - 1));
+        done.tryComplete();
     }
 
     // ---------------------------------------------------------------- measurements
