@@ -264,7 +264,9 @@ final class Http2ServerStream implements ServerStream {
 
     @Override
     public boolean isReady() {
-        return !response().writeQueueFull();
+        HttpServerResponse r = response();
+        // a drain can arrive after the response ended, and Vert.x's writeQueueFull() throws then; nothing waits any more
+        return r.ended() || !r.writeQueueFull();
     }
 
     @Override
