@@ -5,15 +5,20 @@ import io.rpcvertx.impl.transport.ClientTransport;
 import io.rpcvertx.impl.transport.RequestHead;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 
 /** A {@link ClientTransport} handing out {@link RecordingClientStream}s, kept in creation order. Owner context. */
 final class FakeClientTransport implements ClientTransport {
     final List<RecordingClientStream> streams = new ArrayList<>();
+    /** Every stream as it is created, for a test thread to wait on (timers create retry attempts later). */
+    final BlockingQueue<RecordingClientStream> created = new LinkedBlockingQueue<>();
 
     @Override
     public ClientStream newStream(RequestHead head) {
         RecordingClientStream s = new RecordingClientStream(head, false);
         streams.add(s);
+        created.add(s);
         return s;
     }
 
@@ -21,6 +26,7 @@ final class FakeClientTransport implements ClientTransport {
     public ClientStream newRetryStream(RequestHead head) {
         RecordingClientStream s = new RecordingClientStream(head, true);
         streams.add(s);
+        created.add(s);
         return s;
     }
 
