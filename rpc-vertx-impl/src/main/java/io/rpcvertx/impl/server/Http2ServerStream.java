@@ -12,6 +12,7 @@ import io.rpcvertx.impl.transport.ServerStream;
 import io.rpcvertx.impl.transport.ServerStreamListener;
 import io.rpcvertx.impl.transport.ServerStreamListener.CancelCause;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -50,11 +51,9 @@ final class Http2ServerStream implements ServerStream {
     }
 
     private final HttpServerRequest request;
-    private final HttpServerResponse response;
     private final ServerConnection connection;
     private final ServerIoVerticle io;
     private final ContextInternal context;
-    private final String path;
     private @Nullable ServerStreamListener listener;
     private @Nullable Metadata metadata;
     private @Nullable AuthContext authContext;
@@ -81,11 +80,9 @@ final class Http2ServerStream implements ServerStream {
     private Http2ServerStream(
             HttpServerRequest request, ServerConnection connection, ServerIoVerticle io, ContextInternal context) {
         this.request = request;
-        this.response = request.response();
         this.connection = connection;
         this.io = io;
         this.context = context;
-        this.path = request.path();
     }
 
     // ---------------------------------------------------------------- HTTP checks, then the call layer
@@ -137,7 +134,12 @@ final class Http2ServerStream implements ServerStream {
 
     @Override
     public String path() {
-        return path;
+        return request.path(); // parsed once by Vert.x
+    }
+
+    /** The request's response (held by the request: one field less per call here). */
+    private HttpServerResponse response() {
+        return request.response();
     }
 
     @Override
@@ -185,12 +187,13 @@ final class Http2ServerStream implements ServerStream {
         listener = l;
         request.handler(l::onData);
         request.endHandler(v -> l.onHalfClose());
-        request.exceptionHandler(this::onStreamError);
+        Handler<Throwable> onError = this::onStreamError;
+        request.exceptionHandler(onError);
         // a reset after the request body ended only reaches the response (vert.x#5562)
-        response.exceptionHandler(this::onStreamError);
-        response.closeHandler(v -> onPeerGone(CancelCause.CONNECTION_LOST));
-        response.drainHandler(v -> l.onReady());
-        response.setChunked(true);
+        response().exceptionHandler(onError);
+        response().closeHandler(v -> onPeerGone(CancelCause.CONNECTION_LOST));
+        response().drainHandler(v -> l.onReady());
+        response().setChunked(true);
     }
 
     private void onStreamError(Throwable t) {
@@ -220,7 +223,7 @@ final class Http2ServerStream implements ServerStream {
         if (l != null) {
             l.onCancel(CancelCause.SHUTDOWN);
         }
-        response.reset(CANCEL);
+        response().reset(CANCEL);
     }
 
     @Override
@@ -243,7 +246,7 @@ final class Http2ServerStream implements ServerStream {
 
     @Override
     public Future<Void> writeHeaders(Metadata md, Encoding encoding, boolean flush) {
-        MultiMap h = response.headers();
+        MultiMap h = response().headers();
         if (!md.isEmpty()) {
             MetadataCodec.toHeaders(md, h);
         }
@@ -253,7 +256,7 @@ final class Http2ServerStream implements ServerStream {
             h.set(GrpcHeaders.GRPC_ENCODING, encoding.headerValue());
         }
         headersWritten = true;
-        return flush ? response.writeHead() : WRITTEN_LATER;
+        return flush ? response().writeHead() : WRITTEN_LATER;
     }
 
     @Override
@@ -261,12 +264,12 @@ final class Http2ServerStream implements ServerStream {
         if (state != State.OPEN) {
             return;
         }
-        connection.onResponseWrite(response.write(frame), frame.length());
+        connection.onResponseWrite(response().write(frame), frame.length());
     }
 
     @Override
     public boolean isReady() {
-        return !response.writeQueueFull();
+        return !response().writeQueueFull();
     }
 
     @Override
@@ -276,10 +279,10 @@ final class Http2ServerStream implements ServerStream {
         }
         close();
         if (headersWritten) {
-            putStatus(response.trailers(), code, details, trailers);
-            response.end();
+            putStatus(response().trailers(), code, details, trailers);
+            response().end();
         } else {
-            trailersOnly(response, code, details, trailers);
+            trailersOnly(response(), code, details, trailers);
         }
     }
 
@@ -289,14 +292,14 @@ final class Http2ServerStream implements ServerStream {
             return;
         }
         close();
-        putStatus(response.trailers(), code, details, trailers);
-        connection.onResponseWrite(response.end(frame), frame.length());
+        putStatus(response().trailers(), code, details, trailers);
+        connection.onResponseWrite(response().end(frame), frame.length());
     }
 
     @Override
     public void stopReading() {
         if (!request.isEnded()) {
-            response.reset(NO_ERROR);
+            response().reset(NO_ERROR);
         }
     }
 
@@ -306,7 +309,7 @@ final class Http2ServerStream implements ServerStream {
             return;
         }
         close();
-        response.reset(CANCEL);
+        response().reset(CANCEL);
     }
 
     /**
@@ -328,7 +331,7 @@ final class Http2ServerStream implements ServerStream {
             // the call is over without its wire work (it ended on another thread, and the handler's outcome came
             // first): the peer must not wait for a status that never comes
             close();
-            response.reset(CANCEL);
+            response().reset(CANCEL);
         }
         state = State.TERMINATED;
         io.onStreamTerminated(this);
@@ -336,9 +339,7 @@ final class Http2ServerStream implements ServerStream {
 
     /** A stop gave up on this stream's call (its handler never completed): the IO instance forgets it. */
     void giveUp() {
-        if (state == State.OPEN) {
-            close();
-        }
+        cancelForShutdown(); // a stream still open (none should be, past the deadline) is cancelled, its call too
         state = State.TERMINATED;
     }
 
@@ -365,6 +366,6 @@ final class Http2ServerStream implements ServerStream {
 
     @Override
     public String toString() {
-        return "Http2ServerStream{" + path + ", " + state + "}";
+        return "Http2ServerStream{" + request.path() + ", " + state + "}";
     }
 }
