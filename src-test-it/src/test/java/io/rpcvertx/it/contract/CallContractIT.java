@@ -863,6 +863,82 @@ class CallContractIT {
                 .isTrue();
     }
 
+    @Test
+    void stop_handlerIgnoresItsCancellation_stopStillCompletes_clientCancelled() throws Exception {
+        CompletableFuture<Void> started = new CompletableFuture<>();
+        Channel channel = serve(RpcMethodHandler.unaryUnary(Shape.UNARY_UNARY.probe(), (request, ctx) -> {
+            started.complete(null);
+            return Promise.<byte[]>promise().future(); // never completes, not even once cancelled: leaked
+        }));
+        UnaryUnaryCall<byte[], byte[]> call =
+                channel.unaryUnary(Shape.UNARY_UNARY.probe()).call(bytes("m"));
+        started.get(5, SECONDS);
+
+        endpoint.server().stop(Duration.ofMillis(100)).await(10, SECONDS);
+
+        assertThat(call.code().await(5, SECONDS)).isEqualTo(StatusCode.CANCELLED);
+    }
+
+    // ------------------------------------------------------------------------------------------------ races
+
+    /** Races repeated many times: the client's cancel() from the test thread against the call's own end. */
+    static final int RACES = 150;
+
+    @Test
+    void cancelRacingTheResponse_manyTimes_eachCallEndsOnce_serverDrainsCleanly() throws Exception {
+        AtomicInteger handlersDone = new AtomicInteger();
+        AtomicInteger handlersStarted = new AtomicInteger();
+        Channel channel = serve(
+                RpcMethodHandler.unaryUnary(Shape.UNARY_UNARY.probe(), (request, ctx) -> {
+                    handlersStarted.incrementAndGet();
+                    ctx.addDoneCallback(v -> handlersDone.incrementAndGet());
+                    return Future.succeededFuture(request);
+                }),
+                RpcMethodHandler.unaryStream(Shape.UNARY_STREAM.probe(), (request, ctx) -> {
+                    handlersStarted.incrementAndGet();
+                    ctx.addDoneCallback(v -> handlersDone.incrementAndGet());
+                    Future<Void> writes = Future.succeededFuture();
+                    for (int i = 0; i < 10; i++) {
+                        writes = writes.compose(v -> ctx.write(request));
+                    }
+                    return writes;
+                }));
+        List<String> outcomes = new ArrayList<>();
+
+        for (int i = 0; i < RACES; i++) {
+            UnaryUnaryCall<byte[], byte[]> unary =
+                    channel.unaryUnary(Shape.UNARY_UNARY.probe()).call(bytes("u" + i));
+            Exchange.Started streaming = Exchange.start(
+                    channel, Shape.UNARY_STREAM, Shape.UNARY_STREAM.probe(), List.of("s" + i), CallOptions.DEFAULT);
+            boolean unaryCancelled = unary.cancel();
+            boolean streamingCancelled = streaming.call().cancel();
+
+            StatusCode unaryCode = unary.code().await(5, SECONDS);
+            Seen seen = Exchange.finish(streaming);
+            assertThat(unaryCode).isEqualTo(unaryCancelled ? StatusCode.CANCELLED : StatusCode.OK);
+            assertThat(seen.code()).isEqualTo(streamingCancelled ? StatusCode.CANCELLED : StatusCode.OK);
+            if (!unaryCancelled) {
+                assertThat(text(unary.response().await(5, SECONDS))).isEqualTo("u" + i);
+            }
+            assertThat(seen.responses()).allMatch(("s" + i)::equals);
+            if (!streamingCancelled) {
+                assertThat(seen.responses()).hasSize(10);
+            }
+            assertThat(unary.isDone() && streaming.call().isDone()).isTrue();
+            outcomes.add(unaryCode + "/" + seen.code());
+        }
+
+        // the channel still works, and the server ends every call it saw: a stop has nothing left to wait for
+        assertThat(text(channel.unaryUnary(Shape.UNARY_UNARY.probe())
+                        .call(bytes("after"))
+                        .response()
+                        .await(5, SECONDS)))
+                .isEqualTo("after");
+        endpoint.server().stop(Duration.ofSeconds(30)).await(10, SECONDS);
+        assertThat(handlersDone.get()).isEqualTo(handlersStarted.get());
+        assertThat(outcomes).hasSize(RACES);
+    }
+
     // ------------------------------------------------------------------------------------------------ done callbacks
 
     @Test
