@@ -94,7 +94,9 @@ public final class EventBusChannel implements Channel, ClientTransport, Closeabl
         this.vertx = vertx;
         this.target = target;
         this.userAgent = TransportCalls.userAgent(options);
-        this.owner = Contexts.ownerFor(vertx);
+        ContextInternal current = Contexts.ownerFor(vertx);
+        // a channel made on a loop of another Vertx (e.g. a test's, for a clustered node) lives on one of its own
+        this.owner = current.owner() == vertx ? current : vertx.createEventLoopContext();
         this.closed = owner.promise();
         this.registered = owner.promise();
         this.calls = new TransportCalls(
@@ -109,7 +111,7 @@ public final class EventBusChannel implements Channel, ClientTransport, Closeabl
     }
 
     EventBus bus() {
-        return owner.owner().eventBus();
+        return vertx.eventBus();
     }
 
     @Override
@@ -194,7 +196,11 @@ public final class EventBusChannel implements Channel, ClientTransport, Closeabl
         String call = message.headers().get(EventBusWire.CALL);
         EventBusClientStream stream = call == null ? null : live.get(call);
         if (stream != null) {
-            owner.dispatch(message, stream::onServerMessage);
+            if (owner.inThread()) {
+                owner.dispatch(message, stream::onServerMessage);
+            } else {
+                owner.execute(message, stream::onServerMessage);
+            }
         }
     }
 
