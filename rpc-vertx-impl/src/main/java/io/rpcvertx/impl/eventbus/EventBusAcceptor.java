@@ -29,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  * {@link EventBusWire#PING_INTERVAL_MS}).
  *
  * <pre>
- * SERVING --drain(deadline)--&gt; DRAINING (the shared address is no longer consumed; opens that still come are refused)
+ * SERVING --drain(deadline)--&gt; DRAINING (opens are refused; at the deadline the open calls are cancelled)
  * any --close (the IO instance is undeployed)--&gt; CLOSED (the open streams end as on a lost connection)
  * </pre>
  */
@@ -187,18 +187,18 @@ public final class EventBusAcceptor {
     // ---------------------------------------------------------------- drain and close
 
     /**
-     * Starts the graceful stop, or brings its deadline forward: the shared address is no longer consumed here (new
-     * calls go to other consumers, or fail to find any), and at {@code deadlineNanos} the open calls are cancelled.
+     * Starts the graceful stop, or brings its deadline forward: new calls are refused from now on (as REFUSED_STREAM:
+     * the client may replay them on another server of the address), and at {@code deadlineNanos} the open calls are
+     * cancelled.
      */
     public void drain(long deadlineNanos) {
         assert loop.inThread();
         if (state == State.CLOSED) {
             return;
         }
-        if (state == State.SERVING) {
-            state = State.DRAINING;
-            unregisterShared();
-        }
+        // the shared address stays consumed until close: an open that reaches us is refused (the client may replay it
+        // elsewhere), where an address unregistered under a node that still lists it would leave the open unanswered
+        state = State.DRAINING;
         if (deadlineNanos >= drainDeadlineNanos) {
             return;
         }
