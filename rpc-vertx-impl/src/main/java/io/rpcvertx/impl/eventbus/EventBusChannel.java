@@ -157,10 +157,8 @@ public final class EventBusChannel implements Channel, ClientTransport, Closeabl
             stream.open();
             return;
         }
-        if (state == ChannelConnectivity.TRANSIENT_FAILURE && !stream.head.waitForReady()) {
-            stream.fail(StatusCode.UNAVAILABLE, notServing(), false);
-            return;
-        }
+        // not known to be served (yet, or any more): a probe answers for every stream waiting, and fails at once those
+        // that do not wait for ready when nobody serves the target
         waiting.add(stream);
         probe();
     }
