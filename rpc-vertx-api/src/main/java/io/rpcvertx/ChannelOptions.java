@@ -7,7 +7,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -94,6 +93,8 @@ public final class ChannelOptions {
         String sslTargetNameOverride;
 
         TlsEngine tlsEngine = TlsEngine.AUTO;
+        boolean retriesEnabled = true;
+        Set<String> ignoredArguments = Set.of();
 
         @Override
         protected Values clone() {
@@ -493,160 +494,141 @@ public final class ChannelOptions {
 
     // ---------------------------------------------------------------- grpc channel arguments
 
-    /** Applies one channel argument to options; {@code value} is never null. */
-    @FunctionalInterface
-    private interface Argument {
-        ChannelOptions apply(ChannelOptions options, String key, Object value);
-    }
-
     /**
-     * The channel arguments {@link #fromMap} understands. Keys are grpc's names (C-core {@code grpc_types.h}); the
-     * {@code rpcvertx.} ones set options grpc has no argument for. Call-level keys (service config, retries) are
-     * added to this same table.
+     * The channel arguments {@link #fromMap} implements. Keys are grpc's names (C-core {@code channel_arg_names.h});
+     * the {@code rpcvertx.} ones set options grpc has no argument for. docs/options.md lists them.
      */
-    private static final Map<String, Argument> ARGUMENTS = Map.ofEntries(
-            Map.entry("grpc.max_receive_message_length", (o, k, v) -> o.withMaxReceiveMessageLength(intArg(k, v))),
-            Map.entry("grpc.max_send_message_length", (o, k, v) -> o.withMaxSendMessageLength(intArg(k, v))),
-            Map.entry("grpc.primary_user_agent", (o, k, v) -> o.withPrimaryUserAgent(stringArg(k, v))),
-            Map.entry("grpc.default_authority", (o, k, v) -> o.withDefaultAuthority(stringArg(k, v))),
-            Map.entry("grpc.default_compression_algorithm", (o, k, v) -> o.withCompression(compressionArg(k, v))),
-            Map.entry("grpc.http2.lookahead_bytes", (o, k, v) -> o.withInitialWindowSize(intArg(k, v))),
-            Map.entry("grpc.keepalive_time_ms", (o, k, v) -> {
-                int ms = intArg(k, v);
-                // C-core spells "keepalive off" as INT_MAX
-                return ms == Integer.MAX_VALUE ? o.withoutKeepalive() : o.withKeepaliveTime(millisArg(k, ms));
-            }),
-            Map.entry("grpc.keepalive_timeout_ms", (o, k, v) -> o.withKeepaliveTimeout(millisArg(k, intArg(k, v)))),
-            Map.entry(
-                    "grpc.keepalive_permit_without_calls",
-                    (o, k, v) -> o.withKeepalivePermitWithoutCalls(booleanArg(k, v))),
-            Map.entry(
-                    "grpc.initial_reconnect_backoff_ms",
-                    (o, k, v) -> o.withInitialReconnectBackoff(millisArg(k, intArg(k, v)))),
-            Map.entry(
-                    "grpc.max_reconnect_backoff_ms",
-                    (o, k, v) -> o.withMaxReconnectBackoff(millisArg(k, intArg(k, v)))),
-            Map.entry("grpc.min_reconnect_backoff_ms", (o, k, v) -> o.withConnectTimeout(millisArg(k, intArg(k, v)))),
-            Map.entry("grpc.client_idle_timeout_ms", (o, k, v) -> o.withIdleTimeout(millisArg(k, intArg(k, v)))),
-            Map.entry("grpc.lb_policy_name", (o, k, v) -> o.withLoadBalancingPolicy(stringArg(k, v))),
-            Map.entry("grpc.service_config", (o, k, v) -> o.withServiceConfig(stringArg(k, v))),
-            Map.entry("grpc.per_rpc_retry_buffer_size", (o, k, v) -> o.withPerRpcRetryBufferSize(intArg(k, v))),
-            Map.entry(
-                    "grpc.dns_min_time_between_resolutions_ms",
-                    (o, k, v) -> o.withDnsMinTimeBetweenResolutions(Duration.ofMillis(intArg(k, v)))),
-            Map.entry("rpcvertx.connection_window_size", (o, k, v) -> o.withConnectionWindowSize(intArg(k, v))),
-            Map.entry("rpcvertx.max_concurrent_streams", (o, k, v) -> o.withMaxConcurrentStreams(intArg(k, v))),
-            Map.entry("rpcvertx.max_pending_calls", (o, k, v) -> o.withMaxPendingCalls(intArg(k, v))),
-            Map.entry(
-                    "rpcvertx.reconnect_backoff_multiplier",
-                    (o, k, v) -> o.withReconnectBackoffMultiplier(doubleArg(k, v))),
-            Map.entry("rpcvertx.reconnect_backoff_jitter", (o, k, v) -> o.withReconnectBackoffJitter(doubleArg(k, v))),
-            Map.entry(
-                    "rpcvertx.dns_refresh_interval_ms",
-                    (o, k, v) -> o.withDnsRefreshInterval(millisArg(k, intArg(k, v)))));
+    private static final GrpcArguments<ChannelOptions> ARGUMENTS = new GrpcArguments<>(
+            "channel argument",
+            ChannelOptions.class,
+            Map.ofEntries(
+                    Map.entry(
+                            "grpc.max_receive_message_length",
+                            (o, k, v) -> o.withMaxReceiveMessageLength(GrpcArguments.intArg(k, v))),
+                    Map.entry(
+                            "grpc.max_send_message_length",
+                            (o, k, v) -> o.withMaxSendMessageLength(GrpcArguments.intArg(k, v))),
+                    Map.entry(
+                            "grpc.primary_user_agent",
+                            (o, k, v) -> o.withPrimaryUserAgent(GrpcArguments.stringArg(k, v))),
+                    Map.entry(
+                            "grpc.default_authority",
+                            (o, k, v) -> o.withDefaultAuthority(GrpcArguments.stringArg(k, v))),
+                    Map.entry(
+                            "grpc.ssl_target_name_override",
+                            (o, k, v) -> o.withSslTargetNameOverride(GrpcArguments.stringArg(k, v))),
+                    Map.entry(
+                            "grpc.default_compression_algorithm",
+                            (o, k, v) -> o.withCompression(GrpcArguments.compressionArg(k, v))),
+                    Map.entry(
+                            "grpc.http2.lookahead_bytes",
+                            (o, k, v) -> o.withInitialWindowSize(GrpcArguments.intArg(k, v))),
+                    Map.entry("grpc.keepalive_time_ms", (o, k, v) -> {
+                        int ms = GrpcArguments.intArg(k, v);
+                        // C-core spells "keepalive off" as INT_MAX
+                        return ms == Integer.MAX_VALUE
+                                ? o.withoutKeepalive()
+                                : o.withKeepaliveTime(GrpcArguments.millisArg(k, v));
+                    }),
+                    Map.entry(
+                            "grpc.keepalive_timeout_ms",
+                            (o, k, v) -> o.withKeepaliveTimeout(GrpcArguments.millisArg(k, v))),
+                    Map.entry(
+                            "grpc.keepalive_permit_without_calls",
+                            (o, k, v) -> o.withKeepalivePermitWithoutCalls(GrpcArguments.booleanArg(k, v))),
+                    Map.entry(
+                            "grpc.initial_reconnect_backoff_ms",
+                            (o, k, v) -> o.withInitialReconnectBackoff(GrpcArguments.millisArg(k, v))),
+                    Map.entry(
+                            "grpc.max_reconnect_backoff_ms",
+                            (o, k, v) -> o.withMaxReconnectBackoff(GrpcArguments.millisArg(k, v))),
+                    Map.entry(
+                            "grpc.min_reconnect_backoff_ms",
+                            (o, k, v) -> o.withConnectTimeout(GrpcArguments.millisArg(k, v))),
+                    Map.entry(
+                            "grpc.client_idle_timeout_ms",
+                            (o, k, v) -> o.withIdleTimeout(GrpcArguments.millisArg(k, v))),
+                    Map.entry(
+                            "grpc.lb_policy_name",
+                            (o, k, v) -> o.withLoadBalancingPolicy(GrpcArguments.stringArg(k, v))),
+                    Map.entry("grpc.service_config", (o, k, v) -> o.withServiceConfig(GrpcArguments.stringArg(k, v))),
+                    Map.entry("grpc.enable_retries", (o, k, v) -> o.withRetriesEnabled(GrpcArguments.booleanArg(k, v))),
+                    Map.entry(
+                            "grpc.per_rpc_retry_buffer_size",
+                            (o, k, v) -> o.withPerRpcRetryBufferSize(GrpcArguments.intArg(k, v))),
+                    Map.entry(
+                            "grpc.dns_min_time_between_resolutions_ms",
+                            (o, k, v) ->
+                                    o.withDnsMinTimeBetweenResolutions(Duration.ofMillis(GrpcArguments.intArg(k, v)))),
+                    // 0: no HTTP proxy, which is what rpc-vertx does; 1 (C-core's default) asks for proxy support
+                    // rpc-vertx does not have, so it is accepted with the warning
+                    Map.entry("grpc.enable_http_proxy", (o, k, v) -> GrpcArguments.booleanArg(k, v) ? null : o),
+                    Map.entry(
+                            "rpcvertx.connection_window_size",
+                            (o, k, v) -> o.withConnectionWindowSize(GrpcArguments.intArg(k, v))),
+                    Map.entry(
+                            "rpcvertx.max_concurrent_streams",
+                            (o, k, v) -> o.withMaxConcurrentStreams(GrpcArguments.intArg(k, v))),
+                    Map.entry(
+                            "rpcvertx.max_pending_calls",
+                            (o, k, v) -> o.withMaxPendingCalls(GrpcArguments.intArg(k, v))),
+                    Map.entry(
+                            "rpcvertx.reconnect_backoff_multiplier",
+                            (o, k, v) -> o.withReconnectBackoffMultiplier(GrpcArguments.doubleArg(k, v))),
+                    Map.entry(
+                            "rpcvertx.reconnect_backoff_jitter",
+                            (o, k, v) -> o.withReconnectBackoffJitter(GrpcArguments.doubleArg(k, v))),
+                    Map.entry(
+                            "rpcvertx.dns_refresh_interval_ms",
+                            (o, k, v) -> o.withDnsRefreshInterval(GrpcArguments.millisArg(k, v)))),
+            (o, ignored) -> o.with(c -> c.ignoredArguments = ignored));
 
     /**
      * Options from grpc channel arguments, as grpc.aio's {@code options=[(key, value), ...]}: for example {@code
      * fromMap(Map.of("grpc.max_receive_message_length", 16 << 20, "grpc.keepalive_time_ms", 30_000))}. Integers may be
-     * any {@link Number} without a fraction, booleans a {@link Boolean} or 0/1, names a {@link String}. Every key not in
-     * {@link #argumentNames()} is rejected, unlike grpc, which ignores unknown arguments silently.
+     * any {@link Number} without a fraction, booleans a {@link Boolean} or 0/1, names a {@link String}.
+     *
+     * <p>The keys in {@link #argumentNames()} take effect with grpc.aio's meaning. Any other key C-core knows is
+     * accepted and ignored: the ignored keys are logged in one warning ({@code System.Logger} named after this class)
+     * and listed by {@link #ignoredArguments()}. grpc.aio ignores unknown keys silently; rpc-vertx rejects a key C-core
+     * does not know either, as a typo, suggesting the closest known key.
      *
      * @throws IllegalArgumentException for an unknown key, a null or mistyped value, or a value out of range, naming
      *     the key
      */
     public static ChannelOptions fromMap(Map<String, ?> arguments) {
-        Objects.requireNonNull(arguments, "arguments");
-        ChannelOptions options = DEFAULT;
-        for (Map.Entry<String, ?> e : arguments.entrySet()) {
-            String key = e.getKey();
-            Argument argument = key == null ? null : ARGUMENTS.get(key);
-            if (argument == null) {
-                throw new IllegalArgumentException(
-                        "channel argument: \"" + key + "\" is unknown (expected one of: " + argumentNames() + ")");
-            }
-            if (e.getValue() == null) {
-                throw new IllegalArgumentException(key + ": null (expected: a value)");
-            }
-            try {
-                options = argument.apply(options, key, e.getValue());
-            } catch (IllegalArgumentException bad) {
-                String message = String.valueOf(bad.getMessage());
-                throw message.startsWith(key) ? bad : new IllegalArgumentException(key + ": " + message, bad);
-            }
-        }
-        return options;
+        return ARGUMENTS.apply(DEFAULT, arguments);
     }
 
-    /** The channel argument names {@link #fromMap} accepts, sorted. */
+    /** The channel argument names {@link #fromMap} implements, sorted. */
     public static Set<String> argumentNames() {
-        return new TreeSet<>(ARGUMENTS.keySet());
+        return ARGUMENTS.names();
+    }
+
+    /**
+     * The grpc arguments given to {@link #fromMap} that rpc-vertx accepts but does not implement (and so ignores),
+     * sorted; empty for options not made by {@code fromMap}.
+     */
+    public Set<String> ignoredArguments() {
+        return v.ignoredArguments;
+    }
+
+    /**
+     * A copy with retries switched on (the default) or off ({@code grpc.enable_retries}). Off, the service config's
+     * {@code retryPolicy}, {@code hedgingPolicy} and {@code retryThrottling} are ignored and a stream the server
+     * refused is not retried transparently: every RPC makes exactly one attempt.
+     */
+    public ChannelOptions withRetriesEnabled(boolean enabled) {
+        return with(c -> c.retriesEnabled = enabled);
+    }
+
+    /** Whether retries (configured and transparent) are enabled. */
+    public boolean isRetriesEnabled() {
+        return v.retriesEnabled;
     }
 
     private ChannelOptions withoutKeepalive() {
         return with(c -> c.keepaliveTime = null);
-    }
-
-    private static int intArg(String key, Object value) {
-        if (value instanceof Number) {
-            Number n = (Number) value;
-            double d = n.doubleValue();
-            if (d == Math.rint(d) && d >= Integer.MIN_VALUE && d <= Integer.MAX_VALUE) {
-                return (int) d;
-            }
-        }
-        throw new IllegalArgumentException(key + ": " + describe(value) + " (expected: a 32-bit integer)");
-    }
-
-    private static double doubleArg(String key, Object value) {
-        if (value instanceof Number) {
-            return ((Number) value).doubleValue();
-        }
-        throw new IllegalArgumentException(key + ": " + describe(value) + " (expected: a number)");
-    }
-
-    private static String stringArg(String key, Object value) {
-        if (value instanceof String) {
-            return (String) value;
-        }
-        throw new IllegalArgumentException(key + ": " + describe(value) + " (expected: a string)");
-    }
-
-    private static boolean booleanArg(String key, Object value) {
-        if (value instanceof Boolean) {
-            return (Boolean) value;
-        }
-        if (value instanceof Number && (((Number) value).doubleValue() == 0 || ((Number) value).doubleValue() == 1)) {
-            return ((Number) value).doubleValue() == 1;
-        }
-        throw new IllegalArgumentException(key + ": " + describe(value) + " (expected: a boolean, or 0 or 1)");
-    }
-
-    private static Duration millisArg(String key, int ms) {
-        if (ms <= 0) {
-            throw new IllegalArgumentException(key + ": " + ms + " (expected: > 0)");
-        }
-        return Duration.ofMillis(ms);
-    }
-
-    /** grpc_compression_algorithm: 0 none, 1 deflate, 2 gzip. */
-    private static Compression compressionArg(String key, Object value) {
-        switch (intArg(key, value)) {
-            case 0:
-                return Compression.NO_COMPRESSION;
-            case 1:
-                return Compression.DEFLATE;
-            case 2:
-                return Compression.GZIP;
-            default:
-                throw new IllegalArgumentException(
-                        key + ": " + describe(value) + " (expected: 0 none, 1 deflate or 2 gzip)");
-        }
-    }
-
-    private static String describe(Object value) {
-        return value instanceof String
-                ? "\"" + value + "\""
-                : value + " (" + value.getClass().getSimpleName() + ")";
     }
 
     static void checkPositive(String name, Duration d) {

@@ -111,17 +111,23 @@ public interface Server {
      *       stop get a clean status instead of a reset; once every connection has its second GOAWAY, the ports stop
      *       listening;
      *   <li>RPCs in flight may finish until {@code grace} has passed;
-     *   <li>then the remaining ones are cancelled: their handlers see {@link ServicerContext#isCancelled()} and their
-     *       done callbacks, clients get {@link StatusCode#CANCELLED} (RST_STREAM CANCEL);
-     *   <li>each connection closes once its streams are over.
+     *   <li>at the grace deadline the remaining ones are cancelled at the transport: clients get {@link
+     *       StatusCode#CANCELLED} (RST_STREAM CANCEL); handlers see {@link ServicerContext#isCancelled()} and their
+     *       done callbacks; a request stream fails with {@link StatusCode#CANCELLED} (its {@code exceptionHandler}
+     *       runs, its {@code endHandler} does not: a cancelled stream does not pretend a clean end); blocking handlers
+     *       still running are interrupted; then each connection closes;
+     *   <li>a handler whose future has not completed 500 ms after the deadline is given up on: it is logged once, as a
+     *       WARNING naming its method, as leaked, and the stop no longer waits for it.
      * </ol>
      *
-     * A later call with a shorter grace brings the deadline forward, a longer one does not extend it. {@code null} or
-     * {@link Duration#ZERO} cancels in-flight RPCs at once. Stopping a server that was never started just releases its
-     * ports.
+     * So a stop always ends, whatever the handlers do: no later than {@code grace} + 1 s (given event loops that are
+     * not blocked). {@link #waitForTermination}, undeploying a {@link ServerVerticle} and {@code Vertx.close()}
+     * follow the same rule. A later call with a shorter grace brings the deadline forward, a longer one does not
+     * extend it. {@code null} is the same as {@link Duration#ZERO}: in-flight RPCs are cancelled at once. Stopping a
+     * server that was never started just releases its ports.
      *
-     * @return completes once every connection is closed and every handler has terminated, i.e. the future it
-     *     returned has completed (a handler that ignores cancellation therefore delays this future); never fails
+     * @return completes once every connection is closed and every handler has terminated (its future completed) or
+     *     been given up on as leaked; never fails
      */
     Future<Void> stop(@Nullable Duration grace);
 

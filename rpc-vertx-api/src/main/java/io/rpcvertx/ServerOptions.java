@@ -3,9 +3,11 @@ package io.rpcvertx;
 import io.vertx.core.ThreadingModel;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -45,6 +47,11 @@ public final class ServerOptions {
     /** 8 KiB, gRPC's default {@code grpc.max_metadata_size}: the advertised HTTP/2 SETTINGS_MAX_HEADER_LIST_SIZE. */
     public static final int DEFAULT_MAX_HEADER_LIST_SIZE = 8192;
 
+    /** 16 KiB, HTTP/2's initial SETTINGS_MAX_FRAME_SIZE (and its minimum). */
+    public static final int DEFAULT_MAX_FRAME_SIZE = 16_384;
+    /** HTTP/2's largest SETTINGS_MAX_FRAME_SIZE, 2^24 - 1. */
+    public static final int MAX_FRAME_SIZE_LIMIT = 16_777_215;
+
     /** All defaults. */
     public static final ServerOptions DEFAULT = new ServerOptions(new Values());
 
@@ -80,6 +87,9 @@ public final class ServerOptions {
         Duration maxConnectionAgeGrace;
 
         int maxHeaderListSize = DEFAULT_MAX_HEADER_LIST_SIZE;
+        int maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
+        boolean reusePort;
+        Set<String> ignoredArguments = Set.of();
 
         @Override
         protected Values clone() {
@@ -420,6 +430,136 @@ public final class ServerOptions {
     /** The advertised SETTINGS_MAX_HEADER_LIST_SIZE. */
     public int maxHeaderListSize() {
         return v.maxHeaderListSize;
+    }
+
+    /**
+     * A copy advertising this HTTP/2 SETTINGS_MAX_FRAME_SIZE ({@code grpc.http2.max_frame_size}): the largest frame
+     * payload the server accepts, from {@value #DEFAULT_MAX_FRAME_SIZE} (the default) to {@value
+     * #MAX_FRAME_SIZE_LIMIT}. Larger frames cost less CPU for large messages and more head-of-line blocking.
+     */
+    public ServerOptions withMaxFrameSize(int bytes) {
+        if (bytes < DEFAULT_MAX_FRAME_SIZE || bytes > MAX_FRAME_SIZE_LIMIT) {
+            throw new IllegalArgumentException("maxFrameSize: " + bytes + " (expected: " + DEFAULT_MAX_FRAME_SIZE
+                    + " to " + MAX_FRAME_SIZE_LIMIT + ")");
+        }
+        return with(c -> c.maxFrameSize = bytes);
+    }
+
+    /**
+     * A copy binding its ports with {@code SO_REUSEPORT} ({@code grpc.so_reuseport}), so that several processes may
+     * listen on one port. Vert.x sets it only with its native transport ({@code
+     * VertxOptions.setPreferNativeTransport(true)} on Linux); off by default. The IO instances of one server share
+     * their sockets without it.
+     */
+    public ServerOptions withReusePort(boolean reusePort) {
+        return with(c -> c.reusePort = reusePort);
+    }
+
+    /** The advertised SETTINGS_MAX_FRAME_SIZE. */
+    public int maxFrameSize() {
+        return v.maxFrameSize;
+    }
+
+    /** Whether ports are bound with {@code SO_REUSEPORT}. */
+    public boolean isReusePort() {
+        return v.reusePort;
+    }
+
+    // ---------------------------------------------------------------- grpc server arguments
+
+    /** The server arguments {@link #fromMap} implements (C-core names; {@code rpcvertx.} ones are ours). */
+    private static final GrpcArguments<ServerOptions> ARGUMENTS = new GrpcArguments<>(
+            "server argument",
+            ServerOptions.class,
+            Map.ofEntries(
+                    Map.entry(
+                            "grpc.max_receive_message_length",
+                            (o, k, v) -> o.withMaxReceiveMessageLength(GrpcArguments.intArg(k, v))),
+                    Map.entry(
+                            "grpc.max_send_message_length",
+                            (o, k, v) -> o.withMaxSendMessageLength(GrpcArguments.intArg(k, v))),
+                    Map.entry(
+                            "grpc.max_concurrent_streams",
+                            (o, k, v) -> o.withMaxConcurrentStreams(GrpcArguments.intArg(k, v))),
+                    Map.entry(
+                            "grpc.max_metadata_size", (o, k, v) -> o.withMaxHeaderListSize(GrpcArguments.intArg(k, v))),
+                    Map.entry(
+                            "grpc.default_compression_algorithm",
+                            (o, k, v) -> o.withCompression(GrpcArguments.compressionArg(k, v))),
+                    Map.entry(
+                            "grpc.http2.lookahead_bytes",
+                            (o, k, v) -> o.withInitialWindowSize(GrpcArguments.intArg(k, v))),
+                    Map.entry("grpc.http2.max_frame_size", (o, k, v) -> o.withMaxFrameSize(GrpcArguments.intArg(k, v))),
+                    Map.entry(
+                            "grpc.http2.min_ping_interval_without_data_ms",
+                            (o, k, v) -> o.withPermitKeepAliveTime(Duration.ofMillis(nonNegative(k, v)))),
+                    Map.entry(
+                            "grpc.keepalive_time_ms", (o, k, v) -> o.withKeepAliveTime(GrpcArguments.millisArg(k, v))),
+                    Map.entry(
+                            "grpc.keepalive_timeout_ms",
+                            (o, k, v) -> o.withKeepAliveTimeout(GrpcArguments.millisArg(k, v))),
+                    Map.entry(
+                            "grpc.keepalive_permit_without_calls",
+                            (o, k, v) -> o.withPermitKeepAliveWithoutCalls(GrpcArguments.booleanArg(k, v))),
+                    // C-core spells "unlimited" as INT_MAX: the option stays unset
+                    Map.entry(
+                            "grpc.max_connection_idle_ms",
+                            (o, k, v) -> unlimited(k, v) ? o : o.withMaxConnectionIdle(GrpcArguments.millisArg(k, v))),
+                    Map.entry(
+                            "grpc.max_connection_age_ms",
+                            (o, k, v) -> unlimited(k, v) ? o : o.withMaxConnectionAge(GrpcArguments.millisArg(k, v))),
+                    Map.entry(
+                            "grpc.max_connection_age_grace_ms",
+                            (o, k, v) -> unlimited(k, v)
+                                    ? o
+                                    : o.withMaxConnectionAgeGrace(Duration.ofMillis(nonNegative(k, v)))),
+                    Map.entry("grpc.so_reuseport", (o, k, v) -> o.withReusePort(GrpcArguments.booleanArg(k, v))),
+                    Map.entry(
+                            "rpcvertx.connection_window_size",
+                            (o, k, v) -> o.withConnectionWindowSize(GrpcArguments.intArg(k, v))),
+                    Map.entry(
+                            "rpcvertx.maximum_concurrent_rpcs",
+                            (o, k, v) -> o.withMaximumConcurrentRpcs(GrpcArguments.intArg(k, v))),
+                    Map.entry("rpcvertx.io_instances", (o, k, v) -> o.withIoInstances(GrpcArguments.intArg(k, v)))),
+            (o, ignored) -> o.with(c -> c.ignoredArguments = ignored));
+
+    /**
+     * Options from grpc server arguments, as grpc.aio's {@code aio.server(options=[(key, value), ...])}, with the rules
+     * of {@link ChannelOptions#fromMap}: the keys in {@link #argumentNames()} take effect with grpc.aio's meaning, every
+     * other key C-core knows is accepted, ignored and logged in one warning ({@link #ignoredArguments()}), and any
+     * other key is rejected as a typo with the closest known key as a hint. For example {@code
+     * fromMap(Map.of("grpc.max_receive_message_length", 16 << 20, "grpc.max_connection_age_ms", 300_000))}.
+     *
+     * @throws IllegalArgumentException for an unknown key, a null or mistyped value, or a value out of range, naming
+     *     the key
+     */
+    public static ServerOptions fromMap(Map<String, ?> arguments) {
+        return ARGUMENTS.apply(DEFAULT, arguments);
+    }
+
+    /** The server argument names {@link #fromMap} implements, sorted. */
+    public static Set<String> argumentNames() {
+        return ARGUMENTS.names();
+    }
+
+    /**
+     * The grpc arguments given to {@link #fromMap} that rpc-vertx accepts but does not implement (and so ignores),
+     * sorted; empty for options not made by {@code fromMap}.
+     */
+    public Set<String> ignoredArguments() {
+        return v.ignoredArguments;
+    }
+
+    private static boolean unlimited(String key, Object value) {
+        return GrpcArguments.intArg(key, value) == Integer.MAX_VALUE;
+    }
+
+    private static int nonNegative(String key, Object value) {
+        int ms = GrpcArguments.intArg(key, value);
+        if (ms < 0) {
+            throw new IllegalArgumentException(key + ": " + ms + " (expected: >= 0)");
+        }
+        return ms;
     }
 
     private static void checkPositive(String name, Duration d) {

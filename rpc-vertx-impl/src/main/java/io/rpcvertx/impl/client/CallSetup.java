@@ -8,7 +8,8 @@ import io.vertx.core.internal.ContextInternal;
 /**
  * What every call of one method on one channel shares, made once per multi-callable: the owner loop, the transport
  * that gives calls their streams (the channel's admission, or a retrying transport over it), call credentials, the
- * default compression and the message limits (channel options narrowed by the service config).
+ * default compression, the message limits (channel options narrowed by the service config), and whether a stream the
+ * server never processed may be replayed transparently ({@code grpc.enable_retries = 0} turns that off, as in C-core).
  */
 record CallSetup(
         ContextInternal owner,
@@ -16,4 +17,16 @@ record CallSetup(
         ChannelSecurity security,
         Compression compression,
         int maxSendBytes,
-        int maxReceiveBytes) {}
+        int maxReceiveBytes,
+        boolean transparentRetry) {
+
+    CallSetup(
+            ContextInternal owner,
+            ClientTransport transport,
+            ChannelSecurity security,
+            Compression compression,
+            int maxSendBytes,
+            int maxReceiveBytes) {
+        this(owner, transport, security, compression, maxSendBytes, maxReceiveBytes, true);
+    }
+}

@@ -28,10 +28,8 @@ import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.HostAndPort;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -71,7 +69,6 @@ public final class ChannelImpl implements Channel, Closeable {
     /** Admission: the queue of streams waiting for a connection, and the live ones. */
     final VertxHttpTransport transport;
 
-    private final Set<Conn> connections = new LinkedHashSet<>();
     private final List<Promise<ChannelConnectivity>> stateWatchers = new ArrayList<>();
     private final List<Promise<Void>> readyWatchers = new ArrayList<>();
     private final Promise<Void> closed;
@@ -134,8 +131,9 @@ public final class ChannelImpl implements Channel, Closeable {
             ChannelOptions options,
             @Nullable ChannelCredentials credentials,
             NameResolver.Lookup lookup) {
-        ServiceConfig serviceConfig =
-                ServiceConfig.parse(options.serviceConfig().orElse(null));
+        ServiceConfig parsed = ServiceConfig.parse(options.serviceConfig().orElse(null));
+        // grpc.enable_retries = 0: the config still applies, without its retry and hedging policies
+        ServiceConfig serviceConfig = options.isRetriesEnabled() ? parsed : parsed.withoutRetries();
         this.vertx = vertx;
         this.target = Target.parse(target);
         this.options = options;
@@ -361,74 +359,25 @@ public final class ChannelImpl implements Channel, Closeable {
 
     // ---------------------------------------------------------------- connections (owner)
 
-    /** A subchannel connected: the channel tracks the connection for its calls, GOAWAY, keepalive and close. */
+    /** A subchannel connected: the transport tracks the connection for its streams, GOAWAY, keepalive and close. */
     Conn openConn(Subchannel subchannel, HttpClientConnection http) {
-        Conn c = new Conn(http, subchannel);
-        connections.add(c);
-        http.goAwayHandler(ga -> {
-            if (c.goAwayLastStreamId < 0) {
-                c.goAwayLastStreamId = ga.getLastStreamId();
-            }
-            onGoAway(c);
-        });
-        http.shutdownHandler(v -> onGoAway(c));
-        http.closeHandler(v -> onConnectionClosed(c));
-        http.remoteSettingsHandler(s -> transport.drainQueue());
-        http.exceptionHandler(t -> lastError = "connection error: " + t.getMessage());
-        options.keepaliveTime().ifPresent(time -> {
-            Keepalive k = new Keepalive(
-                    owner,
-                    c,
-                    time.toMillis(),
-                    options.keepaliveTimeout().toMillis(),
-                    options.isKeepalivePermitWithoutCalls(),
-                    () -> onKeepaliveFailed(c));
-            c.keepalive = k;
-            k.start();
-        });
-        return c;
+        return transport.openConn(subchannel, http);
     }
 
-    /** A connection no longer in use by its subchannel (shut down): closes once its calls have ended. */
+    /** A connection no longer in use by its subchannel (shut down): closes once its streams have ended. */
     void retire(Conn c) {
-        c.draining = true;
-        if (c.streams == 0) {
-            c.http.close();
-        }
+        transport.retire(c);
     }
 
-    private void onGoAway(Conn c) {
-        if (c.draining) {
-            return;
-        }
-        // the first GOAWAY, even with last-stream-id MAX, means: open no new stream here
-        retire(c);
-        c.subchannel.onConnectionLost(c, "GOAWAY received from " + c.subchannel.describe());
+    void setLastError(String why) {
+        lastError = why;
     }
 
-    private void onConnectionClosed(Conn c) {
-        connections.remove(c);
-        c.draining = true;
-        Keepalive k = c.keepalive;
-        if (k != null) {
-            k.stop();
-        }
-        c.subchannel.onConnectionLost(c, "connection to " + c.subchannel.describe() + " closed");
-        if (closing && connections.isEmpty() && transport.liveCount() == 0) {
+    /** A connection closed: a closing channel may be done now. */
+    void onConnectionClosed() {
+        if (closing && !transport.hasConnections() && transport.liveCount() == 0) {
             finishClose();
         }
-    }
-
-    /** gRPC keepalive: the peer did not answer a PING in time, so its calls will never end by themselves. */
-    private void onKeepaliveFailed(Conn c) {
-        String why = "Keepalive failed: no PING acknowledgement from " + c.subchannel.describe() + " within "
-                + options.keepaliveTimeout().toMillis() + " ms; the connection is likely gone";
-        lastError = why;
-        c.draining = true;
-        // the state changes first: a caller reacting to its failed call must not still see READY
-        c.subchannel.onConnectionLost(c, why);
-        transport.failLiveOn(c, why);
-        c.http.close();
     }
 
     /** Every subchannel state change comes here: the policy reacts first, then the channel state is recomputed. */
@@ -619,12 +568,7 @@ public final class ChannelImpl implements Channel, Closeable {
             graceTimer = -1;
         }
         owner.removeCloseHook(this);
-        List<Future<Void>> closing = new ArrayList<>();
-        for (Conn c : new ArrayList<>(connections)) {
-            closing.add(c.http.close());
-        }
-        connections.clear();
-        Future.join(closing).transform(ar -> agent.close()).onComplete(ar -> closed.tryComplete());
+        transport.closeConnections().transform(ar -> agent.close()).onComplete(ar -> closed.tryComplete());
     }
 
     @Override

@@ -370,7 +370,7 @@ final class ClientCallImpl<Req, Resp>
      * calls. Not after response headers, nor when what was sent is too large to keep.
      */
     private boolean replay() {
-        if (replayed || initialMetadata != null || !outbound.replayable()) {
+        if (replayed || !setup.transparentRetry() || initialMetadata != null || !outbound.replayable()) {
             return false;
         }
         State s = state;

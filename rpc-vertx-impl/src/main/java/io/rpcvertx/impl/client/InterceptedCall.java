@@ -47,14 +47,14 @@ import org.jspecify.annotations.Nullable;
  * <p>The transitions out of INTERCEPTING are compare-and-sets, so {@link #cancel()} from any thread returns true once;
  * what follows them runs on the caller's context (the call's creator), where the chain runs. Before FORWARDING,
  * request messages are queued in order (the {@link WriteStream} view reports full at {@value #QUEUE_FULL}; writes
- * beyond {@value #QUEUE_LIMIT} fail). Responses of a streaming method are read through {@link InboundMessages} fed
- * by the produced call's stream, so both reading styles work from the start. The outcome futures follow the produced
+ * beyond {@value #QUEUE_LIMIT} fail). Responses of a streaming method are read through a {@link StreamFeed} of the
+ * produced call's stream, so both reading styles work from the start. The outcome futures follow the produced
  * call's, or the failure's status (an {@link RpcException}'s, else {@link StatusCode#UNKNOWN}).
  *
  * <p>Ordering as in grpc.aio ({@code _interceptor.py}): the first interceptor is the outermost; its continuation runs
  * the next one, and the last continuation starts the RPC.
  */
-final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp>, InboundMessages.Transport {
+final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
     static final int QUEUE_FULL = 16;
     static final int QUEUE_LIMIT = 4096;
 
@@ -85,7 +85,7 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp>, Inbound
     private final Promise<Call> target;
     private final AtomicReference<State> state = new AtomicReference<>(State.INTERCEPTING);
     private final AtomicInteger queued = new AtomicInteger();
-    private final @Nullable InboundMessages<Resp> inbound;
+    private final @Nullable StreamFeed<Resp> feed;
 
     private volatile @Nullable Call delegate;
     private volatile @Nullable RpcException failure;
@@ -94,7 +94,6 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp>, Inbound
     private final ArrayDeque<Pending<Req>> queue = new ArrayDeque<>();
     private @Nullable Handler<Void> drainHandler;
     private @Nullable RequestView requestView;
-    private @Nullable ReadStream<Resp> source;
 
     private InterceptedCall(MethodDescriptor<Req, Resp> method, CallOptions options, ContextInternal caller) {
         this.method = method;
@@ -102,7 +101,9 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp>, Inbound
         this.createdNanos = System.nanoTime();
         this.timeout = options.timeout().orElse(null);
         this.target = caller.promise();
-        this.inbound = method.type().isServerStreaming() ? new InboundMessages<>(caller, caller, this) : null;
+        this.feed = method.type().isServerStreaming()
+                ? new StreamFeed<>(caller, "intercepted call's response stream failed: ")
+                : null;
     }
 
     // ---------------------------------------------------------------- the four chains
@@ -295,11 +296,9 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp>, Inbound
                 h.handle(null); // a pipe paused on the queue resumes
             }
         }
-        InboundMessages<Resp> in = inbound;
-        if (in != null) {
-            ReadStream<Resp> s = streamOf(call).responses();
-            source = s;
-            ResponseReplacedCall.feed(s, in, caller, "intercepted call's response stream failed: ");
+        StreamFeed<Resp> f = feed;
+        if (f != null) {
+            f.from(streamOf(call).responses());
         }
     }
 
@@ -322,9 +321,9 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp>, Inbound
         if (h != null) {
             h.handle(null); // a paused pipe sees the failure on its next write
         }
-        InboundMessages<Resp> in = inbound;
-        if (in != null) {
-            in.end(error);
+        StreamFeed<Resp> f = feed;
+        if (f != null) {
+            f.messages.end(error);
         }
     }
 
@@ -354,11 +353,11 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp>, Inbound
     }
 
     private InboundMessages<Resp> streaming() {
-        InboundMessages<Resp> in = inbound;
-        if (in == null) {
+        StreamFeed<Resp> f = feed;
+        if (f == null) {
             throw new IllegalStateException(method.fullMethodName() + " has a single response: use response()");
         }
-        return in;
+        return f.messages;
     }
 
     // ---------------------------------------------------------------- outcome (any thread)
@@ -595,24 +594,6 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp>, Inbound
     @Override
     public ReadStream<Resp> responses() {
         return streaming();
-    }
-
-    // InboundMessages.Transport (caller context): the produced call's stream is paused while the reader lags
-
-    @Override
-    public void pauseTransport() {
-        ReadStream<Resp> s = source;
-        if (s != null) {
-            s.pause();
-        }
-    }
-
-    @Override
-    public void resumeTransport() {
-        ReadStream<Resp> s = source;
-        if (s != null) {
-            s.resume();
-        }
     }
 
     @Override

@@ -92,7 +92,8 @@ final class MultiCallables {
                 security,
                 options.compression(),
                 options.maxSendMessageLength(),
-                options.maxReceiveMessageLength());
+                options.maxReceiveMessageLength(),
+                options.isRetriesEnabled());
     }
 
     // ---------------------------------------------------------------- the four shapes
@@ -257,7 +258,8 @@ final class MultiCallables {
                 security,
                 options.compression(),
                 ServiceConfig.MethodConfig.smallerLimit(options.maxSendMessageLength(), config.maxRequestBytes()),
-                ServiceConfig.MethodConfig.smallerLimit(options.maxReceiveMessageLength(), config.maxResponseBytes()));
+                ServiceConfig.MethodConfig.smallerLimit(options.maxReceiveMessageLength(), config.maxResponseBytes()),
+                options.isRetriesEnabled());
     }
 
     private static <Req, Resp> ClientCall<Req, Resp> pipe(

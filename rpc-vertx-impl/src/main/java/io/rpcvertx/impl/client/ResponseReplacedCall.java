@@ -3,9 +3,7 @@ package io.rpcvertx.impl.client;
 import io.rpcvertx.Call;
 import io.rpcvertx.Metadata;
 import io.rpcvertx.RequestStream;
-import io.rpcvertx.RpcException;
 import io.rpcvertx.StatusCode;
-import io.rpcvertx.impl.transport.Contexts;
 import io.rpcvertx.impl.transport.InboundMessages;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -21,22 +19,19 @@ import org.jspecify.annotations.Nullable;
  * A call whose response (or response stream) an interceptor replaced ({@code UnaryUnaryCall.withResponse},
  * {@code UnaryStreamCall.withResponses}, ...): everything else forwards to the original call.
  *
- * <p>A replaced stream is read through {@link InboundMessages} on the context that made the replacement (an
- * interceptor's, i.e. the caller's), so it has the usual push and pull views, watermarks and mixing rule; the source
- * is paused while the reader does not keep up.
+ * <p>A replaced stream is read through a {@link StreamFeed} on the context that made the replacement (an
+ * interceptor's, i.e. the caller's).
  */
-public final class ResponseReplacedCall<Req, Resp> implements ClientCall<Req, Resp>, InboundMessages.Transport {
+public final class ResponseReplacedCall<Req, Resp> implements ClientCall<Req, Resp> {
     private final Call call;
     private final @Nullable Future<Resp> response;
-    private final @Nullable InboundMessages<Resp> inbound;
-    private final @Nullable ReadStream<Resp> source;
+    private final @Nullable StreamFeed<Resp> feed;
 
     private ResponseReplacedCall(
             Call call, ContextInternal ctx, @Nullable Future<Resp> response, @Nullable ReadStream<Resp> source) {
         this.call = call;
         this.response = response;
-        this.source = source;
-        this.inbound = source == null ? null : new InboundMessages<>(ctx, ctx, this);
+        this.feed = source == null ? null : new StreamFeed<>(ctx, "replaced response stream failed: ");
     }
 
     private static ContextInternal current(String what) {
@@ -59,24 +54,10 @@ public final class ResponseReplacedCall<Req, Resp> implements ClientCall<Req, Re
     public static <Req, Resp> ResponseReplacedCall<Req, Resp> withResponses(Call call, ReadStream<Resp> responses) {
         ContextInternal ctx = current("withResponses");
         ResponseReplacedCall<Req, Resp> replaced = new ResponseReplacedCall<>(call, ctx, null, responses);
-        InboundMessages<Resp> in = replaced.inbound;
-        assert in != null;
-        feed(responses, in, ctx, "replaced response stream failed: ");
+        StreamFeed<Resp> f = replaced.feed;
+        assert f != null;
+        f.from(responses);
         return replaced;
-    }
-
-    /**
-     * Feeds {@code source} into {@code into} on {@code ctx} (where {@code into} is produced): messages, the end, and
-     * a failure as an {@link RpcException} ({@code UNKNOWN} with {@code what} and the cause if it is not one).
-     */
-    static <T> void feed(ReadStream<T> source, InboundMessages<T> into, ContextInternal ctx, String what) {
-        source.exceptionHandler(t -> Contexts.run(ctx, () -> into.end(toRpc(t, what))));
-        source.endHandler(v -> Contexts.run(ctx, () -> into.end(null)));
-        source.handler(m -> Contexts.run(ctx, () -> into.offer(m)));
-    }
-
-    private static RpcException toRpc(Throwable t, String what) {
-        return t instanceof RpcException ? (RpcException) t : new RpcException(StatusCode.UNKNOWN, what + t);
     }
 
     @SuppressWarnings("unchecked")
@@ -88,29 +69,11 @@ public final class ResponseReplacedCall<Req, Resp> implements ClientCall<Req, Re
     }
 
     private InboundMessages<Resp> streaming() {
-        InboundMessages<Resp> in = inbound;
-        if (in == null) {
+        StreamFeed<Resp> f = feed;
+        if (f == null) {
             throw new IllegalStateException(call + " has a single response: use response()");
         }
-        return in;
-    }
-
-    // InboundMessages.Transport (ctx): the source is paused while the reader does not keep up
-
-    @Override
-    public void pauseTransport() {
-        ReadStream<Resp> s = source;
-        if (s != null) {
-            s.pause();
-        }
-    }
-
-    @Override
-    public void resumeTransport() {
-        ReadStream<Resp> s = source;
-        if (s != null) {
-            s.resume();
-        }
+        return f.messages;
     }
 
     // the replaced part

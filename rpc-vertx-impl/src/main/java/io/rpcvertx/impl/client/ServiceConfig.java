@@ -90,6 +90,11 @@ final class ServiceConfig {
             return result;
         }
 
+        /** This config without its retry and hedging policies. */
+        MethodConfig withoutRetries() {
+            return new MethodConfig(timeout, waitForReady, maxRequestBytes, maxResponseBytes, null, null);
+        }
+
         /** Whether a retry or hedging policy applies. */
         boolean isRetrying() {
             return retryPolicy != null || hedgingPolicy != null;
@@ -135,6 +140,24 @@ final class ServiceConfig {
         }
         MethodConfig d = defaultConfig;
         return d != null ? d : MethodConfig.NONE;
+    }
+
+    /** This config without retry and hedging policies and without throttling ({@code grpc.enable_retries} = 0). */
+    ServiceConfig withoutRetries() {
+        if (this == EMPTY) {
+            return EMPTY;
+        }
+        Map<String, MethodConfig> methods = new HashMap<>();
+        byMethod.forEach((name, config) -> methods.put(name, config.withoutRetries()));
+        Map<String, MethodConfig> services = new HashMap<>();
+        byService.forEach((name, config) -> services.put(name, config.withoutRetries()));
+        MethodConfig d = defaultConfig;
+        return new ServiceConfig(
+                Map.copyOf(methods),
+                Map.copyOf(services),
+                d == null ? null : d.withoutRetries(),
+                null,
+                loadBalancingPolicy);
     }
 
     /** The retry throttling policy, if configured. */

@@ -5,14 +5,18 @@ import io.rpcvertx.StatusCode;
 import io.rpcvertx.impl.transport.ClientStream;
 import io.rpcvertx.impl.transport.ClientTransport;
 import io.rpcvertx.impl.transport.RequestHead;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpClientConnection;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A channel's Vert.x HTTP/2 {@link ClientTransport}: its admission. Streams wait in our own bounded queue (never Vert.x's
+ * A channel's Vert.x HTTP/2 {@link ClientTransport}: its connections (GOAWAY, close, keepalive) and its admission. Streams wait in our own bounded queue (never Vert.x's
  * unbounded one: a stream is opened only on a connection with a free slot) until the load balancer picks a connection
  * for them; each holds its slot until it ends. The live streams are linked through the streams themselves (no hash-set
  * node or identity hash per call on the hot path). Owner context (the channel's event loop) only.
@@ -22,6 +26,7 @@ final class VertxHttpTransport implements ClientTransport {
     private final ArrayDeque<VertxHttpClientStream> queue = new ArrayDeque<>();
     private @Nullable VertxHttpClientStream liveHead;
     private int liveCount;
+    private final Set<ChannelImpl.Conn> connections = new LinkedHashSet<>();
 
     VertxHttpTransport(ChannelImpl channel) {
         this.channel = channel;
@@ -172,6 +177,90 @@ final class VertxHttpTransport implements ClientTransport {
                 s.fail(StatusCode.UNAVAILABLE, why, true);
             }
         }
+    }
+
+    // ---------------------------------------------------------------- connections
+
+    /** A subchannel connected: this tracks the connection for its streams, GOAWAY, keepalive and close. */
+    ChannelImpl.Conn openConn(Subchannel subchannel, HttpClientConnection http) {
+        ChannelImpl.Conn c = new ChannelImpl.Conn(http, subchannel);
+        connections.add(c);
+        http.goAwayHandler(ga -> {
+            if (c.goAwayLastStreamId < 0) {
+                c.goAwayLastStreamId = ga.getLastStreamId();
+            }
+            onGoAway(c);
+        });
+        http.shutdownHandler(v -> onGoAway(c));
+        http.closeHandler(v -> onConnectionClosed(c));
+        http.remoteSettingsHandler(s -> drainQueue());
+        http.exceptionHandler(t -> channel.setLastError("connection error: " + t.getMessage()));
+        channel.options.keepaliveTime().ifPresent(time -> {
+            Keepalive k = new Keepalive(
+                    channel.owner,
+                    c,
+                    time.toMillis(),
+                    channel.options.keepaliveTimeout().toMillis(),
+                    channel.options.isKeepalivePermitWithoutCalls(),
+                    () -> onKeepaliveFailed(c));
+            c.keepalive = k;
+            k.start();
+        });
+        return c;
+    }
+
+    /** A connection no longer in use by its subchannel (shut down): closes once its calls have ended. */
+    void retire(ChannelImpl.Conn c) {
+        c.draining = true;
+        if (c.streams == 0) {
+            c.http.close();
+        }
+    }
+
+    private void onGoAway(ChannelImpl.Conn c) {
+        if (c.draining) {
+            return;
+        }
+        // the first GOAWAY, even with last-stream-id MAX, means: open no new stream here
+        retire(c);
+        c.subchannel.onConnectionLost(c, "GOAWAY received from " + c.subchannel.describe());
+    }
+
+    private void onConnectionClosed(ChannelImpl.Conn c) {
+        connections.remove(c);
+        c.draining = true;
+        Keepalive k = c.keepalive;
+        if (k != null) {
+            k.stop();
+        }
+        c.subchannel.onConnectionLost(c, "connection to " + c.subchannel.describe() + " closed");
+        channel.onConnectionClosed();
+    }
+
+    /** gRPC keepalive: the peer did not answer a PING in time, so its calls will never end by themselves. */
+    private void onKeepaliveFailed(ChannelImpl.Conn c) {
+        String why = "Keepalive failed: no PING acknowledgement from " + c.subchannel.describe() + " within "
+                + channel.options.keepaliveTimeout().toMillis() + " ms; the connection is likely gone";
+        channel.setLastError(why);
+        c.draining = true;
+        // the state changes first: a caller reacting to its failed call must not still see READY
+        c.subchannel.onConnectionLost(c, why);
+        failLiveOn(c, why);
+        c.http.close();
+    }
+
+    boolean hasConnections() {
+        return !connections.isEmpty();
+    }
+
+    /** Closes every connection (the channel is closed); the future completes when all have. */
+    Future<?> closeConnections() {
+        List<Future<Void>> closing = new ArrayList<>();
+        for (ChannelImpl.Conn c : new ArrayList<>(connections)) {
+            closing.add(c.http.close());
+        }
+        connections.clear();
+        return Future.join(closing);
     }
 
     // ---------------------------------------------------------------- the intrusive list of live streams

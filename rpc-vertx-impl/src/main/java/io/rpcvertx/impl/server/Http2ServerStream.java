@@ -12,6 +12,7 @@ import io.rpcvertx.impl.transport.ServerStream;
 import io.rpcvertx.impl.transport.ServerStreamListener;
 import io.rpcvertx.impl.transport.ServerStreamListener.CancelCause;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -185,9 +186,10 @@ final class Http2ServerStream implements ServerStream {
         listener = l;
         request.handler(l::onData);
         request.endHandler(v -> l.onHalfClose());
-        request.exceptionHandler(this::onStreamError);
+        Handler<Throwable> onError = this::onStreamError;
+        request.exceptionHandler(onError);
         // a reset after the request body ended only reaches the response (vert.x#5562)
-        response.exceptionHandler(this::onStreamError);
+        response.exceptionHandler(onError);
         response.closeHandler(v -> onPeerGone(CancelCause.CONNECTION_LOST));
         response.drainHandler(v -> l.onReady());
         response.setChunked(true);
@@ -336,9 +338,7 @@ final class Http2ServerStream implements ServerStream {
 
     /** A stop gave up on this stream's call (its handler never completed): the IO instance forgets it. */
     void giveUp() {
-        if (state == State.OPEN) {
-            close();
-        }
+        cancelForShutdown(); // a stream still open (none should be, past the deadline) is cancelled, its call too
         state = State.TERMINATED;
     }
 

@@ -128,9 +128,18 @@ final class MessageHookPump<Req, Resp> {
         afterResponses = action;
     }
 
-    /** Runs one response through the hooks, for the unary response. */
-    Future<Void> onUnaryResponse(Object value) {
-        return hooks.onResponse(value);
+    /** The unary response passes its hooks, then goes out with the status. */
+    void respondUnary(Resp value) {
+        hooks.onResponse(value).onComplete(ar -> {
+            if (call.isDone()) {
+                return;
+            }
+            if (ar.failed()) {
+                call.closeWithFailure(ar.cause(), "a message interceptor of " + call.method(), "message interceptor");
+            } else {
+                call.sendUnaryResponse(value);
+            }
+        });
     }
 
     /** The call ended: queued requests are dropped, responses waiting for their hooks fail. */

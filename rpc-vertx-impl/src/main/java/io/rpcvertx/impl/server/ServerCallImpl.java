@@ -259,19 +259,11 @@ final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
         } else if (h == null) {
             sendUnaryResponse((Resp) value);
         } else {
-            h.onUnaryResponse(value).onComplete(ar -> {
-                if (state.isTerminal()) {
-                    return;
-                } else if (ar.failed()) {
-                    closeWithFailure(ar.cause(), "a message interceptor of " + path, "message interceptor");
-                } else {
-                    sendUnaryResponse((Resp) value);
-                }
-            });
+            h.respondUnary((Resp) value);
         }
     }
 
-    private void sendUnaryResponse(Resp value) {
+    void sendUnaryResponse(Resp value) {
         Buffer frame = io.frameUnaryResponse(value);
         if (frame == null) {
             return; // the call ended with the framing error's status

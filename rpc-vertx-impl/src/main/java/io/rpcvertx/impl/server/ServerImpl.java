@@ -310,8 +310,10 @@ public final class ServerImpl implements Server {
         Http2Settings settings = new Http2Settings()
                 .setMaxConcurrentStreams(options.maxConcurrentStreams())
                 .setInitialWindowSize(options.initialWindowSize())
-                .setMaxHeaderListSize(options.maxHeaderListSize());
+                .setMaxHeaderListSize(options.maxHeaderListSize())
+                .setMaxFrameSize(options.maxFrameSize());
         return new HttpServerOptions()
+                .setReusePort(options.isReusePort())
                 .setInitialSettings(settings)
                 .setHttp2ConnectionWindowSize(options.connectionWindowSize())
                 .setHttp2RstFloodMaxRstFramePerWindow(options.rstFloodMaxFrames())

@@ -151,7 +151,11 @@ class ClientCallImplTest {
         ClientCallImpl<String, String> call = startedUnary(CallOptions.DEFAULT);
         RecordingClientStream s = stream();
         AtomicInteger done = new AtomicInteger();
-        call.addDoneCallback(v -> done.incrementAndGet());
+        CompletableFuture<Void> fired = new CompletableFuture<>();
+        call.addDoneCallback(v -> {
+            done.incrementAndGet();
+            fired.complete(null);
+        });
         onOwnerRun(() -> {
             s.open();
             s.headers(Metadata.of("h", "1"));
@@ -165,7 +169,7 @@ class ClientCallImplTest {
         assertThat(call.isDone()).isTrue();
         assertThat(call.isCancelled()).isFalse();
         assertThat(call.cancel()).isFalse();
-        onOwnerRun(() -> {}); // the done callback was emitted on the owner loop before this
+        fired.get(5, SECONDS); // on the registrar's context (this thread's sticky one), not the owner's
         assertThat(done).hasValue(1);
         assertThat(s.resets).isZero();
     }

@@ -388,6 +388,16 @@ class ClientWireRulesTest {
     }
 
     @Test
+    void response_rstStreamRefused_retriesDisabled_unavailableWithoutTransparentRetry() throws Exception {
+        script = req -> req.response().reset(0x7);
+
+        RpcException e = failure(call(channel(ChannelOptions.fromMap(java.util.Map.of("grpc.enable_retries", 0)))));
+
+        assertThat(e.code()).isEqualTo(StatusCode.UNAVAILABLE);
+        assertThat(requests).hasSize(1); // grpc.enable_retries = 0: not even the transparent retry
+    }
+
+    @Test
     void response_connectionClosedMidCall_unavailable() throws Exception {
         script = req -> afterBody(req, (body, resp) -> {
             resp.putHeader("content-type", GRPC);

@@ -77,6 +77,21 @@ class RetryIT {
     }
 
     @Test
+    void retry_enableRetriesZero_oneAttemptOnly() throws Exception {
+        // grpc.aio: options=[("grpc.enable_retries", 0)] switches the service config's retry policy off
+        Channel channel = channel(
+                retryConfig(5, "UNAVAILABLE"), ChannelOptions.fromMap(java.util.Map.of("grpc.enable_retries", 0)));
+        String key = key();
+
+        UnaryUnaryCall<String, String> call = channel.unaryUnary(UNARY).call("hi", options(key, 2, 14));
+
+        RpcException e = failure(call.response());
+        assertThat(e.code()).isEqualTo(StatusCode.UNAVAILABLE);
+        assertThat(e.details()).isEqualTo("attempt 1 fails");
+        assertThat(server.attempts(key)).hasSize(1);
+    }
+
+    @Test
     void retry_nonRetryableCode_failsAtOnce() throws Exception {
         Channel channel = channel(retryConfig(5, "UNAVAILABLE"));
         String key = key();

@@ -12,7 +12,8 @@ import java.util.List;
  * of nineteen. Each case is exactly what {@code TestServiceClient --test_case=X} does in a process of its own (its
  * {@code main}: parse flags, fresh channel, run, tear down); grpc-java's {@code main} does not exit the JVM.
  *
- * <p>Arguments: {@code --test_cases=a,b,c} followed by the flags common to every case. Output, one line per case after
+ * <p>Arguments: {@code --test_cases=a,b,c} followed by the flags common to every case; the {@code orca_*} cases get
+ * {@code --service_config_json} selecting grpc-java's test load balancing policy as well. Output, one line per case after
  * grpc-java's own: {@code @@case <name> PASS} or {@code @@case <name> FAIL <reason on one line>}; then {@code @@done}.
  *
  * <p>Loaded reflectively: this module's test classpath deliberately does not hold grpc-interop-testing.
@@ -20,6 +21,8 @@ import java.util.List;
 public final class GrpcJavaClientBatch {
     static final String CASE_PREFIX = "@@case ";
     static final String DONE = "@@done";
+    /** grpc-java's {@code CustomBackendMetricsLoadBalancerProvider}, which its ORCA cases need. */
+    static final String ORCA_SERVICE_CONFIG = "{\"loadBalancingConfig\":[{\"test_backend_metrics_load_balancer\":{}}]}";
 
     private GrpcJavaClientBatch() {}
 
@@ -35,6 +38,10 @@ public final class GrpcJavaClientBatch {
         for (String testCase : cases) {
             List<String> caseArgs = new ArrayList<>(common);
             caseArgs.add("--test_case=" + testCase);
+            if (testCase.startsWith("orca_")) {
+                // the ORCA cases read the load reports through grpc-java's test LB policy, which only this selects
+                caseArgs.add("--service_config_json=" + ORCA_SERVICE_CONFIG);
+            }
             String outcome;
             try {
                 main.invoke(null, (Object) caseArgs.toArray(new String[0]));

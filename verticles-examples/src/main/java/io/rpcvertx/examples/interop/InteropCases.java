@@ -4,6 +4,7 @@ import static io.rpcvertx.examples.interop.InteropTestService.ECHO_INITIAL;
 import static io.rpcvertx.examples.interop.InteropTestService.ECHO_TRAILING;
 import static io.rpcvertx.examples.interop.InteropTestService.zeros;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.rpcvertx.CallOptions;
 import io.rpcvertx.Channel;
 import io.rpcvertx.Compression;
@@ -27,6 +28,7 @@ import io.rpcvertx.examples.interop.proto.Messages.StreamingInputCallRequest;
 import io.rpcvertx.examples.interop.proto.Messages.StreamingInputCallResponse;
 import io.rpcvertx.examples.interop.proto.Messages.StreamingOutputCallRequest;
 import io.rpcvertx.examples.interop.proto.Messages.StreamingOutputCallResponse;
+import io.rpcvertx.examples.interop.proto.Messages.TestOrcaReport;
 import io.rpcvertx.examples.interop.proto.TestServiceStub;
 import io.rpcvertx.examples.interop.proto.UnimplementedServiceStub;
 import io.vertx.core.Future;
@@ -49,6 +51,7 @@ final class InteropCases {
     static final int LARGE_RESPONSE = 314159;
     static final int VERY_LARGE_REQUEST = 10 * 1024 * 1024;
     static final int PICK_FIRST_CALLS = 100;
+    static final int ORCA_OOB_REPORTS = 8;
     static final List<Integer> REQUEST_SIZES = List.of(27182, 8, 1828, 45904);
     static final List<Integer> RESPONSE_SIZES = List.of(31415, 9, 2653, 58979);
     static final String INITIAL_VALUE = "test_initial_metadata_value";
@@ -56,10 +59,12 @@ final class InteropCases {
     static final String STATUS_MESSAGE = "test status message";
     static final String SPECIAL_STATUS_MESSAGE = "\t\ntest with whitespace\r\nand Unicode BMP ☺ and non-BMP 😈\t\n";
 
+    private final Channel channel;
     private final TestServiceStub stub;
     private final UnimplementedServiceStub unimplemented;
 
     InteropCases(Channel channel) {
+        this.channel = channel;
         CallOptions bounded = CallOptions.DEFAULT.withTimeout(CALL_TIMEOUT);
         this.stub = new TestServiceStub(channel, bounded);
         this.unimplemented = new UnimplementedServiceStub(channel, bounded);
@@ -116,6 +121,10 @@ final class InteropCases {
                 return veryLargeRequest();
             case "pick_first_unary":
                 return pickFirstUnary();
+            case "orca_per_rpc":
+                return orcaPerRpc();
+            case "orca_oob":
+                return orcaOob();
             default:
                 return Future.failedFuture(new IllegalArgumentException("test case: " + testCase));
         }
@@ -247,6 +256,105 @@ final class InteropCases {
                             + "\" (expected: \"" + serverId + "\", which answered the first)");
             return sameServer(request, serverId, call + 1);
         });
+    }
+
+    /**
+     * A unary call asking the server to report a given per-call load (interop spec "orca_per_rpc"): the
+     * {@value OrcaLoadReports#TRAILER} trailer must carry exactly that report. grpc-java reads it through a load
+     * balancing policy; this API has none that sees trailers, so the case reads the trailer itself.
+     */
+    private Future<Void> orcaPerRpc() {
+        TestOrcaReport expected = TestOrcaReport.newBuilder()
+                .setCpuUtilization(0.8210)
+                .setMemoryUtilization(0.5847)
+                .putRequestCost("cost", 3456.32)
+                .putUtilization("util", 0.30499)
+                .build();
+        UnaryUnaryCall<SimpleRequest, SimpleResponse> call = stub.unaryCall(
+                SimpleRequest.newBuilder().setOrcaPerQueryReport(expected).build());
+        return call.response().compose(response -> call.trailingMetadata()).map(trailers -> {
+            Optional<byte[]> report = trailers.getBinary(OrcaLoadReports.TRAILER);
+            check(report.isPresent(), "UnaryCall trailers have no " + OrcaLoadReports.TRAILER + ": " + trailers);
+            TestOrcaReport received;
+            try {
+                received = OrcaLoadReports.decode(report.get());
+            } catch (InvalidProtocolBufferException e) {
+                throw new InteropClient.CaseFailedException(OrcaLoadReports.TRAILER + " is not an OrcaLoadReport", e);
+            }
+            check(
+                    received.equals(expected),
+                    OrcaLoadReports.TRAILER + " reports {" + oneLine(received) + "} (expected: {" + oneLine(expected)
+                            + "})");
+            return null;
+        });
+    }
+
+    /**
+     * Out-of-band load reports (interop spec "orca_oob"): with a {@code StreamCoreMetrics} stream open at a 1 s
+     * interval, a {@code FullDuplexCall} request with an {@code orca_oob_report} must show up as the reported load
+     * within {@value #ORCA_OOB_REPORTS} reports, then a second one. grpc-java polls its load balancing policy's latest
+     * report once a second, five times; this reads the stream itself.
+     */
+    private Future<Void> orcaOob() {
+        TestOrcaReport first = TestOrcaReport.newBuilder()
+                .setCpuUtilization(0.8210)
+                .setMemoryUtilization(0.5847)
+                .putUtilization("util", 0.30499)
+                .build();
+        TestOrcaReport second = TestOrcaReport.newBuilder()
+                .setCpuUtilization(0.29309)
+                .setMemoryUtilization(0.2)
+                .putUtilization("util", 0.2039)
+                .build();
+        UnaryStreamCall<Duration, TestOrcaReport> reports = channel.unaryStream(OrcaOob.STREAM_CORE_METRICS)
+                .call(Duration.ofSeconds(1), CallOptions.DEFAULT.withTimeout(CALL_TIMEOUT));
+        StreamStreamCall<StreamingOutputCallRequest, StreamingOutputCallResponse> call = stub.fullDuplexCall();
+        return setOobReport(call, first)
+                .compose(v -> awaitReport(reports, first, 0))
+                .compose(v -> setOobReport(call, second))
+                .compose(v -> awaitReport(reports, second, 0))
+                .compose(v -> call.doneWriting())
+                .compose(v -> call.read())
+                .compose(end -> {
+                    check(end.isEmpty(), "FullDuplexCall sent a response after the last request");
+                    return expectOk(call);
+                })
+                .eventually(() -> {
+                    reports.cancel();
+                    return Future.succeededFuture();
+                });
+    }
+
+    private static Future<Void> setOobReport(
+            StreamStreamCall<StreamingOutputCallRequest, StreamingOutputCallResponse> call, TestOrcaReport report) {
+        return call.write(StreamingOutputCallRequest.newBuilder()
+                        .setOrcaOobReport(report)
+                        .addResponseParameters(ResponseParameters.newBuilder().setSize(1))
+                        .build())
+                .compose(v -> call.read())
+                .map(response -> {
+                    check(response.isPresent(), "FullDuplexCall ended before answering the orca_oob_report request");
+                    return null;
+                });
+    }
+
+    private static Future<Void> awaitReport(
+            UnaryStreamCall<Duration, TestOrcaReport> reports, TestOrcaReport expected, int seen) {
+        return reports.read().compose(next -> {
+            check(next.isPresent(), "StreamCoreMetrics ended after " + seen + " reports");
+            if (next.get().equals(expected)) {
+                return Future.succeededFuture();
+            }
+            check(
+                    seen + 1 < ORCA_OOB_REPORTS,
+                    "StreamCoreMetrics reported {" + oneLine(next.get()) + "} " + ORCA_OOB_REPORTS + " times, never {"
+                            + oneLine(expected) + "}");
+            return awaitReport(reports, expected, seen + 1);
+        });
+    }
+
+    private static String oneLine(TestOrcaReport report) {
+        return report.toString().strip().replaceAll("\\s*\n\\s*", " ");
     }
 
     private Future<Void> serverStreaming() {

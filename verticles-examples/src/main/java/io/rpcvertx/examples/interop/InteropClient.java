@@ -29,8 +29,7 @@ public final class InteropClient {
     /**
      * Every case this client runs, in the order {@code --test_case=all} runs them: the cases of grpc-java 1.79's
      * {@code TestServiceClient} that need no cloud credentials, but {@code cacheable_unary} (it needs a caching proxy
-     * in front of the server and GET requests; grpc-java marks its own as broken) and {@code orca_per_rpc} /
-     * {@code orca_oob} (they need xDS backend-metric load reporting, which this API has not).
+     * in front of the server and GET requests; grpc-java marks its own as broken).
      */
     public static final List<String> TEST_CASES = List.of(
             "empty_unary",
@@ -56,7 +55,9 @@ public final class InteropClient {
             "client_compressed_streaming_noprobe",
             "pick_first_unary",
             "rpc_soak",
-            "channel_soak");
+            "channel_soak",
+            "orca_per_rpc",
+            "orca_oob");
 
     /** The flags of {@code interop-client}, grpc-java's names. */
     public static final Set<String> FLAGS = Set.of(

@@ -21,8 +21,9 @@ import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The gRPC interop test server ({@code interop-server}): {@code grpc.testing.TestService} on one port, plaintext or
- * TLS, taking grpc-java {@code TestServiceServer}'s flags.
+ * The gRPC interop test server ({@code interop-server}): {@code grpc.testing.TestService} and the out-of-band ORCA
+ * service {@code xds.service.orca.v3.OpenRcaService} on one port, plaintext or TLS, taking grpc-java
+ * {@code TestServiceServer}'s flags.
  *
  * <pre>{@code
  * InteropServer server = InteropServer.start(vertx, InteropServer.Options.plaintext("127.0.0.1", 0)).await();
@@ -179,8 +180,10 @@ public final class InteropServer {
     /** {@link #start(Vertx, Options)} on top of {@code base} (e.g. with interceptors), for tests. */
     static Future<InteropServer> start(Vertx vertx, Options options, ServerOptions base) {
         Server server = RpcVertx.server(vertx, options.serverOptions(base));
+        OrcaOob orcaOob = new OrcaOob(vertx);
         TestServiceGrpc.addTestServiceServicerToServer(
-                new InteropTestService(vertx, "rpc-vertx-" + server.id()), server);
+                new InteropTestService(vertx, "rpc-vertx-" + server.id(), orcaOob), server);
+        server.addGenericRpcHandlers(orcaOob.service());
         String address =
                 (options.host().contains(":") ? "[" + options.host() + "]" : options.host()) + ":" + options.port();
         Future<Integer> bound = options.useTls()

@@ -30,7 +30,8 @@ import java.util.Optional;
  * {@code grpc.testing.TestService} as the interop spec's "Server" section asks (grpc/grpc
  * {@code doc/interop-test-descriptions.md}): payloads of zeros of the requested sizes, {@code EchoStatus}, the echo
  * headers (every value, in order, whatever status the call ends with), response compression on request, the
- * {@code expect_compressed} check, {@code fill_server_id}, and every method: {@code HalfDuplexCall} answers once the
+ * {@code expect_compressed} check, {@code fill_server_id}, the per-call ORCA load report {@code orca_per_rpc} asks
+ * for ({@code orca_per_query_report} back in the {@value OrcaLoadReports#TRAILER} trailer), and every method: {@code HalfDuplexCall} answers once the
  * requests are all in, {@code CacheableUnaryCall} answers a timestamp with {@code cache-control} (as grpc's C++ server),
  * and {@code UnimplementedCall} answers {@code UNIMPLEMENTED}, which the {@code unimplemented_method} case expects.
  */
@@ -42,12 +43,15 @@ final class InteropTestService implements TestServiceServicer {
 
     private final Vertx vertx;
     private final String serverId;
+    private final OrcaOob orcaOob;
 
     /**
      * @param serverId what {@code fill_server_id} answers: the same for every call to this server, different between
      *     servers
+     * @param orcaOob the server's out-of-band load report, which {@code orca_oob_report} requests set
      */
-    InteropTestService(Vertx vertx, String serverId) {
+    InteropTestService(Vertx vertx, String serverId, OrcaOob orcaOob) {
+        this.orcaOob = orcaOob;
         this.vertx = vertx;
         this.serverId = serverId;
     }
@@ -75,6 +79,11 @@ final class InteropTestService implements TestServiceServicer {
             SimpleResponse.Builder response = SimpleResponse.newBuilder().setPayload(zeros(request.getResponseSize()));
             if (request.getFillServerId()) {
                 response.setServerId(serverId);
+            }
+            if (request.hasOrcaPerQueryReport()) {
+                context.setTrailingMetadata(echoedTrailers(context).toBuilder()
+                        .addBinary(OrcaLoadReports.TRAILER, OrcaLoadReports.encode(request.getOrcaPerQueryReport()))
+                        .build());
             }
             return Future.succeededFuture(response.build());
         });
@@ -137,13 +146,15 @@ final class InteropTestService implements TestServiceServicer {
 
     /**
      * Answers each request in turn with its response parameters (pull style, so the next request is read only once
-     * the answers to this one are written); a request with a non-OK {@code response_status} ends the call with it.
+     * the answers to this one are written); a request with a non-OK {@code response_status} ends the call with it, and
+     * one with an {@code orca_oob_report} first makes it the server's out-of-band load report ({@link OrcaOob}).
      */
     @Override
     public Future<Void> fullDuplexCall(
             ReadStream<StreamingOutputCallRequest> requests,
             ServicerContext<StreamingOutputCallRequest, StreamingOutputCallResponse> context) {
-        return begin(context, Optional.empty()).compose(v -> duplex(context));
+        boolean[] holdsOrcaLock = {false};
+        return begin(context, Optional.empty()).compose(v -> duplex(context, holdsOrcaLock));
     }
 
     /**
@@ -186,12 +197,17 @@ final class InteropTestService implements TestServiceServicer {
         return respond(requests.get(index), context).compose(v -> respondAll(requests, index + 1, context));
     }
 
-    private Future<Void> duplex(ServicerContext<StreamingOutputCallRequest, StreamingOutputCallResponse> context) {
+    private Future<Void> duplex(
+            ServicerContext<StreamingOutputCallRequest, StreamingOutputCallResponse> context, boolean[] holdsOrcaLock) {
         return context.read().compose(next -> {
             if (next.isEmpty()) {
                 return Future.succeededFuture();
             }
-            return respond(next.get(), context).compose(v -> duplex(context));
+            StreamingOutputCallRequest request = next.get();
+            Future<Void> reported = request.hasOrcaOobReport()
+                    ? orcaOob.setReport(request.getOrcaOobReport(), context, holdsOrcaLock)
+                    : Future.succeededFuture();
+            return reported.compose(v -> respond(request, context)).compose(v -> duplex(context, holdsOrcaLock));
         });
     }
 
@@ -232,20 +248,26 @@ final class InteropTestService implements TestServiceServicer {
     private static Future<Void> begin(
             ServicerContext<?, ?> context, Optional<Compression> compression, Metadata headers) {
         compression.ifPresent(context::setCompression);
-        Metadata invocation = context.invocationMetadata();
-        List<byte[]> trailing = invocation.getAllBinary(ECHO_TRAILING);
+        Metadata trailing = echoedTrailers(context);
         if (!trailing.isEmpty()) {
-            Metadata.Builder echoed = Metadata.builder();
-            trailing.forEach(value -> echoed.addBinary(ECHO_TRAILING, value));
-            context.setTrailingMetadata(echoed.build());
+            context.setTrailingMetadata(trailing);
         }
-        List<String> initial = invocation.getAll(ECHO_INITIAL);
+        List<String> initial = context.invocationMetadata().getAll(ECHO_INITIAL);
         if (initial.isEmpty() && headers.isEmpty()) {
             return Future.succeededFuture();
         }
         Metadata.Builder echoed = Metadata.builder().addAll(headers);
         initial.forEach(value -> echoed.add(ECHO_INITIAL, value));
         return context.sendInitialMetadata(echoed.build());
+    }
+
+    /** Every {@value #ECHO_TRAILING} value of the request, in order. */
+    private static Metadata echoedTrailers(ServicerContext<?, ?> context) {
+        Metadata.Builder echoed = Metadata.builder();
+        context.invocationMetadata()
+                .getAllBinary(ECHO_TRAILING)
+                .forEach(value -> echoed.addBinary(ECHO_TRAILING, value));
+        return echoed.build();
     }
 
     /**

@@ -147,15 +147,16 @@ class InteropFlagsTest {
     @Test
     void testCases_all_everyStandardCase() {
         assertThat(InteropClient.testCases("all"))
-                .hasSize(24)
+                .hasSize(26)
                 .startsWith("empty_unary")
                 .contains(
                         "very_large_request",
                         "client_compressed_unary_noprobe",
                         "client_compressed_streaming_noprobe",
                         "pick_first_unary",
-                        "rpc_soak")
-                .endsWith("channel_soak")
+                        "rpc_soak",
+                        "channel_soak")
+                .endsWith("orca_per_rpc", "orca_oob")
                 .doesNotHaveDuplicates();
     }
 

@@ -26,6 +26,7 @@ import io.rpcvertx.examples.interop.proto.Messages.SimpleRequest;
 import io.rpcvertx.examples.interop.proto.Messages.SimpleResponse;
 import io.rpcvertx.examples.interop.proto.Messages.StreamingOutputCallRequest;
 import io.rpcvertx.examples.interop.proto.Messages.StreamingOutputCallResponse;
+import io.rpcvertx.examples.interop.proto.Messages.TestOrcaReport;
 import io.rpcvertx.examples.interop.proto.TestServiceStub;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -283,6 +284,73 @@ class InteropServerTest {
                         .await(20, SECONDS)
                         .getServerId())
                 .isEmpty();
+    }
+
+    @Test
+    void unaryCall_orcaPerQueryReport_inTheLoadReportTrailerBesideTheEcho(Vertx vertx) throws Exception {
+        TestServiceStub stub = stub(vertx, start(vertx, loopback()));
+        TestOrcaReport report = TestOrcaReport.newBuilder()
+                .setCpuUtilization(0.25)
+                .putRequestCost("cost", 7)
+                .build();
+
+        UnaryUnaryCall<SimpleRequest, SimpleResponse> call = stub.unaryCall(
+                SimpleRequest.newBuilder().setOrcaPerQueryReport(report).build(), WITH_ECHO);
+        call.response().await(20, SECONDS);
+
+        Metadata trailers = call.trailingMetadata().await(20, SECONDS);
+        assertEchoed(call.initialMetadata().await(20, SECONDS), trailers);
+        assertThat(OrcaLoadReports.decode(
+                        trailers.getBinary(OrcaLoadReports.TRAILER).orElseThrow()))
+                .isEqualTo(report);
+    }
+
+    @Test
+    void orcaOob_secondCallsReport_waitsUntilTheFirstCallEnds(Vertx vertx) throws Exception {
+        InteropServer server = start(vertx, loopback());
+        TestServiceStub stub = stub(vertx, server);
+        Channel channel = RpcVertx.insecureChannel(vertx, "127.0.0.1:" + server.port());
+        channels.add(channel);
+        TestOrcaReport x = TestOrcaReport.newBuilder().setCpuUtilization(0.5).build();
+        TestOrcaReport y = TestOrcaReport.newBuilder().putUtilization("u", 0.25).build();
+        StreamStreamCall<StreamingOutputCallRequest, StreamingOutputCallResponse> a = stub.fullDuplexCall();
+        StreamStreamCall<StreamingOutputCallRequest, StreamingOutputCallResponse> b = stub.fullDuplexCall();
+
+        a.write(oob(x)).await(20, SECONDS);
+        assertThat(a.read().await(20, SECONDS)).isPresent();
+        b.write(oob(y)).await(20, SECONDS);
+        Future<Optional<StreamingOutputCallResponse>> bAnswer = b.read();
+        UnaryStreamCall<Duration, TestOrcaReport> reports = channel.unaryStream(OrcaOob.STREAM_CORE_METRICS)
+                .call(Duration.ofSeconds(1), CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(20)));
+        assertThat(reports.read().await(20, SECONDS)).contains(x); // sent at once: b's report is not in
+        assertThat(bAnswer.isComplete()).isFalse();
+
+        a.doneWriting().await(20, SECONDS);
+        assertThat(a.code().await(20, SECONDS)).isEqualTo(StatusCode.OK);
+        assertThat(bAnswer.await(20, SECONDS)).isPresent();
+        assertThat(reports.read().await(20, SECONDS)).contains(y); // the next report, a second later
+        b.doneWriting().await(20, SECONDS);
+        assertThat(b.code().await(20, SECONDS)).isEqualTo(StatusCode.OK);
+        reports.cancel();
+    }
+
+    @Test
+    void streamCoreMetrics_intervalBelowOneSecond_reportsOncePerSecond(Vertx vertx) throws Exception {
+        InteropServer server = start(vertx, loopback());
+        Channel channel = RpcVertx.insecureChannel(vertx, "127.0.0.1:" + server.port());
+        channels.add(channel);
+        UnaryStreamCall<Duration, TestOrcaReport> reports = channel.unaryStream(OrcaOob.STREAM_CORE_METRICS)
+                .call(Duration.ofMillis(1), CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(20)));
+
+        assertThat(reports.read().await(20, SECONDS)).contains(TestOrcaReport.getDefaultInstance());
+        long start = System.nanoTime();
+        assertThat(reports.read().await(20, SECONDS)).isPresent();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofMillis(500));
+        reports.cancel();
+    }
+
+    private static StreamingOutputCallRequest oob(TestOrcaReport report) {
+        return request(1).toBuilder().setOrcaOobReport(report).build();
     }
 
     @Test
