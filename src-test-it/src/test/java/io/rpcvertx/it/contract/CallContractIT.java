@@ -683,7 +683,8 @@ class CallContractIT {
         Channel other = channel(ChannelOptions.DEFAULT);
         // the writer's channel is created on the writer's event loop, which it then owns: writes run inline, so
         // writeQueueFull() is exact after each write
-        Context writerContext = vertx.getOrCreateContext();
+        // (on the Vertx the rig's channels run on: a channel made on another Vertx's loop cannot own it)
+        Context writerContext = rig.clientVertx(vertx).getOrCreateContext();
         AtomicInteger sent = new AtomicInteger();
         AtomicBoolean waitingForDrain = new AtomicBoolean();
         CompletableFuture<StreamUnaryCall<byte[], byte[]>> started = new CompletableFuture<>();

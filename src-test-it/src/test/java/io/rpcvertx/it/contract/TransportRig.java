@@ -51,6 +51,14 @@ interface TransportRig {
      */
     String peerPrefix();
 
+    /**
+     * The {@code Vertx} this rig's channels run on, for a test that must create its channel on a loop of its own (the
+     * channel then owns that loop): the test's own by default.
+     */
+    default Vertx clientVertx(Vertx testVertx) {
+        return testVertx;
+    }
+
     /** Releases what the rig holds beyond one test (the clustered rig's nodes). */
     default void close() throws Exception {}
 
@@ -199,6 +207,15 @@ interface TransportRig {
         @Override
         public Channel unreachableChannel(Vertx vertx, ChannelOptions options) throws Exception {
             return RpcVertx.insecureChannel(cluster().node(1), "eventbus:nobody-" + UUID.randomUUID(), options);
+        }
+
+        @Override
+        public Vertx clientVertx(Vertx testVertx) {
+            try {
+                return cluster().node(1);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         @Override
