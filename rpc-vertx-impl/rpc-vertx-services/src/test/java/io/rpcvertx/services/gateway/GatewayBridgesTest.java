@@ -82,7 +82,7 @@ class GatewayBridgesTest {
     }
 
     @Test
-    void permittedMethod_answersWithProtobufJson_metadataAsHeaders() throws Exception {
+    void permittedMethod_answersWithProtobufJson_andGrpcErrorsAsErrFrames() throws Exception {
         List<JsonObject> frames = new CopyOnWriteArrayList<>();
         WebSocket ws = connect(frames);
         ws.writeTextMessage(new JsonObject()
