@@ -32,7 +32,7 @@ import org.jspecify.annotations.Nullable;
  */
 public interface Server {
     /**
-     * This server's id, unique across JVMs (a random UUID); its event-bus control address is
+     * This server's id: its {@link ServerOptions#withName name}, or else a random UUID; its event-bus control address is
      * {@code "rpcvertx.server." + id() + ".control"} (see {@link #controlAddress()}).
      */
     String id();

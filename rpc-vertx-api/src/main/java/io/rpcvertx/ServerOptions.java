@@ -89,6 +89,11 @@ public final class ServerOptions {
         int maxHeaderListSize = DEFAULT_MAX_HEADER_LIST_SIZE;
         int maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
         boolean reusePort;
+
+        @Nullable
+        String name;
+
+        boolean eventBusSignals;
         Set<String> ignoredArguments = Set.of();
 
         @Override
@@ -453,6 +458,42 @@ public final class ServerOptions {
      */
     public ServerOptions withReusePort(boolean reusePort) {
         return with(c -> c.reusePort = reusePort);
+    }
+
+    /**
+     * A copy naming the server: its {@link Server#id()} becomes {@code name} instead of a random UUID, so its control
+     * address {@code rpcvertx.server.<name>.control} and its signal addresses are known in advance. Two started
+     * servers of one event bus must not share a name: the second one's {@link Server#start()} fails.
+     *
+     * @throws IllegalArgumentException if {@code name} is empty or holds a character other than letters, digits,
+     *     {@code -}, {@code _} and {@code .}
+     */
+    public ServerOptions withName(String name) {
+        Objects.requireNonNull(name, "name");
+        if (!name.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("name: \"" + name + "\" (expected: letters, digits, '.', '_', '-')");
+        }
+        return with(c -> c.name = name);
+    }
+
+    /** The server's name, if {@link #withName} set one. */
+    public Optional<String> name() {
+        return Optional.ofNullable(v.name);
+    }
+
+    /**
+     * A copy that publishes the server's signals as JSON on the event bus (off by default; see
+     * {@code docs/eventbus-gateway.md}): lifecycle events ({@code {"server", "event": "started" | "stopping" |
+     * "stopped"}}) on {@code rpcvertx.server.<id>.events}, and one event per ended call ({@code {"server", "method",
+     * "code", "status", "durationMicros", "peer"}}) on {@code rpcvertx.server.<id>.calls}.
+     */
+    public ServerOptions withEventBusSignals(boolean publish) {
+        return with(c -> c.eventBusSignals = publish);
+    }
+
+    /** Whether the server publishes its signals on the event bus. */
+    public boolean isEventBusSignals() {
+        return v.eventBusSignals;
     }
 
     /** The advertised SETTINGS_MAX_FRAME_SIZE. */

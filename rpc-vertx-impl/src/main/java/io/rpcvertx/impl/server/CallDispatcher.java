@@ -13,6 +13,7 @@ import io.rpcvertx.impl.codec.GrpcTimeout;
 import io.rpcvertx.impl.transport.ServerStream;
 import io.rpcvertx.impl.transport.ServerStreamHandler;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.streams.ReadStream;
 import java.util.List;
 import java.util.Objects;
@@ -59,7 +60,31 @@ final class CallDispatcher implements ServerStreamHandler {
             refuse(stream, StatusCode.RESOURCE_EXHAUSTED, "server's maximumConcurrentRpcs reached");
             return;
         }
-        new ServerCallImpl<>(this, stream, encoding, timeoutNanos).start();
+        ServerCallImpl<?, ?> call = new ServerCallImpl<>(this, stream, encoding, timeoutNanos);
+        if (options.isEventBusSignals()) {
+            publishWhenDone(call);
+        }
+        call.start();
+    }
+
+    /** One JSON event on {@code rpcvertx.server.<id>.calls} when the call ends (ServerOptions.withEventBusSignals). */
+    private void publishWhenDone(ServerCallImpl<?, ?> call) {
+        long startNanos = System.nanoTime();
+        call.addDoneCallback(v -> {
+            // every end but a unary response sent records its code; that one is OK
+            StatusCode code = call.code().orElse(call.isCancelled() ? StatusCode.CANCELLED : StatusCode.OK);
+            server.vertx
+                    .eventBus()
+                    .publish(
+                            ServerSignals.callsAddress(server.id()),
+                            new JsonObject()
+                                    .put("server", server.id())
+                                    .put("method", call.method())
+                                    .put("code", code.name())
+                                    .put("status", code.value())
+                                    .put("durationMicros", (System.nanoTime() - startNanos) / 1000)
+                                    .put("peer", call.peer()));
+        });
     }
 
     private static void refuse(ServerStream stream, StatusCode code, String details) {

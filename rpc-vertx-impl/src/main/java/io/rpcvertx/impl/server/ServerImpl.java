@@ -67,7 +67,7 @@ public final class ServerImpl implements Server {
     final VertxInternal vertx;
     final ServerOptions options;
     final ContextInternal owner;
-    private final String id = UUID.randomUUID().toString();
+    private final String id;
     private final List<GenericRpcHandler> handlers = new ArrayList<>();
     private final List<Binding> bindings = new ArrayList<>();
     /** The only state shared across event loops, and only with maximumConcurrentRpcs set. */
@@ -97,8 +97,10 @@ public final class ServerImpl implements Server {
     private long stopDeadlineNanos = Long.MAX_VALUE;
     private @Nullable MessageConsumer<Object> controlConsumer;
     private @Nullable MessageConsumer<Object> doneConsumer;
-    /** The in-process name this server also answers on ({@code RpcVertx.inProcessServer}), or null. */
-    private final @Nullable String inProcessName;
+    /** The in-process name this server also answers on ({@code RpcVertx.inProcessServer}, or the gateway's), or null. */
+    private volatile @Nullable String inProcessName;
+    /** Whether this named server holds its name in the event bus's names (released when it stops). */
+    private boolean nameClaimed;
     /** The name's registration, from start until the server has stopped. */
     private volatile @Nullable InProcessEndpoint inProcess;
 
@@ -128,6 +130,7 @@ public final class ServerImpl implements Server {
     private ServerImpl(
             VertxInternal vertx, ServerOptions options, ContextInternal owner, @Nullable String inProcessName) {
         this.inProcessName = inProcessName;
+        this.id = options.name().orElseGet(() -> UUID.randomUUID().toString());
         this.vertx = vertx;
         this.options = options;
         this.owner = owner;
@@ -140,6 +143,27 @@ public final class ServerImpl implements Server {
     @Override
     public String id() {
         return id;
+    }
+
+    /**
+     * The in-process name through which the JSON gateway calls this server, so its calls take the normal call path
+     * (interceptors, deadlines, metadata, cancellation): the server's own in-process name, or else a private one it
+     * claims at {@link #start()}. Only before start.
+     *
+     * @throws IllegalStateException if the server has started
+     */
+    public String gatewayInProcessName() {
+        synchronized (handlers) {
+            if (state != State.NEW) {
+                throw new IllegalStateException("a gateway is attached before start() (state: " + state + ")");
+            }
+            String name = inProcessName;
+            if (name == null) {
+                name = "rpcvertx.server." + id + ".gateway";
+                inProcessName = name;
+            }
+            return name;
+        }
     }
 
     @Override
@@ -354,6 +378,17 @@ public final class ServerImpl implements Server {
                     ? eventLoopCount()
                     : options.ioInstances();
             ServerSignals.registerCodec(vertx);
+            if (options.name().isPresent()) {
+                if (!ServerSignals.claimName(vertx, id)) {
+                    state = State.STOPPED;
+                    terminated.tryComplete();
+                    starting.tryComplete();
+                    promise.fail(new IllegalStateException(
+                            "server name \"" + id + "\" is already used by another started server"));
+                    return;
+                }
+                nameClaimed = true;
+            }
             MessageConsumer<Object> done =
                     vertx.eventBus().localConsumer(ServerSignals.doneAddress(id), msg -> onIoSignal(msg.body()));
             // not local: a stop may come from another node of a clustered event bus
@@ -376,6 +411,7 @@ public final class ServerImpl implements Server {
                             if (endpoint != null) {
                                 endpoint.publish();
                             }
+                            signal("started");
                             promise.complete();
                         } else {
                             promise.fail(ar.cause());
@@ -543,6 +579,7 @@ public final class ServerImpl implements Server {
                 break;
         }
         state = State.STOPPING;
+        signal("stopping");
         stopDeadlineNanos = deadlineNanos;
         log.debug("server " + id + " stopping, grace "
                 + Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime())));
@@ -611,11 +648,28 @@ public final class ServerImpl implements Server {
                     if (endpoint != null) {
                         InProcessRegistry.release(endpoint);
                     }
+                    if (nameClaimed) {
+                        ServerSignals.releaseName(vertx, id);
+                    }
+                    State before = state;
                     state = State.STOPPED;
+                    if (before == State.STOPPING) {
+                        signal("stopped");
+                    }
                     log.debug("server " + id + " stopped: " + callsDone + " calls, reported in " + callsDoneSignals
                             + " signals");
                     terminated.tryComplete();
                 });
+    }
+
+    /** Publishes a lifecycle event on {@code rpcvertx.server.<id>.events} when signals are on. */
+    private void signal(String event) {
+        if (options.isEventBusSignals()) {
+            vertx.eventBus()
+                    .publish(
+                            ServerSignals.eventsAddress(id),
+                            new JsonObject().put("server", id).put("event", event));
+        }
     }
 
     /** A stop request on the control address: {@code {"grace": millis}}, or null / {@code {"grace": null}} to abort. */
