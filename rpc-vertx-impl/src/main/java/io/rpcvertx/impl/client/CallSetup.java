@@ -2,8 +2,10 @@ package io.rpcvertx.impl.client;
 
 import io.rpcvertx.Compression;
 import io.rpcvertx.impl.security.ChannelSecurity;
+import io.rpcvertx.impl.telemetry.Telemetry;
 import io.rpcvertx.impl.transport.ClientTransport;
 import io.vertx.core.internal.ContextInternal;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What every call of one method on one channel shares, made once per multi-callable: the owner loop, the transport
@@ -16,4 +18,5 @@ record CallSetup(
         ChannelSecurity security,
         Compression compression,
         int maxSendBytes,
-        int maxReceiveBytes) {}
+        int maxReceiveBytes,
+        @Nullable Telemetry telemetry) {}
