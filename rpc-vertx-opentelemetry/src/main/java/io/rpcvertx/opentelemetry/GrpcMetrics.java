@@ -1,4 +1,4 @@
-package io.rpcvertx.impl.telemetry;
+package io.rpcvertx.opentelemetry;
 
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -8,6 +8,7 @@ import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.LongHistogram;
 import io.opentelemetry.api.metrics.Meter;
 import io.rpcvertx.StatusCode;
+import io.rpcvertx.impl.telemetry.RpcMetrics;
 import io.vertx.core.spi.metrics.VertxMetrics;
 import java.util.List;
 
@@ -16,7 +17,7 @@ import java.util.List;
  * metrics API, installed as the Vert.x instance's metrics SPI. Only {@link RpcMetrics} is used: Vert.x's own metrics
  * (HTTP, pools, event bus) stay off. Labels: {@code grpc.method}, {@code grpc.target} (client), {@code grpc.status}.
  */
-public final class GrpcMetrics implements VertxMetrics, RpcMetrics {
+final class GrpcMetrics implements VertxMetrics, RpcMetrics {
     /** The instrumentation scope of these meters. */
     public static final String SCOPE = "io.rpcvertx";
 
@@ -55,7 +56,7 @@ public final class GrpcMetrics implements VertxMetrics, RpcMetrics {
     private final LongHistogram serverCallSent;
     private final LongHistogram serverCallReceived;
 
-    public GrpcMetrics(OpenTelemetry openTelemetry) {
+    GrpcMetrics(OpenTelemetry openTelemetry) {
         Meter meter = openTelemetry.getMeter(SCOPE);
         clientAttemptStarted = meter.counterBuilder("grpc.client.attempt.started")
                 .setUnit("{attempt}")

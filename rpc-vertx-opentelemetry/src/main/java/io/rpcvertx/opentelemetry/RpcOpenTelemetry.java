@@ -1,7 +1,6 @@
 package io.rpcvertx.opentelemetry;
 
 import io.opentelemetry.api.OpenTelemetry;
-import io.rpcvertx.impl.telemetry.GrpcMetrics;
 import io.vertx.core.spi.VertxMetricsFactory;
 import java.util.Objects;
 
@@ -19,9 +18,9 @@ import java.util.Objects;
  *
  * <p>Labels are bounded: {@code grpc.method} (a method the server did not register is {@code other}), {@code
  * grpc.target} (the channel's target) and {@code grpc.status}; no peer addresses. Without it, no metric code runs.
- * Tracing needs nothing from here: give the Vert.x instance a tracer ({@code VertxOptions.setTracingOptions(new
- * OpenTelemetryTracingOptions(openTelemetry))}) and every call gets its span. Needs {@code
- * io.opentelemetry:opentelemetry-api} on the class path.
+ * Tracing needs nothing from here: give the Vert.x instance vertx-opentelemetry's tracer ({@code
+ * Vertx.builder().withTracer(new OpenTelemetryTracingFactory(openTelemetry))}, or its tracing options) and every call
+ * gets its spans.
  */
 public final class RpcOpenTelemetry {
     private RpcOpenTelemetry() {}
