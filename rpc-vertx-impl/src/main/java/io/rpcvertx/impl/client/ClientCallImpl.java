@@ -492,6 +492,11 @@ final class ClientCallImpl<Req, Resp>
         if (s != null) {
             s.cancel(); // RST_STREAM(CANCEL) for an ending the peer did not cause; a no-op once the stream ended
         }
+        Telemetry t = telemetry;
+        if (t != null) {
+            // recorded before the outcome is visible, so that whoever sees the outcome sees the metric
+            t.clientCallEnded(method.fullMethodName(), code, startNanos);
+        }
         Metadata initial = initialMetadata != null ? initialMetadata : Metadata.EMPTY;
         RpcException error = code == StatusCode.OK ? null : new RpcException(code, details, initial, trailing);
         failure = error;
@@ -521,10 +526,6 @@ final class ClientCallImpl<Req, Resp>
             in.end(error);
         }
         doneCallbacks.fire();
-        Telemetry t = telemetry;
-        if (t != null) {
-            t.clientCallEnded(method.fullMethodName(), code, startNanos);
-        }
     }
 
     // ---------------------------------------------------------------- public API (any thread)
