@@ -3,13 +3,17 @@ package io.rpcvertx.it.observability;
 import static java.util.concurrent.TimeUnit.SECONDS;
 
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
@@ -21,6 +25,7 @@ import io.vertx.tracing.opentelemetry.OpenTelemetryOptions;
 import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * An OpenTelemetry SDK with in-memory span and metric exporters, and a Vert.x instance that traces with it (its
@@ -37,6 +42,27 @@ final class TestTelemetry implements AutoCloseable {
                 .setTracerProvider(SdkTracerProvider.builder()
                         .setSampler(sampler)
                         .addSpanProcessor(SimpleSpanProcessor.create(spans))
+                        .addSpanProcessor(new SpanProcessor() {
+                            @Override
+                            public void onStart(Context parent, ReadWriteSpan span) {}
+
+                            @Override
+                            public boolean isStartRequired() {
+                                return false;
+                            }
+
+                            @Override
+                            public void onEnd(ReadableSpan span) {
+                                synchronized (ended) {
+                                    ended.notifyAll();
+                                }
+                            }
+
+                            @Override
+                            public boolean isEndRequired() {
+                                return true;
+                            }
+                        })
                         .build())
                 .setMeterProvider(
                         SdkMeterProvider.builder().registerMetricReader(metrics).build())
@@ -61,6 +87,27 @@ final class TestTelemetry implements AutoCloseable {
 
     static TestTelemetry tracingAndMetrics() {
         return new TestTelemetry(Sampler.alwaysOn(), true, true);
+    }
+
+    private final Object ended = new Object();
+
+    /** Waits (at most 5 s) until a finished span matches {@code wanted}: spans a peer ends after its response. */
+    SpanData awaitSpan(Predicate<SpanData> wanted) throws InterruptedException {
+        long deadline = System.nanoTime() + SECONDS.toNanos(5);
+        synchronized (ended) {
+            while (true) {
+                Optional<SpanData> found =
+                        finishedSpans().stream().filter(wanted).findFirst();
+                if (found.isPresent()) {
+                    return found.get();
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("no such span in " + finishedSpans());
+                }
+                ended.wait(Math.max(1, left / 1_000_000));
+            }
+        }
     }
 
     List<SpanData> finishedSpans() {
