@@ -1,6 +1,7 @@
 package io.rpcvertx;
 
 import io.vertx.core.ThreadingModel;
+import io.vertx.core.tracing.TracingPolicy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +58,7 @@ public final class ServerOptions {
 
     /** The mutable twin used only while copying; every field has its default here. */
     private static final class Values implements Cloneable {
+        TracingPolicy tracingPolicy = TracingPolicy.ALWAYS;
         int maxReceiveMessageLength = ChannelOptions.DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH;
         int maxSendMessageLength = -1;
         Compression compression = Compression.NO_COMPRESSION;
@@ -615,5 +617,21 @@ public final class ServerOptions {
         if (d.isNegative()) {
             throw new IllegalArgumentException(name + ": " + d + " (expected: >= 0)");
         }
+    }
+
+    /**
+     * A copy with this tracing policy, used when the Vert.x instance has a tracer (for instance
+     * {@code VertxOptions.setTracingOptions(new OpenTelemetryTracingOptions(openTelemetry))}): {@code ALWAYS} starts a
+     * span for every call, {@code PROPAGATE} only within an existing trace, {@code IGNORE} never. The default is
+     * {@code ALWAYS} (server: every call is traced, as a child of the client's trace when its metadata carries one). Without a tracer the policy costs nothing.
+     */
+    public ServerOptions withTracingPolicy(TracingPolicy policy) {
+        Objects.requireNonNull(policy, "policy");
+        return with(c -> c.tracingPolicy = policy);
+    }
+
+    /** The tracing policy; see {@link #withTracingPolicy(TracingPolicy)}. */
+    public TracingPolicy tracingPolicy() {
+        return v.tracingPolicy;
     }
 }

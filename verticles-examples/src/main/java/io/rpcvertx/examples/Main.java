@@ -88,7 +88,12 @@ public final class Main {
             "  --timeout=SECONDS   deadline of each call (default 10)",
             "  --lb=POLICY         pick_first (default) or round_robin over the target's addresses",
             "  --target=eventbus:  (or eventbus:<address>) calls over the event bus; with --cluster=127.0.0.1:port",
-            "                      the event bus of the cluster that member belongs to");
+            "                      the event bus of the cluster that member belongs to",
+            "observability flags of every server program: " + Observability.USAGE,
+            "  --metrics-port=N    gRPC metrics (gRFC A66) in Prometheus text format at http://127.0.0.1:N/metrics",
+            "  --tracing=MODE      none (default), logging (a log line per span) or otlp (OTEL_EXPORTER_OTLP_ENDPOINT,",
+            "                      default http://localhost:4317); see docs/observability.md",
+            "  --trace-sampling=R  the fraction of new traces sampled (default 1.0); unsampled ones still propagate");
 
     /** Flags of every client program, handled by {@link #clientConfig}. */
     static final Set<String> CLIENT_FLAGS = Set.of("target", "wait-for-ready", "timeout", "lb", ClusterSupport.FLAG);
@@ -97,7 +102,9 @@ public final class Main {
             Set.of("wait-for-ready", "use_tls", "use_test_ca", "eventbus", ClusterSupport.FLAG);
     /** The flags of every server program (see {@link #serverConfig}). */
     static final Set<String> SERVER_FLAGS =
-            Set.of("port", "host", "grace", "max-concurrent-rpcs", "io-instances", "eventbus", ClusterSupport.FLAG);
+            union(
+                    Set.of("port", "host", "grace", "max-concurrent-rpcs", "io-instances", "eventbus", ClusterSupport.FLAG),
+                    Observability.FLAGS);
 
     static final String SERVER_FLAGS_USAGE =
             "[--grace=10] [--max-concurrent-rpcs=N] [--io-instances=N] [--eventbus] [--cluster[=127.0.0.1:port]]";
@@ -128,16 +135,18 @@ public final class Main {
                 case "bench-client" -> flags(args, union(BenchClientConfig.FLAGS, Set.of(ClusterSupport.FLAG)));
                 case "route-guide-server" -> flags(args, SERVER_FLAGS);
                 case "route-guide-client" -> flags(args, CLIENT_FLAGS);
-                case "interop-server" -> flags(args, InteropServer.FLAGS);
+                case "interop-server" -> flags(args, union(InteropServer.FLAGS, Observability.FLAGS));
                 case "interop-client" -> flags(args, InteropClient.FLAGS);
                 default -> throw new IllegalArgumentException("unknown program: " + program);
             };
+            Observability observability = Observability.fromFlags(flags);
             return switch (program) {
                 case "demo" -> demo(out, err);
                 case "greeter-server" -> {
                     GreeterServerVerticle server = new GreeterServerVerticle();
                     yield serve(
                             program,
+                            observability,
                             new VertxOptions(),
                             server,
                             server::port,
@@ -150,6 +159,7 @@ public final class Main {
                     // epoll when available: +12 % on small unary calls (shared/notes/performance.md)
                     yield serve(
                             program,
+                            observability,
                             new VertxOptions().setPreferNativeTransport(true),
                             server,
                             server::port,
@@ -161,6 +171,7 @@ public final class Main {
                     RouteGuideServerVerticle server = new RouteGuideServerVerticle();
                     yield serve(
                             program,
+                            observability,
                             new VertxOptions(),
                             server,
                             server::port,
@@ -171,7 +182,7 @@ public final class Main {
                             out,
                             err);
                 }
-                case "interop-server" -> interopServer(InteropServer.Options.fromFlags(flags), out, err);
+                case "interop-server" -> interopServer(InteropServer.Options.fromFlags(flags), observability, out, err);
                 case "interop-client" ->
                     interopClient(
                             InteropClient.Options.fromFlags(flags),
@@ -317,6 +328,7 @@ public final class Main {
      */
     private static int serve(
             String program,
+            Observability observability,
             VertxOptions vertxOptions,
             Deployable server,
             IntSupplier boundPort,
@@ -325,11 +337,20 @@ public final class Main {
             PrintStream err) {
         String host = config.getString("host");
         int graceSeconds = config.getInteger("grace");
+        if (config.getString(ClusterSupport.FLAG) != null && observability.isEnabled()) {
+            err.println(program + ": --cluster cannot be combined with --metrics-port or --tracing yet");
+            return EXIT_FAILED;
+        }
         Vertx vertx;
         try {
-            vertx = vertx(vertxOptions, config, out);
+            vertx = config.getString(ClusterSupport.FLAG) == null
+                    ? observability.newVertx(vertxOptions)
+                    : vertx(vertxOptions, config, out);
         } catch (Exception e) {
             err.println(program + " failed to join the cluster: " + describe(e));
+            return EXIT_FAILED;
+        }
+        if (!startMetrics(program, observability, vertx, out, err)) {
             return EXIT_FAILED;
         }
         String deploymentId;
@@ -338,7 +359,7 @@ public final class Main {
                     .await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             err.println(program + " failed to start: " + describe(e));
-            close(vertx, err);
+            close(vertx, observability, err);
             return EXIT_FAILED;
         }
         out.println(program + " listening on " + host + ":" + boundPort.getAsInt());
@@ -354,7 +375,7 @@ public final class Main {
                             } catch (Exception e) {
                                 err.println(program + ": stop failed: " + describe(e));
                             } finally {
-                                close(vertx, err);
+                                close(vertx, observability, err);
                                 stopped.complete();
                             }
                         },
@@ -368,14 +389,18 @@ public final class Main {
      * Serves the interop TestService until SIGTERM, like {@link #serve} (which deploys verticles): on SIGTERM calls in
      * flight may finish for {@code --grace}, then are cancelled.
      */
-    private static int interopServer(InteropServer.Options options, PrintStream out, PrintStream err) {
-        Vertx vertx = Vertx.vertx();
+    private static int interopServer(
+            InteropServer.Options options, Observability observability, PrintStream out, PrintStream err) {
+        Vertx vertx = observability.newVertx(new VertxOptions());
+        if (!startMetrics("interop-server", observability, vertx, out, err)) {
+            return EXIT_FAILED;
+        }
         InteropServer server;
         try {
             server = InteropServer.start(vertx, options).await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             err.println("interop-server failed to start: " + describe(e));
-            close(vertx, err);
+            close(vertx, observability, err);
             return EXIT_FAILED;
         }
         out.println("interop-server listening on " + options.host() + ":" + server.port()
@@ -396,7 +421,7 @@ public final class Main {
                             } catch (Exception e) {
                                 err.println("interop-server: stop failed: " + describe(e));
                             } finally {
-                                close(vertx, err);
+                                close(vertx, observability, err);
                                 stopped.complete();
                             }
                         },
@@ -545,6 +570,32 @@ public final class Main {
             return "RPC failed with " + rpc.code() + (rpc.details().isEmpty() ? "" : ": " + rpc.details());
         }
         return failure.toString();
+    }
+
+    /** Closes {@code vertx}, then flushes and stops its OpenTelemetry SDK (if the flags made one). */
+    private static void close(Vertx vertx, Observability observability, PrintStream err) {
+        close(vertx, err);
+        observability.close();
+    }
+
+    /**
+     * Starts the metrics endpoint if {@code --metrics-port} asks for it and prints its address; false (the message
+     * printed and {@code vertx} closed) if it cannot listen, e.g. the port is taken.
+     */
+    private static boolean startMetrics(
+            String program, Observability observability, Vertx vertx, PrintStream out, PrintStream err) {
+        if (observability.metricsPort < 0) {
+            return true;
+        }
+        try {
+            int port = observability.startMetricsServer(vertx).await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            out.println(program + " metrics on http://127.0.0.1:" + port + "/metrics");
+            return true;
+        } catch (Exception e) {
+            err.println(program + " failed to start: --metrics-port=" + observability.metricsPort + ": " + describe(e));
+            close(vertx, observability, err);
+            return false;
+        }
     }
 
     private static void close(Vertx vertx, PrintStream err) {

@@ -10,6 +10,7 @@ import io.rpcvertx.StatusCode;
 import io.rpcvertx.impl.codec.Encoding;
 import io.rpcvertx.impl.codec.GrpcHeaders;
 import io.rpcvertx.impl.codec.GrpcTimeout;
+import io.rpcvertx.impl.telemetry.Telemetry;
 import io.rpcvertx.impl.transport.ServerStream;
 import io.rpcvertx.impl.transport.ServerStreamHandler;
 import io.vertx.core.Future;
@@ -30,15 +31,22 @@ final class CallDispatcher implements ServerStreamHandler {
     final ServerImpl server;
     final ServerOptions options;
     private final HandlerRegistry registry;
+    /** Spans and metrics; null when the Vert.x instance has neither a tracer nor gRPC metrics. */
+    private final @Nullable Telemetry telemetry;
 
     CallDispatcher(ServerImpl server, HandlerRegistry registry) {
         this.server = server;
         this.options = server.options;
         this.registry = registry;
+        this.telemetry = Telemetry.server(server.vertx, options);
     }
 
     @Override
-    public void streamCreated(ServerStream stream) {
+    public void streamCreated(ServerStream transportStream) {
+        // the one observability hook of the server: every stream (whatever the transport), refused ones too
+        Telemetry t = telemetry;
+        ServerStream stream =
+                t == null ? transportStream : t.observe(transportStream, registry.isRegistered(transportStream.path()));
         String encodingName = stream.header(GrpcHeaders.GRPC_ENCODING);
         Encoding encoding = encodingName == null ? Encoding.IDENTITY : Encoding.forName(encodingName);
         if (encoding == null) {

@@ -24,6 +24,7 @@ import io.vertx.core.internal.logging.Logger;
 import io.vertx.core.internal.logging.LoggerFactory;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.core.tracing.TracingPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -338,6 +339,8 @@ public final class ServerImpl implements Server {
                 .setMaxFrameSize(options.maxFrameSize());
         return new HttpServerOptions()
                 .setReusePort(options.isReusePort())
+                // the call layer traces each call (io.rpcvertx.impl.telemetry); an HTTP span per stream would double it
+                .setTracingPolicy(TracingPolicy.IGNORE)
                 .setInitialSettings(settings)
                 .setHttp2ConnectionWindowSize(options.connectionWindowSize())
                 .setHttp2RstFloodMaxRstFramePerWindow(options.rstFloodMaxFrames())
