@@ -109,7 +109,7 @@ final class MultiCallables {
             CallOptions o = parent == null ? options : inherit(options, parent);
             ClientCall<Req, Resp> call = chain.isEmpty()
                     ? startUnaryRequest(method, config, request, o, caller)
-                    : InterceptedCall.unaryUnary(
+                    : InterceptorChain.unaryUnary(
                             chain,
                             method,
                             request,
@@ -132,7 +132,7 @@ final class MultiCallables {
             CallOptions o = parent == null ? options : inherit(options, parent);
             ClientCall<Req, Resp> call = chain.isEmpty()
                     ? startUnaryRequest(method, config, request, o, caller)
-                    : InterceptedCall.unaryStream(
+                    : InterceptorChain.unaryStream(
                             chain,
                             method,
                             request,
@@ -165,7 +165,7 @@ final class MultiCallables {
                 CallOptions o = parent == null ? options : inherit(options, parent);
                 ClientCall<Req, Resp> call = chain.isEmpty()
                         ? startStreaming(method, config, o, caller)
-                        : InterceptedCall.streamUnary(
+                        : InterceptorChain.streamUnary(
                                 chain,
                                 method,
                                 o,
@@ -198,7 +198,7 @@ final class MultiCallables {
                 CallOptions o = parent == null ? options : inherit(options, parent);
                 ClientCall<Req, Resp> call = chain.isEmpty()
                         ? startStreaming(method, config, o, caller)
-                        : InterceptedCall.streamStream(
+                        : InterceptorChain.streamStream(
                                 chain,
                                 method,
                                 o,
