@@ -1,12 +1,17 @@
 package io.rpcvertx.impl.client;
 
 import io.rpcvertx.ChannelConnectivity;
+import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.StatusCode;
+import io.rpcvertx.impl.security.ChannelSecurity;
 import io.rpcvertx.impl.transport.ClientStream;
 import io.rpcvertx.impl.transport.ClientTransport;
 import io.rpcvertx.impl.transport.RequestHead;
 import io.vertx.core.Future;
+import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpClientConnection;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpVersion;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,6 +32,19 @@ final class VertxHttpTransport implements ClientTransport {
     private @Nullable VertxHttpClientStream liveHead;
     private int liveCount;
     private final Set<ChannelImpl.Conn> connections = new LinkedHashSet<>();
+
+    /** The HTTP/2 client a channel's connections are made with: prior knowledge, the channel's windows and limits. */
+    static HttpClientOptions clientOptions(ChannelSecurity security, ChannelOptions options) {
+        HttpClientOptions http = security.configure(new HttpClientOptions())
+                .setProtocolVersion(HttpVersion.HTTP_2)
+                .setHttp2ClearTextUpgrade(false)
+                .setInitialSettings(new Http2Settings().setInitialWindowSize(options.initialWindowSize()))
+                .setHttp2ConnectionWindowSize(options.connectionWindowSize())
+                .setConnectTimeout((int)
+                        Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
+        options.maxConcurrentStreams().ifPresent(http::setHttp2MultiplexingLimit);
+        return http;
+    }
 
     VertxHttpTransport(ChannelImpl channel) {
         this.channel = channel;
