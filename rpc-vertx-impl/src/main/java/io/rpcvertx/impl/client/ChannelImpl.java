@@ -151,34 +151,26 @@ public final class ChannelImpl implements Channel, Closeable {
 
     @Override
     public <Req, Resp> UnaryUnaryMultiCallable<Req, Resp> unaryUnary(MethodDescriptor<Req, Resp> method) {
-        check(method, MethodType.UNARY_UNARY);
+        TransportCalls.check(method, MethodType.UNARY_UNARY);
         return callables.unaryUnary(method);
     }
 
     @Override
     public <Req, Resp> UnaryStreamMultiCallable<Req, Resp> unaryStream(MethodDescriptor<Req, Resp> method) {
-        check(method, MethodType.UNARY_STREAM);
+        TransportCalls.check(method, MethodType.UNARY_STREAM);
         return callables.unaryStream(method);
     }
 
     @Override
     public <Req, Resp> StreamUnaryMultiCallable<Req, Resp> streamUnary(MethodDescriptor<Req, Resp> method) {
-        check(method, MethodType.STREAM_UNARY);
+        TransportCalls.check(method, MethodType.STREAM_UNARY);
         return callables.streamUnary(method);
     }
 
     @Override
     public <Req, Resp> StreamStreamMultiCallable<Req, Resp> streamStream(MethodDescriptor<Req, Resp> method) {
-        check(method, MethodType.STREAM_STREAM);
+        TransportCalls.check(method, MethodType.STREAM_STREAM);
         return callables.streamStream(method);
-    }
-
-    private static void check(MethodDescriptor<?, ?> method, MethodType expected) {
-        Objects.requireNonNull(method, "method");
-        if (method.type() != expected) {
-            throw new IllegalArgumentException(
-                    "method: " + method.fullMethodName() + " is " + method.type() + " (expected: " + expected + ")");
-        }
     }
 
     // ---------------------------------------------------------------- for the transport (owner)
