@@ -81,6 +81,19 @@ public interface Server {
     Future<Integer> addSecurePort(String address, ServerCredentials credentials);
 
     /**
+     * Also serves on the event bus of the server's {@code Vertx} at {@code address} (an event-bus address, e.g.
+     * {@link RpcVertx#DEFAULT_EVENT_BUS_ADDRESS}): event-bus channels ({@link RpcVertx#eventBusChannel(io.vertx.core.Vertx,
+     * String, ChannelOptions)}) of this {@code Vertx} or, when it is clustered, of any node reach the server's services there.
+     * Several servers may serve one address: they share its calls. Only before {@link #start()}; the address is
+     * consumed from start until the stop begins, and each of the server's IO instances takes calls there.
+     *
+     * @return completes once the address is recorded; fails with {@link IllegalStateException} after start or
+     *     {@link IllegalArgumentException} for an empty address
+     */
+    @Experimental
+    Future<Void> addEventBusPort(String address);
+
+    /**
      * Starts serving on every added port. Only once.
      *
      * @return completes when every port accepts RPCs and the control address is registered; fails with

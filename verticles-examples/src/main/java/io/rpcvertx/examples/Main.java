@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs one example program: {@code demo}, {@code greeter-server}, {@code greeter-client}, {@code route-guide-server},
@@ -71,27 +72,38 @@ public final class Main {
             "                      [--soak_per_iteration_max_acceptable_latency_ms=1000] [--soak_overall_timeout_seconds=S]",
             "                      [--soak_min_time_ms_between_rpcs=0] [--soak_request_size=N] [--soak_response_size=N]",
             "                      runs gRPC interop test cases; exit 0 when all pass",
-            "  bench-client        " + BenchClientConfig.USAGE,
+            "  bench-client        " + BenchClientConfig.USAGE + " [--cluster[=127.0.0.1:port]]",
             "                      closed-loop load on bench.Echo; prints one result line (calls/s, latency, errors)",
             "server flags: on SIGTERM in-flight RPCs may finish for --grace seconds (default "
                     + ServerConfig.DEFAULT_GRACE_SECONDS + "), then they are cancelled and the process exits;",
             "  --max-concurrent-rpcs limits RPCs server-wide (RESOURCE_EXHAUSTED beyond), --io-instances sets the",
-            "  event loops serving connections (default: all)",
+            "  event loops serving connections (default: all), --eventbus also serves on the event bus (address "
+                    + "rpcvertx.grpc),",
+            "  --cluster makes Vert.x clustered (Hazelcast on 127.0.0.1; prints the member to join; with a value, joins"
+                    + " 127.0.0.1:port)",
             "client flags:",
             "  --target=T          host:port, dns:///host:port, ipv4:a:p[,b:p], ipv6:[addr]:p, unix:path or"
                     + " unix:///abs/path",
             "  --wait-for-ready    calls wait through connection failures (e.g. for a server still starting)",
             "  --timeout=SECONDS   deadline of each call (default 10)",
-            "  --lb=POLICY         pick_first (default) or round_robin over the target's addresses");
+            "  --lb=POLICY         pick_first (default) or round_robin over the target's addresses",
+            "  --target=eventbus:  (or eventbus:<address>) calls over the event bus; with --cluster=127.0.0.1:port",
+            "                      the event bus of the cluster that member belongs to");
 
     /** Flags of every client program, handled by {@link #clientConfig}. */
-    static final Set<String> CLIENT_FLAGS = Set.of("target", "wait-for-ready", "timeout", "lb");
+    static final Set<String> CLIENT_FLAGS = Set.of("target", "wait-for-ready", "timeout", "lb", ClusterSupport.FLAG);
     /** Flags that may be given without a value, meaning {@code true}. */
-    static final Set<String> BOOLEAN_FLAGS = Set.of("wait-for-ready", "use_tls", "use_test_ca");
+    static final Set<String> BOOLEAN_FLAGS =
+            Set.of("wait-for-ready", "use_tls", "use_test_ca", "eventbus", ClusterSupport.FLAG);
     /** The flags of every server program (see {@link #serverConfig}). */
-    static final Set<String> SERVER_FLAGS = Set.of("port", "host", "grace", "max-concurrent-rpcs", "io-instances");
+    static final Set<String> SERVER_FLAGS =
+            Set.of("port", "host", "grace", "max-concurrent-rpcs", "io-instances", "eventbus", ClusterSupport.FLAG);
 
-    static final String SERVER_FLAGS_USAGE = "[--grace=10] [--max-concurrent-rpcs=N] [--io-instances=N]";
+    static final String SERVER_FLAGS_USAGE =
+            "[--grace=10] [--max-concurrent-rpcs=N] [--io-instances=N] [--eventbus] [--cluster[=127.0.0.1:port]]";
+
+    /** How long joining a cluster may take. */
+    static final Duration CLUSTER_TIMEOUT = Duration.ofSeconds(60);
 
     private Main() {}
 
@@ -113,7 +125,7 @@ public final class Main {
                 case "greeter-server" -> flags(args, SERVER_FLAGS);
                 case "greeter-client" -> flags(args, union(CLIENT_FLAGS, Set.of("name")));
                 case "bench-echo-server" -> flags(args, SERVER_FLAGS);
-                case "bench-client" -> flags(args, BenchClientConfig.FLAGS);
+                case "bench-client" -> flags(args, union(BenchClientConfig.FLAGS, Set.of(ClusterSupport.FLAG)));
                 case "route-guide-server" -> flags(args, SERVER_FLAGS);
                 case "route-guide-client" -> flags(args, CLIENT_FLAGS);
                 case "interop-server" -> flags(args, InteropServer.FLAGS);
@@ -166,7 +178,14 @@ public final class Main {
                             InteropClient.testCases(flags.getOrDefault("test_case", "empty_unary")),
                             out,
                             err);
-                case "bench-client" -> benchClient(BenchClientConfig.of(flags), out, err);
+                case "bench-client" -> {
+                    String cluster = flags.remove(ClusterSupport.FLAG);
+                    yield benchClient(
+                            BenchClientConfig.of(flags),
+                            cluster == null ? null : ClusterSupport.members(cluster),
+                            out,
+                            err);
+                }
                 case "route-guide-client" ->
                     routeGuideClient(clientConfig(flags, RouteGuideClientVerticle.DEFAULT_TARGET), out, err);
                 default ->
@@ -245,6 +264,11 @@ public final class Main {
             }
             config.put(ClientConfig.TIMEOUT_SECONDS, seconds);
         }
+        String cluster = flags.get(ClusterSupport.FLAG);
+        if (cluster != null) {
+            ClusterSupport.members(cluster); // checked now: a usage error, not a failed start
+            config.put(ClusterSupport.FLAG, cluster);
+        }
         String lb = flags.get("lb");
         if (lb != null) {
             if (!lb.equals(ChannelOptions.PICK_FIRST) && !lb.equals(ChannelOptions.ROUND_ROBIN)) {
@@ -301,7 +325,13 @@ public final class Main {
             PrintStream err) {
         String host = config.getString("host");
         int graceSeconds = config.getInteger("grace");
-        Vertx vertx = Vertx.vertx(vertxOptions);
+        Vertx vertx;
+        try {
+            vertx = vertx(vertxOptions, config, out);
+        } catch (Exception e) {
+            err.println(program + " failed to join the cluster: " + describe(e));
+            return EXIT_FAILED;
+        }
         String deploymentId;
         try {
             deploymentId = vertx.deployVerticle(server, new DeploymentOptions().setConfig(config))
@@ -411,10 +441,23 @@ public final class Main {
     }
 
     /** Runs the load, prints its result line; fails if a call failed or none was counted. */
-    private static int benchClient(BenchClientConfig config, PrintStream out, PrintStream err) {
+    private static int benchClient(
+            BenchClientConfig config, @Nullable List<String> clusterMembers, PrintStream out, PrintStream err) {
         BenchResult result;
         try {
-            result = BenchClient.run(config);
+            if (clusterMembers == null) {
+                result = BenchClient.run(config);
+            } else {
+                // --cluster: the load runs on a clustered Vert.x, e.g. against --target=eventbus: on another process
+                Vertx vertx = ClusterSupport.vertx(
+                                new VertxOptions().setEventLoopPoolSize(config.eventLoops()), clusterMembers, err)
+                        .await(CLUSTER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                try {
+                    result = BenchClient.run(vertx, config);
+                } finally {
+                    close(vertx, err);
+                }
+            }
         } catch (Exception e) {
             err.println("bench-client failed: " + describe(e));
             return EXIT_FAILED;
@@ -452,7 +495,13 @@ public final class Main {
             JsonObject config,
             Duration limit,
             PrintStream err) {
-        Vertx vertx = Vertx.vertx();
+        Vertx vertx;
+        try {
+            vertx = vertx(new VertxOptions(), config, System.out);
+        } catch (Exception e) {
+            err.println(program + " failed to join the cluster: " + describe(e));
+            return EXIT_FAILED;
+        }
         try {
             vertx.deployVerticle(client, new DeploymentOptions().setConfig(config))
                     .compose(id -> results.get())
@@ -467,6 +516,19 @@ public final class Main {
         } finally {
             close(vertx, err);
         }
+    }
+
+    /**
+     * The program's Vert.x: clustered when the configuration has {@code cluster} (see {@link ClusterSupport}), then
+     * printing the member others join; else a plain one.
+     */
+    private static Vertx vertx(VertxOptions options, JsonObject config, PrintStream out) throws Exception {
+        String cluster = config.getString(ClusterSupport.FLAG);
+        if (cluster == null) {
+            return Vertx.vertx(options);
+        }
+        return ClusterSupport.vertx(options, ClusterSupport.members(cluster), out)
+                .await(CLUSTER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private static DeploymentOptions config(Object... keysAndValues) {

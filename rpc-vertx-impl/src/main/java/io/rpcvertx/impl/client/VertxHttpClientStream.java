@@ -15,6 +15,7 @@ import io.rpcvertx.impl.codec.WireException;
 import io.rpcvertx.impl.transport.ClientStream;
 import io.rpcvertx.impl.transport.ClientStreamListener;
 import io.rpcvertx.impl.transport.RequestHead;
+import io.rpcvertx.impl.transport.TransportErrors;
 import io.vertx.core.Completable;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -290,7 +291,14 @@ final class VertxHttpClientStream
             return;
         }
         if (!trailersOnly) {
-            listener().onHeaders(MetadataCodec.fromHeaders(headers));
+            Metadata initial;
+            try {
+                initial = MetadataCodec.fromResponseHeaders(headers);
+            } catch (WireException e) {
+                failMalformed(e.code(), e.getMessage());
+                return;
+            }
+            listener().onHeaders(initial);
             if (state == State.CLOSED) {
                 return;
             }
@@ -350,18 +358,26 @@ final class VertxHttpClientStream
         MultiMap source = trailersOnly ? resp.headers() : resp.trailers();
         pushback = source.get("grpc-retry-pushback-ms");
         String grpcStatus = source.get(GrpcHeaders.GRPC_STATUS);
-        Metadata trailing = MetadataCodec.fromHeaders(source);
+        Metadata trailing;
+        try {
+            trailing = MetadataCodec.fromResponseHeaders(source);
+        } catch (WireException e) {
+            close(false);
+            listener().onTrailers(e.code(), e.getMessage(), Metadata.EMPTY);
+            return;
+        }
         close(false);
         if (grpcStatus == null) {
             listener().onTrailers(StatusCode.UNKNOWN, "missing grpc-status in response trailers", trailing);
             return;
         }
         String message = source.get(GrpcHeaders.GRPC_MESSAGE);
-        listener()
-                .onTrailers(
-                        StatusMapping.parseGrpcStatus(grpcStatus),
-                        message == null ? "" : StatusMessages.decode(message),
-                        trailing);
+        StatusCode code = StatusMapping.parseGrpcStatus(grpcStatus);
+        String details = message == null ? "" : StatusMessages.decode(message);
+        if (code == StatusCode.UNKNOWN && !StatusMapping.isKnownGrpcStatus(grpcStatus)) {
+            details = "Invalid grpc-status '" + grpcStatus + "'" + (details.isEmpty() ? "" : ": " + details);
+        }
+        listener().onTrailers(code, details, trailing);
     }
 
     // ---------------------------------------------------------------- errors and the end (owner)
@@ -382,17 +398,22 @@ final class VertxHttpClientStream
             listener().onReset(errorCode);
             return;
         }
+        StatusCode code = StatusCode.UNAVAILABLE;
         String details;
         boolean refused = beforeStream;
         if (t instanceof HttpClosedException) {
-            details = "Connection closed: " + t.getMessage();
             // not HttpClosedException.goAway(): it copies debug data Vert.x may already have released
-            refused |= isAboveGoAway();
+            boolean aboveGoAway = isAboveGoAway();
+            details = aboveGoAway
+                    ? "Connection closed: stream refused by GOAWAY (not processed by the server)"
+                    : "Connection closed: " + t.getMessage();
+            refused |= aboveGoAway;
         } else {
-            details = String.valueOf(t.getMessage());
+            code = TransportErrors.code(t, response == null);
+            details = TransportErrors.details(t, response == null);
         }
         close(true);
-        listener().onClosed(StatusCode.UNAVAILABLE, details, refused);
+        listener().onClosed(code, details, refused);
     }
 
     /** Whether the peer's GOAWAY says it never processed this stream (id above its last-stream-id). */

@@ -1,6 +1,7 @@
 package io.rpcvertx.impl.codec;
 
 import io.rpcvertx.Metadata;
+import io.rpcvertx.StatusCode;
 import io.vertx.core.MultiMap;
 import java.util.Base64;
 import java.util.Locale;
@@ -44,8 +45,27 @@ public final class MetadataCodec {
      * 0x20-0x7E) are dropped rather than failing the call.
      */
     public static Metadata fromHeaders(MultiMap headers) {
+        return read(headers, false);
+    }
+
+    /**
+     * {@link #fromHeaders}, for the headers or trailers of a response: a field name that HTTP/2 forbids makes the
+     * response malformed (RFC 9113, "Field Validity": no bytes 0x00-0x20, 0x41-0x5A or 0x7F-0xFF, and no colon but a
+     * pseudo-header's leading one), as grpc-java's Netty validation has it; the client must not read it as OK.
+     *
+     * @throws WireException INTERNAL naming the field
+     */
+    public static Metadata fromResponseHeaders(MultiMap headers) {
+        return read(headers, true);
+    }
+
+    private static Metadata read(MultiMap headers, boolean strict) {
         Metadata.@Nullable Builder builder = null;
         for (Map.Entry<String, String> header : headers) {
+            if (strict && !isValidFieldName(header.getKey())) {
+                throw new WireException(
+                        StatusCode.INTERNAL, "Malformed response: invalid header name '" + header.getKey() + "'");
+            }
             String key = lowercase(header.getKey());
             if (isReserved(key) || !isValidKey(key)) {
                 continue;
@@ -129,6 +149,16 @@ public final class MetadataCodec {
         } catch (IllegalArgumentException e) {
             return null; // a value we cannot decode is not metadata; drop it, as grpc-java does
         }
+    }
+
+    private static boolean isValidFieldName(String name) {
+        for (int i = name.startsWith(":") ? 1 : 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c <= 0x20 || (c >= 'A' && c <= 'Z') || c >= 0x7F || c == ':') {
+                return false;
+            }
+        }
+        return !name.isEmpty();
     }
 
     private static String lowercase(String key) {

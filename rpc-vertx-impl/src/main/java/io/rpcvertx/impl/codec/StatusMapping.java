@@ -55,6 +55,23 @@ public final class StatusMapping {
     }
 
     /**
+     * Whether a {@code grpc-status} value is a code we know (1*DIGIT, 0-16); when it is not, {@link #parseGrpcStatus}
+     * gives UNKNOWN and the details should say why.
+     */
+    public static boolean isKnownGrpcStatus(@Nullable String value) {
+        if (value == null || value.isEmpty() || value.length() > 2) {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return Integer.parseInt(value) <= StatusCode.UNAUTHENTICATED.value();
+    }
+
+    /**
      * The code carried by a {@code grpc-status} value; a missing, empty, non-numeric or unknown value gives UNKNOWN
      * (gRPC over HTTP/2, "Responses": receivers treat unknown codes as UNKNOWN).
      */

@@ -51,11 +51,9 @@ final class Http2ServerStream implements ServerStream {
     }
 
     private final HttpServerRequest request;
-    private final HttpServerResponse response;
     private final ServerConnection connection;
     private final ServerIoVerticle io;
     private final ContextInternal context;
-    private final String path;
     private @Nullable ServerStreamListener listener;
     private @Nullable Metadata metadata;
     private @Nullable AuthContext authContext;
@@ -82,11 +80,9 @@ final class Http2ServerStream implements ServerStream {
     private Http2ServerStream(
             HttpServerRequest request, ServerConnection connection, ServerIoVerticle io, ContextInternal context) {
         this.request = request;
-        this.response = request.response();
         this.connection = connection;
         this.io = io;
         this.context = context;
-        this.path = request.path();
     }
 
     // ---------------------------------------------------------------- HTTP checks, then the call layer
@@ -133,7 +129,12 @@ final class Http2ServerStream implements ServerStream {
 
     @Override
     public String path() {
-        return path;
+        return request.path(); // parsed once by Vert.x
+    }
+
+    /** The request's response (held by the request: one field less per call here). */
+    private HttpServerResponse response() {
+        return request.response();
     }
 
     @Override
@@ -184,10 +185,10 @@ final class Http2ServerStream implements ServerStream {
         Handler<Throwable> onError = this::onStreamError;
         request.exceptionHandler(onError);
         // a reset after the request body ended only reaches the response (vert.x#5562)
-        response.exceptionHandler(onError);
-        response.closeHandler(v -> onPeerGone(CancelCause.CONNECTION_LOST));
-        response.drainHandler(v -> l.onReady());
-        response.setChunked(true);
+        response().exceptionHandler(onError);
+        response().closeHandler(v -> onPeerGone(CancelCause.CONNECTION_LOST));
+        response().drainHandler(v -> l.onReady());
+        response().setChunked(true);
     }
 
     private void onStreamError(Throwable t) {
@@ -217,7 +218,7 @@ final class Http2ServerStream implements ServerStream {
         if (l != null) {
             l.onCancel(CancelCause.SHUTDOWN);
         }
-        response.reset(CANCEL);
+        response().reset(CANCEL);
     }
 
     @Override
@@ -240,7 +241,7 @@ final class Http2ServerStream implements ServerStream {
 
     @Override
     public Future<Void> writeHeaders(Metadata md, Encoding encoding, boolean flush) {
-        MultiMap h = response.headers();
+        MultiMap h = response().headers();
         if (!md.isEmpty()) {
             MetadataCodec.toHeaders(md, h);
         }
@@ -250,7 +251,7 @@ final class Http2ServerStream implements ServerStream {
             h.set(GrpcHeaders.GRPC_ENCODING, encoding.headerValue());
         }
         headersWritten = true;
-        return flush ? response.writeHead() : WRITTEN_LATER;
+        return flush ? response().writeHead() : WRITTEN_LATER;
     }
 
     @Override
@@ -258,12 +259,15 @@ final class Http2ServerStream implements ServerStream {
         if (state != State.OPEN) {
             return;
         }
-        connection.onResponseWrite(response.write(frame), frame.length());
+        connection.onResponseWrite(response().write(frame), frame.length());
     }
 
     @Override
     public boolean isReady() {
-        return !response.writeQueueFull();
+        HttpServerResponse r = response();
+        // a drain can arrive after the response ended, and Vert.x's writeQueueFull() throws then; nothing waits any
+        // more
+        return r.ended() || !r.writeQueueFull();
     }
 
     @Override
@@ -272,16 +276,16 @@ final class Http2ServerStream implements ServerStream {
             return;
         }
         close();
-        if (response.closed()) {
+        if (response().closed()) {
             // the stream already failed underneath (e.g. its headers exceeded the peer's header-list limit):
             // Vert.x 5.0.10's end() would throw an NPE from its null write promise, and there is no one to tell
             return;
         }
         if (headersWritten) {
-            putStatus(response.trailers(), code, details, trailers);
-            response.end();
+            putStatus(response().trailers(), code, details, trailers);
+            response().end();
         } else {
-            trailersOnly(response, code, details, trailers);
+            trailersOnly(response(), code, details, trailers);
         }
     }
 
@@ -291,17 +295,17 @@ final class Http2ServerStream implements ServerStream {
             return;
         }
         close();
-        if (response.closed()) {
+        if (response().closed()) {
             return; // failed underneath, as in writeTrailers
         }
-        putStatus(response.trailers(), code, details, trailers);
-        connection.onResponseWrite(response.end(frame), frame.length());
+        putStatus(response().trailers(), code, details, trailers);
+        connection.onResponseWrite(response().end(frame), frame.length());
     }
 
     @Override
     public void stopReading() {
         if (!request.isEnded()) {
-            response.reset(NO_ERROR);
+            response().reset(NO_ERROR);
         }
     }
 
@@ -311,7 +315,7 @@ final class Http2ServerStream implements ServerStream {
             return;
         }
         close();
-        response.reset(CANCEL);
+        response().reset(CANCEL);
     }
 
     /**
@@ -333,7 +337,7 @@ final class Http2ServerStream implements ServerStream {
             // the call is over without its wire work (it ended on another thread, and the handler's outcome came
             // first): the peer must not wait for a status that never comes
             close();
-            response.reset(CANCEL);
+            response().reset(CANCEL);
         }
         state = State.TERMINATED;
         io.onStreamTerminated(this);
@@ -368,6 +372,6 @@ final class Http2ServerStream implements ServerStream {
 
     @Override
     public String toString() {
-        return "Http2ServerStream{" + path + ", " + state + "}";
+        return "Http2ServerStream{" + request.path() + ", " + state + "}";
     }
 }

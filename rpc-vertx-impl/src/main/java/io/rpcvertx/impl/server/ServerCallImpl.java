@@ -85,7 +85,8 @@ final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
     private final Encoding requestEncoding;
     private final boolean hasDeadline;
     private final long deadlineNanos;
-    private final DoneCallbacks doneCallbacks = new DoneCallbacks();
+    /** Marks a call whose done callbacks have fired: a callback added later runs at once. */
+    private static final DoneCallbacks FIRED = firedCallbacks();
 
     // known once resolved (handler != null); written once on ctx before any reader can run
     private @Nullable RpcMethodHandler<Req, Resp> handler;
@@ -106,6 +107,8 @@ final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
     private volatile @Nullable StatusCode code;
     private volatile @Nullable String details;
     private long deadlineTimer = -1;
+    /** Made by the first addDoneCallback (most calls have none); {@link #FIRED} once the call has ended. */
+    private @Nullable DoneCallbacks doneCallbacks;
 
     ServerCallImpl(CallDispatcher dispatcher, ServerStream stream, Encoding requestEncoding, long timeoutNanos) {
         this.dispatcher = dispatcher;
@@ -356,6 +359,12 @@ final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
         return true;
     }
 
+    private static DoneCallbacks firedCallbacks() {
+        DoneCallbacks fired = new DoneCallbacks();
+        fired.fire();
+        return fired;
+    }
+
     private static RpcException cancelledError() {
         return new RpcException(StatusCode.CANCELLED, "the call was cancelled");
     }
@@ -379,7 +388,11 @@ final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
      */
     private void ended(@Nullable RpcException error) {
         io.close(error);
-        doneCallbacks.fire();
+        DoneCallbacks callbacks = doneCallbacks;
+        doneCallbacks = FIRED;
+        if (callbacks != null) {
+            callbacks.fire();
+        }
         release();
     }
 
@@ -571,7 +584,14 @@ final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
     public void addDoneCallback(Handler<Void> callback) {
         Objects.requireNonNull(callback, "callback");
         // DESIGN.md section 5: on the call's loop, whoever registers (a blocking handler registers from a worker)
-        onCtx(() -> doneCallbacks.add(ctx, callback));
+        onCtx(() -> {
+            DoneCallbacks callbacks = doneCallbacks;
+            if (callbacks == null) {
+                callbacks = new DoneCallbacks();
+                doneCallbacks = callbacks;
+            }
+            callbacks.add(ctx, callback);
+        });
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.rpcvertx.Server;
 import io.rpcvertx.ServerCredentials;
 import io.rpcvertx.ServerOptions;
 import io.rpcvertx.ServiceDefinition;
+import io.rpcvertx.impl.eventbus.EventBusEndpoint;
 import io.rpcvertx.impl.inprocess.InProcessEndpoint;
 import io.rpcvertx.impl.inprocess.InProcessRegistry;
 import io.rpcvertx.impl.security.ServerSecurity;
@@ -101,6 +102,9 @@ public final class ServerImpl implements Server {
     /** The name's registration, from start until the server has stopped. */
     private volatile @Nullable InProcessEndpoint inProcess;
 
+    /** The event-bus addresses this server also serves on ({@link #addEventBusPort}), fixed at start. */
+    private final List<EventBusEndpoint> eventBusEndpoints = new ArrayList<>();
+
     /** A bound address: where the IO verticles listen, and the port the user was told. */
     record Binding(ListenAddress listenAddress, int port, PortReservation reservation, ServerSecurity security) {}
 
@@ -178,6 +182,30 @@ public final class ServerImpl implements Server {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(credentials, "credentials");
         return addPort(address, credentials);
+    }
+
+    @Override
+    public Future<Void> addEventBusPort(String address) {
+        Objects.requireNonNull(address, "address");
+        ContextInternal caller = Contexts.caller(vertx);
+        if (address.isEmpty()) {
+            return caller.failedFuture(new IllegalArgumentException("address: \"\" (expected: an event-bus address)"));
+        }
+        Promise<Void> promise = caller.promise();
+        owner.runOnContext(v -> {
+            if (state != State.NEW) {
+                promise.fail(new IllegalStateException("addEventBusPort after start() (state: " + state + ")"));
+                return;
+            }
+            eventBusEndpoints.add(new EventBusEndpoint(address, this::isAccepting));
+            promise.complete();
+        });
+        return promise.future();
+    }
+
+    /** The event-bus addresses the IO instances serve (read by them as they start, after start() fixed the list). */
+    List<EventBusEndpoint> eventBusEndpoints() {
+        return eventBusEndpoints;
     }
 
     private Future<Integer> addPort(String address, @Nullable ServerCredentials credentials) {

@@ -1,9 +1,11 @@
 package io.rpcvertx.impl.codec;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.rpcvertx.Metadata;
+import io.rpcvertx.StatusCode;
 import io.vertx.core.MultiMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -300,5 +302,36 @@ class MetadataCodecTest {
     void isReservedForSend_statusDetailsBinAndApplicationKeys_areFalse() {
         assertThat(MetadataCodec.isReservedForSend("grpc-status-details-bin")).isFalse();
         assertThat(MetadataCodec.isReservedForSend("x-request-id")).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"x key", "X-Upper", "x-\u00e9", "x\u007f", "x:y:"})
+    void fromResponseHeaders_fieldNameHttp2Forbids_internalNamingIt(String name) {
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("x-ok", "1").add(name, "v");
+
+        assertThatThrownBy(() -> MetadataCodec.fromResponseHeaders(headers))
+                .isInstanceOfSatisfying(
+                        WireException.class, e -> assertThat(e.code()).isEqualTo(StatusCode.INTERNAL))
+                .hasMessageContaining("invalid header name '" + name + "'");
+    }
+
+    @Test
+    void fromResponseHeaders_validNamesAndPseudoHeaders_sameAsFromHeaders() {
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap()
+                .add(":status", "200")
+                .add("content-type", "application/grpc")
+                .add("x-a_b.c-1", "v")
+                .add("x-bin", "!!!");
+
+        assertThat(MetadataCodec.fromResponseHeaders(headers).entries())
+                .hasSameSizeAs(MetadataCodec.fromHeaders(headers).entries());
+        assertThat(MetadataCodec.fromResponseHeaders(headers).get("x-a_b.c-1")).contains("v");
+    }
+
+    @Test
+    void fromHeaders_fieldNameHttp2Forbids_droppedNotThrown() {
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("x key", "v");
+
+        assertThat(MetadataCodec.fromHeaders(headers)).isEqualTo(Metadata.EMPTY);
     }
 }

@@ -106,4 +106,17 @@ class StatusMappingTest {
     void parseGrpcStatus_invalidOrUnknown_returnsUnknown(String value) {
         assertThat(StatusMapping.parseGrpcStatus(value)).isEqualTo(StatusCode.UNKNOWN);
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "2", "16", "00", "09"})
+    void isKnownGrpcStatus_digitsUpTo16_true(String value) {
+        assertThat(StatusMapping.isKnownGrpcStatus(value)).isTrue();
+    }
+
+    @ParameterizedTest
+    @NullAndEmptySource
+    @ValueSource(strings = {"17", "99", "-1", "abc", " 0", "0 ", "+0", "016", "2147483648", "\u0660"})
+    void isKnownGrpcStatus_anythingElse_false(String value) {
+        assertThat(StatusMapping.isKnownGrpcStatus(value)).isFalse();
+    }
 }

@@ -1,0 +1,52 @@
+package io.rpcvertx.impl.transport;
+
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.rpcvertx.StatusCode;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The status of a client call whose HTTP/2 stream failed with an exception other than a reset or a closed connection
+ * (DESIGN.md section 4: connection lost → UNAVAILABLE, malformed frames → INTERNAL). Grpc-java's {@code
+ * Utils.statusFromThrowable} draws the same line: an HTTP/2 protocol error is INTERNAL, an I/O failure UNAVAILABLE.
+ */
+public final class TransportErrors {
+    private TransportErrors() {}
+
+    /**
+     * @param beforeResponseHead whether the response headers had not been accepted yet: Vert.x 5.0.10 fails the stream
+     *     with the exception of parsing {@code :status} ({@code NumberFormatException}, {@code IllegalArgumentException}
+     *     for a negative one, {@code NullPointerException} when it is missing) and resets it with PROTOCOL_ERROR
+     */
+    public static StatusCode code(Throwable t, boolean beforeResponseHead) {
+        if (http2Error(t) != null || isMalformedHead(t, beforeResponseHead)) {
+            return StatusCode.INTERNAL;
+        }
+        return StatusCode.UNAVAILABLE;
+    }
+
+    /** Details naming the problem, for the same arguments as {@link #code}. */
+    public static String details(Throwable t, boolean beforeResponseHead) {
+        Http2Exception h2 = http2Error(t);
+        if (h2 != null) {
+            return "HTTP/2 " + h2.error() + ": " + message(h2);
+        }
+        if (isMalformedHead(t, beforeResponseHead)) {
+            return "Malformed response headers, :status missing or not a status code (" + message(t) + ")";
+        }
+        return message(t);
+    }
+
+    private static @Nullable Http2Exception http2Error(Throwable t) {
+        return Http2CodecUtil.getEmbeddedHttp2Exception(t);
+    }
+
+    private static boolean isMalformedHead(Throwable t, boolean beforeResponseHead) {
+        return beforeResponseHead && (t instanceof IllegalArgumentException || t instanceof NullPointerException);
+    }
+
+    private static String message(Throwable t) {
+        String m = t.getMessage();
+        return m != null ? m : t.getClass().getName();
+    }
+}
