@@ -18,17 +18,13 @@ import io.vertx.core.Closeable;
 import io.vertx.core.Completable;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientConnection;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpVersion;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.HostAndPort;
-import io.vertx.core.tracing.TracingPolicy;
+import io.vertx.core.net.SocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -64,14 +60,12 @@ public final class ChannelImpl implements Channel, Closeable {
     final HttpClientAgent agent;
     final ChannelSecurity security;
     private final Target target;
-    private final NameResolver resolver;
+    private final Resolution resolution;
     private final LoadBalancer balancer;
-    private final Backoff resolveBackoff;
     /** Admission: the queue of streams waiting for a connection, and the live ones. */
     final VertxHttpTransport transport;
 
-    private final List<Promise<ChannelConnectivity>> stateWatchers = new ArrayList<>();
-    private final List<Promise<Void>> readyWatchers = new ArrayList<>();
+    private final ConnectivityWatchers watchers = new ConnectivityWatchers();
     private final Promise<Void> closed;
     private final MultiCallables callables;
 
@@ -80,13 +74,6 @@ public final class ChannelImpl implements Channel, Closeable {
     private boolean closing;
     private String lastError = "not connected";
     private long graceTimer = -1;
-    /** Resolution state: whether a lookup is under way, and the failure of the last one (null after a success). */
-    private boolean resolving;
-
-    private @Nullable String resolutionError;
-    private long lastResolutionNanos;
-    private long resolveTimer = -1;
-    private long resolveDueNanos;
     private long idleTimer = -1;
     private long idleSinceNanos;
 
@@ -141,31 +128,17 @@ public final class ChannelImpl implements Channel, Closeable {
         this.security = ChannelSecurity.of(vertx, credentials, options, this.target.authority);
         this.authority = security.authority();
         this.authorityHeader = HostAndPort.parseAuthority(authority, -1);
-        String base = "grpc-java-rpcvertx/" + VERSION;
-        this.userAgent = options.primaryUserAgent().map(p -> p + " " + base).orElse(base);
+        this.userAgent = TransportCalls.userAgent(options);
         this.owner = Contexts.ownerFor(vertx);
         this.closed = owner.promise();
-        HttpClientOptions http = security.configure(new HttpClientOptions())
-                .setProtocolVersion(HttpVersion.HTTP_2)
-                .setHttp2ClearTextUpgrade(false)
-                // the call layer traces each call (io.rpcvertx.impl.telemetry); an HTTP span per stream would double it
-                .setTracingPolicy(TracingPolicy.IGNORE)
-                // no server push (gRPC never uses it): Vert.x 5.0.10 otherwise accepts PUSH_PROMISE and fails the
-                // connection with a NullPointerException; disabled, Netty rejects it as a PROTOCOL_ERROR
-                .setInitialSettings(new Http2Settings()
-                        .setInitialWindowSize(options.initialWindowSize())
-                        .setPushEnabled(false))
-                .setHttp2ConnectionWindowSize(options.connectionWindowSize())
-                .setConnectTimeout((int)
-                        Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
-        options.maxConcurrentStreams().ifPresent(http::setHttp2MultiplexingLimit);
-        this.agent = vertx.httpClientBuilder().with(http).build();
+        this.agent = vertx.httpClientBuilder()
+                .with(VertxHttpTransport.clientOptions(security, options))
+                .build();
         this.transport = new VertxHttpTransport(this);
         this.callables = new MultiCallables(this, serviceConfig);
-        this.resolver = new NameResolver(owner, this.target, lookup);
+        this.resolution = new Resolution(this, new NameResolver(owner, this.target, lookup));
         this.balancer =
                 LoadBalancer.of(this, serviceConfig.loadBalancingPolicy().orElse(options.loadBalancingPolicy()));
-        this.resolveBackoff = Backoff.of(options);
         owner.addCloseHook(this);
     }
 
@@ -178,34 +151,26 @@ public final class ChannelImpl implements Channel, Closeable {
 
     @Override
     public <Req, Resp> UnaryUnaryMultiCallable<Req, Resp> unaryUnary(MethodDescriptor<Req, Resp> method) {
-        check(method, MethodType.UNARY_UNARY);
+        TransportCalls.check(method, MethodType.UNARY_UNARY);
         return callables.unaryUnary(method);
     }
 
     @Override
     public <Req, Resp> UnaryStreamMultiCallable<Req, Resp> unaryStream(MethodDescriptor<Req, Resp> method) {
-        check(method, MethodType.UNARY_STREAM);
+        TransportCalls.check(method, MethodType.UNARY_STREAM);
         return callables.unaryStream(method);
     }
 
     @Override
     public <Req, Resp> StreamUnaryMultiCallable<Req, Resp> streamUnary(MethodDescriptor<Req, Resp> method) {
-        check(method, MethodType.STREAM_UNARY);
+        TransportCalls.check(method, MethodType.STREAM_UNARY);
         return callables.streamUnary(method);
     }
 
     @Override
     public <Req, Resp> StreamStreamMultiCallable<Req, Resp> streamStream(MethodDescriptor<Req, Resp> method) {
-        check(method, MethodType.STREAM_STREAM);
+        TransportCalls.check(method, MethodType.STREAM_STREAM);
         return callables.streamStream(method);
-    }
-
-    private static void check(MethodDescriptor<?, ?> method, MethodType expected) {
-        Objects.requireNonNull(method, "method");
-        if (method.type() != expected) {
-            throw new IllegalArgumentException(
-                    "method: " + method.fullMethodName() + " is " + method.type() + " (expected: " + expected + ")");
-        }
     }
 
     // ---------------------------------------------------------------- for the transport (owner)
@@ -251,8 +216,8 @@ public final class ChannelImpl implements Channel, Closeable {
             return;
         }
         if (!balancer.hasAddresses()) {
-            if (!resolving) {
-                resolve();
+            if (!resolution.isResolving()) {
+                resolution.resolve();
             }
         } else {
             balancer.requestConnection();
@@ -263,70 +228,36 @@ public final class ChannelImpl implements Channel, Closeable {
         updateState();
     }
 
-    private void resolve() {
-        resolving = true;
-        cancelTimer(resolveTimer);
-        resolveTimer = -1;
-        resolver.resolve().onComplete(ar -> {
-            resolving = false;
-            lastResolutionNanos = System.nanoTime();
-            if (closing) {
-                return;
-            }
-            if (ar.succeeded()) {
-                // leaving IDLE connects; a refresh of a channel that is IDLE (pick_first lost its connection) does not
-                boolean connect =
-                        !balancer.hasAddresses() || state != ChannelConnectivity.IDLE || transport.hasQueued();
-                resolutionError = null;
-                resolveBackoff.reset();
-                balancer.update(ar.result());
-                if (connect) {
-                    balancer.requestConnection();
-                }
-                if (resolver.isDynamic()) {
-                    scheduleResolve(options.dnsRefreshInterval().toNanos());
-                }
-            } else {
-                resolutionError = "name resolution failed for " + target.text + ": " + ar.cause();
-                lastError = resolutionError;
-                if (!balancer.hasAddresses()) {
-                    scheduleResolve(resolveBackoff.nextDelayNanos());
-                }
-            }
-            transport.drainQueue();
-            updateState();
-        });
+    // ---------------------------------------------------------------- for the resolution (owner)
+
+    boolean isClosing() {
+        return closing;
+    }
+
+    boolean hasAddresses() {
+        return balancer.hasAddresses();
+    }
+
+    /** A lookup found {@code addresses}. */
+    void onResolved(List<SocketAddress> addresses) {
+        // leaving IDLE connects; a refresh of a channel that is IDLE (pick_first lost its connection) does not
+        boolean connect = !balancer.hasAddresses() || state != ChannelConnectivity.IDLE || transport.hasQueued();
+        balancer.update(addresses);
+        if (connect) {
+            balancer.requestConnection();
+        }
+    }
+
+    /** A lookup failed: returns whether to look up again after a backoff (the channel has no addresses). */
+    boolean onResolutionFailed(String why) {
+        lastError = why;
+        return !balancer.hasAddresses();
+    }
+
+    /** A lookup started or ended: queued calls may go on or fail fast, and the channel state follows. */
+    void afterResolution() {
+        transport.drainQueue();
         updateState();
-    }
-
-    /** A connection failed or went away: a DNS name may point elsewhere now (at most once per min interval). */
-    private void requestReresolution() {
-        if (!resolver.isDynamic() || resolving || closing) {
-            return;
-        }
-        long earliest =
-                lastResolutionNanos + options.dnsMinTimeBetweenResolutions().toNanos();
-        long now = System.nanoTime();
-        if (now - earliest >= 0) {
-            resolve();
-        } else {
-            scheduleResolve(earliest - now);
-        }
-    }
-
-    private void scheduleResolve(long delayNanos) {
-        long due = System.nanoTime() + delayNanos;
-        if (resolveTimer >= 0 && resolveDueNanos - due <= 0) {
-            return; // an earlier one is already planned
-        }
-        cancelTimer(resolveTimer);
-        resolveDueNanos = due;
-        resolveTimer = owner.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(delayNanos)), id -> {
-            resolveTimer = -1;
-            if (!closing && !resolving && (balancer.hasAddresses() || resolutionError != null)) {
-                resolve();
-            }
-        });
     }
 
     /** Starts (or keeps) the idle timer; called when the last call ended or the channel left IDLE without calls. */
@@ -342,14 +273,14 @@ public final class ChannelImpl implements Channel, Closeable {
         if (closing || transport.liveCount() != 0 || state == ChannelConnectivity.IDLE && !balancer.hasAddresses()) {
             return; // the next time the last call ends, the timer starts again
         }
-        if (!readyWatchers.isEmpty()) {
+        if (watchers.isAwaitingReady()) {
             // channelReady() keeps the channel connecting, as aio's channel_ready() loop with try_to_connect does
             armIdleTimer();
             return;
         }
         // one timer per idle period, not one per call: it re-arms for what is left since the last call ended
         long left = idleSinceNanos + options.idleTimeout().toNanos() - System.nanoTime();
-        if (left > 0 || resolving) {
+        if (left > 0 || resolution.isResolving()) {
             idleTimer = owner.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)), this::onIdleTimer);
             return;
         }
@@ -358,9 +289,7 @@ public final class ChannelImpl implements Channel, Closeable {
 
     private void enterIdle() {
         balancer.shutdown();
-        cancelTimer(resolveTimer);
-        resolveTimer = -1;
-        resolutionError = null;
+        resolution.reset();
         updateState();
     }
 
@@ -400,7 +329,7 @@ public final class ChannelImpl implements Channel, Closeable {
         balancer.onSubchannelState(subchannel, previous);
         if (now == ChannelConnectivity.TRANSIENT_FAILURE
                 || previous == ChannelConnectivity.READY && now == ChannelConnectivity.IDLE) {
-            requestReresolution();
+            resolution.requestRefresh();
         }
         transport.drainQueue();
         updateState();
@@ -415,9 +344,9 @@ public final class ChannelImpl implements Channel, Closeable {
             next = ChannelConnectivity.SHUTDOWN;
         } else if (balancer.hasAddresses()) {
             next = balancer.state();
-        } else if (resolving) {
+        } else if (resolution.isResolving()) {
             next = ChannelConnectivity.CONNECTING;
-        } else if (resolutionError != null) {
+        } else if (resolution.error() != null) {
             next = ChannelConnectivity.TRANSIENT_FAILURE;
         } else {
             next = ChannelConnectivity.IDLE;
@@ -430,22 +359,7 @@ public final class ChannelImpl implements Channel, Closeable {
             return; // SHUTDOWN is final
         }
         state = next;
-        List<Promise<ChannelConnectivity>> watchers = new ArrayList<>(stateWatchers);
-        stateWatchers.clear();
-        for (Promise<ChannelConnectivity> w : watchers) {
-            w.tryComplete(next);
-        }
-        if (next == ChannelConnectivity.READY || next == ChannelConnectivity.SHUTDOWN) {
-            List<Promise<Void>> ready = new ArrayList<>(readyWatchers);
-            readyWatchers.clear();
-            for (Promise<Void> w : ready) {
-                if (next == ChannelConnectivity.READY) {
-                    w.tryComplete();
-                } else {
-                    w.tryFail(new IllegalStateException("channel closed before it became READY"));
-                }
-            }
-        }
+        watchers.onState(next);
         if (next == ChannelConnectivity.TRANSIENT_FAILURE) {
             // fail fast: queued calls without wait-for-ready end now; the others wait for READY or their deadline
             transport.failFast(lastError);
@@ -474,7 +388,7 @@ public final class ChannelImpl implements Channel, Closeable {
             if (state != lastObserved) {
                 promise.complete(state);
             } else {
-                stateWatchers.add(promise);
+                watchers.awaitChange(promise);
             }
         });
         return promise.future();
@@ -492,11 +406,11 @@ public final class ChannelImpl implements Channel, Closeable {
                     promise.fail(new IllegalStateException("channel closed"));
                     return;
                 case IDLE:
-                    readyWatchers.add(promise);
+                    watchers.awaitReady(promise);
                     exitIdle();
                     return;
                 default:
-                    readyWatchers.add(promise);
+                    watchers.awaitReady(promise);
             }
         });
         return promise.future();
@@ -544,9 +458,8 @@ public final class ChannelImpl implements Channel, Closeable {
         closing = true;
         setState(ChannelConnectivity.SHUTDOWN);
         callables.onChannelClosing();
-        cancelTimer(resolveTimer);
+        resolution.cancelTimer();
         cancelTimer(idleTimer);
-        resolveTimer = -1;
         idleTimer = -1;
         balancer.shutdown();
         transport.failQueued(StatusCode.UNAVAILABLE, "Channel closed");

@@ -5,20 +5,16 @@ import io.rpcvertx.Metadata;
 import io.rpcvertx.MethodDescriptor;
 import io.rpcvertx.RpcException;
 import io.rpcvertx.StatusCode;
-import io.rpcvertx.impl.codec.Encoding;
 import io.rpcvertx.impl.codec.StatusMapping;
-import io.rpcvertx.impl.codec.WireException;
 import io.rpcvertx.impl.telemetry.Telemetry;
 import io.rpcvertx.impl.transport.ClientStream;
 import io.rpcvertx.impl.transport.ClientStreamListener;
 import io.rpcvertx.impl.transport.Contexts;
-import io.rpcvertx.impl.transport.DoneCallbacks;
 import io.rpcvertx.impl.transport.InboundMessages;
 import io.rpcvertx.impl.transport.OutboundWrites;
 import io.rpcvertx.impl.transport.RequestHead;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.streams.ReadStream;
@@ -45,14 +41,11 @@ import org.jspecify.annotations.Nullable;
  * <p>The terminal transition is a compare-and-set that any thread may make: the first terminal event wins, so
  * {@link #cancel()} from any thread returns {@code true} once and {@link #isDone()} holds when it returns. What follows
  * the transition (RST_STREAM, completing the futures, done callbacks) runs on the owner loop; the response side has
- * the orthogonal {@link #initialMetadata} latch.
+ * the orthogonal initial-metadata latch, in {@link CallOutcome} (the response side: what the application reads, the
+ * outcome futures and done callbacks).
  */
 final class ClientCallImpl<Req, Resp>
-        implements ClientCall<Req, Resp>,
-                ClientStreamListener,
-                RequestHead,
-                InboundMessages.Transport,
-                OutboundWrites.Sink {
+        implements ClientCall<Req, Resp>, ClientStreamListener, InboundMessages.Transport, Runnable {
 
     enum State {
         PENDING,
@@ -91,34 +84,22 @@ final class ClientCallImpl<Req, Resp>
     final ContextInternal owner;
     private final ContextInternal caller;
     private final long deadlineNanos;
-    private final Encoding requestEncoding;
-    private final boolean unaryResponse;
+    private final CallRequests<Req> requests;
+    private final CallOutcome<Resp> outcome;
+    private final OutboundWrites<Req> outbound;
     // observability: null unless the Vert.x instance has gRPC metrics (then the call's start on the nanoTime clock)
     private final @Nullable Telemetry telemetry;
     private final long startNanos;
-
-    private final Promise<Metadata> initialMetadataPromise;
-    private final Promise<Metadata> trailingMetadataPromise;
-    private final Promise<StatusCode> codePromise;
-    private final Promise<String> detailsPromise;
-    private final Promise<Void> connectionPromise;
-    private final @Nullable Promise<Resp> responsePromise;
-    private final @Nullable InboundMessages<Resp> inbound;
-    private final OutboundWrites<Req> outbound;
-    private final DoneCallbacks doneCallbacks = new DoneCallbacks();
 
     // changed only through transition(), read anywhere
     private volatile State state = State.PENDING;
 
     // owner state
     private @Nullable ClientStream stream;
-    private @Nullable RpcException failure;
     private long deadlineTimer = -1;
     private boolean replayed;
-    private @Nullable Metadata initialMetadata;
-    private @Nullable Resp unaryValue;
-    private int responsesReceived;
-    private Metadata credentialsMetadata = Metadata.EMPTY;
+    /** The serialized request of a unary-request call, from start() until the owner admits the call. */
+    private @Nullable Buffer startPayload;
 
     ClientCallImpl(CallSetup setup, MethodDescriptor<Req, Resp> method, CallOptions options, ContextInternal caller) {
         this.setup = setup;
@@ -127,18 +108,11 @@ final class ClientCallImpl<Req, Resp>
         this.owner = setup.owner();
         this.caller = caller;
         this.deadlineNanos = Deadline.after(options.timeout());
-        this.requestEncoding = Encoding.of(options.compression().orElse(setup.compression()));
-        this.unaryResponse = !method.type().isServerStreaming();
+        this.requests = new CallRequests<>(this, setup, method, options, caller, deadlineNanos);
+        this.outbound = requests.outbound();
+        this.outcome = new CallOutcome<>(method, owner, caller, this);
         this.telemetry = setup.telemetry();
         this.startNanos = telemetry == null ? 0 : System.nanoTime();
-        this.initialMetadataPromise = caller.promise();
-        this.trailingMetadataPromise = caller.promise();
-        this.codePromise = caller.promise();
-        this.detailsPromise = caller.promise();
-        this.connectionPromise = caller.promise();
-        this.responsePromise = unaryResponse ? caller.promise() : null;
-        this.inbound = unaryResponse ? null : new InboundMessages<>(owner, caller, this);
-        this.outbound = new OutboundWrites<>(owner, caller, this, true);
     }
 
     // ---------------------------------------------------------------- the state (one transition method)
@@ -179,16 +153,20 @@ final class ClientCallImpl<Req, Resp>
                 return;
             }
         }
-        Buffer p = payload;
-        Contexts.run(owner, () -> admit(p));
+        startPayload = payload; // published to the owner loop by the hop (or read inline on it)
+        Contexts.run(owner, this); // the call is its own start task: no object per call for the hop
     }
 
-    private void admit(@Nullable Buffer requestPayload) {
+    /** The start hop's task: admits the call on the owner loop. */
+    @Override
+    public void run() {
         assert owner.inThread();
+        Buffer requestPayload = startPayload;
+        startPayload = null;
         if (state.isTerminal()) {
             return; // cancelled from another thread before the start reached the owner
         }
-        if (deadlineNanos != NO_DEADLINE) {
+        if (deadlineNanos != RequestHead.NO_DEADLINE) {
             long remaining = Deadline.remainingNanos(deadlineNanos);
             if (remaining <= 0) {
                 onDeadline();
@@ -203,7 +181,7 @@ final class ClientCallImpl<Req, Resp>
         if (setup.security().hasCallCredentials(options)) {
             admitWithCallCredentials();
         } else {
-            openStream(setup.transport().newStream(this));
+            openStream(setup.transport().newStream(requests));
         }
     }
 
@@ -221,66 +199,14 @@ final class ClientCallImpl<Req, Resp>
                 terminate(e.code(), e.details(), e.trailingMetadata(), false);
                 return;
             }
-            credentialsMetadata = ar.result();
-            openStream(setup.transport().newStream(this));
+            requests.setCredentialsMetadata(ar.result());
+            openStream(setup.transport().newStream(requests));
         });
     }
 
     private void openStream(ClientStream s) {
         stream = s;
         s.start(this);
-    }
-
-    // ---------------------------------------------------------------- RequestHead (owner)
-
-    @Override
-    public String path() {
-        return method.path();
-    }
-
-    @Override
-    public Metadata metadata() {
-        return options.metadata();
-    }
-
-    @Override
-    public Metadata credentialsMetadata() {
-        return credentialsMetadata;
-    }
-
-    @Override
-    public long deadlineNanos() {
-        return deadlineNanos;
-    }
-
-    @Override
-    public Encoding encoding() {
-        return requestEncoding;
-    }
-
-    @Override
-    public int maxReceiveBytes() {
-        return setup.maxReceiveBytes();
-    }
-
-    @Override
-    public int previousAttempts() {
-        return 0;
-    }
-
-    @Override
-    public boolean waitForReady() {
-        return options.waitForReady().orElse(false);
-    }
-
-    @Override
-    public ContextInternal callerContext() {
-        return caller;
-    }
-
-    /** The method's timeout as the application set it, for the DEADLINE_EXCEEDED details. */
-    Optional<Duration> timeout() {
-        return options.timeout();
     }
 
     // ---------------------------------------------------------------- ClientStreamListener (owner)
@@ -292,7 +218,7 @@ final class ClientCallImpl<Req, Resp>
         if (s.isTerminal() || !transition(s, halfClosed ? State.HALF_CLOSED : State.OPEN)) {
             return;
         }
-        connectionPromise.tryComplete();
+        outcome.onOpen();
         if (!halfClosed) {
             // a streaming call is visible to the server before its first message (it may speak first)
             stream().sendHeaders();
@@ -310,8 +236,7 @@ final class ClientCallImpl<Req, Resp>
         if (state.isTerminal()) {
             return;
         }
-        initialMetadata = headers;
-        initialMetadataPromise.tryComplete(headers);
+        outcome.onHeaders(headers);
     }
 
     @Override
@@ -319,30 +244,15 @@ final class ClientCallImpl<Req, Resp>
         if (state.isTerminal()) {
             return;
         }
-        Resp message;
-        try {
-            message = method.responseMarshaller().deserialize(payload);
-        } catch (RuntimeException e) {
-            terminate(StatusCode.INTERNAL, "Failed to read message: " + e, Metadata.EMPTY, true);
-            return;
-        }
-        responsesReceived++;
-        if (unaryResponse) {
-            if (responsesReceived > 1) {
-                terminate(StatusCode.INTERNAL, "More than one value received for unary call", Metadata.EMPTY, true);
-                return;
-            }
-            unaryValue = message;
-        } else {
-            InboundMessages<Resp> in = inbound;
-            assert in != null;
-            in.offer(message);
+        String problem = outcome.onMessage(payload);
+        if (problem != null) {
+            terminate(StatusCode.INTERNAL, problem, Metadata.EMPTY, true);
         }
     }
 
     @Override
     public void onTrailers(StatusCode code, String details, Metadata trailers) {
-        if (code == StatusCode.OK && unaryResponse && responsesReceived == 0) {
+        if (code == StatusCode.OK && outcome.lacksUnaryValue()) {
             terminate(StatusCode.INTERNAL, "No value received for unary call", trailers, false);
             return;
         }
@@ -381,7 +291,7 @@ final class ClientCallImpl<Req, Resp>
      * calls. Not after response headers, nor when what was sent is too large to keep.
      */
     private boolean replay() {
-        if (replayed || !setup.transparentRetry() || initialMetadata != null || !outbound.replayable()) {
+        if (replayed || !setup.transparentRetry() || outcome.hasHeaders() || !outbound.replayable()) {
             return false;
         }
         State s = state;
@@ -390,7 +300,7 @@ final class ClientCallImpl<Req, Resp>
         }
         replayed = true;
         outbound.rewind();
-        openStream(setup.transport().newRetryStream(this));
+        openStream(setup.transport().newRetryStream(requests));
         return true;
     }
 
@@ -401,49 +311,15 @@ final class ClientCallImpl<Req, Resp>
         terminate(StatusCode.DEADLINE_EXCEEDED, Deadline.exceededDetails(options.timeout()), Metadata.EMPTY, false);
     }
 
-    private ClientStream stream() {
+    ClientStream stream() {
         ClientStream s = stream;
         assert s != null;
         return s;
     }
 
-    // ---------------------------------------------------------------- OutboundWrites.Sink (owner)
-
-    @Override
-    public Buffer frame(Buffer payload) {
-        int max = setup.maxSendBytes();
-        if (max >= 0 && payload.length() > max) {
-            throw new WireException(
-                    StatusCode.RESOURCE_EXHAUSTED,
-                    "Sent message larger than max (" + payload.length() + " vs. " + max + ")");
-        }
-        return payload; // the transport frames (and compresses) it
-    }
-
-    @Override
-    public void send(Buffer payload, boolean last) {
-        stream().writeMessage(payload, last);
-    }
-
-    @Override
-    public void sendEnd() {
-        stream().halfClose();
-    }
-
-    @Override
-    public boolean writeQueueFull() {
-        ClientStream s = stream;
-        return s != null && !s.isReady();
-    }
-
-    @Override
-    public void onWriteError(WireException e) {
-        terminate(e.code(), e.getMessage(), Metadata.EMPTY, true);
-    }
-
-    @Override
-    public @Nullable Throwable terminalError() {
-        return failure;
+    @Nullable
+    ClientStream currentStream() {
+        return stream;
     }
 
     // ---------------------------------------------------------------- InboundMessages.Transport (owner)
@@ -497,35 +373,9 @@ final class ClientCallImpl<Req, Resp>
             // recorded before the outcome is visible, so that whoever sees the outcome sees the metric
             t.clientCallEnded(method.fullMethodName(), code, startNanos);
         }
-        Metadata initial = initialMetadata != null ? initialMetadata : Metadata.EMPTY;
-        RpcException error = code == StatusCode.OK ? null : new RpcException(code, details, initial, trailing);
-        failure = error;
-        outbound.close(error);
-        initialMetadataPromise.tryComplete(initial);
-        trailingMetadataPromise.tryComplete(trailing);
-        codePromise.tryComplete(code);
-        detailsPromise.tryComplete(details);
-        if (error != null) {
-            connectionPromise.tryFail(error);
-        } else {
-            connectionPromise.tryComplete();
-        }
-        Promise<Resp> rp = responsePromise;
-        if (rp != null) {
-            if (error == null) {
-                rp.tryComplete(unaryValue);
-            } else {
-                rp.tryFail(error);
-            }
-        }
-        InboundMessages<Resp> in = inbound;
-        if (in != null) {
-            if (discard) {
-                in.discardQueued();
-            }
-            in.end(error);
-        }
-        doneCallbacks.fire();
+        RpcException error = outcome.error(code, details, trailing);
+        requests.close(error);
+        outcome.complete(code, details, trailing, error, discard);
     }
 
     // ---------------------------------------------------------------- public API (any thread)
@@ -564,60 +414,31 @@ final class ClientCallImpl<Req, Resp>
 
     @Override
     public Future<Resp> response() {
-        Promise<Resp> rp = responsePromise;
-        if (rp == null) {
-            throw new IllegalStateException(method.fullMethodName() + " streams its responses: use read()/responses()");
-        }
-        return rp.future();
+        return outcome.response();
     }
 
     @Override
     public Future<Optional<Resp>> read() {
-        return streamingInbound().read();
+        return outcome.read();
     }
 
     @Override
     public ReadStream<Resp> responses() {
-        return streamingInbound();
-    }
-
-    private InboundMessages<Resp> streamingInbound() {
-        InboundMessages<Resp> in = inbound;
-        if (in == null) {
-            throw new IllegalStateException(method.fullMethodName() + " has a single response: use response()");
-        }
-        return in;
+        return outcome.responses();
     }
 
     @Override
     public Future<Void> write(Req message) {
-        checkClientStreaming();
-        Buffer payload;
-        try {
-            payload = method.requestMarshaller().serialize(message);
-        } catch (RuntimeException e) {
-            RpcException error = new RpcException(StatusCode.INTERNAL, "Failed to serialize request: " + e);
-            Contexts.run(owner, () -> terminate(error.code(), error.details(), Metadata.EMPTY, true));
-            return caller.failedFuture(error);
-        }
-        Promise<Void> promise = caller.promise();
-        Contexts.run(owner, () -> outbound.write(payload, promise));
-        return promise.future();
+        return requests.write(message);
     }
 
     @Override
     public Future<Void> doneWriting() {
-        checkClientStreaming();
-        Promise<Void> promise = caller.promise();
-        Contexts.run(owner, () -> {
-            halfCloseOnOwner();
-            promise.complete();
-        });
-        return promise.future();
+        return requests.doneWriting();
     }
 
     /** No more request messages; owner only. Idempotent. */
-    private void halfCloseOnOwner() {
+    void halfCloseOnOwner() {
         assert owner.inThread();
         State s = state;
         if ((s == State.PENDING && transition(s, State.PENDING_HALF_CLOSED))
@@ -628,45 +449,38 @@ final class ClientCallImpl<Req, Resp>
 
     @Override
     public WriteStream<Req> requests() {
-        checkClientStreaming();
-        return outbound.view(this::write, this::doneWriting);
-    }
-
-    private void checkClientStreaming() {
-        if (!method.type().isClientStreaming()) {
-            throw new IllegalStateException(method.fullMethodName() + " takes a single request");
-        }
+        return requests.requests();
     }
 
     @Override
     public Future<Metadata> initialMetadata() {
-        return initialMetadataPromise.future();
+        return outcome.initialMetadataFuture();
     }
 
     @Override
     public Future<Metadata> trailingMetadata() {
-        return trailingMetadataPromise.future();
+        return outcome.trailingMetadata();
     }
 
     @Override
     public Future<StatusCode> code() {
-        return codePromise.future();
+        return outcome.code();
     }
 
     @Override
     public Future<String> details() {
-        return detailsPromise.future();
+        return outcome.details();
     }
 
     @Override
     public Future<Void> waitForConnection() {
-        return connectionPromise.future();
+        return outcome.connection();
     }
 
     @Override
     public void addDoneCallback(Handler<Void> callback) {
         ContextInternal registrar = Contexts.caller(owner.owner());
-        Contexts.run(owner, () -> doneCallbacks.add(registrar, callback));
+        Contexts.run(owner, () -> outcome.addDoneCallback(registrar, callback));
     }
 
     @Override

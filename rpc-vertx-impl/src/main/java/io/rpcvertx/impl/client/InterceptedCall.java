@@ -10,12 +10,8 @@ import io.rpcvertx.RequestStream;
 import io.rpcvertx.ResponseStream;
 import io.rpcvertx.RpcException;
 import io.rpcvertx.StatusCode;
-import io.rpcvertx.StreamStreamClientInterceptor;
 import io.rpcvertx.StreamUnaryCall;
-import io.rpcvertx.StreamUnaryClientInterceptor;
-import io.rpcvertx.UnaryStreamClientInterceptor;
 import io.rpcvertx.UnaryUnaryCall;
-import io.rpcvertx.UnaryUnaryClientInterceptor;
 import io.rpcvertx.impl.transport.Contexts;
 import io.rpcvertx.impl.transport.InboundMessages;
 import io.vertx.core.Future;
@@ -26,7 +22,6 @@ import io.vertx.core.streams.ReadStream;
 import io.vertx.core.streams.WriteStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -50,9 +45,7 @@ import org.jspecify.annotations.Nullable;
  * beyond {@value #QUEUE_LIMIT} fail). Responses of a streaming method are read through a {@link StreamFeed} of the
  * produced call's stream, so both reading styles work from the start. The outcome futures follow the produced
  * call's, or the failure's status (an {@link RpcException}'s, else {@link StatusCode#UNKNOWN}).
- *
- * <p>Ordering as in grpc.aio ({@code _interceptor.py}): the first interceptor is the outermost; its continuation runs
- * the next one, and the last continuation starts the RPC.
+ * {@link InterceptorChain} runs the chain.
  */
 final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
     static final int QUEUE_FULL = 16;
@@ -67,16 +60,6 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
 
     /** One request-side step queued before FORWARDING: a message, or the half-close ({@code message} null). */
     private record Pending<M>(@Nullable M message, Promise<Void> promise) {}
-
-    /** The rest of a chain, from some interceptor on, given what the one before passed on. */
-    private interface Rest<Req> {
-        Future<? extends Call> call(ClientCallDetails details, @Nullable Req request);
-    }
-
-    /** Runs one interceptor of a chain with {@code rest} as its continuation (one per shape). */
-    private interface Link<I, Req> {
-        Future<? extends Call> apply(I interceptor, Rest<Req> rest, ClientCallDetails details, @Nullable Req request);
-    }
 
     private final MethodDescriptor<Req, Resp> method;
     private final ContextInternal caller;
@@ -95,7 +78,7 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
     private @Nullable Handler<Void> drainHandler;
     private @Nullable RequestView requestView;
 
-    private InterceptedCall(MethodDescriptor<Req, Resp> method, CallOptions options, ContextInternal caller) {
+    InterceptedCall(MethodDescriptor<Req, Resp> method, CallOptions options, ContextInternal caller) {
         this.method = method;
         this.caller = caller;
         this.createdNanos = System.nanoTime();
@@ -106,121 +89,17 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
                 : null;
     }
 
-    // ---------------------------------------------------------------- the four chains
-
-    static <Req, Resp> InterceptedCall<Req, Resp> unaryUnary(
-            List<UnaryUnaryClientInterceptor> chain,
-            MethodDescriptor<Req, Resp> method,
-            Req request,
-            CallOptions options,
-            ContextInternal caller,
-            UnaryUnaryClientInterceptor.Continuation<Req, Resp> terminal) {
-        return intercept(
-                chain,
-                (i, rest, d, r) -> i.interceptUnaryUnary((d2, r2) -> cast(rest.call(d2, checked(r2))), d, checked(r)),
-                method,
-                request,
-                options,
-                caller,
-                (d, r) -> terminal.call(d, checked(r)));
-    }
-
-    static <Req, Resp> InterceptedCall<Req, Resp> unaryStream(
-            List<UnaryStreamClientInterceptor> chain,
-            MethodDescriptor<Req, Resp> method,
-            Req request,
-            CallOptions options,
-            ContextInternal caller,
-            UnaryStreamClientInterceptor.Continuation<Req, Resp> terminal) {
-        return intercept(
-                chain,
-                (i, rest, d, r) -> i.interceptUnaryStream((d2, r2) -> cast(rest.call(d2, checked(r2))), d, checked(r)),
-                method,
-                request,
-                options,
-                caller,
-                (d, r) -> terminal.call(d, checked(r)));
-    }
-
-    static <Req, Resp> InterceptedCall<Req, Resp> streamUnary(
-            List<StreamUnaryClientInterceptor> chain,
-            MethodDescriptor<Req, Resp> method,
-            CallOptions options,
-            ContextInternal caller,
-            StreamUnaryClientInterceptor.Continuation<Req, Resp> terminal) {
-        return intercept(
-                chain,
-                (i, rest, d, r) -> i.interceptStreamUnary(d2 -> cast(rest.call(d2, null)), d),
-                method,
-                null,
-                options,
-                caller,
-                (d, r) -> terminal.call(d));
-    }
-
-    static <Req, Resp> InterceptedCall<Req, Resp> streamStream(
-            List<StreamStreamClientInterceptor> chain,
-            MethodDescriptor<Req, Resp> method,
-            CallOptions options,
-            ContextInternal caller,
-            StreamStreamClientInterceptor.Continuation<Req, Resp> terminal) {
-        return intercept(
-                chain,
-                (i, rest, d, r) -> i.interceptStreamStream(d2 -> cast(rest.call(d2, null)), d),
-                method,
-                null,
-                options,
-                caller,
-                (d, r) -> terminal.call(d));
-    }
-
-    private static <I, Req, Resp> InterceptedCall<Req, Resp> intercept(
-            List<I> chain,
-            Link<I, Req> link,
-            MethodDescriptor<Req, Resp> method,
-            @Nullable Req request,
-            CallOptions options,
-            ContextInternal caller,
-            Rest<Req> terminal) {
-        InterceptedCall<Req, Resp> call = new InterceptedCall<>(method, options, caller);
-        Rest<Req> last = (d, r) -> call.onCaller(() -> terminal.call(call.measured(d), r));
-        ClientCallDetails details = ClientCallDetails.of(method.path(), options);
-        call.run(() -> run(chain, 0, link, details, request, last));
-        return call;
-    }
-
-    private static <I, Req> Future<? extends Call> run(
-            List<I> chain, int index, Link<I, Req> link, ClientCallDetails d, @Nullable Req r, Rest<Req> last) {
-        if (index == chain.size()) {
-            return last.call(d, r);
-        }
-        return link.apply(chain.get(index), (d2, r2) -> run(chain, index + 1, link, checked(d2), r2, last), d, r);
-    }
-
-    /** A continuation's future as the shape's type: the chain only ever passes on what the terminal produced. */
-    @SuppressWarnings("unchecked")
-    private static <C> Future<C> cast(Future<? extends Call> f) {
-        return (Future<C>) f;
-    }
-
-    private static <T> T checked(@Nullable T value) {
-        if (value == null) {
-            throw new NullPointerException("a client interceptor passed null to its continuation");
-        }
-        return value;
-    }
-
     /**
      * The details with the timeout counted from the application's call, not from now: time spent in interceptors
      * counts against the deadline, as it would without them.
      */
-    private ClientCallDetails measured(ClientCallDetails details) {
+    ClientCallDetails measured(ClientCallDetails details) {
         Optional<Duration> t = details.timeout();
         return t.isEmpty() ? details : details.withTimeout(t.get().minusNanos(System.nanoTime() - createdNanos));
     }
 
     /** Runs {@code start} on the caller's context, as the current context, and returns its future there. */
-    private <C> Future<C> onCaller(Supplier<Future<C>> start) {
+    <C> Future<C> onCaller(Supplier<Future<C>> start) {
         if (caller.isRunningOnContext()) {
             return start.get();
         }
@@ -240,7 +119,8 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
         return promise.future();
     }
 
-    private void run(Supplier<Future<? extends Call>> chain) {
+    /** Runs the interceptor chain on the caller's context; its outcome decides what this call forwards to. */
+    void run(Supplier<Future<? extends Call>> chain) {
         Future<? extends Call> produced;
         try {
             produced = onCaller(() -> {
@@ -248,7 +128,7 @@ final class InterceptedCall<Req, Resp> implements ClientCall<Req, Resp> {
                 if (f == null) {
                     throw new NullPointerException("a client interceptor returned null");
                 }
-                return cast(f);
+                return InterceptorChain.cast(f);
             });
         } catch (RuntimeException e) {
             produced = caller.failedFuture(e);

@@ -91,7 +91,7 @@ public final class InterceptedChannel implements Channel {
         if (interceptors.unaryUnary.isEmpty()) {
             return delegate.unaryUnary(method);
         }
-        return (request, options) -> InterceptedCall.unaryUnary(
+        return (request, options) -> InterceptorChain.unaryUnary(
                 interceptors.unaryUnary,
                 method,
                 Objects.requireNonNull(request, "request"),
@@ -107,7 +107,7 @@ public final class InterceptedChannel implements Channel {
         if (interceptors.unaryStream.isEmpty()) {
             return delegate.unaryStream(method);
         }
-        return (request, options) -> InterceptedCall.unaryStream(
+        return (request, options) -> InterceptorChain.unaryStream(
                 interceptors.unaryStream,
                 method,
                 Objects.requireNonNull(request, "request"),
@@ -126,7 +126,7 @@ public final class InterceptedChannel implements Channel {
         return new StreamUnaryMultiCallable<>() {
             @Override
             public StreamUnaryCall<Req, Resp> call(CallOptions options) {
-                return InterceptedCall.streamUnary(
+                return InterceptorChain.streamUnary(
                         interceptors.streamUnary,
                         method,
                         Objects.requireNonNull(options, "options"),
@@ -154,7 +154,7 @@ public final class InterceptedChannel implements Channel {
         return new StreamStreamMultiCallable<>() {
             @Override
             public StreamStreamCall<Req, Resp> call(CallOptions options) {
-                return InterceptedCall.streamStream(
+                return InterceptorChain.streamStream(
                         interceptors.streamStream,
                         method,
                         Objects.requireNonNull(options, "options"),

@@ -128,7 +128,7 @@ final class MultiCallables {
             CallOptions o = parent == null ? options : inherit(options, parent);
             ClientCall<Req, Resp> call = chain.isEmpty()
                     ? startUnaryRequest(method, config, request, o, caller)
-                    : InterceptedCall.unaryUnary(
+                    : InterceptorChain.unaryUnary(
                             chain,
                             method,
                             request,
@@ -151,7 +151,7 @@ final class MultiCallables {
             CallOptions o = parent == null ? options : inherit(options, parent);
             ClientCall<Req, Resp> call = chain.isEmpty()
                     ? startUnaryRequest(method, config, request, o, caller)
-                    : InterceptedCall.unaryStream(
+                    : InterceptorChain.unaryStream(
                             chain,
                             method,
                             request,
@@ -184,7 +184,7 @@ final class MultiCallables {
                 CallOptions o = parent == null ? options : inherit(options, parent);
                 ClientCall<Req, Resp> call = chain.isEmpty()
                         ? startStreaming(method, config, o, caller)
-                        : InterceptedCall.streamUnary(
+                        : InterceptorChain.streamUnary(
                                 chain,
                                 method,
                                 o,
@@ -217,7 +217,7 @@ final class MultiCallables {
                 CallOptions o = parent == null ? options : inherit(options, parent);
                 ClientCall<Req, Resp> call = chain.isEmpty()
                         ? startStreaming(method, config, o, caller)
-                        : InterceptedCall.streamStream(
+                        : InterceptorChain.streamStream(
                                 chain,
                                 method,
                                 o,

@@ -18,6 +18,10 @@ import org.jspecify.annotations.Nullable;
  */
 final class RetryAttempt implements ClientStreamListener, RequestHead {
     private static final long REFUSED_STREAM = 0x7;
+    /** {@link #pushbackMillis()}: the server sent no pushback. */
+    static final long PUSHBACK_NONE = -1;
+    /** {@link #pushbackMillis()}: the server said not to retry. */
+    static final long PUSHBACK_STOP = -2;
 
     private final RetryingStream retrying;
     private final RequestHead head;
@@ -64,6 +68,23 @@ final class RetryAttempt implements ClientStreamListener, RequestHead {
         if (isOpen() && !headersSent) {
             headersSent = true;
             stream().sendHeaders();
+        }
+    }
+
+    /**
+     * The server's {@code grpc-retry-pushback-ms} on this attempt's end. A6: a non-negative integer is a delay; any
+     * other value (negative, malformed) means do not retry.
+     */
+    long pushbackMillis() {
+        String value = stream().retryPushback();
+        if (value == null) {
+            return PUSHBACK_NONE;
+        }
+        try {
+            long ms = Long.parseLong(value.trim());
+            return ms >= 0 ? Math.min(ms, Long.MAX_VALUE / 1_000_000) : PUSHBACK_STOP;
+        } catch (NumberFormatException e) {
+            return PUSHBACK_STOP;
         }
     }
 

@@ -77,8 +77,6 @@ final class RetryingStream implements ClientStream {
     }
 
     private static final long REFUSED_STREAM = 0x7;
-    private static final long PUSHBACK_NONE = -1;
-    private static final long PUSHBACK_STOP = -2;
 
     private final Policy policy;
     private final RequestHead head;
@@ -91,10 +89,8 @@ final class RetryingStream implements ClientStream {
     private @Nullable RetryAttempt lastEnded;
     private int attempts;
     /** Request messages not yet written by every attempt that may need them (all of them until COMMITTED). */
-    private final List<Buffer> sent = new ArrayList<>(4);
+    private final ReplayBuffer replay = new ReplayBuffer();
 
-    private long sentBytes;
-    private boolean halfClosed;
     private boolean headersWanted;
     private boolean opened;
     private boolean paused;
@@ -177,7 +173,7 @@ final class RetryingStream implements ClientStream {
             opened = true;
             listener().onOpen(); // the call flushes what it buffered: it reaches every open attempt
         }
-        if (headersWanted && !halfClosed) {
+        if (headersWanted && !replay.isHalfClosed()) {
             a.sendHeaders();
         }
         flush(a);
@@ -230,10 +226,10 @@ final class RetryingStream implements ClientStream {
             finish(a);
             return;
         }
-        long pushbackMillis = parsePushback(a.stream().retryPushback());
+        long pushbackMillis = a.pushbackMillis();
         boolean retryable = policy.retryableCodes.contains(code);
         boolean allowed = true;
-        if (throttle != null && (retryable || pushbackMillis == PUSHBACK_STOP)) {
+        if (throttle != null && (retryable || pushbackMillis == RetryAttempt.PUSHBACK_STOP)) {
             allowed = throttle.onFailure();
         }
         if (!retryable) {
@@ -256,7 +252,7 @@ final class RetryingStream implements ClientStream {
                 || commitNext
                 || attempts >= policy.maxAttempts
                 || policy.callables.isClosing()
-                || pushbackMillis == PUSHBACK_STOP) {
+                || pushbackMillis == RetryAttempt.PUSHBACK_STOP) {
             finish(lastEnded);
             return;
         }
@@ -280,7 +276,7 @@ final class RetryingStream implements ClientStream {
     }
 
     private void nextHedge(boolean allowed, long pushbackMillis) {
-        if (!allowed || pushbackMillis == PUSHBACK_STOP || policy.callables.isClosing()) {
+        if (!allowed || pushbackMillis == RetryAttempt.PUSHBACK_STOP || policy.callables.isClosing()) {
             noMoreHedges = true;
         }
         if (!noMoreHedges && attempts < policy.maxAttempts) {
@@ -294,19 +290,6 @@ final class RetryingStream implements ClientStream {
         }
         if (state == State.RUNNING && live.isEmpty() && attemptTimer < 0) {
             finish(lastEnded);
-        }
-    }
-
-    /** A6: a non-negative integer is a delay; any other value (negative, malformed) means do not retry. */
-    private static long parsePushback(@Nullable String value) {
-        if (value == null) {
-            return PUSHBACK_NONE;
-        }
-        try {
-            long ms = Long.parseLong(value.trim());
-            return ms >= 0 ? Math.min(ms, Long.MAX_VALUE / 1_000_000) : PUSHBACK_STOP;
-        } catch (NumberFormatException e) {
-            return PUSHBACK_STOP;
         }
     }
 
@@ -362,7 +345,7 @@ final class RetryingStream implements ClientStream {
         if (c != null) {
             c.cancel();
         }
-        sent.clear();
+        replay.clear();
         return true;
     }
 
@@ -399,26 +382,17 @@ final class RetryingStream implements ClientStream {
 
     /** Writes what {@code a} has not written yet (and the half-close); once committed, nothing more is kept. */
     private void flush(RetryAttempt a) {
-        if (!a.isOpen()) {
-            return;
+        replay.flush(a, a == committed);
+    }
+
+    /** Writes what every attempt in the race (or the committed one) has not written yet. */
+    private void flushAll() {
+        for (int i = 0; i < live.size(); i++) {
+            flush(live.get(i));
         }
-        ClientStream s = a.stream();
-        if (a.written < sent.size() || halfClosed) {
-            a.headersSent = true; // they leave with the first message or the half-close
-        }
-        while (a.written < sent.size()) {
-            Buffer payload = sent.get(a.written++);
-            boolean end = halfClosed && a.written == sent.size();
-            s.writeMessage(payload, end);
-            a.endSent |= end;
-        }
-        if (halfClosed && !a.endSent) {
-            a.endSent = true;
-            s.halfClose();
-        }
-        if (a == committed) {
-            sent.clear();
-            a.written = 0;
+        RetryAttempt c = committed;
+        if (c != null) {
+            flush(c);
         }
     }
 
@@ -439,40 +413,22 @@ final class RetryingStream implements ClientStream {
         if (state == State.CLOSED) {
             return;
         }
-        sent.add(payload);
-        halfClosed |= endOfStream;
-        if (state == State.RUNNING) {
-            sentBytes += payload.length();
-            if (sentBytes > policy.callables.retryBufferSize) {
-                // A6: beyond the per-RPC buffer the RPC commits to its (oldest) running attempt
-                if (!live.isEmpty()) {
-                    commit(live.get(0));
-                    return;
-                }
-                commitNext = true;
+        long kept = replay.add(payload, endOfStream);
+        // A6: beyond the per-RPC buffer the RPC commits to its (oldest) running attempt
+        if (state == State.RUNNING && kept > policy.callables.retryBufferSize) {
+            if (!live.isEmpty()) {
+                commit(live.get(0));
+                return;
             }
-            for (int i = 0; i < live.size(); i++) {
-                flush(live.get(i));
-            }
-        } else {
-            RetryAttempt c = committed;
-            assert c != null;
-            flush(c);
+            commitNext = true;
         }
+        flushAll(); // the running attempts, or the committed one
     }
 
     @Override
     public void halfClose() {
-        if (state == State.CLOSED || halfClosed) {
-            return;
-        }
-        halfClosed = true;
-        for (int i = 0; i < live.size(); i++) {
-            flush(live.get(i));
-        }
-        RetryAttempt c = committed;
-        if (c != null) {
-            flush(c);
+        if (state != State.CLOSED && replay.halfClose()) {
+            flushAll();
         }
     }
 

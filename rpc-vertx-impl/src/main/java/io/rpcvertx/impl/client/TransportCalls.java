@@ -76,7 +76,8 @@ public final class TransportCalls {
         callables.onChannelClosing();
     }
 
-    private static void check(MethodDescriptor<?, ?> method, MethodType expected) {
+    /** A multi-callable's method must be of its shape. */
+    static void check(MethodDescriptor<?, ?> method, MethodType expected) {
         Objects.requireNonNull(method, "method");
         if (method.type() != expected) {
             throw new IllegalArgumentException(

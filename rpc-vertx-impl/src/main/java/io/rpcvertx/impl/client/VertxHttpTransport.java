@@ -1,12 +1,18 @@
 package io.rpcvertx.impl.client;
 
 import io.rpcvertx.ChannelConnectivity;
+import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.StatusCode;
+import io.rpcvertx.impl.security.ChannelSecurity;
 import io.rpcvertx.impl.transport.ClientStream;
 import io.rpcvertx.impl.transport.ClientTransport;
 import io.rpcvertx.impl.transport.RequestHead;
 import io.vertx.core.Future;
+import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpClientConnection;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.tracing.TracingPolicy;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,6 +33,25 @@ final class VertxHttpTransport implements ClientTransport {
     private @Nullable VertxHttpClientStream liveHead;
     private int liveCount;
     private final Set<ChannelImpl.Conn> connections = new LinkedHashSet<>();
+
+    /** The HTTP/2 client a channel's connections are made with: prior knowledge, the channel's windows and limits. */
+    static HttpClientOptions clientOptions(ChannelSecurity security, ChannelOptions options) {
+        HttpClientOptions http = security.configure(new HttpClientOptions())
+                .setProtocolVersion(HttpVersion.HTTP_2)
+                .setHttp2ClearTextUpgrade(false)
+                // the call layer traces each call (io.rpcvertx.impl.telemetry); an HTTP span per stream would double it
+                .setTracingPolicy(TracingPolicy.IGNORE)
+                // no server push (gRPC never uses it): Vert.x 5.0.10 otherwise accepts PUSH_PROMISE and fails the
+                // connection with a NullPointerException; disabled, Netty rejects it as a PROTOCOL_ERROR
+                .setInitialSettings(new Http2Settings()
+                        .setInitialWindowSize(options.initialWindowSize())
+                        .setPushEnabled(false))
+                .setHttp2ConnectionWindowSize(options.connectionWindowSize())
+                .setConnectTimeout((int)
+                        Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
+        options.maxConcurrentStreams().ifPresent(http::setHttp2MultiplexingLimit);
+        return http;
+    }
 
     VertxHttpTransport(ChannelImpl channel) {
         this.channel = channel;

@@ -265,7 +265,8 @@ final class Http2ServerStream implements ServerStream {
     @Override
     public boolean isReady() {
         HttpServerResponse r = response();
-        // a drain can arrive after the response ended, and Vert.x's writeQueueFull() throws then; nothing waits any more
+        // a drain can arrive after the response ended, and Vert.x's writeQueueFull() throws then; nothing waits any
+        // more
         return r.ended() || !r.writeQueueFull();
     }
 

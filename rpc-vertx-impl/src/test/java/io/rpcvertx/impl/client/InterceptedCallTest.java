@@ -68,7 +68,7 @@ class InterceptedCallTest {
 
     InterceptedCall<String, String> intercepted(
             CompletableFuture<Promise<Void>> held, List<ClientCallImpl<?, ?>> made) {
-        return InterceptedCall.unaryUnary(
+        return InterceptorChain.unaryUnary(
                 List.of(holding(held)), ClientCallImplTest.UNARY, "req", CallOptions.DEFAULT, caller, (d, r) -> {
                     ClientCallImpl<String, String> call =
                             new ClientCallImpl<>(setup, ClientCallImplTest.UNARY, d.callOptions(), caller);
