@@ -13,6 +13,7 @@ import io.rpcvertx.StreamUnaryMultiCallable;
 import io.rpcvertx.UnaryStreamMultiCallable;
 import io.rpcvertx.UnaryUnaryMultiCallable;
 import io.rpcvertx.impl.security.ChannelSecurity;
+import io.rpcvertx.impl.transport.ConnectivityWatchers;
 import io.rpcvertx.impl.transport.Contexts;
 import io.vertx.core.Closeable;
 import io.vertx.core.Completable;
@@ -27,8 +28,6 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.HostAndPort;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -69,8 +68,7 @@ public final class ChannelImpl implements Channel, Closeable {
     /** Admission: the queue of streams waiting for a connection, and the live ones. */
     final VertxHttpTransport transport;
 
-    private final List<Promise<ChannelConnectivity>> stateWatchers = new ArrayList<>();
-    private final List<Promise<Void>> readyWatchers = new ArrayList<>();
+    private final ConnectivityWatchers watchers = new ConnectivityWatchers();
     private final Promise<Void> closed;
     private final MultiCallables callables;
 
@@ -339,7 +337,7 @@ public final class ChannelImpl implements Channel, Closeable {
         if (closing || transport.liveCount() != 0 || state == ChannelConnectivity.IDLE && !balancer.hasAddresses()) {
             return; // the next time the last call ends, the timer starts again
         }
-        if (!readyWatchers.isEmpty()) {
+        if (watchers.awaitingReady()) {
             // channelReady() keeps the channel connecting, as aio's channel_ready() loop with try_to_connect does
             armIdleTimer();
             return;
@@ -427,22 +425,7 @@ public final class ChannelImpl implements Channel, Closeable {
             return; // SHUTDOWN is final
         }
         state = next;
-        List<Promise<ChannelConnectivity>> watchers = new ArrayList<>(stateWatchers);
-        stateWatchers.clear();
-        for (Promise<ChannelConnectivity> w : watchers) {
-            w.tryComplete(next);
-        }
-        if (next == ChannelConnectivity.READY || next == ChannelConnectivity.SHUTDOWN) {
-            List<Promise<Void>> ready = new ArrayList<>(readyWatchers);
-            readyWatchers.clear();
-            for (Promise<Void> w : ready) {
-                if (next == ChannelConnectivity.READY) {
-                    w.tryComplete();
-                } else {
-                    w.tryFail(new IllegalStateException("channel closed before it became READY"));
-                }
-            }
-        }
+        watchers.changed(next);
         if (next == ChannelConnectivity.TRANSIENT_FAILURE) {
             // fail fast: queued calls without wait-for-ready end now; the others wait for READY or their deadline
             transport.failFast(lastError);
@@ -471,7 +454,7 @@ public final class ChannelImpl implements Channel, Closeable {
             if (state != lastObserved) {
                 promise.complete(state);
             } else {
-                stateWatchers.add(promise);
+                watchers.awaitChange(promise);
             }
         });
         return promise.future();
@@ -489,11 +472,11 @@ public final class ChannelImpl implements Channel, Closeable {
                     promise.fail(new IllegalStateException("channel closed"));
                     return;
                 case IDLE:
-                    readyWatchers.add(promise);
+                    watchers.awaitReady(promise);
                     exitIdle();
                     return;
                 default:
-                    readyWatchers.add(promise);
+                    watchers.awaitReady(promise);
             }
         });
         return promise.future();
