@@ -1,5 +1,6 @@
 package io.rpcvertx.impl.eventbus;
 
+import io.rpcvertx.impl.transport.DrainDeadline;
 import io.rpcvertx.impl.transport.ServerStreamHandler;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -58,8 +59,7 @@ public final class EventBusAcceptor {
     private State state = State.SERVING;
     private @Nullable MessageConsumer<Object> shared;
     private @Nullable MessageConsumer<Object> own;
-    private long drainDeadlineNanos = Long.MAX_VALUE;
-    private long deadlineTimer = -1;
+    private final DrainDeadline deadline;
     private long sweepTimer = -1;
 
     EventBusAcceptor(EventBusEndpoint endpoint, ContextInternal loop, ServerStreamHandler handler, Runnable onIdle) {
@@ -67,6 +67,7 @@ public final class EventBusAcceptor {
         this.loop = loop;
         this.handler = handler;
         this.onIdle = onIdle;
+        this.deadline = new DrainDeadline(loop, this::cancelOpen);
         this.bus = loop.owner().eventBus();
     }
 
@@ -199,21 +200,7 @@ public final class EventBusAcceptor {
         // the shared address stays consumed until close: an open that reaches us is refused (the client may replay it
         // elsewhere), where an address unregistered under a node that still lists it would leave the open unanswered
         state = State.DRAINING;
-        if (deadlineNanos >= drainDeadlineNanos) {
-            return;
-        }
-        drainDeadlineNanos = deadlineNanos;
-        cancelDeadlineTimer();
-        long now = System.nanoTime();
-        if (deadlineNanos <= now) {
-            cancelOpen();
-        } else if (deadlineNanos != Long.MAX_VALUE) {
-            long ms = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - now));
-            deadlineTimer = loop.setTimer(ms, id -> {
-                deadlineTimer = -1;
-                cancelOpen();
-            });
-        }
+        deadline.bringForward(deadlineNanos);
     }
 
     private void cancelOpen() {
@@ -244,7 +231,7 @@ public final class EventBusAcceptor {
             return Future.succeededFuture();
         }
         state = State.CLOSED;
-        cancelDeadlineTimer();
+        deadline.cancel();
         if (sweepTimer >= 0) {
             loop.owner().cancelTimer(sweepTimer);
             sweepTimer = -1;
@@ -266,12 +253,5 @@ public final class EventBusAcceptor {
         MessageConsumer<Object> s = shared;
         shared = null;
         return s == null ? Future.succeededFuture() : s.unregister();
-    }
-
-    private void cancelDeadlineTimer() {
-        if (deadlineTimer >= 0) {
-            loop.owner().cancelTimer(deadlineTimer);
-            deadlineTimer = -1;
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.rpcvertx.impl.inprocess;
 
+import io.rpcvertx.impl.transport.DrainDeadline;
 import io.rpcvertx.impl.transport.ServerStreamHandler;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.logging.Logger;
@@ -8,7 +9,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One IO instance's share of an in-process endpoint, on that instance's event loop: the in-process counterpart of its
@@ -40,14 +40,14 @@ public final class InProcessAcceptor {
     private final Set<InProcessServerStream> live = new LinkedHashSet<>();
 
     private State state = State.SERVING;
-    private long drainDeadlineNanos = Long.MAX_VALUE;
-    private long deadlineTimer = -1;
+    private final DrainDeadline deadline;
 
     InProcessAcceptor(InProcessEndpoint endpoint, ContextInternal loop, ServerStreamHandler handler, Runnable onIdle) {
         this.endpoint = endpoint;
         this.loop = loop;
         this.handler = handler;
         this.onIdle = onIdle;
+        this.deadline = new DrainDeadline(loop, this::cancelOpen);
     }
 
     /** Whether a stream arriving now is taken (on the loop). */
@@ -89,21 +89,7 @@ public final class InProcessAcceptor {
             return;
         }
         state = State.DRAINING;
-        if (deadlineNanos >= drainDeadlineNanos) {
-            return; // a later deadline never extends an earlier one
-        }
-        drainDeadlineNanos = deadlineNanos;
-        cancelTimer();
-        long now = System.nanoTime();
-        if (deadlineNanos <= now) {
-            cancelOpen();
-        } else if (deadlineNanos != Long.MAX_VALUE) {
-            long ms = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - now));
-            deadlineTimer = loop.setTimer(ms, id -> {
-                deadlineTimer = -1;
-                cancelOpen();
-            });
-        }
+        deadline.bringForward(deadlineNanos);
     }
 
     private void cancelOpen() {
@@ -140,17 +126,10 @@ public final class InProcessAcceptor {
             return;
         }
         state = State.CLOSED;
-        cancelTimer();
+        deadline.cancel();
         endpoint.detach(this);
         for (InProcessServerStream stream : new ArrayList<>(open)) {
             stream.connectionLost();
-        }
-    }
-
-    private void cancelTimer() {
-        if (deadlineTimer >= 0) {
-            loop.owner().cancelTimer(deadlineTimer);
-            deadlineTimer = -1;
         }
     }
 }
