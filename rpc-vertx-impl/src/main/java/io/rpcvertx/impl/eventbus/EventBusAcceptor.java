@@ -1,6 +1,7 @@
 package io.rpcvertx.impl.eventbus;
 
 import io.rpcvertx.impl.transport.DrainDeadline;
+import io.rpcvertx.impl.transport.LiveStreams;
 import io.rpcvertx.impl.transport.ServerStreamHandler;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -14,10 +15,8 @@ import io.vertx.core.internal.logging.LoggerFactory;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -47,12 +46,11 @@ public final class EventBusAcceptor {
     final ContextInternal loop;
     final ServerStreamHandler handler;
     final String ownAddress = EventBusWire.uniqueAddress("server");
-    private final Runnable onIdle;
     private final EventBus bus;
     /** Streams whose call is live, by call id: client messages go to these. */
     private final Map<String, EventBusServerStream> open = new HashMap<>();
     /** Streams not yet terminated: a drain waits for these. */
-    private final Set<EventBusServerStream> live = new LinkedHashSet<>();
+    private final LiveStreams<EventBusServerStream> live;
     /** When each client channel last pinged us ({@link System#nanoTime()}). */
     private final Map<String, Long> clientPings = new HashMap<>();
 
@@ -66,7 +64,7 @@ public final class EventBusAcceptor {
         this.endpoint = endpoint;
         this.loop = loop;
         this.handler = handler;
-        this.onIdle = onIdle;
+        this.live = new LiveStreams<>(onIdle);
         this.deadline = new DrainDeadline(loop, this::cancelOpen);
         this.bus = loop.owner().eventBus();
     }
@@ -176,9 +174,7 @@ public final class EventBusAcceptor {
     }
 
     void onTerminated(EventBusServerStream stream) {
-        if (live.remove(stream) && live.isEmpty()) {
-            onIdle.run();
-        }
+        live.terminated(stream);
     }
 
     public boolean isIdle() {
@@ -212,16 +208,11 @@ public final class EventBusAcceptor {
     /** A stop gives up on the handlers of cancelled calls that never completed their futures (logged once each). */
     public void giveUpOnLeaked() {
         assert loop.inThread();
-        List<EventBusServerStream> leaked = new ArrayList<>(live);
-        for (EventBusServerStream stream : leaked) {
+        live.giveUpOnAll(stream -> {
             log.warn("server stop: the handler of event-bus call " + stream.path() + " did not complete after its"
                     + " call was cancelled at the grace deadline; leaked (the stop continues without it)");
             stream.giveUp();
-            live.remove(stream);
-        }
-        if (!leaked.isEmpty()) {
-            onIdle.run();
-        }
+        });
     }
 
     /** The IO instance goes away: both addresses are released, and the calls still open end as on a lost connection. */

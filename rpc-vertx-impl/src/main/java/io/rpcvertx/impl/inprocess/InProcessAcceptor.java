@@ -1,13 +1,13 @@
 package io.rpcvertx.impl.inprocess;
 
 import io.rpcvertx.impl.transport.DrainDeadline;
+import io.rpcvertx.impl.transport.LiveStreams;
 import io.rpcvertx.impl.transport.ServerStreamHandler;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.logging.Logger;
 import io.vertx.core.internal.logging.LoggerFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
 
 /**
@@ -33,11 +33,10 @@ public final class InProcessAcceptor {
     final InProcessEndpoint endpoint;
     final ContextInternal loop;
     final ServerStreamHandler handler;
-    private final Runnable onIdle;
     /** Streams whose call is live: a drain deadline cancels these. */
     private final Set<InProcessServerStream> open = new LinkedHashSet<>();
     /** Streams not yet terminated (their call is live, or its handler still runs): a drain waits for these. */
-    private final Set<InProcessServerStream> live = new LinkedHashSet<>();
+    private final LiveStreams<InProcessServerStream> live;
 
     private State state = State.SERVING;
     private final DrainDeadline deadline;
@@ -46,7 +45,7 @@ public final class InProcessAcceptor {
         this.endpoint = endpoint;
         this.loop = loop;
         this.handler = handler;
-        this.onIdle = onIdle;
+        this.live = new LiveStreams<>(onIdle);
         this.deadline = new DrainDeadline(loop, this::cancelOpen);
     }
 
@@ -69,9 +68,7 @@ public final class InProcessAcceptor {
     /** The stream's call is over and its handler terminated (or was given up on). */
     void onTerminated(InProcessServerStream stream) {
         assert loop.inThread();
-        if (live.remove(stream) && live.isEmpty()) {
-            onIdle.run();
-        }
+        live.terminated(stream);
     }
 
     /** Whether no stream is live: a draining IO instance may report itself drained. */
@@ -104,16 +101,11 @@ public final class InProcessAcceptor {
      */
     public void giveUpOnLeaked() {
         assert loop.inThread();
-        List<InProcessServerStream> leaked = new ArrayList<>(live);
-        for (InProcessServerStream stream : leaked) {
+        live.giveUpOnAll(stream -> {
             log.warn("server stop: the handler of in-process call " + stream.path() + " did not complete after its"
                     + " call was cancelled at the grace deadline; leaked (the stop continues without it)");
             stream.giveUp();
-            live.remove(stream);
-        }
-        if (!leaked.isEmpty()) {
-            onIdle.run();
-        }
+        });
     }
 
     /**
