@@ -13,6 +13,7 @@ import io.rpcvertx.StreamUnaryMultiCallable;
 import io.rpcvertx.UnaryStreamMultiCallable;
 import io.rpcvertx.UnaryUnaryMultiCallable;
 import io.rpcvertx.impl.security.ChannelSecurity;
+import io.rpcvertx.impl.transport.ConnectivityWatchers;
 import io.rpcvertx.impl.transport.Contexts;
 import io.vertx.core.Closeable;
 import io.vertx.core.Completable;
@@ -273,7 +274,7 @@ public final class ChannelImpl implements Channel, Closeable {
         if (closing || transport.liveCount() != 0 || state == ChannelConnectivity.IDLE && !balancer.hasAddresses()) {
             return; // the next time the last call ends, the timer starts again
         }
-        if (watchers.isAwaitingReady()) {
+        if (watchers.awaitingReady()) {
             // channelReady() keeps the channel connecting, as aio's channel_ready() loop with try_to_connect does
             armIdleTimer();
             return;
@@ -359,7 +360,7 @@ public final class ChannelImpl implements Channel, Closeable {
             return; // SHUTDOWN is final
         }
         state = next;
-        watchers.onState(next);
+        watchers.changed(next);
         if (next == ChannelConnectivity.TRANSIENT_FAILURE) {
             // fail fast: queued calls without wait-for-ready end now; the others wait for READY or their deadline
             transport.failFast(lastError);

@@ -1,5 +1,7 @@
 package io.rpcvertx.impl.eventbus;
 
+import io.rpcvertx.impl.transport.DrainDeadline;
+import io.rpcvertx.impl.transport.LiveStreams;
 import io.rpcvertx.impl.transport.ServerStreamHandler;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -13,10 +15,8 @@ import io.vertx.core.internal.logging.LoggerFactory;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -46,27 +46,26 @@ public final class EventBusAcceptor {
     final ContextInternal loop;
     final ServerStreamHandler handler;
     final String ownAddress = EventBusWire.uniqueAddress("server");
-    private final Runnable onIdle;
     private final EventBus bus;
     /** Streams whose call is live, by call id: client messages go to these. */
     private final Map<String, EventBusServerStream> open = new HashMap<>();
     /** Streams not yet terminated: a drain waits for these. */
-    private final Set<EventBusServerStream> live = new LinkedHashSet<>();
+    private final LiveStreams<EventBusServerStream> live;
     /** When each client channel last pinged us ({@link System#nanoTime()}). */
     private final Map<String, Long> clientPings = new HashMap<>();
 
     private State state = State.SERVING;
     private @Nullable MessageConsumer<Object> shared;
     private @Nullable MessageConsumer<Object> own;
-    private long drainDeadlineNanos = Long.MAX_VALUE;
-    private long deadlineTimer = -1;
+    private final DrainDeadline deadline;
     private long sweepTimer = -1;
 
     EventBusAcceptor(EventBusEndpoint endpoint, ContextInternal loop, ServerStreamHandler handler, Runnable onIdle) {
         this.endpoint = endpoint;
         this.loop = loop;
         this.handler = handler;
-        this.onIdle = onIdle;
+        this.live = new LiveStreams<>(onIdle);
+        this.deadline = new DrainDeadline(loop, this::cancelOpen);
         this.bus = loop.owner().eventBus();
     }
 
@@ -175,9 +174,7 @@ public final class EventBusAcceptor {
     }
 
     void onTerminated(EventBusServerStream stream) {
-        if (live.remove(stream) && live.isEmpty()) {
-            onIdle.run();
-        }
+        live.terminated(stream);
     }
 
     public boolean isIdle() {
@@ -199,21 +196,7 @@ public final class EventBusAcceptor {
         // the shared address stays consumed until close: an open that reaches us is refused (the client may replay it
         // elsewhere), where an address unregistered under a node that still lists it would leave the open unanswered
         state = State.DRAINING;
-        if (deadlineNanos >= drainDeadlineNanos) {
-            return;
-        }
-        drainDeadlineNanos = deadlineNanos;
-        cancelDeadlineTimer();
-        long now = System.nanoTime();
-        if (deadlineNanos <= now) {
-            cancelOpen();
-        } else if (deadlineNanos != Long.MAX_VALUE) {
-            long ms = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - now));
-            deadlineTimer = loop.setTimer(ms, id -> {
-                deadlineTimer = -1;
-                cancelOpen();
-            });
-        }
+        deadline.bringForward(deadlineNanos);
     }
 
     private void cancelOpen() {
@@ -225,16 +208,11 @@ public final class EventBusAcceptor {
     /** A stop gives up on the handlers of cancelled calls that never completed their futures (logged once each). */
     public void giveUpOnLeaked() {
         assert loop.inThread();
-        List<EventBusServerStream> leaked = new ArrayList<>(live);
-        for (EventBusServerStream stream : leaked) {
+        live.giveUpOnAll(stream -> {
             log.warn("server stop: the handler of event-bus call " + stream.path() + " did not complete after its"
                     + " call was cancelled at the grace deadline; leaked (the stop continues without it)");
             stream.giveUp();
-            live.remove(stream);
-        }
-        if (!leaked.isEmpty()) {
-            onIdle.run();
-        }
+        });
     }
 
     /** The IO instance goes away: both addresses are released, and the calls still open end as on a lost connection. */
@@ -244,7 +222,7 @@ public final class EventBusAcceptor {
             return Future.succeededFuture();
         }
         state = State.CLOSED;
-        cancelDeadlineTimer();
+        deadline.cancel();
         if (sweepTimer >= 0) {
             loop.owner().cancelTimer(sweepTimer);
             sweepTimer = -1;
@@ -266,12 +244,5 @@ public final class EventBusAcceptor {
         MessageConsumer<Object> s = shared;
         shared = null;
         return s == null ? Future.succeededFuture() : s.unregister();
-    }
-
-    private void cancelDeadlineTimer() {
-        if (deadlineTimer >= 0) {
-            loop.owner().cancelTimer(deadlineTimer);
-            deadlineTimer = -1;
-        }
     }
 }

@@ -13,6 +13,7 @@ import io.rpcvertx.UnaryUnaryMultiCallable;
 import io.rpcvertx.impl.client.TransportCalls;
 import io.rpcvertx.impl.transport.ClientStream;
 import io.rpcvertx.impl.transport.ClientTransport;
+import io.rpcvertx.impl.transport.ConnectivityWatchers;
 import io.rpcvertx.impl.transport.Contexts;
 import io.rpcvertx.impl.transport.RequestHead;
 import io.vertx.core.Closeable;
@@ -68,8 +69,7 @@ public final class EventBusChannel implements Channel, ClientTransport, Closeabl
     /** Streams waiting for the channel to find a server: wait-for-ready calls, and any call while it probes. */
     private final List<EventBusClientStream> waiting = new ArrayList<>();
 
-    private final List<Promise<ChannelConnectivity>> stateWatchers = new ArrayList<>();
-    private final List<Promise<Void>> readyWatchers = new ArrayList<>();
+    private final ConnectivityWatchers watchers = new ConnectivityWatchers();
     private final Promise<Void> closed;
 
     private volatile ChannelConnectivity state = ChannelConnectivity.IDLE;
@@ -242,7 +242,7 @@ public final class EventBusChannel implements Channel, ClientTransport, Closeabl
                             s.fail(StatusCode.UNAVAILABLE, notServing(), false);
                         }
                     }
-                    if (!waiting.isEmpty() || !readyWatchers.isEmpty()) {
+                    if (!waiting.isEmpty() || watchers.awaitingReady()) {
                         // servers may start later, or this node may not know of them yet: probe again
                         long delay = probeBackoffMs;
                         probeBackoffMs = Math.min(MAX_PROBE_BACKOFF_MS, probeBackoffMs * 2);
@@ -299,22 +299,7 @@ public final class EventBusChannel implements Channel, ClientTransport, Closeabl
             return;
         }
         state = next;
-        List<Promise<ChannelConnectivity>> watchers = new ArrayList<>(stateWatchers);
-        stateWatchers.clear();
-        for (Promise<ChannelConnectivity> w : watchers) {
-            w.tryComplete(next);
-        }
-        if (next == ChannelConnectivity.READY || next == ChannelConnectivity.SHUTDOWN) {
-            List<Promise<Void>> ready = new ArrayList<>(readyWatchers);
-            readyWatchers.clear();
-            for (Promise<Void> w : ready) {
-                if (next == ChannelConnectivity.READY) {
-                    w.tryComplete();
-                } else {
-                    w.tryFail(new IllegalStateException("channel closed before it became READY"));
-                }
-            }
-        }
+        watchers.changed(next);
     }
 
     @Override
@@ -338,7 +323,7 @@ public final class EventBusChannel implements Channel, ClientTransport, Closeabl
             if (state != lastObserved) {
                 promise.complete(state);
             } else {
-                stateWatchers.add(promise);
+                watchers.awaitChange(promise);
             }
         });
         return promise.future();
@@ -356,7 +341,7 @@ public final class EventBusChannel implements Channel, ClientTransport, Closeabl
                 promise.complete();
                 return;
             }
-            readyWatchers.add(promise);
+            watchers.awaitReady(promise);
             probe();
         });
         return promise.future();

@@ -10,6 +10,7 @@ import io.rpcvertx.impl.security.AuthContext;
 import io.rpcvertx.impl.transport.ServerStream;
 import io.rpcvertx.impl.transport.ServerStreamListener;
 import io.rpcvertx.impl.transport.ServerStreamListener.CancelCause;
+import io.rpcvertx.impl.transport.StatusHeaders;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -315,13 +316,7 @@ final class EventBusServerStream implements ServerStream {
     }
 
     private void sendStatus(MultiMap t, @Nullable Buffer lastFrame, StatusCode code, String details, Metadata md) {
-        if (!md.isEmpty()) {
-            MetadataCodec.toHeaders(md, t);
-        }
-        t.set(GrpcHeaders.GRPC_STATUS, GrpcHeaders.status(code));
-        if (!details.isEmpty()) {
-            t.set(GrpcHeaders.GRPC_MESSAGE, StatusMessages.encode(details));
-        }
+        StatusHeaders.put(t, code, details, md);
         DeliveryOptions o = EventBusWire.options(EventBusWire.TRAILERS, call);
         EventBusWire.addAll(o, t);
         close();

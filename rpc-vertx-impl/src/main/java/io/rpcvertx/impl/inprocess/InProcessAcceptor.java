@@ -1,14 +1,14 @@
 package io.rpcvertx.impl.inprocess;
 
+import io.rpcvertx.impl.transport.DrainDeadline;
+import io.rpcvertx.impl.transport.LiveStreams;
 import io.rpcvertx.impl.transport.ServerStreamHandler;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.logging.Logger;
 import io.vertx.core.internal.logging.LoggerFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One IO instance's share of an in-process endpoint, on that instance's event loop: the in-process counterpart of its
@@ -33,21 +33,20 @@ public final class InProcessAcceptor {
     final InProcessEndpoint endpoint;
     final ContextInternal loop;
     final ServerStreamHandler handler;
-    private final Runnable onIdle;
     /** Streams whose call is live: a drain deadline cancels these. */
     private final Set<InProcessServerStream> open = new LinkedHashSet<>();
     /** Streams not yet terminated (their call is live, or its handler still runs): a drain waits for these. */
-    private final Set<InProcessServerStream> live = new LinkedHashSet<>();
+    private final LiveStreams<InProcessServerStream> live;
 
     private State state = State.SERVING;
-    private long drainDeadlineNanos = Long.MAX_VALUE;
-    private long deadlineTimer = -1;
+    private final DrainDeadline deadline;
 
     InProcessAcceptor(InProcessEndpoint endpoint, ContextInternal loop, ServerStreamHandler handler, Runnable onIdle) {
         this.endpoint = endpoint;
         this.loop = loop;
         this.handler = handler;
-        this.onIdle = onIdle;
+        this.live = new LiveStreams<>(onIdle);
+        this.deadline = new DrainDeadline(loop, this::cancelOpen);
     }
 
     /** Whether a stream arriving now is taken (on the loop). */
@@ -69,9 +68,7 @@ public final class InProcessAcceptor {
     /** The stream's call is over and its handler terminated (or was given up on). */
     void onTerminated(InProcessServerStream stream) {
         assert loop.inThread();
-        if (live.remove(stream) && live.isEmpty()) {
-            onIdle.run();
-        }
+        live.terminated(stream);
     }
 
     /** Whether no stream is live: a draining IO instance may report itself drained. */
@@ -89,21 +86,7 @@ public final class InProcessAcceptor {
             return;
         }
         state = State.DRAINING;
-        if (deadlineNanos >= drainDeadlineNanos) {
-            return; // a later deadline never extends an earlier one
-        }
-        drainDeadlineNanos = deadlineNanos;
-        cancelTimer();
-        long now = System.nanoTime();
-        if (deadlineNanos <= now) {
-            cancelOpen();
-        } else if (deadlineNanos != Long.MAX_VALUE) {
-            long ms = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - now));
-            deadlineTimer = loop.setTimer(ms, id -> {
-                deadlineTimer = -1;
-                cancelOpen();
-            });
-        }
+        deadline.bringForward(deadlineNanos);
     }
 
     private void cancelOpen() {
@@ -118,16 +101,11 @@ public final class InProcessAcceptor {
      */
     public void giveUpOnLeaked() {
         assert loop.inThread();
-        List<InProcessServerStream> leaked = new ArrayList<>(live);
-        for (InProcessServerStream stream : leaked) {
+        live.giveUpOnAll(stream -> {
             log.warn("server stop: the handler of in-process call " + stream.path() + " did not complete after its"
                     + " call was cancelled at the grace deadline; leaked (the stop continues without it)");
             stream.giveUp();
-            live.remove(stream);
-        }
-        if (!leaked.isEmpty()) {
-            onIdle.run();
-        }
+        });
     }
 
     /**
@@ -140,17 +118,10 @@ public final class InProcessAcceptor {
             return;
         }
         state = State.CLOSED;
-        cancelTimer();
+        deadline.cancel();
         endpoint.detach(this);
         for (InProcessServerStream stream : new ArrayList<>(open)) {
             stream.connectionLost();
-        }
-    }
-
-    private void cancelTimer() {
-        if (deadlineTimer >= 0) {
-            loop.owner().cancelTimer(deadlineTimer);
-            deadlineTimer = -1;
         }
     }
 }

@@ -13,6 +13,7 @@ import io.rpcvertx.UnaryUnaryMultiCallable;
 import io.rpcvertx.impl.client.TransportCalls;
 import io.rpcvertx.impl.transport.ClientStream;
 import io.rpcvertx.impl.transport.ClientTransport;
+import io.rpcvertx.impl.transport.ConnectivityWatchers;
 import io.rpcvertx.impl.transport.Contexts;
 import io.rpcvertx.impl.transport.RequestHead;
 import io.vertx.core.Closeable;
@@ -52,8 +53,7 @@ public final class InProcessChannel implements Channel, ClientTransport, Closeab
     private final TransportCalls calls;
     private final Set<InProcessClientStream> live = new LinkedHashSet<>();
     private final List<InProcessClientStream> waiting = new ArrayList<>();
-    private final List<Promise<ChannelConnectivity>> stateWatchers = new ArrayList<>();
-    private final List<Promise<Void>> readyWatchers = new ArrayList<>();
+    private final ConnectivityWatchers watchers = new ConnectivityWatchers();
     private final Promise<Void> closed;
     private final Runnable onPublished = this::onPublished;
 
@@ -216,22 +216,7 @@ public final class InProcessChannel implements Channel, ClientTransport, Closeab
             return;
         }
         state = next;
-        List<Promise<ChannelConnectivity>> watchers = new ArrayList<>(stateWatchers);
-        stateWatchers.clear();
-        for (Promise<ChannelConnectivity> w : watchers) {
-            w.tryComplete(next);
-        }
-        if (next == ChannelConnectivity.READY || next == ChannelConnectivity.SHUTDOWN) {
-            List<Promise<Void>> ready = new ArrayList<>(readyWatchers);
-            readyWatchers.clear();
-            for (Promise<Void> w : ready) {
-                if (next == ChannelConnectivity.READY) {
-                    w.tryComplete();
-                } else {
-                    w.tryFail(new IllegalStateException("channel closed before it became READY"));
-                }
-            }
-        }
+        watchers.changed(next);
     }
 
     @Override
@@ -255,7 +240,7 @@ public final class InProcessChannel implements Channel, ClientTransport, Closeab
             if (state != lastObserved) {
                 promise.complete(state);
             } else {
-                stateWatchers.add(promise);
+                watchers.awaitChange(promise);
             }
         });
         return promise.future();
@@ -274,7 +259,7 @@ public final class InProcessChannel implements Channel, ClientTransport, Closeab
                 promise.complete();
                 return;
             }
-            readyWatchers.add(promise);
+            watchers.awaitReady(promise);
         });
         return promise.future();
     }

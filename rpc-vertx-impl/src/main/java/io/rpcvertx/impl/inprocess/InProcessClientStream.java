@@ -8,12 +8,11 @@ import io.rpcvertx.impl.codec.GrpcTimeout;
 import io.rpcvertx.impl.codec.MessageDeframer;
 import io.rpcvertx.impl.codec.MessageFramer;
 import io.rpcvertx.impl.codec.MetadataCodec;
-import io.rpcvertx.impl.codec.StatusMapping;
-import io.rpcvertx.impl.codec.StatusMessages;
 import io.rpcvertx.impl.codec.WireException;
 import io.rpcvertx.impl.transport.ClientStream;
 import io.rpcvertx.impl.transport.ClientStreamListener;
 import io.rpcvertx.impl.transport.RequestHead;
+import io.rpcvertx.impl.transport.StatusHeaders;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayDeque;
@@ -344,19 +343,9 @@ final class InProcessClientStream implements ClientStream {
         }
         MultiMap source = end.source();
         pushback = source.get("grpc-retry-pushback-ms");
-        String grpcStatus = source.get(GrpcHeaders.GRPC_STATUS);
-        Metadata trailing = MetadataCodec.fromHeaders(source);
+        StatusHeaders.Received status = StatusHeaders.Received.read(source);
         close();
-        if (grpcStatus == null) {
-            listener().onTrailers(StatusCode.UNKNOWN, "missing grpc-status in response trailers", trailing);
-            return;
-        }
-        String message = source.get(GrpcHeaders.GRPC_MESSAGE);
-        listener()
-                .onTrailers(
-                        StatusMapping.parseGrpcStatus(grpcStatus),
-                        message == null ? "" : StatusMessages.decode(message),
-                        trailing);
+        status.deliver(listener());
     }
 
     /** A response we cannot read: reset the server half and end with {@code code}. */

@@ -5,11 +5,11 @@ import io.rpcvertx.StatusCode;
 import io.rpcvertx.impl.codec.Encoding;
 import io.rpcvertx.impl.codec.GrpcHeaders;
 import io.rpcvertx.impl.codec.MetadataCodec;
-import io.rpcvertx.impl.codec.StatusMessages;
 import io.rpcvertx.impl.security.AuthContext;
 import io.rpcvertx.impl.transport.ServerStream;
 import io.rpcvertx.impl.transport.ServerStreamListener;
 import io.rpcvertx.impl.transport.ServerStreamListener.CancelCause;
+import io.rpcvertx.impl.transport.StatusHeaders;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -270,7 +270,7 @@ final class InProcessServerStream implements ServerStream {
         }
         if (headersWritten) {
             flushHeaders();
-            MultiMap t = status(MultiMap.caseInsensitiveMultiMap(), code, details, trailers);
+            MultiMap t = StatusHeaders.put(MultiMap.caseInsensitiveMultiMap(), code, details, trailers);
             close();
             client.post(() -> client.onTrailers(t));
         } else {
@@ -278,7 +278,7 @@ final class InProcessServerStream implements ServerStream {
             MultiMap h = MultiMap.caseInsensitiveMultiMap();
             h.set(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC);
             h.set(GrpcHeaders.GRPC_ACCEPT_ENCODING, GrpcHeaders.ACCEPT_ENCODING_VALUE);
-            MultiMap t = status(h, code, details, trailers);
+            MultiMap t = StatusHeaders.put(h, code, details, trailers);
             close();
             client.post(() -> client.onTrailers(t));
         }
@@ -291,7 +291,7 @@ final class InProcessServerStream implements ServerStream {
         }
         flushHeaders();
         sendFrame(frame);
-        MultiMap t = status(MultiMap.caseInsensitiveMultiMap(), code, details, trailers);
+        MultiMap t = StatusHeaders.put(MultiMap.caseInsensitiveMultiMap(), code, details, trailers);
         close();
         client.post(() -> client.onTrailers(t));
     }
@@ -371,17 +371,6 @@ final class InProcessServerStream implements ServerStream {
     /** Queues {@code action} on this stream's context (never inline: the two halves may share an event loop). */
     void post(Runnable action) {
         context.runOnContext(v -> action.run());
-    }
-
-    private static MultiMap status(MultiMap map, StatusCode code, String details, Metadata trailers) {
-        if (!trailers.isEmpty()) {
-            MetadataCodec.toHeaders(trailers, map);
-        }
-        map.set(GrpcHeaders.GRPC_STATUS, GrpcHeaders.status(code));
-        if (!details.isEmpty()) {
-            map.set(GrpcHeaders.GRPC_MESSAGE, StatusMessages.encode(details));
-        }
-        return map;
     }
 
     @Override

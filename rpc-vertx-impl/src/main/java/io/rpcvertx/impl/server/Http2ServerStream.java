@@ -6,11 +6,11 @@ import io.rpcvertx.impl.codec.ContentTypes;
 import io.rpcvertx.impl.codec.Encoding;
 import io.rpcvertx.impl.codec.GrpcHeaders;
 import io.rpcvertx.impl.codec.MetadataCodec;
-import io.rpcvertx.impl.codec.StatusMessages;
 import io.rpcvertx.impl.security.AuthContext;
 import io.rpcvertx.impl.transport.ServerStream;
 import io.rpcvertx.impl.transport.ServerStreamListener;
 import io.rpcvertx.impl.transport.ServerStreamListener.CancelCause;
+import io.rpcvertx.impl.transport.StatusHeaders;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -282,7 +282,7 @@ final class Http2ServerStream implements ServerStream {
             return;
         }
         if (headersWritten) {
-            putStatus(response().trailers(), code, details, trailers);
+            StatusHeaders.put(response().trailers(), code, details, trailers);
             response().end();
         } else {
             trailersOnly(response(), code, details, trailers);
@@ -298,7 +298,7 @@ final class Http2ServerStream implements ServerStream {
         if (response().closed()) {
             return; // failed underneath, as in writeTrailers
         }
-        putStatus(response().trailers(), code, details, trailers);
+        StatusHeaders.put(response().trailers(), code, details, trailers);
         connection.onResponseWrite(response().end(frame), frame.length());
     }
 
@@ -356,18 +356,8 @@ final class Http2ServerStream implements ServerStream {
         MultiMap h = resp.headers();
         h.set(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC);
         h.set(GrpcHeaders.GRPC_ACCEPT_ENCODING, GrpcHeaders.ACCEPT_ENCODING_VALUE);
-        putStatus(h, code, details, trailers);
+        StatusHeaders.put(h, code, details, trailers);
         resp.end();
-    }
-
-    private static void putStatus(MultiMap map, StatusCode c, String d, Metadata trailing) {
-        if (!trailing.isEmpty()) {
-            MetadataCodec.toHeaders(trailing, map);
-        }
-        map.set(GrpcHeaders.GRPC_STATUS, GrpcHeaders.status(c));
-        if (!d.isEmpty()) {
-            map.set(GrpcHeaders.GRPC_MESSAGE, StatusMessages.encode(d));
-        }
     }
 
     @Override

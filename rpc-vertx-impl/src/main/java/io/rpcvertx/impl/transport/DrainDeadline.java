@@ -1,0 +1,49 @@
+package io.rpcvertx.impl.transport;
+
+import io.vertx.core.internal.ContextInternal;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The grace deadline of an IO instance's graceful stop, for the acceptors of the in-process and event-bus transports:
+ * set by the first drain, only ever brought forward by later ones, and at it the open calls are cancelled. Used on the
+ * acceptor's event loop only.
+ */
+public final class DrainDeadline {
+    private final ContextInternal loop;
+    private final Runnable atDeadline;
+    private long deadlineNanos = Long.MAX_VALUE;
+    private long timer = -1;
+
+    /** @param atDeadline runs on {@code loop} when the deadline passes (at once for one already past) */
+    public DrainDeadline(ContextInternal loop, Runnable atDeadline) {
+        this.loop = loop;
+        this.atDeadline = atDeadline;
+    }
+
+    /** Sets the deadline, or brings it forward: a later deadline never extends an earlier one. */
+    public void bringForward(long nanos) {
+        if (nanos >= deadlineNanos) {
+            return;
+        }
+        deadlineNanos = nanos;
+        cancel();
+        long now = System.nanoTime();
+        if (nanos <= now) {
+            atDeadline.run();
+        } else {
+            long ms = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos - now));
+            timer = loop.setTimer(ms, id -> {
+                timer = -1;
+                atDeadline.run();
+            });
+        }
+    }
+
+    /** Cancels the pending timer, if any (the IO instance goes away). */
+    public void cancel() {
+        if (timer >= 0) {
+            loop.owner().cancelTimer(timer);
+            timer = -1;
+        }
+    }
+}
