@@ -39,8 +39,8 @@ import org.jspecify.annotations.Nullable;
  * takes), not both ({@link IllegalStateException}).
  *
  * <p><b>Responses.</b> {@link #write}, {@link #responses()} and the handler's result are recorded; read them with
- * {@link #writtenResponses()}. Writes succeed at once while the call is live and fail with the call's
- * {@link RpcException} once it has ended.
+ * {@link #writtenResponses()}. Writes succeed at once while the call is live; once it has ended they fail with the
+ * call's {@link RpcException} (or {@link IllegalStateException} after {@code OK}).
  *
  * <p><b>End of the call.</b> The fake has no clock and no event loop: nothing ends the call by itself. {@link #finish}
  * ends it with the handler's outcome (as the server would: a failed {@link RpcException} gives its status, another
@@ -86,7 +86,9 @@ public final class FakeServicerContext<Req, Resp> implements ServicerContext<Req
     private Metadata trailingMetadata = Metadata.EMPTY;
     private @Nullable StatusCode code;
     private @Nullable String details;
-    private @Nullable RpcException ended;
+    /** Why writes and reads fail once the call has ended: its RpcException, or IllegalStateException after OK. */
+    private @Nullable Exception ended;
+
     private @Nullable Compression compression;
     private int uncompressedMessages;
     private final List<Handler<Void>> doneCallbacks = new ArrayList<>();
@@ -257,20 +259,19 @@ public final class FakeServicerContext<Req, Resp> implements ServicerContext<Req
         synchronized (lock) {
             deadlineNanos = System.nanoTime();
         }
-        end(new RpcException(StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded"));
+        end(new Outcome(StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded", Metadata.EMPTY));
     }
 
     /** Ends the call as the client cancelling it ({@code CANCELLED}); returns false if the call had ended already. */
     @Override
     public boolean cancel() {
-        return end(new RpcException(StatusCode.CANCELLED, "Cancelled"));
+        return end(new Outcome(StatusCode.CANCELLED, "Cancelled", Metadata.EMPTY));
     }
 
     @Override
     public boolean isCancelled() {
         synchronized (lock) {
-            return ended != null
-                    && (ended.code() == StatusCode.CANCELLED || ended.code() == StatusCode.DEADLINE_EXCEEDED);
+            return state == State.DONE && (code == StatusCode.CANCELLED || code == StatusCode.DEADLINE_EXCEEDED);
         }
     }
 
@@ -507,16 +508,24 @@ public final class FakeServicerContext<Req, Resp> implements ServicerContext<Req
         }
     }
 
-    private RpcException outcome(AsyncResult<?> ar) {
+    private Outcome outcome(AsyncResult<?> ar) {
         if (ar.failed()) {
             if (ar.cause() instanceof RpcException e) {
-                return e;
+                return new Outcome(e.code(), e.details(), e.trailingMetadata());
             }
-            return new RpcException(StatusCode.UNKNOWN, "Unexpected " + ar.cause());
+            return new Outcome(StatusCode.UNKNOWN, "Unexpected " + ar.cause(), Metadata.EMPTY);
         }
         synchronized (lock) {
-            StatusCode c = code == null ? StatusCode.OK : code;
-            return new RpcException(c, details == null ? "" : details);
+            return new Outcome(code == null ? StatusCode.OK : code, details == null ? "" : details, Metadata.EMPTY);
+        }
+    }
+
+    /** How a call ended. */
+    private record Outcome(StatusCode code, String details, Metadata trailers) {
+        Exception asException() {
+            return code == StatusCode.OK
+                    ? new IllegalStateException("the call has ended (status: OK)")
+                    : new RpcException(code, details, trailers);
         }
     }
 
@@ -531,7 +540,8 @@ public final class FakeServicerContext<Req, Resp> implements ServicerContext<Req
     }
 
     /** Ends the call once: records the status, fails a pending read, runs the done callbacks. */
-    private boolean end(RpcException outcome) {
+    private boolean end(Outcome outcome) {
+        Exception cause = outcome.asException();
         List<Handler<Void>> callbacks;
         Promise<Optional<Req>> read;
         synchronized (lock) {
@@ -539,19 +549,19 @@ public final class FakeServicerContext<Req, Resp> implements ServicerContext<Req
                 return false;
             }
             state = State.DONE;
-            ended = outcome;
+            ended = cause;
             code = outcome.code();
             details = outcome.details();
-            trailingMetadata = trailingMetadata.merge(outcome.trailingMetadata());
+            trailingMetadata = trailingMetadata.merge(outcome.trailers());
             callbacks = List.copyOf(doneCallbacks);
             doneCallbacks.clear();
             read = pendingRead;
             pendingRead = null;
         }
         if (read != null) {
-            read.tryFail(outcome);
+            read.tryFail(cause);
         }
-        requestStream.fail(outcome);
+        requestStream.fail(cause);
         callbacks.forEach(cb -> cb.handle(null));
         return true;
     }
@@ -680,7 +690,7 @@ public final class FakeServicerContext<Req, Resp> implements ServicerContext<Req
             return true;
         }
 
-        void fail(RpcException cause) {
+        void fail(Exception cause) {
             Handler<Throwable> h;
             synchronized (lock) {
                 if (readStyle != ReadStyle.STREAM || endDelivered) {
