@@ -1,5 +1,6 @@
 package io.rpcvertx;
 
+import io.vertx.core.tracing.TracingPolicy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +53,7 @@ public final class ChannelOptions {
 
     /** The mutable twin used only while copying; every field has its default here. */
     private static final class Values implements Cloneable {
+        TracingPolicy tracingPolicy = TracingPolicy.PROPAGATE;
         int maxReceiveMessageLength = DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH;
         int maxSendMessageLength = -1;
         Compression compression = Compression.NO_COMPRESSION;
@@ -658,5 +660,21 @@ public final class ChannelOptions {
         if (bytes < 65_535) {
             throw new IllegalArgumentException(name + ": " + bytes + " (expected: >= 65535)");
         }
+    }
+
+    /**
+     * A copy with this tracing policy, used when the Vert.x instance has a tracer (for instance
+     * {@code VertxOptions.setTracingOptions(new OpenTelemetryTracingOptions(openTelemetry))}): {@code ALWAYS} starts a
+     * span for every call, {@code PROPAGATE} only within an existing trace, {@code IGNORE} never. The default is
+     * {@code PROPAGATE} (client: a call is traced when the caller's context carries a trace (a server call's handler, or a span the application made current)). Without a tracer the policy costs nothing.
+     */
+    public ChannelOptions withTracingPolicy(TracingPolicy policy) {
+        Objects.requireNonNull(policy, "policy");
+        return with(c -> c.tracingPolicy = policy);
+    }
+
+    /** The tracing policy; see {@link #withTracingPolicy(TracingPolicy)}. */
+    public TracingPolicy tracingPolicy() {
+        return v.tracingPolicy;
     }
 }

@@ -20,8 +20,9 @@ public final class RpcVertx {
 
     /**
      * A plaintext (h2c, prior knowledge) channel to {@code target}: {@code host:port}, {@code dns:///host:port},
-     * {@code ipv4:a.b.c.d:port}, {@code ipv6:[addr]:port} or {@code unix:/path}. The channel is IDLE until its first
-     * RPC.
+     * {@code ipv4:a.b.c.d:port}, {@code ipv6:[addr]:port} or {@code unix:/path}; or {@code eventbus:[address]}, a
+     * channel over {@code vertx}'s event bus as {@link #eventBusChannel(Vertx, String, ChannelOptions)} makes (an
+     * empty address is {@link #DEFAULT_EVENT_BUS_ADDRESS}). The channel is IDLE until its first RPC.
      *
      * @throws IllegalArgumentException for a malformed target, or a malformed service config in the options
      */
@@ -147,6 +148,57 @@ public final class RpcVertx {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(options, "options");
         return provider().inProcessChannel(vertx, name, options);
+    }
+
+    /**
+     * The event-bus address a server serves on ({@link Server#addEventBusPort(String)}) and an event-bus channel dials
+     * when none is named: {@value}.
+     */
+    @Experimental
+    public static final String DEFAULT_EVENT_BUS_ADDRESS = "rpcvertx.grpc";
+
+    /**
+     * A channel over {@code vertx}'s event bus to the servers serving {@link #DEFAULT_EVENT_BUS_ADDRESS} (the target
+     * {@code eventbus:}). See {@link #eventBusChannel(Vertx, String, ChannelOptions)}.
+     */
+    @Experimental
+    public static Channel eventBusChannel(Vertx vertx) {
+        return eventBusChannel(vertx, DEFAULT_EVENT_BUS_ADDRESS, ChannelOptions.DEFAULT);
+    }
+
+    /** {@link #eventBusChannel(Vertx)} with options. */
+    @Experimental
+    public static Channel eventBusChannel(Vertx vertx, ChannelOptions options) {
+        return eventBusChannel(vertx, DEFAULT_EVENT_BUS_ADDRESS, options);
+    }
+
+    /**
+     * A channel over {@code vertx}'s event bus (the target {@code eventbus:<address>}): its calls open on
+     * {@code address}, which servers consume with {@link Server#addEventBusPort(String)}, in this {@code Vertx} or, on
+     * a clustered event bus, on any node. Several servers on one address share the calls (the event bus round-robins
+     * each call's first message; the rest of the call stays with the server that took it). Every call semantic of a
+     * TCP channel holds (metadata, deadlines, cancellation, status, size limits, flow control by message credit); a
+     * server that leaves mid-call (its node left the cluster) fails the call with {@link StatusCode#UNAVAILABLE}
+     * within seconds. The wire protocol is in {@code docs/eventbus-protocol.md}.
+     *
+     * <pre>{@code
+     * Server server = RpcVertx.server(vertx);
+     * server.addEventBusPort("greeter");
+     * server.start();
+     * Channel channel = RpcVertx.eventBusChannel(vertx, "greeter", ChannelOptions.DEFAULT);
+     * }</pre>
+     *
+     * @throws IllegalArgumentException for an empty address, or a malformed service config in the options
+     */
+    @Experimental
+    public static Channel eventBusChannel(Vertx vertx, String address, ChannelOptions options) {
+        Objects.requireNonNull(vertx, "vertx");
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(options, "options");
+        if (address.isEmpty()) {
+            throw new IllegalArgumentException("address: \"\" (expected: an event-bus address)");
+        }
+        return provider().eventBusChannel(vertx, address, options);
     }
 
     /**

@@ -32,7 +32,7 @@ import org.jspecify.annotations.Nullable;
  */
 public interface Server {
     /**
-     * This server's id, unique across JVMs (a random UUID); its event-bus control address is
+     * This server's id: its {@link ServerOptions#withName name}, or else a random UUID; its event-bus control address is
      * {@code "rpcvertx.server." + id() + ".control"} (see {@link #controlAddress()}).
      */
     String id();
@@ -79,6 +79,19 @@ public interface Server {
      *     address, or the error of certificates or keys that do not parse or of the bind
      */
     Future<Integer> addSecurePort(String address, ServerCredentials credentials);
+
+    /**
+     * Also serves on the event bus of the server's {@code Vertx} at {@code address} (an event-bus address, e.g.
+     * {@link RpcVertx#DEFAULT_EVENT_BUS_ADDRESS}): event-bus channels ({@link RpcVertx#eventBusChannel(io.vertx.core.Vertx,
+     * String, ChannelOptions)}) of this {@code Vertx} or, when it is clustered, of any node reach the server's services there.
+     * Several servers may serve one address: they share its calls. Only before {@link #start()}; the address is
+     * consumed from start until the stop begins, and each of the server's IO instances takes calls there.
+     *
+     * @return completes once the address is recorded; fails with {@link IllegalStateException} after start or
+     *     {@link IllegalArgumentException} for an empty address
+     */
+    @Experimental
+    Future<Void> addEventBusPort(String address);
 
     /**
      * Starts serving on every added port. Only once.

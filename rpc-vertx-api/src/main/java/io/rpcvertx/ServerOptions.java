@@ -1,6 +1,7 @@
 package io.rpcvertx;
 
 import io.vertx.core.ThreadingModel;
+import io.vertx.core.tracing.TracingPolicy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +58,7 @@ public final class ServerOptions {
 
     /** The mutable twin used only while copying; every field has its default here. */
     private static final class Values implements Cloneable {
+        TracingPolicy tracingPolicy = TracingPolicy.ALWAYS;
         int maxReceiveMessageLength = ChannelOptions.DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH;
         int maxSendMessageLength = -1;
         Compression compression = Compression.NO_COMPRESSION;
@@ -89,6 +91,11 @@ public final class ServerOptions {
         int maxHeaderListSize = DEFAULT_MAX_HEADER_LIST_SIZE;
         int maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
         boolean reusePort;
+
+        @Nullable
+        String name;
+
+        boolean eventBusSignals;
         Set<String> ignoredArguments = Set.of();
 
         @Override
@@ -455,6 +462,42 @@ public final class ServerOptions {
         return with(c -> c.reusePort = reusePort);
     }
 
+    /**
+     * A copy naming the server: its {@link Server#id()} becomes {@code name} instead of a random UUID, so its control
+     * address {@code rpcvertx.server.<name>.control} and its signal addresses are known in advance. Two started
+     * servers of one event bus must not share a name: the second one's {@link Server#start()} fails.
+     *
+     * @throws IllegalArgumentException if {@code name} is empty or holds a character other than letters, digits,
+     *     {@code -}, {@code _} and {@code .}
+     */
+    public ServerOptions withName(String name) {
+        Objects.requireNonNull(name, "name");
+        if (!name.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("name: \"" + name + "\" (expected: letters, digits, '.', '_', '-')");
+        }
+        return with(c -> c.name = name);
+    }
+
+    /** The server's name, if {@link #withName} set one. */
+    public Optional<String> name() {
+        return Optional.ofNullable(v.name);
+    }
+
+    /**
+     * A copy that publishes the server's signals as JSON on the event bus (off by default; see
+     * {@code docs/eventbus-gateway.md}): lifecycle events ({@code {"server", "event": "started" | "stopping" |
+     * "stopped"}}) on {@code rpcvertx.server.<id>.events}, and one event per ended call ({@code {"server", "method",
+     * "code", "status", "durationMicros", "peer"}}) on {@code rpcvertx.server.<id>.calls}.
+     */
+    public ServerOptions withEventBusSignals(boolean publish) {
+        return with(c -> c.eventBusSignals = publish);
+    }
+
+    /** Whether the server publishes its signals on the event bus. */
+    public boolean isEventBusSignals() {
+        return v.eventBusSignals;
+    }
+
     /** The advertised SETTINGS_MAX_FRAME_SIZE. */
     public int maxFrameSize() {
         return v.maxFrameSize;
@@ -574,5 +617,21 @@ public final class ServerOptions {
         if (d.isNegative()) {
             throw new IllegalArgumentException(name + ": " + d + " (expected: >= 0)");
         }
+    }
+
+    /**
+     * A copy with this tracing policy, used when the Vert.x instance has a tracer (for instance
+     * {@code VertxOptions.setTracingOptions(new OpenTelemetryTracingOptions(openTelemetry))}): {@code ALWAYS} starts a
+     * span for every call, {@code PROPAGATE} only within an existing trace, {@code IGNORE} never. The default is
+     * {@code ALWAYS} (server: every call is traced, as a child of the client's trace when its metadata carries one). Without a tracer the policy costs nothing.
+     */
+    public ServerOptions withTracingPolicy(TracingPolicy policy) {
+        Objects.requireNonNull(policy, "policy");
+        return with(c -> c.tracingPolicy = policy);
+    }
+
+    /** The tracing policy; see {@link #withTracingPolicy(TracingPolicy)}. */
+    public TracingPolicy tracingPolicy() {
+        return v.tracingPolicy;
     }
 }

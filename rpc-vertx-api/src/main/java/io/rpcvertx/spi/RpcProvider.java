@@ -36,6 +36,9 @@ public interface RpcProvider {
     /** See {@link io.rpcvertx.RpcVertx#inProcessChannel(Vertx, String, ChannelOptions)}. */
     Channel inProcessChannel(Vertx vertx, String name, ChannelOptions options);
 
+    /** See {@link io.rpcvertx.RpcVertx#eventBusChannel(Vertx, String, ChannelOptions)}. */
+    Channel eventBusChannel(Vertx vertx, String address, ChannelOptions options);
+
     /** See {@link io.rpcvertx.RpcVertx#interceptChannel(Channel, ClientInterceptor...)}. */
     Channel interceptChannel(Channel channel, List<ClientInterceptor> interceptors);
 

@@ -15,6 +15,8 @@ import io.rpcvertx.UnaryUnaryCall;
 import io.rpcvertx.impl.client.ChannelImpl;
 import io.rpcvertx.impl.client.InterceptedChannel;
 import io.rpcvertx.impl.client.ResponseReplacedCall;
+import io.rpcvertx.impl.eventbus.EventBusChannel;
+import io.rpcvertx.impl.eventbus.EventBusWire;
 import io.rpcvertx.impl.inprocess.InProcessChannel;
 import io.rpcvertx.impl.server.ServerImpl;
 import io.rpcvertx.impl.server.ServerVerticleImpl;
@@ -30,8 +32,15 @@ import org.jspecify.annotations.Nullable;
 
 /** The provider registered in {@code META-INF/services}. */
 public final class RpcProviderImpl implements RpcProvider {
+    private static final String EVENT_BUS_SCHEME = "eventbus:";
+
     @Override
     public Channel insecureChannel(Vertx vertx, String target, ChannelOptions options) {
+        if (target.startsWith(EVENT_BUS_SCHEME)) {
+            // eventbus:[address]: the event-bus transport; an empty address is the default one
+            String address = target.substring(EVENT_BUS_SCHEME.length());
+            return eventBusChannel(vertx, address.isEmpty() ? EventBusWire.DEFAULT_ADDRESS : address, options);
+        }
         return new ChannelImpl((VertxInternal) vertx, target, options);
     }
 
@@ -53,6 +62,11 @@ public final class RpcProviderImpl implements RpcProvider {
     @Override
     public Channel inProcessChannel(Vertx vertx, String name, ChannelOptions options) {
         return new InProcessChannel((VertxInternal) vertx, name, options);
+    }
+
+    @Override
+    public Channel eventBusChannel(Vertx vertx, String address, ChannelOptions options) {
+        return new EventBusChannel((VertxInternal) vertx, address, options);
     }
 
     @Override

@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs one example program: {@code demo}, {@code greeter-server}, {@code greeter-client}, {@code route-guide-server},
@@ -71,27 +72,45 @@ public final class Main {
             "                      [--soak_per_iteration_max_acceptable_latency_ms=1000] [--soak_overall_timeout_seconds=S]",
             "                      [--soak_min_time_ms_between_rpcs=0] [--soak_request_size=N] [--soak_response_size=N]",
             "                      runs gRPC interop test cases; exit 0 when all pass",
-            "  bench-client        " + BenchClientConfig.USAGE,
+            "  bench-client        " + BenchClientConfig.USAGE + " [--cluster[=127.0.0.1:port]]",
             "                      closed-loop load on bench.Echo; prints one result line (calls/s, latency, errors)",
             "server flags: on SIGTERM in-flight RPCs may finish for --grace seconds (default "
                     + ServerConfig.DEFAULT_GRACE_SECONDS + "), then they are cancelled and the process exits;",
             "  --max-concurrent-rpcs limits RPCs server-wide (RESOURCE_EXHAUSTED beyond), --io-instances sets the",
-            "  event loops serving connections (default: all)",
+            "  event loops serving connections (default: all), --eventbus also serves on the event bus (address "
+                    + "rpcvertx.grpc),",
+            "  --cluster makes Vert.x clustered (Hazelcast on 127.0.0.1; prints the member to join; with a value, joins"
+                    + " 127.0.0.1:port)",
             "client flags:",
             "  --target=T          host:port, dns:///host:port, ipv4:a:p[,b:p], ipv6:[addr]:p, unix:path or"
                     + " unix:///abs/path",
             "  --wait-for-ready    calls wait through connection failures (e.g. for a server still starting)",
             "  --timeout=SECONDS   deadline of each call (default 10)",
-            "  --lb=POLICY         pick_first (default) or round_robin over the target's addresses");
+            "  --lb=POLICY         pick_first (default) or round_robin over the target's addresses",
+            "  --target=eventbus:  (or eventbus:<address>) calls over the event bus; with --cluster=127.0.0.1:port",
+            "                      the event bus of the cluster that member belongs to",
+            "observability flags of every server program: " + Observability.USAGE,
+            "  --metrics-port=N    gRPC metrics (gRFC A66) in Prometheus text format at http://127.0.0.1:N/metrics",
+            "  --tracing=MODE      none (default), logging (a log line per span) or otlp (OTEL_EXPORTER_OTLP_ENDPOINT,",
+            "                      default http://localhost:4317); see docs/observability.md",
+            "  --trace-sampling=R  the fraction of new traces sampled (default 1.0); unsampled ones still propagate");
 
     /** Flags of every client program, handled by {@link #clientConfig}. */
-    static final Set<String> CLIENT_FLAGS = Set.of("target", "wait-for-ready", "timeout", "lb");
+    static final Set<String> CLIENT_FLAGS = Set.of("target", "wait-for-ready", "timeout", "lb", ClusterSupport.FLAG);
     /** Flags that may be given without a value, meaning {@code true}. */
-    static final Set<String> BOOLEAN_FLAGS = Set.of("wait-for-ready", "use_tls", "use_test_ca");
+    static final Set<String> BOOLEAN_FLAGS =
+            Set.of("wait-for-ready", "use_tls", "use_test_ca", "eventbus", ClusterSupport.FLAG);
     /** The flags of every server program (see {@link #serverConfig}). */
-    static final Set<String> SERVER_FLAGS = Set.of("port", "host", "grace", "max-concurrent-rpcs", "io-instances");
+    static final Set<String> SERVER_FLAGS =
+            union(
+                    Set.of("port", "host", "grace", "max-concurrent-rpcs", "io-instances", "eventbus", ClusterSupport.FLAG),
+                    Observability.FLAGS);
 
-    static final String SERVER_FLAGS_USAGE = "[--grace=10] [--max-concurrent-rpcs=N] [--io-instances=N]";
+    static final String SERVER_FLAGS_USAGE =
+            "[--grace=10] [--max-concurrent-rpcs=N] [--io-instances=N] [--eventbus] [--cluster[=127.0.0.1:port]]";
+
+    /** How long joining a cluster may take. */
+    static final Duration CLUSTER_TIMEOUT = Duration.ofSeconds(60);
 
     private Main() {}
 
@@ -113,19 +132,21 @@ public final class Main {
                 case "greeter-server" -> flags(args, SERVER_FLAGS);
                 case "greeter-client" -> flags(args, union(CLIENT_FLAGS, Set.of("name")));
                 case "bench-echo-server" -> flags(args, SERVER_FLAGS);
-                case "bench-client" -> flags(args, BenchClientConfig.FLAGS);
+                case "bench-client" -> flags(args, union(BenchClientConfig.FLAGS, Set.of(ClusterSupport.FLAG)));
                 case "route-guide-server" -> flags(args, SERVER_FLAGS);
                 case "route-guide-client" -> flags(args, CLIENT_FLAGS);
-                case "interop-server" -> flags(args, InteropServer.FLAGS);
+                case "interop-server" -> flags(args, union(InteropServer.FLAGS, Observability.FLAGS));
                 case "interop-client" -> flags(args, InteropClient.FLAGS);
                 default -> throw new IllegalArgumentException("unknown program: " + program);
             };
+            Observability observability = Observability.fromFlags(flags);
             return switch (program) {
                 case "demo" -> demo(out, err);
                 case "greeter-server" -> {
                     GreeterServerVerticle server = new GreeterServerVerticle();
                     yield serve(
                             program,
+                            observability,
                             new VertxOptions(),
                             server,
                             server::port,
@@ -138,6 +159,7 @@ public final class Main {
                     // epoll when available: +12 % on small unary calls (shared/notes/performance.md)
                     yield serve(
                             program,
+                            observability,
                             new VertxOptions().setPreferNativeTransport(true),
                             server,
                             server::port,
@@ -149,6 +171,7 @@ public final class Main {
                     RouteGuideServerVerticle server = new RouteGuideServerVerticle();
                     yield serve(
                             program,
+                            observability,
                             new VertxOptions(),
                             server,
                             server::port,
@@ -159,14 +182,21 @@ public final class Main {
                             out,
                             err);
                 }
-                case "interop-server" -> interopServer(InteropServer.Options.fromFlags(flags), out, err);
+                case "interop-server" -> interopServer(InteropServer.Options.fromFlags(flags), observability, out, err);
                 case "interop-client" ->
                     interopClient(
                             InteropClient.Options.fromFlags(flags),
                             InteropClient.testCases(flags.getOrDefault("test_case", "empty_unary")),
                             out,
                             err);
-                case "bench-client" -> benchClient(BenchClientConfig.of(flags), out, err);
+                case "bench-client" -> {
+                    String cluster = flags.remove(ClusterSupport.FLAG);
+                    yield benchClient(
+                            BenchClientConfig.of(flags),
+                            cluster == null ? null : ClusterSupport.members(cluster),
+                            out,
+                            err);
+                }
                 case "route-guide-client" ->
                     routeGuideClient(clientConfig(flags, RouteGuideClientVerticle.DEFAULT_TARGET), out, err);
                 default ->
@@ -245,6 +275,11 @@ public final class Main {
             }
             config.put(ClientConfig.TIMEOUT_SECONDS, seconds);
         }
+        String cluster = flags.get(ClusterSupport.FLAG);
+        if (cluster != null) {
+            ClusterSupport.members(cluster); // checked now: a usage error, not a failed start
+            config.put(ClusterSupport.FLAG, cluster);
+        }
         String lb = flags.get("lb");
         if (lb != null) {
             if (!lb.equals(ChannelOptions.PICK_FIRST) && !lb.equals(ChannelOptions.ROUND_ROBIN)) {
@@ -293,6 +328,7 @@ public final class Main {
      */
     private static int serve(
             String program,
+            Observability observability,
             VertxOptions vertxOptions,
             Deployable server,
             IntSupplier boundPort,
@@ -301,14 +337,29 @@ public final class Main {
             PrintStream err) {
         String host = config.getString("host");
         int graceSeconds = config.getInteger("grace");
-        Vertx vertx = Vertx.vertx(vertxOptions);
+        if (config.getString(ClusterSupport.FLAG) != null && observability.isEnabled()) {
+            err.println(program + ": --cluster cannot be combined with --metrics-port or --tracing yet");
+            return EXIT_FAILED;
+        }
+        Vertx vertx;
+        try {
+            vertx = config.getString(ClusterSupport.FLAG) == null
+                    ? observability.newVertx(vertxOptions)
+                    : vertx(vertxOptions, config, out);
+        } catch (Exception e) {
+            err.println(program + " failed to join the cluster: " + describe(e));
+            return EXIT_FAILED;
+        }
+        if (!startMetrics(program, observability, vertx, out, err)) {
+            return EXIT_FAILED;
+        }
         String deploymentId;
         try {
             deploymentId = vertx.deployVerticle(server, new DeploymentOptions().setConfig(config))
                     .await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             err.println(program + " failed to start: " + describe(e));
-            close(vertx, err);
+            close(vertx, observability, err);
             return EXIT_FAILED;
         }
         out.println(program + " listening on " + host + ":" + boundPort.getAsInt());
@@ -324,7 +375,7 @@ public final class Main {
                             } catch (Exception e) {
                                 err.println(program + ": stop failed: " + describe(e));
                             } finally {
-                                close(vertx, err);
+                                close(vertx, observability, err);
                                 stopped.complete();
                             }
                         },
@@ -338,14 +389,18 @@ public final class Main {
      * Serves the interop TestService until SIGTERM, like {@link #serve} (which deploys verticles): on SIGTERM calls in
      * flight may finish for {@code --grace}, then are cancelled.
      */
-    private static int interopServer(InteropServer.Options options, PrintStream out, PrintStream err) {
-        Vertx vertx = Vertx.vertx();
+    private static int interopServer(
+            InteropServer.Options options, Observability observability, PrintStream out, PrintStream err) {
+        Vertx vertx = observability.newVertx(new VertxOptions());
+        if (!startMetrics("interop-server", observability, vertx, out, err)) {
+            return EXIT_FAILED;
+        }
         InteropServer server;
         try {
             server = InteropServer.start(vertx, options).await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             err.println("interop-server failed to start: " + describe(e));
-            close(vertx, err);
+            close(vertx, observability, err);
             return EXIT_FAILED;
         }
         out.println("interop-server listening on " + options.host() + ":" + server.port()
@@ -366,7 +421,7 @@ public final class Main {
                             } catch (Exception e) {
                                 err.println("interop-server: stop failed: " + describe(e));
                             } finally {
-                                close(vertx, err);
+                                close(vertx, observability, err);
                                 stopped.complete();
                             }
                         },
@@ -411,10 +466,23 @@ public final class Main {
     }
 
     /** Runs the load, prints its result line; fails if a call failed or none was counted. */
-    private static int benchClient(BenchClientConfig config, PrintStream out, PrintStream err) {
+    private static int benchClient(
+            BenchClientConfig config, @Nullable List<String> clusterMembers, PrintStream out, PrintStream err) {
         BenchResult result;
         try {
-            result = BenchClient.run(config);
+            if (clusterMembers == null) {
+                result = BenchClient.run(config);
+            } else {
+                // --cluster: the load runs on a clustered Vert.x, e.g. against --target=eventbus: on another process
+                Vertx vertx = ClusterSupport.vertx(
+                                new VertxOptions().setEventLoopPoolSize(config.eventLoops()), clusterMembers, err)
+                        .await(CLUSTER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                try {
+                    result = BenchClient.run(vertx, config);
+                } finally {
+                    close(vertx, err);
+                }
+            }
         } catch (Exception e) {
             err.println("bench-client failed: " + describe(e));
             return EXIT_FAILED;
@@ -452,7 +520,13 @@ public final class Main {
             JsonObject config,
             Duration limit,
             PrintStream err) {
-        Vertx vertx = Vertx.vertx();
+        Vertx vertx;
+        try {
+            vertx = vertx(new VertxOptions(), config, System.out);
+        } catch (Exception e) {
+            err.println(program + " failed to join the cluster: " + describe(e));
+            return EXIT_FAILED;
+        }
         try {
             vertx.deployVerticle(client, new DeploymentOptions().setConfig(config))
                     .compose(id -> results.get())
@@ -469,6 +543,19 @@ public final class Main {
         }
     }
 
+    /**
+     * The program's Vert.x: clustered when the configuration has {@code cluster} (see {@link ClusterSupport}), then
+     * printing the member others join; else a plain one.
+     */
+    private static Vertx vertx(VertxOptions options, JsonObject config, PrintStream out) throws Exception {
+        String cluster = config.getString(ClusterSupport.FLAG);
+        if (cluster == null) {
+            return Vertx.vertx(options);
+        }
+        return ClusterSupport.vertx(options, ClusterSupport.members(cluster), out)
+                .await(CLUSTER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     private static DeploymentOptions config(Object... keysAndValues) {
         JsonObject config = new JsonObject();
         for (int i = 0; i < keysAndValues.length; i += 2) {
@@ -483,6 +570,32 @@ public final class Main {
             return "RPC failed with " + rpc.code() + (rpc.details().isEmpty() ? "" : ": " + rpc.details());
         }
         return failure.toString();
+    }
+
+    /** Closes {@code vertx}, then flushes and stops its OpenTelemetry SDK (if the flags made one). */
+    private static void close(Vertx vertx, Observability observability, PrintStream err) {
+        close(vertx, err);
+        observability.close();
+    }
+
+    /**
+     * Starts the metrics endpoint if {@code --metrics-port} asks for it and prints its address; false (the message
+     * printed and {@code vertx} closed) if it cannot listen, e.g. the port is taken.
+     */
+    private static boolean startMetrics(
+            String program, Observability observability, Vertx vertx, PrintStream out, PrintStream err) {
+        if (observability.metricsPort < 0) {
+            return true;
+        }
+        try {
+            int port = observability.startMetricsServer(vertx).await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            out.println(program + " metrics on http://127.0.0.1:" + port + "/metrics");
+            return true;
+        } catch (Exception e) {
+            err.println(program + " failed to start: --metrics-port=" + observability.metricsPort + ": " + describe(e));
+            close(vertx, observability, err);
+            return false;
+        }
     }
 
     private static void close(Vertx vertx, PrintStream err) {

@@ -1,6 +1,9 @@
 package io.rpcvertx.examples;
 
+import io.rpcvertx.RpcVertx;
+import io.rpcvertx.Server;
 import io.rpcvertx.ServerOptions;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Map;
@@ -14,14 +17,17 @@ import java.util.Set;
  *   <li>{@code grace}: seconds in-flight RPCs may finish when the verticle is undeployed (default
  *       {@value #DEFAULT_GRACE_SECONDS}); then they are cancelled;
  *   <li>{@code maxConcurrentRpcs}: {@link ServerOptions#withMaximumConcurrentRpcs(int)} (default: unlimited);
- *   <li>{@code ioInstances}: {@link ServerOptions#withIoInstances(int)} (default: one per event loop).
+ *   <li>{@code ioInstances}: {@link ServerOptions#withIoInstances(int)} (default: one per event loop);
+ *   <li>{@code eventBus}: also serve on the event bus at {@link RpcVertx#DEFAULT_EVENT_BUS_ADDRESS} (flag
+ *       {@code --eventbus}; clients reach it with {@code --target=eventbus:}).
  * </ul>
  */
 public final class ServerConfig {
     public static final int DEFAULT_GRACE_SECONDS = 10;
 
     /** The server settings' flags every server program takes, besides its address flags. */
-    public static final Set<String> FLAGS = Set.of("grace", "max-concurrent-rpcs", "io-instances");
+    public static final Set<String> FLAGS =
+            Set.of("grace", "max-concurrent-rpcs", "io-instances", "eventbus", ClusterSupport.FLAG);
 
     private ServerConfig() {}
 
@@ -42,6 +48,19 @@ public final class ServerConfig {
         }
         if (flags.containsKey("io-instances")) {
             config.put("ioInstances", positiveFlag(flags, "io-instances"));
+        }
+        String cluster = flags.get(ClusterSupport.FLAG);
+        if (cluster != null) {
+            ClusterSupport.members(cluster); // checked now: a usage error, not a failed start
+            config.put(ClusterSupport.FLAG, cluster);
+        }
+        String eventBus = flags.get("eventbus");
+        if (eventBus != null) {
+            if (!eventBus.equals("true") && !eventBus.equals("false")) {
+                throw new IllegalArgumentException(
+                        "--eventbus: \"" + eventBus + "\" (expected: true or false, or no value)");
+            }
+            config.put("eventBus", Boolean.parseBoolean(eventBus));
         }
         return config;
     }
@@ -86,6 +105,13 @@ public final class ServerConfig {
     }
 
     /** The stop grace on undeploy. */
+    /** Adds the event-bus port to {@code server} when the configuration asks for it ({@code eventBus}). */
+    public static Future<Void> eventBus(JsonObject config, Server server) {
+        return config.getBoolean("eventBus", false)
+                ? server.addEventBusPort(RpcVertx.DEFAULT_EVENT_BUS_ADDRESS)
+                : Future.succeededFuture();
+    }
+
     public static Duration grace(JsonObject config) {
         return Duration.ofSeconds(config.getInteger("grace", DEFAULT_GRACE_SECONDS));
     }

@@ -59,6 +59,30 @@ class MainTest {
     }
 
     @Test
+    void run_unknownTracing_printsUsageAndExitsTwo() {
+        assertThat(run("greeter-server", "--port=0", "--tracing=zipkin")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("--tracing: zipkin (expected: none, logging or otlp)", "usage:");
+    }
+
+    @Test
+    void run_interopServer_unknownTracing_printsUsageAndExitsTwo() {
+        assertThat(run("interop-server", "--port=0", "--tracing=jaeger")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--tracing: jaeger", "usage:");
+    }
+
+    @Test
+    void run_metricsPortTaken_failsAtStartNamingThePort_exitsOne() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            assertThat(run("greeter-server", "--port=0", "--metrics-port=" + port))
+                    .isEqualTo(1);
+            assertThat(err.toString(StandardCharsets.UTF_8))
+                    .contains("greeter-server failed to start: --metrics-port=" + port + ":");
+        }
+    }
+
+    @Test
     void run_unknownProgram_printsUsageAndExitsTwo() {
         assertThat(run("greeter-proxy")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown program: greeter-proxy", "usage:");

@@ -26,6 +26,7 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.HostAndPort;
+import io.vertx.core.tracing.TracingPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -147,6 +148,8 @@ public final class ChannelImpl implements Channel, Closeable {
         HttpClientOptions http = security.configure(new HttpClientOptions())
                 .setProtocolVersion(HttpVersion.HTTP_2)
                 .setHttp2ClearTextUpgrade(false)
+                // the call layer traces each call (io.rpcvertx.impl.telemetry); an HTTP span per stream would double it
+                .setTracingPolicy(TracingPolicy.IGNORE)
                 // no server push (gRPC never uses it): Vert.x 5.0.10 otherwise accepts PUSH_PROMISE and fails the
                 // connection with a NullPointerException; disabled, Netty rejects it as a PROTOCOL_ERROR
                 .setInitialSettings(new Http2Settings()

@@ -8,6 +8,7 @@ import io.rpcvertx.StatusCode;
 import io.rpcvertx.impl.codec.Encoding;
 import io.rpcvertx.impl.codec.StatusMapping;
 import io.rpcvertx.impl.codec.WireException;
+import io.rpcvertx.impl.telemetry.Telemetry;
 import io.rpcvertx.impl.transport.ClientStream;
 import io.rpcvertx.impl.transport.ClientStreamListener;
 import io.rpcvertx.impl.transport.Contexts;
@@ -92,6 +93,9 @@ final class ClientCallImpl<Req, Resp>
     private final long deadlineNanos;
     private final Encoding requestEncoding;
     private final boolean unaryResponse;
+    // observability: null unless the Vert.x instance has gRPC metrics (then the call's start on the nanoTime clock)
+    private final @Nullable Telemetry telemetry;
+    private final long startNanos;
 
     private final Promise<Metadata> initialMetadataPromise;
     private final Promise<Metadata> trailingMetadataPromise;
@@ -125,6 +129,8 @@ final class ClientCallImpl<Req, Resp>
         this.deadlineNanos = Deadline.after(options.timeout());
         this.requestEncoding = Encoding.of(options.compression().orElse(setup.compression()));
         this.unaryResponse = !method.type().isServerStreaming();
+        this.telemetry = setup.telemetry();
+        this.startNanos = telemetry == null ? 0 : System.nanoTime();
         this.initialMetadataPromise = caller.promise();
         this.trailingMetadataPromise = caller.promise();
         this.codePromise = caller.promise();
@@ -265,6 +271,11 @@ final class ClientCallImpl<Req, Resp>
     @Override
     public boolean waitForReady() {
         return options.waitForReady().orElse(false);
+    }
+
+    @Override
+    public ContextInternal callerContext() {
+        return caller;
     }
 
     /** The method's timeout as the application set it, for the DEADLINE_EXCEEDED details. */
@@ -480,6 +491,11 @@ final class ClientCallImpl<Req, Resp>
         ClientStream s = stream;
         if (s != null) {
             s.cancel(); // RST_STREAM(CANCEL) for an ending the peer did not cause; a no-op once the stream ended
+        }
+        Telemetry t = telemetry;
+        if (t != null) {
+            // recorded before the outcome is visible, so that whoever sees the outcome sees the metric
+            t.clientCallEnded(method.fullMethodName(), code, startNanos);
         }
         Metadata initial = initialMetadata != null ? initialMetadata : Metadata.EMPTY;
         RpcException error = code == StatusCode.OK ? null : new RpcException(code, details, initial, trailing);

@@ -17,6 +17,7 @@ import io.rpcvertx.UnaryStreamMultiCallable;
 import io.rpcvertx.UnaryUnaryClientInterceptor;
 import io.rpcvertx.UnaryUnaryMultiCallable;
 import io.rpcvertx.impl.security.ChannelSecurity;
+import io.rpcvertx.impl.telemetry.Telemetry;
 import io.rpcvertx.impl.transport.ClientTransport;
 import io.rpcvertx.impl.transport.Contexts;
 import io.rpcvertx.impl.transport.ServerCallLocal;
@@ -49,6 +50,8 @@ final class MultiCallables {
     private final ChannelOptions options;
     /** Where calls get their streams: the channel's admission (HTTP/2), or another transport (in-process). */
     private final ClientTransport transport;
+    /** Spans and metrics; null when the Vert.x instance has neither a tracer nor gRPC metrics. */
+    private final @Nullable Telemetry telemetry;
 
     private final ChannelSecurity security;
     private final ServiceConfig serviceConfig;
@@ -65,21 +68,36 @@ final class MultiCallables {
     private boolean closing;
 
     MultiCallables(ChannelImpl channel, ServiceConfig serviceConfig) {
-        this(channel.vertx, channel.owner, channel.options, channel.transport, channel.security, serviceConfig);
+        this(
+                channel.vertx,
+                channel.owner,
+                channel.options,
+                channel.transport,
+                channel.security,
+                serviceConfig,
+                channel.target(),
+                channel.authority);
     }
 
-    /** The call layer of a channel whose calls get their streams from {@code transport}, on {@code owner}. */
+    /**
+     * The call layer of a channel whose calls get their streams from {@code transport}, on {@code owner}; {@code
+     * target} labels its metrics ({@code grpc.target}), {@code authority} its spans ({@code server.address}).
+     */
     MultiCallables(
             VertxInternal vertx,
             ContextInternal owner,
             ChannelOptions options,
             ClientTransport transport,
             ChannelSecurity security,
-            ServiceConfig serviceConfig) {
+            ServiceConfig serviceConfig,
+            String target,
+            String authority) {
         this.vertx = vertx;
         this.owner = owner;
         this.options = options;
-        this.transport = transport;
+        // the one observability hook of the client: every attempt's stream (whatever the transport) is observed
+        this.telemetry = Telemetry.client(vertx, options, target, authority);
+        this.transport = telemetry == null ? transport : telemetry.observe(transport);
         this.security = security;
         this.serviceConfig = serviceConfig;
         this.propagation = options.isDeadlinePropagation();
@@ -88,12 +106,13 @@ final class MultiCallables {
         this.retryBufferSize = options.perRpcRetryBufferSize();
         this.plain = new CallSetup(
                 owner,
-                transport,
+                this.transport,
                 security,
                 options.compression(),
                 options.maxSendMessageLength(),
                 options.maxReceiveMessageLength(),
-                options.isRetriesEnabled());
+                options.isRetriesEnabled(),
+                telemetry);
     }
 
     // ---------------------------------------------------------------- the four shapes
@@ -259,7 +278,8 @@ final class MultiCallables {
                 options.compression(),
                 ServiceConfig.MethodConfig.smallerLimit(options.maxSendMessageLength(), config.maxRequestBytes()),
                 ServiceConfig.MethodConfig.smallerLimit(options.maxReceiveMessageLength(), config.maxResponseBytes()),
-                options.isRetriesEnabled());
+                options.isRetriesEnabled(),
+                telemetry);
     }
 
     private static <Req, Resp> ClientCall<Req, Resp> pipe(

@@ -8,6 +8,7 @@ import io.rpcvertx.impl.transport.ClientStream;
 import io.rpcvertx.impl.transport.ClientStreamListener;
 import io.rpcvertx.impl.transport.RequestHead;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.ContextInternal;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -120,6 +121,11 @@ final class RetryAttempt implements ClientStreamListener, RequestHead {
     @Override
     public boolean waitForReady() {
         return head.waitForReady();
+    }
+
+    @Override
+    public @Nullable ContextInternal callerContext() {
+        return head.callerContext();
     }
 
     // ClientStreamListener

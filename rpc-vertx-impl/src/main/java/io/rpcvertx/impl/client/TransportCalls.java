@@ -37,7 +37,8 @@ public final class TransportCalls {
         ServiceConfig serviceConfig =
                 ServiceConfig.parse(options.serviceConfig().orElse(null));
         ChannelSecurity security = ChannelSecurity.of(vertx, ChannelCredentials.local(), options, authority);
-        this.callables = new MultiCallables(vertx, owner, options, transport, security, serviceConfig);
+        this.callables =
+                new MultiCallables(vertx, owner, options, transport, security, serviceConfig, authority, authority);
     }
 
     /** The {@code user-agent} of a channel with {@code options}, as {@link ChannelImpl} sends it. */

@@ -130,7 +130,6 @@ public final class InProcessChannel implements Channel, ClientTransport, Closeab
         if (stream.head.waitForReady()) {
             stream.waitForServer();
             waiting.add(stream);
-            watch();
             return;
         }
         stream.fail(StatusCode.UNAVAILABLE, notServing(), false);
@@ -169,25 +168,25 @@ public final class InProcessChannel implements Channel, ClientTransport, Closeab
 
     /** Wait-for-ready calls and {@code channelReady()} wait for a server of our name to start. */
     private void watch() {
-        if (!watching) {
+        if (!watching && !closing) {
             watching = true;
             InProcessRegistry.watch(name, onPublished);
+            if (serving() != null) {
+                onPublished(); // published between our lookup and the registration
+            }
         }
     }
 
-    /** Any thread: a server of our name started. */
+    /** Any thread: a server of our name started. Always queued: it may come from inside {@link #watch()}. */
     private void onPublished() {
-        Contexts.run(owner, () -> {
+        owner.runOnContext(v -> {
             watching = false;
             if (closing) {
                 return;
             }
             refreshState();
             if (state != ChannelConnectivity.READY) {
-                if (!waiting.isEmpty() || !readyWatchers.isEmpty()) {
-                    watch(); // not ours (another Vertx), or stopped already
-                }
-                return;
+                return; // not ours (another Vertx), or stopped already: refreshState watches again
             }
             InProcessEndpoint endpoint = serving();
             List<InProcessClientStream> resumed = new ArrayList<>(waiting);
@@ -209,6 +208,10 @@ public final class InProcessChannel implements Channel, ClientTransport, Closeab
     }
 
     private void setState(ChannelConnectivity next) {
+        if (next == ChannelConnectivity.TRANSIENT_FAILURE) {
+            // as an HTTP/2 channel reconnects after a failure, this one turns READY once a server of its name starts
+            watch();
+        }
         if (state == next || state == ChannelConnectivity.SHUTDOWN) {
             return;
         }
@@ -272,7 +275,6 @@ public final class InProcessChannel implements Channel, ClientTransport, Closeab
                 return;
             }
             readyWatchers.add(promise);
-            watch();
         });
         return promise.future();
     }

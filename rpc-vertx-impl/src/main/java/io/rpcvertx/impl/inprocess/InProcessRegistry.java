@@ -47,13 +47,12 @@ public final class InProcessRegistry {
         return SERVERS.get(name);
     }
 
-    /** Runs {@code action} (on any thread) the next time a server of {@code name} starts serving. */
+    /**
+     * Runs {@code action} (on the thread that publishes) the next time a server of {@code name} starts serving. A
+     * watcher that looked the name up before registering checks again after: a publication in between is not repeated.
+     */
     static void watch(String name, Runnable action) {
         WATCHERS.computeIfAbsent(name, n -> new CopyOnWriteArrayList<>()).add(action);
-        InProcessEndpoint endpoint = SERVERS.get(name);
-        if (endpoint != null && endpoint.isAccepting()) {
-            published(name); // published between our lookup and this registration
-        }
     }
 
     static void unwatch(String name, Runnable action) {

@@ -362,11 +362,9 @@ final class InProcessServerStream implements ServerStream {
         acceptor.onTerminated(this);
     }
 
-    /** A stop gave up on this stream's call (its handler never completed). */
+    /** A stop gave up on this stream's call (its handler never completed); one still open is cancelled first. */
     void giveUp() {
-        if (state == State.OPEN) {
-            close();
-        }
+        cancelForShutdown();
         state = State.TERMINATED;
     }
 

@@ -10,9 +10,11 @@ import io.rpcvertx.StatusCode;
 import io.rpcvertx.impl.codec.Encoding;
 import io.rpcvertx.impl.codec.GrpcHeaders;
 import io.rpcvertx.impl.codec.GrpcTimeout;
+import io.rpcvertx.impl.telemetry.Telemetry;
 import io.rpcvertx.impl.transport.ServerStream;
 import io.rpcvertx.impl.transport.ServerStreamHandler;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.streams.ReadStream;
 import java.util.List;
 import java.util.Objects;
@@ -29,15 +31,22 @@ final class CallDispatcher implements ServerStreamHandler {
     final ServerImpl server;
     final ServerOptions options;
     private final HandlerRegistry registry;
+    /** Spans and metrics; null when the Vert.x instance has neither a tracer nor gRPC metrics. */
+    private final @Nullable Telemetry telemetry;
 
     CallDispatcher(ServerImpl server, HandlerRegistry registry) {
         this.server = server;
         this.options = server.options;
         this.registry = registry;
+        this.telemetry = Telemetry.server(server.vertx, options);
     }
 
     @Override
-    public void streamCreated(ServerStream stream) {
+    public void streamCreated(ServerStream transportStream) {
+        // the one observability hook of the server: every stream (whatever the transport), refused ones too
+        Telemetry t = telemetry;
+        ServerStream stream =
+                t == null ? transportStream : t.observe(transportStream, registry.isRegistered(transportStream.path()));
         String encodingName = stream.header(GrpcHeaders.GRPC_ENCODING);
         Encoding encoding = encodingName == null ? Encoding.IDENTITY : Encoding.forName(encodingName);
         if (encoding == null) {
@@ -59,7 +68,31 @@ final class CallDispatcher implements ServerStreamHandler {
             refuse(stream, StatusCode.RESOURCE_EXHAUSTED, "server's maximumConcurrentRpcs reached");
             return;
         }
-        new ServerCallImpl<>(this, stream, encoding, timeoutNanos).start();
+        ServerCallImpl<?, ?> call = new ServerCallImpl<>(this, stream, encoding, timeoutNanos);
+        if (options.isEventBusSignals()) {
+            publishWhenDone(call);
+        }
+        call.start();
+    }
+
+    /** One JSON event on {@code rpcvertx.server.<id>.calls} when the call ends (ServerOptions.withEventBusSignals). */
+    private void publishWhenDone(ServerCallImpl<?, ?> call) {
+        long startNanos = System.nanoTime();
+        call.addDoneCallback(v -> {
+            // every end but a unary response sent records its code; that one is OK
+            StatusCode code = call.code().orElse(call.isCancelled() ? StatusCode.CANCELLED : StatusCode.OK);
+            server.vertx
+                    .eventBus()
+                    .publish(
+                            ServerSignals.callsAddress(server.id()),
+                            new JsonObject()
+                                    .put("server", server.id())
+                                    .put("method", call.method())
+                                    .put("code", code.name())
+                                    .put("status", code.value())
+                                    .put("durationMicros", (System.nanoTime() - startNanos) / 1000)
+                                    .put("peer", call.peer()));
+        });
     }
 
     private static void refuse(ServerStream stream, StatusCode code, String details) {

@@ -70,6 +70,11 @@ final class HandlerRegistry {
         return null;
     }
 
+    /** Whether {@code path} is a method of a registered service definition (not only a generic handler's). */
+    boolean isRegistered(String path) {
+        return byPath.containsKey(path);
+    }
+
     /** Whether a registered service definition has this name (for the "unknown service" message). */
     boolean knowsService(String serviceName) {
         return services.contains(serviceName);

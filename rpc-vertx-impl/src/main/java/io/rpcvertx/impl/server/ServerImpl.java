@@ -6,6 +6,7 @@ import io.rpcvertx.Server;
 import io.rpcvertx.ServerCredentials;
 import io.rpcvertx.ServerOptions;
 import io.rpcvertx.ServiceDefinition;
+import io.rpcvertx.impl.eventbus.EventBusEndpoint;
 import io.rpcvertx.impl.inprocess.InProcessEndpoint;
 import io.rpcvertx.impl.inprocess.InProcessRegistry;
 import io.rpcvertx.impl.security.ServerSecurity;
@@ -23,6 +24,7 @@ import io.vertx.core.internal.logging.Logger;
 import io.vertx.core.internal.logging.LoggerFactory;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.core.tracing.TracingPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +68,7 @@ public final class ServerImpl implements Server {
     final VertxInternal vertx;
     final ServerOptions options;
     final ContextInternal owner;
-    private final String id = UUID.randomUUID().toString();
+    private final String id;
     private final List<GenericRpcHandler> handlers = new ArrayList<>();
     private final List<Binding> bindings = new ArrayList<>();
     /** The only state shared across event loops, and only with maximumConcurrentRpcs set. */
@@ -96,10 +98,15 @@ public final class ServerImpl implements Server {
     private long stopDeadlineNanos = Long.MAX_VALUE;
     private @Nullable MessageConsumer<Object> controlConsumer;
     private @Nullable MessageConsumer<Object> doneConsumer;
-    /** The in-process name this server also answers on ({@code RpcVertx.inProcessServer}), or null. */
-    private final @Nullable String inProcessName;
+    /** The in-process name this server also answers on ({@code RpcVertx.inProcessServer}, or the gateway's), or null. */
+    private volatile @Nullable String inProcessName;
+    /** Whether this named server holds its name in the event bus's names (released when it stops). */
+    private boolean nameClaimed;
     /** The name's registration, from start until the server has stopped. */
     private volatile @Nullable InProcessEndpoint inProcess;
+
+    /** The event-bus addresses this server also serves on ({@link #addEventBusPort}), fixed at start. */
+    private final List<EventBusEndpoint> eventBusEndpoints = new ArrayList<>();
 
     /** A bound address: where the IO verticles listen, and the port the user was told. */
     record Binding(ListenAddress listenAddress, int port, PortReservation reservation, ServerSecurity security) {}
@@ -124,6 +131,7 @@ public final class ServerImpl implements Server {
     private ServerImpl(
             VertxInternal vertx, ServerOptions options, ContextInternal owner, @Nullable String inProcessName) {
         this.inProcessName = inProcessName;
+        this.id = options.name().orElseGet(() -> UUID.randomUUID().toString());
         this.vertx = vertx;
         this.options = options;
         this.owner = owner;
@@ -136,6 +144,27 @@ public final class ServerImpl implements Server {
     @Override
     public String id() {
         return id;
+    }
+
+    /**
+     * The in-process name through which the JSON gateway calls this server, so its calls take the normal call path
+     * (interceptors, deadlines, metadata, cancellation): the server's own in-process name, or else a private one it
+     * claims at {@link #start()}. Only before start.
+     *
+     * @throws IllegalStateException if the server has started
+     */
+    public String gatewayInProcessName() {
+        synchronized (handlers) {
+            if (state != State.NEW) {
+                throw new IllegalStateException("a gateway is attached before start() (state: " + state + ")");
+            }
+            String name = inProcessName;
+            if (name == null) {
+                name = "rpcvertx.server." + id + ".gateway";
+                inProcessName = name;
+            }
+            return name;
+        }
     }
 
     @Override
@@ -178,6 +207,30 @@ public final class ServerImpl implements Server {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(credentials, "credentials");
         return addPort(address, credentials);
+    }
+
+    @Override
+    public Future<Void> addEventBusPort(String address) {
+        Objects.requireNonNull(address, "address");
+        ContextInternal caller = Contexts.caller(vertx);
+        if (address.isEmpty()) {
+            return caller.failedFuture(new IllegalArgumentException("address: \"\" (expected: an event-bus address)"));
+        }
+        Promise<Void> promise = caller.promise();
+        owner.runOnContext(v -> {
+            if (state != State.NEW) {
+                promise.fail(new IllegalStateException("addEventBusPort after start() (state: " + state + ")"));
+                return;
+            }
+            eventBusEndpoints.add(new EventBusEndpoint(address, this::isAccepting));
+            promise.complete();
+        });
+        return promise.future();
+    }
+
+    /** The event-bus addresses the IO instances serve (read by them as they start, after start() fixed the list). */
+    List<EventBusEndpoint> eventBusEndpoints() {
+        return eventBusEndpoints;
     }
 
     private Future<Integer> addPort(String address, @Nullable ServerCredentials credentials) {
@@ -286,6 +339,8 @@ public final class ServerImpl implements Server {
                 .setMaxFrameSize(options.maxFrameSize());
         return new HttpServerOptions()
                 .setReusePort(options.isReusePort())
+                // the call layer traces each call (io.rpcvertx.impl.telemetry); an HTTP span per stream would double it
+                .setTracingPolicy(TracingPolicy.IGNORE)
                 .setInitialSettings(settings)
                 .setHttp2ConnectionWindowSize(options.connectionWindowSize())
                 .setHttp2RstFloodMaxRstFramePerWindow(options.rstFloodMaxFrames())
@@ -326,6 +381,17 @@ public final class ServerImpl implements Server {
                     ? eventLoopCount()
                     : options.ioInstances();
             ServerSignals.registerCodec(vertx);
+            if (options.name().isPresent()) {
+                if (!ServerSignals.claimName(vertx, id)) {
+                    state = State.STOPPED;
+                    terminated.tryComplete();
+                    starting.tryComplete();
+                    promise.fail(new IllegalStateException(
+                            "server name \"" + id + "\" is already used by another started server"));
+                    return;
+                }
+                nameClaimed = true;
+            }
             MessageConsumer<Object> done =
                     vertx.eventBus().localConsumer(ServerSignals.doneAddress(id), msg -> onIoSignal(msg.body()));
             // not local: a stop may come from another node of a clustered event bus
@@ -348,6 +414,7 @@ public final class ServerImpl implements Server {
                             if (endpoint != null) {
                                 endpoint.publish();
                             }
+                            signal("started");
                             promise.complete();
                         } else {
                             promise.fail(ar.cause());
@@ -515,6 +582,7 @@ public final class ServerImpl implements Server {
                 break;
         }
         state = State.STOPPING;
+        signal("stopping");
         stopDeadlineNanos = deadlineNanos;
         log.debug("server " + id + " stopping, grace "
                 + Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime())));
@@ -583,11 +651,28 @@ public final class ServerImpl implements Server {
                     if (endpoint != null) {
                         InProcessRegistry.release(endpoint);
                     }
+                    if (nameClaimed) {
+                        ServerSignals.releaseName(vertx, id);
+                    }
+                    State before = state;
                     state = State.STOPPED;
+                    if (before == State.STOPPING) {
+                        signal("stopped");
+                    }
                     log.debug("server " + id + " stopped: " + callsDone + " calls, reported in " + callsDoneSignals
                             + " signals");
                     terminated.tryComplete();
                 });
+    }
+
+    /** Publishes a lifecycle event on {@code rpcvertx.server.<id>.events} when signals are on. */
+    private void signal(String event) {
+        if (options.isEventBusSignals()) {
+            vertx.eventBus()
+                    .publish(
+                            ServerSignals.eventsAddress(id),
+                            new JsonObject().put("server", id).put("event", event));
+        }
     }
 
     /** A stop request on the control address: {@code {"grace": millis}}, or null / {@code {"grace": null}} to abort. */

@@ -1,5 +1,7 @@
 package io.rpcvertx.impl.server;
 
+import io.rpcvertx.impl.eventbus.EventBusAcceptor;
+import io.rpcvertx.impl.eventbus.EventBusEndpoint;
 import io.rpcvertx.impl.inprocess.InProcessAcceptor;
 import io.rpcvertx.impl.inprocess.InProcessEndpoint;
 import io.rpcvertx.impl.server.ServerSignals.CallsDone;
@@ -68,6 +70,9 @@ final class ServerIoVerticle extends VerticleBase {
     /** This instance's share of the server's in-process name, if it has one: its in-process calls. */
     private @Nullable InProcessAcceptor inProcess;
 
+    /** This instance's share of the server's event-bus addresses: its event-bus calls. */
+    private final List<EventBusAcceptor> eventBus = new ArrayList<>();
+
     private long leakTimer = -1;
     private int unreportedDone;
     private boolean reportScheduled;
@@ -90,6 +95,11 @@ final class ServerIoVerticle extends VerticleBase {
         InProcessEndpoint endpoint = server.inProcessEndpoint();
         if (endpoint != null) {
             inProcess = endpoint.attach(loop(), dispatcher, this::reportIfDrained);
+        }
+        for (EventBusEndpoint e : server.eventBusEndpoints()) {
+            EventBusAcceptor acceptor = e.attach(loop(), dispatcher, this::reportIfDrained);
+            eventBus.add(acceptor);
+            ready.add(acceptor.start());
         }
         for (ListenAddress address : addresses) {
             HttpServer http = vertx.createHttpServer(server.httpOptions(address))
@@ -222,6 +232,9 @@ final class ServerIoVerticle extends VerticleBase {
         if (acceptor != null) {
             acceptor.drain(deadline);
         }
+        for (EventBusAcceptor e : eventBus) {
+            e.drain(deadline);
+        }
     }
 
     /** At the drain deadline every call was cancelled; shortly after, handlers that still run are given up on. */
@@ -254,6 +267,9 @@ final class ServerIoVerticle extends VerticleBase {
         if (acceptor != null) {
             acceptor.giveUpOnLeaked();
         }
+        for (EventBusAcceptor e : eventBus) {
+            e.giveUpOnLeaked();
+        }
         for (Http2ServerStream stream : leaked) {
             log.warn("server stop: the handler of " + stream.path() + " did not complete within "
                     + LEAK_AFTER_MS + " ms after its call was cancelled at the grace deadline; leaked (the stop"
@@ -285,6 +301,11 @@ final class ServerIoVerticle extends VerticleBase {
         if (acceptor != null && !acceptor.isIdle()) {
             return;
         }
+        for (EventBusAcceptor e : eventBus) {
+            if (!e.isIdle()) {
+                return;
+            }
+        }
         state = State.DRAINED;
         vertx.eventBus().send(doneAddress, new Drained(index), ServerSignals.LOCAL);
     }
@@ -296,6 +317,9 @@ final class ServerIoVerticle extends VerticleBase {
             acceptor.close();
         }
         List<Future<Void>> closing = new ArrayList<>();
+        for (EventBusAcceptor e : eventBus) {
+            closing.add(e.close());
+        }
         for (HttpServer http : httpServers) {
             closing.add(http.close());
         }

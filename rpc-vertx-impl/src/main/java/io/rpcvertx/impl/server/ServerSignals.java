@@ -14,9 +14,18 @@ import io.vertx.core.eventbus.MessageCodec;
  * IO n --CallsDone(n, count)--&gt; rpcvertx.server.&lt;id&gt;.done    (batched: one per event-loop turn)
  * IO n --Drained(n)--&gt; rpcvertx.server.&lt;id&gt;.done          (no call left, every socket closed)
  * </pre>
+ *
+ * <p>With {@code ServerOptions.withEventBusSignals(true)} the server also publishes JSON for its users:
+ *
+ * <pre>
+ * rpcvertx.server.&lt;id&gt;.events  {"server": id, "event": "started" | "stopping" | "stopped"}
+ * rpcvertx.server.&lt;id&gt;.calls   {"server": id, "method": "pkg.Svc/M", "code": "OK", "status": 0,
+ *                                "durationMicros": n, "peer": "ipv4:127.0.0.1:5000"}   (one per ended call)
+ * </pre>
  */
 final class ServerSignals {
     static final String CODEC = "rpcvertx.local";
+    private static final String NAMES = "rpcvertx.server.names";
     static final DeliveryOptions LOCAL =
             new DeliveryOptions().setCodecName(CODEC).setLocalOnly(true);
 
@@ -33,6 +42,23 @@ final class ServerSignals {
 
     static String ioAddress(String serverId, int io) {
         return "rpcvertx.server." + serverId + ".io." + io;
+    }
+
+    static String eventsAddress(String serverId) {
+        return "rpcvertx.server." + serverId + ".events";
+    }
+
+    static String callsAddress(String serverId) {
+        return "rpcvertx.server." + serverId + ".calls";
+    }
+
+    /** Claims a server name for this Vertx; false if a started server holds it. */
+    static boolean claimName(Vertx vertx, String name) {
+        return vertx.sharedData().<String, Boolean>getLocalMap(NAMES).putIfAbsent(name, Boolean.TRUE) == null;
+    }
+
+    static void releaseName(Vertx vertx, String name) {
+        vertx.sharedData().<String, Boolean>getLocalMap(NAMES).remove(name);
     }
 
     static String doneAddress(String serverId) {

@@ -2,6 +2,8 @@ package io.rpcvertx.impl.transport;
 
 import io.rpcvertx.Metadata;
 import io.rpcvertx.impl.codec.Encoding;
+import io.vertx.core.internal.ContextInternal;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a client stream sends ahead of its messages, and the limits it applies to what comes back: the request
@@ -38,6 +40,14 @@ public interface RequestHead {
      * with UNAVAILABLE ({@code CallOptions.waitForReady}).
      */
     boolean waitForReady();
+
+    /**
+     * The context of the code that started the call, whose local data holds the caller's trace (a tracer's parent
+     * span), or null when it has none to offer.
+     */
+    default @Nullable ContextInternal callerContext() {
+        return null;
+    }
 
     /** The value for {@link #deadlineNanos()} when the call has no deadline. */
     long NO_DEADLINE = Long.MIN_VALUE;

@@ -68,7 +68,9 @@ class ClientCallImplTest {
                 ChannelSecurity.of(vi, null, ChannelOptions.DEFAULT, "fake:1"),
                 Compression.NO_COMPRESSION,
                 -1,
-                4 * 1024 * 1024);
+                4 * 1024 * 1024,
+                true,
+                null);
     }
 
     @AfterEach

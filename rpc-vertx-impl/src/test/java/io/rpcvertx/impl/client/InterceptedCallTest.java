@@ -43,7 +43,9 @@ class InterceptedCallTest {
                 ChannelSecurity.of(vi, null, ChannelOptions.DEFAULT, "fake:1"),
                 Compression.NO_COMPRESSION,
                 -1,
-                -1);
+                -1,
+                true,
+                null);
     }
 
     @AfterEach

@@ -70,7 +70,9 @@ class RetryingStreamTest {
                 ChannelSecurity.of((VertxInternal) vertx, null, options, "fake:1"),
                 Compression.NO_COMPRESSION,
                 -1,
-                -1);
+                -1,
+                true,
+                null);
         ClientCallImpl<String, String> call =
                 new ClientCallImpl<>(setup, ClientCallImplTest.UNARY, CallOptions.DEFAULT, owner);
         call.start("req");

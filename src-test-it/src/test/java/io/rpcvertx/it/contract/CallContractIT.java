@@ -60,6 +60,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -86,7 +87,18 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(60)
 class CallContractIT {
     static List<TransportRig> rigs() {
-        return List.of(TransportRig.HTTP2, TransportRig.IN_PROCESS);
+        List<TransportRig> all = List.of(
+                TransportRig.HTTP2, TransportRig.IN_PROCESS, TransportRig.EVENT_BUS, TransportRig.EVENT_BUS_CLUSTERED);
+        // -Dcontract.rigs=event (a substring of the rigs' names) runs only those rigs, e.g. while working on one
+        String only = System.getProperty("contract.rigs", "");
+        return all.stream().filter(r -> r.toString().contains(only)).collect(Collectors.toList());
+    }
+
+    @AfterAll
+    static void closeRigs() throws Exception {
+        for (TransportRig r : rigs()) {
+            r.close();
+        }
     }
 
     private static final Duration SHORT_DEADLINE = Duration.ofMillis(200);
@@ -671,7 +683,8 @@ class CallContractIT {
         Channel other = channel(ChannelOptions.DEFAULT);
         // the writer's channel is created on the writer's event loop, which it then owns: writes run inline, so
         // writeQueueFull() is exact after each write
-        Context writerContext = vertx.getOrCreateContext();
+        // (on the Vertx the rig's channels run on: a channel made on another Vertx's loop cannot own it)
+        Context writerContext = rig.clientVertx(vertx).getOrCreateContext();
         AtomicInteger sent = new AtomicInteger();
         AtomicBoolean waitingForDrain = new AtomicBoolean();
         CompletableFuture<StreamUnaryCall<byte[], byte[]>> started = new CompletableFuture<>();
@@ -861,6 +874,82 @@ class CallContractIT {
         assertThat(hang.seenAtEnd().get(5, SECONDS)).startsWith("cancelled=true");
         assertThat(endpoint.server().waitForTermination(Duration.ofSeconds(1)).await(5, SECONDS))
                 .isTrue();
+    }
+
+    @Test
+    void stop_handlerIgnoresItsCancellation_stopStillCompletes_clientCancelled() throws Exception {
+        CompletableFuture<Void> started = new CompletableFuture<>();
+        Channel channel = serve(RpcMethodHandler.unaryUnary(Shape.UNARY_UNARY.probe(), (request, ctx) -> {
+            started.complete(null);
+            return Promise.<byte[]>promise().future(); // never completes, not even once cancelled: leaked
+        }));
+        UnaryUnaryCall<byte[], byte[]> call =
+                channel.unaryUnary(Shape.UNARY_UNARY.probe()).call(bytes("m"));
+        started.get(5, SECONDS);
+
+        endpoint.server().stop(Duration.ofMillis(100)).await(10, SECONDS);
+
+        assertThat(call.code().await(5, SECONDS)).isEqualTo(StatusCode.CANCELLED);
+    }
+
+    // ------------------------------------------------------------------------------------------------ races
+
+    /** Races repeated many times: the client's cancel() from the test thread against the call's own end. */
+    static final int RACES = 150;
+
+    @Test
+    void cancelRacingTheResponse_manyTimes_eachCallEndsOnce_serverDrainsCleanly() throws Exception {
+        AtomicInteger handlersDone = new AtomicInteger();
+        AtomicInteger handlersStarted = new AtomicInteger();
+        Channel channel = serve(
+                RpcMethodHandler.unaryUnary(Shape.UNARY_UNARY.probe(), (request, ctx) -> {
+                    handlersStarted.incrementAndGet();
+                    ctx.addDoneCallback(v -> handlersDone.incrementAndGet());
+                    return Future.succeededFuture(request);
+                }),
+                RpcMethodHandler.unaryStream(Shape.UNARY_STREAM.probe(), (request, ctx) -> {
+                    handlersStarted.incrementAndGet();
+                    ctx.addDoneCallback(v -> handlersDone.incrementAndGet());
+                    Future<Void> writes = Future.succeededFuture();
+                    for (int i = 0; i < 10; i++) {
+                        writes = writes.compose(v -> ctx.write(request));
+                    }
+                    return writes;
+                }));
+        List<String> outcomes = new ArrayList<>();
+
+        for (int i = 0; i < RACES; i++) {
+            UnaryUnaryCall<byte[], byte[]> unary =
+                    channel.unaryUnary(Shape.UNARY_UNARY.probe()).call(bytes("u" + i));
+            Exchange.Started streaming = Exchange.start(
+                    channel, Shape.UNARY_STREAM, Shape.UNARY_STREAM.probe(), List.of("s" + i), CallOptions.DEFAULT);
+            boolean unaryCancelled = unary.cancel();
+            boolean streamingCancelled = streaming.call().cancel();
+
+            StatusCode unaryCode = unary.code().await(5, SECONDS);
+            Seen seen = Exchange.finish(streaming);
+            assertThat(unaryCode).isEqualTo(unaryCancelled ? StatusCode.CANCELLED : StatusCode.OK);
+            assertThat(seen.code()).isEqualTo(streamingCancelled ? StatusCode.CANCELLED : StatusCode.OK);
+            if (!unaryCancelled) {
+                assertThat(text(unary.response().await(5, SECONDS))).isEqualTo("u" + i);
+            }
+            assertThat(seen.responses()).allMatch(("s" + i)::equals);
+            if (!streamingCancelled) {
+                assertThat(seen.responses()).hasSize(10);
+            }
+            assertThat(unary.isDone() && streaming.call().isDone()).isTrue();
+            outcomes.add(unaryCode + "/" + seen.code());
+        }
+
+        // the channel still works, and the server ends every call it saw: a stop has nothing left to wait for
+        assertThat(text(channel.unaryUnary(Shape.UNARY_UNARY.probe())
+                        .call(bytes("after"))
+                        .response()
+                        .await(5, SECONDS)))
+                .isEqualTo("after");
+        endpoint.server().stop(Duration.ofSeconds(30)).await(10, SECONDS);
+        assertThat(handlersDone.get()).isEqualTo(handlersStarted.get());
+        assertThat(outcomes).hasSize(RACES);
     }
 
     // ------------------------------------------------------------------------------------------------ done callbacks

@@ -23,6 +23,15 @@ interface TransportRig {
     /** The in-process transport: a server and its channels under one name, in one {@code Vertx}, no socket. */
     TransportRig IN_PROCESS = new InProcess();
 
+    /** The event-bus transport on the test's own (local) {@code Vertx}: a fresh address per server. */
+    TransportRig EVENT_BUS = new EventBus();
+
+    /**
+     * The event-bus transport across a clustered event bus: the server on node A, the channels on node B, two
+     * Hazelcast nodes in this JVM on 127.0.0.1 ({@link EventBusCluster}).
+     */
+    TransportRig EVENT_BUS_CLUSTERED = new ClusteredEventBus();
+
     /**
      * A started server with {@code handlers}, and the target a channel dials to reach it.
      *
@@ -41,6 +50,17 @@ interface TransportRig {
      * contract allows ({@code ipv4:127.0.0.1:<port>} over TCP, {@code inprocess:<name>} in process).
      */
     String peerPrefix();
+
+    /**
+     * The {@code Vertx} this rig's channels run on, for a test that must create its channel on a loop of its own (the
+     * channel then owns that loop): the test's own by default.
+     */
+    default Vertx clientVertx(Vertx testVertx) {
+        return testVertx;
+    }
+
+    /** Releases what the rig holds beyond one test (the clustered rig's nodes). */
+    default void close() throws Exception {}
 
     /** A started server and the target that reaches it. */
     record Endpoint(Server server, String target) {}
@@ -110,6 +130,110 @@ interface TransportRig {
         @Override
         public String toString() {
             return "in-process";
+        }
+    }
+
+    /** {@link #EVENT_BUS}. */
+    final class EventBus implements TransportRig {
+        @Override
+        public Endpoint start(Vertx vertx, ServerOptions options, GenericRpcHandler... handlers) throws Exception {
+            String address = "contract-" + UUID.randomUUID();
+            Server server = RpcVertx.server(vertx, options);
+            server.addGenericRpcHandlers(handlers);
+            server.addEventBusPort(address).await(5, SECONDS);
+            server.start().await(5, SECONDS);
+            return new Endpoint(server, "eventbus:" + address);
+        }
+
+        @Override
+        public Channel channel(Vertx vertx, Endpoint endpoint, ChannelOptions options) {
+            return RpcVertx.insecureChannel(vertx, endpoint.target(), options);
+        }
+
+        @Override
+        public Channel unreachableChannel(Vertx vertx, ChannelOptions options) {
+            return RpcVertx.insecureChannel(vertx, "eventbus:nobody-" + UUID.randomUUID(), options);
+        }
+
+        @Override
+        public String peerPrefix() {
+            return "eventbus:rpcvertx.channel.";
+        }
+
+        @Override
+        public String toString() {
+            return "event bus";
+        }
+    }
+
+    /**
+     * {@link #EVENT_BUS_CLUSTERED}: the server on node A and every channel on node B, whatever {@code Vertx} the test
+     * runs on. A channel is handed out once node B sees the server (node B learns of new consumers asynchronously).
+     */
+    final class ClusteredEventBus implements TransportRig {
+        private EventBusCluster cluster;
+
+        private synchronized EventBusCluster cluster() throws Exception {
+            if (cluster == null) {
+                cluster = EventBusCluster.start(2);
+            }
+            return cluster;
+        }
+
+        @Override
+        public Endpoint start(Vertx vertx, ServerOptions options, GenericRpcHandler... handlers) throws Exception {
+            Vertx nodeA = cluster().node(0);
+            String address = "contract-" + UUID.randomUUID();
+            Server server = RpcVertx.server(nodeA, options);
+            server.addGenericRpcHandlers(handlers);
+            server.addEventBusPort(address).await(5, SECONDS);
+            server.start().await(10, SECONDS);
+            Endpoint endpoint = new Endpoint(server, "eventbus:" + address);
+            Channel probe = RpcVertx.insecureChannel(cluster().node(1), endpoint.target());
+            probe.channelReady().await(20, SECONDS);
+            probe.close().await(5, SECONDS);
+            return endpoint;
+        }
+
+        @Override
+        public Channel channel(Vertx vertx, Endpoint endpoint, ChannelOptions options) {
+            try {
+                return RpcVertx.insecureChannel(cluster().node(1), endpoint.target(), options);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public Channel unreachableChannel(Vertx vertx, ChannelOptions options) throws Exception {
+            return RpcVertx.insecureChannel(cluster().node(1), "eventbus:nobody-" + UUID.randomUUID(), options);
+        }
+
+        @Override
+        public Vertx clientVertx(Vertx testVertx) {
+            try {
+                return cluster().node(1);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public String peerPrefix() {
+            return "eventbus:rpcvertx.channel.";
+        }
+
+        @Override
+        public synchronized void close() throws Exception {
+            if (cluster != null) {
+                cluster.close();
+                cluster = null;
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "clustered event bus";
         }
     }
 }

@@ -119,8 +119,12 @@ class InProcessIT {
         assertThat(between.code().await(5, SECONDS)).isEqualTo(StatusCode.UNAVAILABLE);
         assertThat(between.details().await(5, SECONDS)).contains(name);
         assertThat(channel.getState()).isEqualTo(ChannelConnectivity.TRANSIENT_FAILURE);
+        Future<ChannelConnectivity> change = channel.waitForStateChange(ChannelConnectivity.TRANSIENT_FAILURE);
 
         server("second", ServerOptions.DEFAULT).start().await(5, SECONDS);
+        assertThat(change.await(5, SECONDS))
+                .as("READY once a server of the name starts, as a channel reconnects")
+                .isEqualTo(ChannelConnectivity.READY);
         assertThat(channel.unaryUnary(ECHO).call("c").response().await(5, SECONDS))
                 .isEqualTo("second:c");
         assertThat(channel.getState()).isEqualTo(ChannelConnectivity.READY);

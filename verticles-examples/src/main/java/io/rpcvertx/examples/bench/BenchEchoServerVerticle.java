@@ -72,10 +72,12 @@ public final class BenchEchoServerVerticle extends VerticleBase implements EchoS
                 ServerOptions.DEFAULT.withIoInstances(Runtime.getRuntime().availableProcessors());
         server = RpcVertx.server(vertx, ServerConfig.options(config(), defaults));
         EchoGrpc.addEchoServicerToServer(this, server);
-        return server.addInsecurePort(host + ":" + wanted).compose(p -> {
-            port = p;
-            return server.start();
-        });
+        return ServerConfig.eventBus(config(), server)
+                .compose(v -> server.addInsecurePort(host + ":" + wanted))
+                .compose(p -> {
+                    port = p;
+                    return server.start();
+                });
     }
 
     @Override

@@ -49,10 +49,12 @@ public final class GreeterServerVerticle extends VerticleBase implements Greeter
         grace = ServerConfig.grace(config);
         server = RpcVertx.server(vertx, ServerConfig.options(config, ServerOptions.DEFAULT));
         GreeterGrpc.addGreeterServicerToServer(this, server);
-        return server.addInsecurePort(address(host, requestedPort)).compose(bound -> {
-            port = bound;
-            return server.start();
-        });
+        return ServerConfig.eventBus(config, server)
+                .compose(v -> server.addInsecurePort(address(host, requestedPort)))
+                .compose(bound -> {
+                    port = bound;
+                    return server.start();
+                });
     }
 
     @Override

@@ -92,10 +92,12 @@ public final class RouteGuideServerVerticle extends VerticleBase implements Rout
             Server started = RpcVertx.server(vertx, ServerConfig.options(config, ServerOptions.DEFAULT));
             server = started;
             RouteGuideGrpc.addRouteGuideServicerToServer(this, started);
-            return started.addInsecurePort(address(host, requestedPort)).compose(bound -> {
-                port = bound;
-                return started.start();
-            });
+            return ServerConfig.eventBus(config, started)
+                    .compose(v -> started.addInsecurePort(address(host, requestedPort)))
+                    .compose(bound -> {
+                        port = bound;
+                        return started.start();
+                    });
         });
     }
 
