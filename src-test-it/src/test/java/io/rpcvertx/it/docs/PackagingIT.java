@@ -20,8 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * An empty Maven project that depends on rpc-vertx with exactly the README's dependency blocks ({@code pom: runtime}
- * and {@code pom: services}) compiles a program against them and runs a health check with it.
+ * An empty Maven project that depends on rpc-vertx with exactly the README's dependency blocks ({@code pom: runtime},
+ * {@code pom: services} and the test-scoped {@code pom: testkit}) compiles a program against them and runs a health
+ * check with it over TCP, and compiles a test-source program that runs the same check in-process through the test
+ * kit's extension on the test class path.
  *
  * <p>The nested Maven run uses a private local repository under {@code target/packaging-it/repo}: this build's jars and
  * poms are copied into it (never installed into the shared {@code ~/.m2}), and everything else is read from the shared
@@ -65,15 +67,44 @@ class PackagingIT {
             }
             """;
 
+    /** A test source: the test kit's extension driven by hand (as JUnit would), the health check in-process. */
+    private static final String CONSUMER_TEST = """
+            package consumer;
+
+            import io.rpcvertx.services.health.HealthService;
+            import io.rpcvertx.services.health.v1.HealthCheckRequest;
+            import io.rpcvertx.services.health.v1.HealthCheckResponse;
+            import io.rpcvertx.testkit.RpcVertxExtension;
+            import java.util.concurrent.TimeUnit;
+
+            public class InProcessHealthCheck {
+                public static void main(String[] args) throws Exception {
+                    RpcVertxExtension rpc = RpcVertxExtension.withServices(HealthService.create().bindService());
+                    rpc.beforeEach(null);
+                    try {
+                        HealthCheckResponse response = rpc.channel()
+                                .unaryUnary(HealthService.CHECK_METHOD)
+                                .call(HealthCheckRequest.newBuilder().setService("").build())
+                                .response()
+                                .await(10, TimeUnit.SECONDS);
+                        System.out.println("in-process health: " + response.getStatus());
+                    } finally {
+                        rpc.afterEach(null);
+                    }
+                }
+            }
+            """;
+
     /** The reactor's artifacts a user's project resolves: directory, artifactId, packaging. */
     private static final List<String[]> ARTIFACTS = List.of(
             new String[] {".", "rpc-vertx-parent", "pom"},
             new String[] {"rpc-vertx-api", "rpc-vertx-api", "jar"},
             new String[] {"rpc-vertx-impl", "rpc-vertx-impl", "jar"},
-            new String[] {"rpc-vertx-impl/rpc-vertx-services", "rpc-vertx-services", "jar"});
+            new String[] {"rpc-vertx-impl/rpc-vertx-services", "rpc-vertx-services", "jar"},
+            new String[] {"rpc-vertx-impl/rpc-vertx-testkit", "rpc-vertx-testkit", "jar"});
 
     @Test
-    void readmeDependencyBlocks_emptyProject_compilesAndRunsAHealthCheck() throws Exception {
+    void readmeDependencyBlocks_emptyProject_compilesAndRunsAHealthCheck_andATestKitUse() throws Exception {
         String mavenHome = System.getProperty("rpcvertx.maven.home");
         String sharedRepo = System.getProperty("rpcvertx.maven.localRepository");
         String version = System.getProperty("rpcvertx.version");
@@ -94,7 +125,7 @@ class PackagingIT {
                 .stream()
                 .filter(b -> !b.attribute("pom").isEmpty())
                 .collect(Collectors.toList());
-        assertThat(poms.stream().map(b -> b.attribute("pom").get(0))).containsExactly("runtime", "services");
+        assertThat(poms.stream().map(b -> b.attribute("pom").get(0))).containsExactly("runtime", "services", "testkit");
 
         Path work = Path.of("target", "packaging-it").toAbsolutePath();
         Path repo = work.resolve("repo");
@@ -104,6 +135,8 @@ class PackagingIT {
         Files.createDirectories(project.resolve("src/main/java/consumer"));
         Files.writeString(project.resolve("pom.xml"), consumerPom(poms));
         Files.writeString(project.resolve("src/main/java/consumer/HealthCheck.java"), CONSUMER_MAIN);
+        Files.createDirectories(project.resolve("src/test/java/consumer"));
+        Files.writeString(project.resolve("src/test/java/consumer/InProcessHealthCheck.java"), CONSUMER_TEST);
         Files.writeString(
                 work.resolve("settings.xml"),
                 "<settings><mirrors><mirror><id>shared-local-repository</id><mirrorOf>*</mirrorOf><url>"
@@ -119,7 +152,7 @@ class PackagingIT {
                 "-s",
                 work.resolve("settings.xml").toString(),
                 "-Dmaven.repo.local=" + repo,
-                "compile",
+                "test-compile",
                 "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath",
                 "-Dmdep.includeScope=runtime",
                 "-Dmdep.outputFile=" + classpathFile);
@@ -137,6 +170,36 @@ class PackagingIT {
                 "consumer.HealthCheck");
         assertThat(health.exitCode()).as(health.output()).isZero();
         assertThat(health.output()).contains("health: SERVING");
+
+        Path testClasspathFile = project.resolve("target/test.classpath");
+        Result testBuild = run(
+                project,
+                120,
+                Path.of(mavenHome, "bin", "mvn").toString(),
+                "-B",
+                "-q",
+                "-s",
+                work.resolve("settings.xml").toString(),
+                "-Dmaven.repo.local=" + repo,
+                "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath",
+                "-Dmdep.includeScope=test",
+                "-Dmdep.outputFile=" + testClasspathFile);
+        assertThat(testBuild.exitCode())
+                .as("the consumer project's test class path:\n" + testBuild.output())
+                .isZero();
+        Result inProcess = run(
+                project,
+                60,
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                project.resolve("target/test-classes")
+                        + File.pathSeparator
+                        + project.resolve("target/classes")
+                        + File.pathSeparator
+                        + Files.readString(testClasspathFile),
+                "consumer.InProcessHealthCheck");
+        assertThat(inProcess.exitCode()).as(inProcess.output()).isZero();
+        assertThat(inProcess.output()).contains("in-process health: SERVING");
     }
 
     /** The README's blocks, exactly as written, in an otherwise empty project. */

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -48,8 +49,20 @@ public final class RouteGuideServerVerticle extends VerticleBase implements Rout
     private @Nullable Server server;
     private Duration grace = Duration.ofSeconds(DEFAULT_GRACE_SECONDS);
     private volatile int port = -1;
-    // written once in start() before the server starts, then only read by the calls, on their own event loops
+    // set by the constructor or once in start() before the server starts, then only read by the calls, on their own
+    // event loops
     private volatile @Nullable FeatureDatabase database;
+
+    /** A verticle that loads the default data set ({@link FeatureDatabase#loadDefault()}) when it starts. */
+    public RouteGuideServerVerticle() {}
+
+    /**
+     * A servicer on {@code database}: usable at once without deploying (e.g. bound to a test server with
+     * {@link RouteGuideGrpc#bindService}); deployed, it serves this data set instead of loading the default one.
+     */
+    public RouteGuideServerVerticle(FeatureDatabase database) {
+        this.database = Objects.requireNonNull(database, "database");
+    }
 
     /**
      * The bound port.
@@ -70,8 +83,11 @@ public final class RouteGuideServerVerticle extends VerticleBase implements Rout
         String host = config.getString("host", DEFAULT_HOST);
         int requestedPort = config.getInteger("port", DEFAULT_PORT);
         grace = ServerConfig.grace(config);
+        FeatureDatabase given = database;
         // reading the class path blocks, so it runs on a worker
-        return vertx.executeBlocking(FeatureDatabase::loadDefault).compose(loaded -> {
+        Future<FeatureDatabase> data =
+                given != null ? Future.succeededFuture(given) : vertx.executeBlocking(FeatureDatabase::loadDefault);
+        return data.compose(loaded -> {
             database = loaded;
             Server started = RpcVertx.server(vertx, ServerConfig.options(config, ServerOptions.DEFAULT));
             server = started;
