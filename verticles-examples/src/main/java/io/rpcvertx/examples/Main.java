@@ -101,10 +101,9 @@ public final class Main {
     static final Set<String> BOOLEAN_FLAGS =
             Set.of("wait-for-ready", "use_tls", "use_test_ca", "eventbus", ClusterSupport.FLAG);
     /** The flags of every server program (see {@link #serverConfig}). */
-    static final Set<String> SERVER_FLAGS =
-            union(
-                    Set.of("port", "host", "grace", "max-concurrent-rpcs", "io-instances", "eventbus", ClusterSupport.FLAG),
-                    Observability.FLAGS);
+    static final Set<String> SERVER_FLAGS = union(
+            Set.of("port", "host", "grace", "max-concurrent-rpcs", "io-instances", "eventbus", ClusterSupport.FLAG),
+            Observability.FLAGS);
 
     static final String SERVER_FLAGS_USAGE =
             "[--grace=10] [--max-concurrent-rpcs=N] [--io-instances=N] [--eventbus] [--cluster[=127.0.0.1:port]]";
