@@ -1,6 +1,7 @@
 package io.rpcvertx.impl.transport;
 
 import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.rpcvertx.StatusCode;
 import org.jspecify.annotations.Nullable;
@@ -19,10 +20,28 @@ public final class TransportErrors {
      *     for a negative one, {@code NullPointerException} when it is missing) and resets it with PROTOCOL_ERROR
      */
     public static StatusCode code(Throwable t, boolean beforeResponseHead) {
-        if (http2Error(t) != null || isMalformedHead(t, beforeResponseHead)) {
+        Http2Exception h2 = http2Error(t);
+        if (h2 != null ? isMalformedInput(h2.error()) : isMalformedHead(t, beforeResponseHead)) {
             return StatusCode.INTERNAL;
         }
         return StatusCode.UNAVAILABLE;
+    }
+
+    /**
+     * The HTTP/2 errors that say the peer sent something malformed. The others (STREAM_CLOSED, CANCEL, REFUSED_STREAM,
+     * NO_ERROR, ...) describe a stream or connection going away, e.g. a write racing the server's reset or GOAWAY at
+     * stop, which is UNAVAILABLE as before (GracefulStopIT saw a bidi call end INTERNAL at a stop otherwise).
+     */
+    private static boolean isMalformedInput(Http2Error error) {
+        switch (error) {
+            case PROTOCOL_ERROR:
+            case COMPRESSION_ERROR:
+            case FRAME_SIZE_ERROR:
+            case FLOW_CONTROL_ERROR:
+                return true;
+            default:
+                return false;
+        }
     }
 
     /** Details naming the problem, for the same arguments as {@link #code}. */

@@ -24,6 +24,16 @@ class TransportErrorsTest {
     }
 
     @Test
+    void http2StreamGoingAway_unavailableStillNamingTheHttp2Error() {
+        for (Http2Error error : new Http2Error[] {Http2Error.STREAM_CLOSED, Http2Error.CANCEL, Http2Error.NO_ERROR}) {
+            Http2Exception e = Http2Exception.streamError(5, error, "Stream 5 closed");
+
+            assertThat(TransportErrors.code(e, false)).as("%s", error).isEqualTo(StatusCode.UNAVAILABLE);
+            assertThat(TransportErrors.details(e, false)).isEqualTo("HTTP/2 " + error + ": Stream 5 closed");
+        }
+    }
+
+    @Test
     void http2ExceptionAsCause_internal() {
         Throwable wrapped = new VertxException(Http2Exception.connectionError(Http2Error.PROTOCOL_ERROR, "bad"));
 
