@@ -389,6 +389,7 @@ final class ServerConnection {
     }
 
     private static long toMillis(long nanos) {
-        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos));
+        // rounded up: truncated, the timer fired up to 1 ms before the grace deadline
+        return Math.max(1, (nanos + 999_999) / 1_000_000);
     }
 }

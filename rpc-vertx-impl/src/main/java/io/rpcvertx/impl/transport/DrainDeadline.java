@@ -1,7 +1,6 @@
 package io.rpcvertx.impl.transport;
 
 import io.vertx.core.internal.ContextInternal;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The grace deadline of an IO instance's graceful stop, for the acceptors of the in-process and event-bus transports:
@@ -31,7 +30,8 @@ public final class DrainDeadline {
         if (nanos <= now) {
             atDeadline.run();
         } else {
-            long ms = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos - now));
+            // rounded up: a timer truncated to whole milliseconds fired up to 1 ms before the grace deadline
+            long ms = Math.max(1, (nanos - now + 999_999) / 1_000_000);
             timer = loop.setTimer(ms, id -> {
                 timer = -1;
                 atDeadline.run();
