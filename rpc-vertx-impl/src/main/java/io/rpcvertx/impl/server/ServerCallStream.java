@@ -312,7 +312,7 @@ final class ServerCallStream<Req, Resp>
     }
 
     WriteStream<Resp> view() {
-        return outbound.view(call::write, () -> ctx.succeededFuture());
+        return outbound.view(call.servicer()::write, () -> ctx.succeededFuture());
     }
 
     @Override
