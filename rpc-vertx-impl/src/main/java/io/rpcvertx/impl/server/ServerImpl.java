@@ -239,6 +239,7 @@ public final class ServerImpl implements Server {
             if (options.name().isPresent()) {
                 if (!ServerSignals.claimName(vertx, id)) {
                     state = State.STOPPED;
+                    ports.releaseReservations();
                     terminated.tryComplete();
                     starting.tryComplete();
                     promise.fail(new IllegalStateException(
