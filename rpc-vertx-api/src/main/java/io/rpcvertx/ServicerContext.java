@@ -103,12 +103,21 @@ public interface ServicerContext<Req, Resp> extends RpcContext {
     Future<Optional<Req>> read();
 
     /**
-     * Sends one response message (streaming responses). Completes when accepted under flow control; fails once the
-     * call is done, and with {@link IllegalStateException} for a unary-response method.
+     * Sends one response message (streaming responses). Completes when accepted under flow control. Once the RPC has
+     * ended the write fails, as grpc.aio's does: with {@link RpcException} {@code CANCELLED} if the call was cancelled
+     * (by the client, its deadline, a server stop or {@link #cancel()}), and with {@link IllegalStateException} if its
+     * status was already sent ({@link #abort}, or the handler's result); so a loop that awaits each write ends with its
+     * call.
+     *
+     * @throws IllegalStateException for a unary-response method
      */
     Future<Void> write(Resp message);
 
-    /** A {@link WriteStream} view of {@link #write}, for {@code pipeTo}; {@code end()} is a no-op marker. */
+    /**
+     * A {@link WriteStream} view of {@link #write}, for {@code pipeTo}. Its {@code end()} sends nothing (the status,
+     * from the handler's result, ends the responses): it succeeds while the call is live and fails as {@link #write}
+     * does once the call has ended.
+     */
     WriteStream<Resp> responses();
 
     /**

@@ -13,7 +13,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.streams.ReadStream;
 import io.vertx.core.streams.WriteStream;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -60,37 +59,22 @@ public final class FakeServicerContext<Req, Resp> implements ServicerContext<Req
         DONE
     }
 
-    private enum ReadStyle {
-        NONE,
-        PULL,
-        STREAM
-    }
-
     private final Object lock = new Object();
 
     private State state = State.OPEN;
-    private ReadStyle readStyle = ReadStyle.NONE;
     private String method = "fake.Service/Method";
     private Metadata invocationMetadata = Metadata.EMPTY;
     private String peer = "fake";
     private @Nullable Long deadlineNanos;
     private final Map<ContextKey<?>, Object> values = new HashMap<>();
 
-    private final ArrayDeque<Req> requests = new ArrayDeque<>();
-    private boolean requestsEnded;
-    private @Nullable Promise<Optional<Req>> pendingRead;
-    private final RequestStream requestStream = new RequestStream();
+    private final FakeRequests<Req> requests = new FakeRequests<>(lock);
 
-    private final List<Resp> written = new ArrayList<>();
-    private @Nullable Metadata initialMetadata;
+    private final FakeResponses<Resp> responses = new FakeResponses<>(lock);
     private Metadata trailingMetadata = Metadata.EMPTY;
     private @Nullable StatusCode code;
     private @Nullable String details;
-    /** Why writes and reads fail once the call has ended: its RpcException, or IllegalStateException after OK. */
-    private @Nullable Exception ended;
 
-    private @Nullable Compression compression;
-    private int uncompressedMessages;
     private final List<Handler<Void>> doneCallbacks = new ArrayList<>();
 
     private FakeServicerContext() {}
@@ -163,24 +147,17 @@ public final class FakeServicerContext<Req, Resp> implements ServicerContext<Req
     @SafeVarargs
     public final FakeServicerContext<Req, Resp> addRequests(Req... messages) {
         Objects.requireNonNull(messages, "messages");
-        synchronized (lock) {
-            if (requestsEnded) {
-                throw new IllegalStateException("addRequests after endRequests");
-            }
-            for (Req message : messages) {
-                requests.add(Objects.requireNonNull(message, "message"));
-            }
+        List<Req> batch = new ArrayList<>(messages.length);
+        for (Req message : messages) {
+            batch.add(Objects.requireNonNull(message, "message"));
         }
-        deliver();
+        requests.add(batch);
         return this;
     }
 
     /** Ends the request stream (the client's {@code doneWriting()}); idempotent. Returns this. */
     public FakeServicerContext<Req, Resp> endRequests() {
-        synchronized (lock) {
-            requestsEnded = true;
-        }
-        deliver();
+        requests.end();
         return this;
     }
 
@@ -193,22 +170,17 @@ public final class FakeServicerContext<Req, Resp> implements ServicerContext<Req
      * @throws IllegalStateException if the handler already reads with {@link #read()}
      */
     public ReadStream<Req> requestStream() {
-        style(ReadStyle.STREAM);
-        return requestStream;
+        return requests.stream();
     }
 
     /** The messages written so far, in order: {@link #write}, {@link #responses()} and results passed to {@link #finish}. */
     public List<Resp> writtenResponses() {
-        synchronized (lock) {
-            return List.copyOf(written);
-        }
+        return responses.written();
     }
 
     /** The initial metadata the handler sent, if it called {@link #sendInitialMetadata}. */
     public Optional<Metadata> sentInitialMetadata() {
-        synchronized (lock) {
-            return Optional.ofNullable(initialMetadata);
-        }
+        return responses.sentInitialMetadata();
     }
 
     /** The trailing metadata: what the handler set, merged with an abort's or failure's trailers. */
@@ -220,16 +192,12 @@ public final class FakeServicerContext<Req, Resp> implements ServicerContext<Req
 
     /** The compression the handler chose with {@link #setCompression}, if any. */
     public Optional<Compression> compression() {
-        synchronized (lock) {
-            return Optional.ofNullable(compression);
-        }
+        return responses.compression();
     }
 
     /** How many times the handler called {@link #disableNextMessageCompression()}. */
     public int uncompressedMessageRequests() {
-        synchronized (lock) {
-            return uncompressedMessages;
-        }
+        return responses.uncompressedMessageRequests();
     }
 
     /**
@@ -244,7 +212,7 @@ public final class FakeServicerContext<Req, Resp> implements ServicerContext<Req
         Promise<StatusCode> result = Promise.promise();
         handlerResult.onComplete(ar -> {
             if (ar.succeeded() && ar.result() != null && !(ar.result() instanceof Void)) {
-                recordResponse((Resp) ar.result());
+                responses.record((Resp) ar.result());
             }
             end(outcome(ar));
             synchronized (lock) {
@@ -321,16 +289,7 @@ public final class FakeServicerContext<Req, Resp> implements ServicerContext<Req
     @Override
     public Future<Void> sendInitialMetadata(Metadata metadata) {
         Objects.requireNonNull(metadata, "metadata");
-        synchronized (lock) {
-            if (initialMetadata != null) {
-                throw new IllegalStateException("initial metadata already sent");
-            }
-            if (ended != null) {
-                return Future.failedFuture(ended);
-            }
-            initialMetadata = metadata;
-        }
-        return Future.succeededFuture();
+        return responses.sendInitialMetadata(metadata);
     }
 
     @Override
@@ -442,49 +401,30 @@ public final class FakeServicerContext<Req, Resp> implements ServicerContext<Req
      */
     @Override
     public Future<Optional<Req>> read() {
-        style(ReadStyle.PULL);
-        Promise<Optional<Req>> promise = Promise.promise();
-        synchronized (lock) {
-            if (pendingRead != null) {
-                throw new IllegalStateException("read while another read is pending");
-            }
-            pendingRead = promise;
-        }
-        deliver();
-        return promise.future();
+        return requests.read();
     }
 
     @Override
     public Future<Void> write(Resp message) {
         Objects.requireNonNull(message, "message");
-        synchronized (lock) {
-            if (ended != null) {
-                return Future.failedFuture(ended);
-            }
-            written.add(message);
-        }
-        return Future.succeededFuture();
+        return responses.write(message);
     }
 
     /** A {@code WriteStream} over {@link #write}; never full. */
     @Override
     public WriteStream<Resp> responses() {
-        return new ResponseStream();
+        return responses.stream();
     }
 
     @Override
     public void setCompression(Compression compression) {
         Objects.requireNonNull(compression, "compression");
-        synchronized (lock) {
-            this.compression = compression;
-        }
+        responses.setCompression(compression);
     }
 
     @Override
     public void disableNextMessageCompression() {
-        synchronized (lock) {
-            uncompressedMessages++;
-        }
+        responses.disableNextMessageCompression();
     }
 
     /** {@code NO_COMPRESSION}: the fake client sends uncompressed messages. */
@@ -497,14 +437,6 @@ public final class FakeServicerContext<Req, Resp> implements ServicerContext<Req
     public String toString() {
         synchronized (lock) {
             return "FakeServicerContext{" + method + ", " + state + (code == null ? "" : ", " + code) + "}";
-        }
-    }
-
-    private void recordResponse(Resp response) {
-        synchronized (lock) {
-            if (ended == null) {
-                written.add(response);
-            }
         }
     }
 
@@ -529,16 +461,6 @@ public final class FakeServicerContext<Req, Resp> implements ServicerContext<Req
         }
     }
 
-    private void style(ReadStyle style) {
-        synchronized (lock) {
-            if (readStyle != ReadStyle.NONE && readStyle != style) {
-                throw new IllegalStateException(
-                        "the handler reads requests with " + readStyle + ", not " + style + " (use one style)");
-            }
-            readStyle = style;
-        }
-    }
-
     /** Ends the call once: records the status, fails a pending read, runs the done callbacks. */
     private boolean end(Outcome outcome) {
         Exception cause = outcome.asException();
@@ -549,194 +471,16 @@ public final class FakeServicerContext<Req, Resp> implements ServicerContext<Req
                 return false;
             }
             state = State.DONE;
-            ended = cause;
+            responses.closeLocked(cause);
             code = outcome.code();
             details = outcome.details();
             trailingMetadata = trailingMetadata.merge(outcome.trailers());
             callbacks = List.copyOf(doneCallbacks);
             doneCallbacks.clear();
-            read = pendingRead;
-            pendingRead = null;
+            read = requests.closeLocked();
         }
-        if (read != null) {
-            read.tryFail(cause);
-        }
-        requestStream.fail(cause);
+        requests.fail(cause, read);
         callbacks.forEach(cb -> cb.handle(null));
         return true;
-    }
-
-    /** Hands queued requests (and the end) to a pending read or to the request stream, as demand allows. */
-    private void deliver() {
-        while (true) {
-            Promise<Optional<Req>> read = null;
-            Optional<Req> readValue = Optional.empty();
-            synchronized (lock) {
-                if (state == State.DONE) {
-                    return;
-                }
-                if (readStyle == ReadStyle.PULL) {
-                    if (pendingRead == null || (requests.isEmpty() && !requestsEnded)) {
-                        return;
-                    }
-                    read = pendingRead;
-                    pendingRead = null;
-                    readValue = Optional.ofNullable(requests.poll());
-                }
-            }
-            if (read != null) {
-                read.complete(readValue);
-                continue;
-            }
-            if (!requestStream.deliverOne()) {
-                return;
-            }
-        }
-    }
-
-    /** The request stream a streaming handler reads; demand-driven like the real one. */
-    private final class RequestStream implements ReadStream<Req> {
-        private @Nullable Handler<Req> handler;
-        private @Nullable Handler<Void> endHandler;
-        private @Nullable Handler<Throwable> exceptionHandler;
-        private long demand = Long.MAX_VALUE;
-        private boolean endDelivered;
-
-        @Override
-        public ReadStream<Req> exceptionHandler(@Nullable Handler<Throwable> handler) {
-            synchronized (lock) {
-                exceptionHandler = handler;
-            }
-            return this;
-        }
-
-        @Override
-        public ReadStream<Req> handler(@Nullable Handler<Req> handler) {
-            synchronized (lock) {
-                this.handler = handler;
-            }
-            deliver();
-            return this;
-        }
-
-        @Override
-        public ReadStream<Req> pause() {
-            synchronized (lock) {
-                demand = 0;
-            }
-            return this;
-        }
-
-        @Override
-        public ReadStream<Req> resume() {
-            return fetch(Long.MAX_VALUE);
-        }
-
-        @Override
-        public ReadStream<Req> fetch(long amount) {
-            if (amount < 0) {
-                throw new IllegalArgumentException("amount: " + amount + " (expected: >= 0)");
-            }
-            synchronized (lock) {
-                demand = demand + amount < 0 ? Long.MAX_VALUE : demand + amount;
-            }
-            deliver();
-            return this;
-        }
-
-        @Override
-        public ReadStream<Req> endHandler(@Nullable Handler<Void> endHandler) {
-            synchronized (lock) {
-                this.endHandler = endHandler;
-            }
-            deliver();
-            return this;
-        }
-
-        /** Delivers one message or the end if a handler and demand allow; true if it delivered a message. */
-        boolean deliverOne() {
-            Handler<Req> h;
-            Req message;
-            Handler<Void> end = null;
-            synchronized (lock) {
-                if (readStyle != ReadStyle.STREAM || handler == null || endDelivered) {
-                    return false;
-                }
-                if (requests.isEmpty()) {
-                    if (requestsEnded && endHandler != null) {
-                        endDelivered = true;
-                        end = endHandler;
-                    }
-                    h = null;
-                    message = null;
-                } else if (demand > 0) {
-                    h = handler;
-                    message = requests.poll();
-                    if (demand != Long.MAX_VALUE) {
-                        demand--;
-                    }
-                } else {
-                    return false;
-                }
-            }
-            if (end != null) {
-                end.handle(null);
-                return false;
-            }
-            if (h == null || message == null) {
-                return false;
-            }
-            h.handle(message);
-            return true;
-        }
-
-        void fail(Exception cause) {
-            Handler<Throwable> h;
-            synchronized (lock) {
-                if (readStyle != ReadStyle.STREAM || endDelivered) {
-                    return;
-                }
-                endDelivered = true;
-                h = exceptionHandler;
-            }
-            if (h != null) {
-                h.handle(cause);
-            }
-        }
-    }
-
-    /** {@link #responses()}: writes go to {@link #write}. */
-    private final class ResponseStream implements WriteStream<Resp> {
-        @Override
-        public WriteStream<Resp> exceptionHandler(@Nullable Handler<Throwable> handler) {
-            return this;
-        }
-
-        @Override
-        public Future<Void> write(Resp data) {
-            return FakeServicerContext.this.write(data);
-        }
-
-        @Override
-        public Future<Void> end() {
-            synchronized (lock) {
-                return ended == null ? Future.succeededFuture() : Future.failedFuture(ended);
-            }
-        }
-
-        @Override
-        public WriteStream<Resp> setWriteQueueMaxSize(int maxSize) {
-            return this;
-        }
-
-        @Override
-        public boolean writeQueueFull() {
-            return false;
-        }
-
-        @Override
-        public WriteStream<Resp> drainHandler(@Nullable Handler<Void> handler) {
-            return this;
-        }
     }
 }

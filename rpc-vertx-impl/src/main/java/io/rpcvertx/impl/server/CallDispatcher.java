@@ -80,7 +80,7 @@ final class CallDispatcher implements ServerStreamHandler {
         long startNanos = System.nanoTime();
         call.addDoneCallback(v -> {
             // every end but a unary response sent records its code; that one is OK
-            StatusCode code = call.code().orElse(call.isCancelled() ? StatusCode.CANCELLED : StatusCode.OK);
+            StatusCode code = call.servicer().code().orElse(call.isCancelled() ? StatusCode.CANCELLED : StatusCode.OK);
             server.vertx
                     .eventBus()
                     .publish(
@@ -91,7 +91,7 @@ final class CallDispatcher implements ServerStreamHandler {
                                     .put("code", code.name())
                                     .put("status", code.value())
                                     .put("durationMicros", (System.nanoTime() - startNanos) / 1000)
-                                    .put("peer", call.peer()));
+                                    .put("peer", call.servicer().peer()));
         });
     }
 
@@ -110,12 +110,15 @@ final class CallDispatcher implements ServerStreamHandler {
         String path = call.method();
         List<ServerInterceptor> interceptors = options.interceptors();
         if (interceptors.isEmpty()) {
-            RpcMethodHandler<?, ?> found;
-            try {
-                found = registry.lookup(path, () -> new HandlerCallDetails(path, call.invocationMetadata()));
-            } catch (RuntimeException e) {
-                call.closeWithFailure(e, "the handler lookup of " + path, "generic handler");
-                return;
+            RpcMethodHandler<?, ?> found = registry.registered(path);
+            if (found == null && registry.hasGenericHandlers()) {
+                try {
+                    found = registry.lookup(
+                            new HandlerCallDetails(path, call.servicer().invocationMetadata()));
+                } catch (RuntimeException e) {
+                    call.closeWithFailure(e, "the handler lookup of " + path, "generic handler");
+                    return;
+                }
             }
             call.onResolved(found);
             return;
@@ -124,8 +127,8 @@ final class CallDispatcher implements ServerStreamHandler {
                 interceptors,
                 registry,
                 call.context(),
-                new HandlerCallDetails(path, call.invocationMetadata()),
-                call::setCallDetails);
+                new HandlerCallDetails(path, call.servicer().invocationMetadata()),
+                call.servicer()::setCallDetails);
         if (!resolved.isComplete()) {
             call.updateTransport(); // hold request data back until there is a handler to read it
         }
@@ -150,7 +153,7 @@ final class CallDispatcher implements ServerStreamHandler {
             ServerCallImpl<Req, Resp> call) {
         if (h.isBlocking()) {
             server.blockingPool()
-                    .run(call.context(), () -> handle(h, request, requests, call))
+                    .run(call.context(), () -> handle(h, request, requests, call.servicer()))
                     .onComplete(ar -> {
                         if (ar.failed()) {
                             call.onHandlerDone(null, ar.cause());
@@ -162,7 +165,7 @@ final class CallDispatcher implements ServerStreamHandler {
         }
         Future<?> result;
         try {
-            result = handle(h, request, requests, call);
+            result = handle(h, request, requests, call.servicer());
         } catch (RuntimeException | Error e) {
             call.onHandlerDone(null, e);
             return;

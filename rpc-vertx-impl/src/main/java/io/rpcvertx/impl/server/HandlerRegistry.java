@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -51,16 +50,26 @@ final class HandlerRegistry {
     }
 
     /**
-     * The handler for {@code path}, or null; {@code details} are only computed if a generic handler is asked. A
-     * generic handler's exception propagates.
+     * The handler a service definition registered for {@code path} ahead of any generic handler, or null: then, if
+     * there are {@linkplain #hasGenericHandlers() generic handlers}, {@link #lookup} asks them (the call's details are
+     * only made for those).
      */
     @Nullable
-    RpcMethodHandler<?, ?> lookup(String path, Supplier<HandlerCallDetails> callDetails) {
-        RpcMethodHandler<?, ?> h = byPath.get(path);
+    RpcMethodHandler<?, ?> registered(String path) {
+        return byPath.get(path);
+    }
+
+    boolean hasGenericHandlers() {
+        return !generic.isEmpty();
+    }
+
+    /** The handler for {@code details.method()}, or null. A generic handler's exception propagates. */
+    @Nullable
+    RpcMethodHandler<?, ?> lookup(HandlerCallDetails details) {
+        RpcMethodHandler<?, ?> h = byPath.get(details.method());
         if (h != null || generic.isEmpty()) {
             return h;
         }
-        HandlerCallDetails details = callDetails.get();
         for (GenericRpcHandler g : generic) {
             Optional<RpcMethodHandler<?, ?>> found = g.service(details);
             if (found.isPresent()) {

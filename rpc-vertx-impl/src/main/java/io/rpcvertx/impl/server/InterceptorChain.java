@@ -60,7 +60,7 @@ final class InterceptorChain {
         Objects.requireNonNull(details, "details passed to a continuation");
         reached.accept(details);
         if (index == interceptors.size()) {
-            return ctx.succeededFuture(Optional.ofNullable(registry.lookup(details.method(), () -> details)));
+            return ctx.succeededFuture(Optional.ofNullable(registry.lookup(details)));
         }
         ServerInterceptor interceptor = interceptors.get(index);
         Future<Optional<RpcMethodHandler<?, ?>>> result =

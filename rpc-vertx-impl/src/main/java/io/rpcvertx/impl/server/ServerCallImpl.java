@@ -1,42 +1,35 @@
 package io.rpcvertx.impl.server;
 
-import io.rpcvertx.Compression;
-import io.rpcvertx.ContextKey;
-import io.rpcvertx.HandlerCallDetails;
 import io.rpcvertx.Metadata;
 import io.rpcvertx.MethodDescriptor;
+import io.rpcvertx.RpcContext;
 import io.rpcvertx.RpcException;
 import io.rpcvertx.RpcMethodHandler;
-import io.rpcvertx.ServicerContext;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.impl.codec.Encoding;
 import io.rpcvertx.impl.transport.Contexts;
 import io.rpcvertx.impl.transport.DoneCallbacks;
-import io.rpcvertx.impl.transport.InboundMessages;
 import io.rpcvertx.impl.transport.ServerCallLocal;
 import io.rpcvertx.impl.transport.ServerStream;
 import io.rpcvertx.impl.transport.ServerStreamListener.CancelCause;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.logging.Logger;
 import io.vertx.core.internal.logging.LoggerFactory;
-import io.vertx.core.streams.WriteStream;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One server RPC and its {@link ServicerContext}, over a {@link ServerStream}. Lives on the stream's (duplicated)
- * context: inbound events, wire work and user callbacks run there; the {@code ServicerContext} methods may be called
- * from any thread.
+ * One server RPC over a {@link ServerStream}: its state and terminal events. Its handler sees it through a
+ * {@link ServicerContextImpl} it owns, which holds the status values the handler sets. Lives on the stream's
+ * (duplicated) context: inbound events, wire work and user callbacks run there; the {@link RpcContext} methods, and
+ * {@code abort}, may be called from any thread.
  *
  * <pre>
  * RESOLVING --handler found--&gt; READING (a unary request is awaited) --request read--&gt; HANDLING
@@ -52,7 +45,7 @@ import org.jspecify.annotations.Nullable;
  * the stream is released ({@link ServerStream#callTerminated()}) once the call is over and its handler's future has
  * completed.
  */
-final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
+final class ServerCallImpl<Req, Resp> implements RpcContext {
     private static final Logger log = LoggerFactory.getLogger(ServerCallImpl.class);
     private static final VarHandle STATE;
 
@@ -80,9 +73,9 @@ final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
     private final CallDispatcher dispatcher;
     private final ServerStream stream;
     private final ServerCallStream<Req, Resp> io;
+    private final ServicerContextImpl<Req, Resp> servicer;
     private final ContextInternal ctx;
     private final String path;
-    private final Encoding requestEncoding;
     private final boolean hasDeadline;
     private final long deadlineNanos;
     /** Marks a call whose done callbacks have fired: a callback added later runs at once. */
@@ -92,7 +85,6 @@ final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
     private @Nullable RpcMethodHandler<Req, Resp> handler;
     private @Nullable MethodDescriptor<Req, Resp> method;
     private @Nullable MessageHookPump<Req, Resp> hooks;
-    private volatile @Nullable HandlerCallDetails callDetails;
 
     @SuppressWarnings("unused") // through STATE
     private volatile State state = State.RESOLVING;
@@ -103,9 +95,6 @@ final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
      */
     private int holds = 1;
 
-    private Metadata trailingMetadata = Metadata.EMPTY;
-    private volatile @Nullable StatusCode code;
-    private volatile @Nullable String details;
     private long deadlineTimer = -1;
     /** Made by the first addDoneCallback (most calls have none); {@link #FIRED} once the call has ended. */
     private @Nullable DoneCallbacks doneCallbacks;
@@ -115,10 +104,10 @@ final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
         this.stream = stream;
         this.ctx = stream.context();
         this.path = stream.path();
-        this.requestEncoding = requestEncoding;
         this.hasDeadline = timeoutNanos >= 0;
         this.deadlineNanos = hasDeadline ? System.nanoTime() + timeoutNanos : 0;
         this.io = new ServerCallStream<>(this, stream, dispatcher.options, requestEncoding);
+        this.servicer = new ServicerContextImpl<>(this, stream, io, requestEncoding);
     }
 
     void start() {
@@ -186,7 +175,7 @@ final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
         method = m;
         hooks = h.messageInterceptors().isEmpty()
                 ? null
-                : new MessageHookPump<>(this, io, new MessageHooks(h.messageInterceptors(), this, ctx), ctx);
+                : new MessageHookPump<>(this, io, new MessageHooks(h.messageInterceptors(), servicer, ctx), ctx);
         if (m.type().isClientStreaming()) {
             io.onResolved(m, hooks);
             invokeHandler();
@@ -201,8 +190,14 @@ final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
         io.updateTransport();
     }
 
-    void setCallDetails(HandlerCallDetails reached) {
-        callDetails = reached;
+    /** What the handler and the interceptors see of this call. */
+    ServicerContextImpl<Req, Resp> servicer() {
+        return servicer;
+    }
+
+    @Nullable
+    MessageHookPump<Req, Resp> hooks() {
+        return hooks;
     }
 
     MethodDescriptor<Req, Resp> descriptor() {
@@ -223,7 +218,7 @@ final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
         holds++;
         RpcMethodHandler<Req, Resp> h = Objects.requireNonNull(handler);
         if (h.isBlocking()) {
-            invocationMetadata(); // parsed here, so the worker thread only reads it
+            stream.metadata(); // parsed here, so the worker thread only reads it
         }
         dispatcher.invoke(h, io.unaryRequest(), io.inbound(), this);
     }
@@ -250,15 +245,17 @@ final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
             return;
         }
         MethodDescriptor<Req, Resp> m = descriptor();
+        StatusCode code = servicer.code;
+        String details = servicer.details;
         StatusCode c = code != null ? code : StatusCode.OK;
         String d = details != null ? details : "";
         if (m.type().isServerStreaming() || c != StatusCode.OK) {
-            closeWithStatus(c, d, trailingMetadata);
+            closeWithStatus(c, d, servicer.trailingMetadata);
         } else if (value == null) {
             closeWithStatus(
                     StatusCode.INTERNAL,
                     m.fullMethodName() + " handler completed without a response",
-                    trailingMetadata);
+                    servicer.trailingMetadata);
         } else if (h == null) {
             sendUnaryResponse((Resp) value);
         } else {
@@ -276,7 +273,8 @@ final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
             return;
         }
         ending();
-        stream.writeLastMessage(frame, StatusCode.OK, details != null ? details : "", trailingMetadata);
+        String details = servicer.details;
+        stream.writeLastMessage(frame, StatusCode.OK, details != null ? details : "", servicer.trailingMetadata);
         ended(null);
     }
 
@@ -284,10 +282,10 @@ final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
     void closeWithFailure(Throwable failure, String where, String what) {
         if (failure instanceof RpcException) {
             RpcException e = (RpcException) failure;
-            closeWithStatus(e.code(), e.details(), trailingMetadata.merge(e.trailingMetadata()));
+            closeWithStatus(e.code(), e.details(), servicer.trailingMetadata.merge(e.trailingMetadata()));
         } else {
             log.error(where + " failed", failure);
-            closeWithStatus(StatusCode.UNKNOWN, "Unexpected error in " + what, trailingMetadata);
+            closeWithStatus(StatusCode.UNKNOWN, "Unexpected error in " + what, servicer.trailingMetadata);
         }
     }
 
@@ -314,8 +312,8 @@ final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
 
     /** Ctx, after this call won the terminal transition: the status goes out. */
     private void sendStatus(StatusCode c, String d, Metadata trailing) {
-        code = c;
-        details = d;
+        servicer.code = c;
+        servicer.details = d;
         ending();
         stream.writeTrailers(c, d, trailing);
         ended(null);
@@ -324,7 +322,7 @@ final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
     /** The stream ended under us (peer reset, connection lost, transport shutdown): no status goes out. */
     void onCancel(CancelCause cause) {
         if (transition(State.CANCELLED)) {
-            code = StatusCode.CANCELLED;
+            servicer.code = StatusCode.CANCELLED;
             ending();
             ended(cancelledError());
         }
@@ -336,8 +334,8 @@ final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
         if (!transition(State.CANCELLED)) {
             return;
         }
-        code = StatusCode.DEADLINE_EXCEEDED;
-        details = "deadline exceeded";
+        servicer.code = StatusCode.DEADLINE_EXCEEDED;
+        servicer.details = "deadline exceeded";
         ending();
         stream.writeTrailers(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded", Metadata.EMPTY);
         stream.stopReading();
@@ -350,7 +348,7 @@ final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
         if (!transition(State.CANCELLED)) {
             return false;
         }
-        code = StatusCode.CANCELLED;
+        servicer.code = StatusCode.CANCELLED;
         onCtx(() -> {
             ending();
             stream.cancel();
@@ -403,7 +401,7 @@ final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
         }
     }
 
-    // ---------------------------------------------------------------- ServicerContext (any thread)
+    // ---------------------------------------------------------------- RpcContext, abort (any thread)
 
     ContextInternal context() {
         return ctx;
@@ -421,61 +419,20 @@ final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
         }
     }
 
-    @Override
-    public String method() {
+    String method() {
         return path;
     }
 
-    @Override
-    public Metadata invocationMetadata() {
-        return stream.metadata();
-    }
-
-    @Override
-    public Future<Void> sendInitialMetadata(Metadata metadata) {
-        Objects.requireNonNull(metadata, "metadata");
-        Promise<Void> promise = callerContext().promise();
-        onCtx(() -> io.sendHeaders(metadata, promise));
-        return promise.future();
-    }
-
     Metadata trailingMetadata() {
-        return trailingMetadata;
+        return servicer.trailingMetadata;
     }
 
-    @Override
-    public void setTrailingMetadata(Metadata metadata) {
-        Objects.requireNonNull(metadata, "metadata");
-        onCtx(() -> trailingMetadata = metadata);
-    }
-
-    @Override
-    public void setCode(StatusCode code) {
-        this.code = Objects.requireNonNull(code, "code");
-    }
-
-    @Override
-    public void setDetails(String details) {
-        this.details = Objects.requireNonNull(details, "details");
-    }
-
-    @Override
-    public Optional<StatusCode> code() {
-        return Optional.ofNullable(code);
-    }
-
-    @Override
-    public Optional<String> details() {
-        return Optional.ofNullable(details);
-    }
-
-    @Override
-    public <T> Future<T> abort(StatusCode code, String details) {
+    <T> Future<T> abort(StatusCode code, String details) {
         return abort(code, details, Metadata.EMPTY);
     }
 
-    @Override
-    public <T> Future<T> abort(StatusCode code, String details, Metadata trailingMetadata) {
+    /** Any thread: the call is done at once; the status follows on the call's context. */
+    <T> Future<T> abort(StatusCode code, String details, Metadata trailingMetadata) {
         Objects.requireNonNull(code, "code");
         Objects.requireNonNull(details, "details");
         Objects.requireNonNull(trailingMetadata, "trailingMetadata");
@@ -484,85 +441,10 @@ final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
         }
         if (transition(State.CLOSED)) {
             // grpc.aio: abort's own trailing metadata replaces what setTrailingMetadata set; empty keeps the latter
-            onCtx(() ->
-                    sendStatus(code, details, trailingMetadata.isEmpty() ? this.trailingMetadata : trailingMetadata));
+            onCtx(() -> sendStatus(
+                    code, details, trailingMetadata.isEmpty() ? servicer.trailingMetadata : trailingMetadata));
         }
         return ctx.failedFuture(new RpcException(code, details, trailingMetadata));
-    }
-
-    @Override
-    public String peer() {
-        return stream.peer();
-    }
-
-    @Override
-    public Map<String, List<byte[]>> authContext() {
-        return stream.authContext().properties();
-    }
-
-    @Override
-    public List<byte[]> peerIdentities() {
-        return stream.authContext().peerIdentities();
-    }
-
-    @Override
-    public Optional<String> peerIdentityKey() {
-        return stream.authContext().peerIdentityKey();
-    }
-
-    @Override
-    public <T> Optional<T> get(ContextKey<T> key) {
-        Objects.requireNonNull(key, "key");
-        HandlerCallDetails d = callDetails;
-        return d == null ? Optional.empty() : d.get(key);
-    }
-
-    @Override
-    public Future<Optional<Req>> read() {
-        InboundMessages<Req> in = io.inbound();
-        if (in == null) {
-            throw new IllegalStateException(path + " takes a single request: it is the handler's argument");
-        }
-        return in.read();
-    }
-
-    @Override
-    public Future<Void> write(Resp message) {
-        Objects.requireNonNull(message, "message");
-        checkServerStreaming();
-        MessageHookPump<Req, Resp> h = hooks;
-        return h != null ? h.write(message) : io.writeResponse(message);
-    }
-
-    private void checkServerStreaming() {
-        MethodDescriptor<Req, Resp> m = descriptor();
-        if (!m.type().isServerStreaming()) {
-            throw new IllegalStateException(m.fullMethodName() + " has a single response: return it from the handler");
-        }
-    }
-
-    @Override
-    public WriteStream<Resp> responses() {
-        checkServerStreaming();
-        WriteStream<Resp> plain = io.view();
-        MessageHookPump<Req, Resp> h = hooks;
-        return h == null ? plain : h.view(plain);
-    }
-
-    @Override
-    public void setCompression(Compression compression) {
-        Objects.requireNonNull(compression, "compression");
-        onCtx(() -> io.setCompression(compression));
-    }
-
-    @Override
-    public void disableNextMessageCompression() {
-        onCtx(io::disableNextMessageCompression);
-    }
-
-    @Override
-    public Compression requestCompression() {
-        return requestEncoding.toCompression();
     }
 
     @Override

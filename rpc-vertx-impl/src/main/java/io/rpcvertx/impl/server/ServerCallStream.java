@@ -312,7 +312,16 @@ final class ServerCallStream<Req, Resp>
     }
 
     WriteStream<Resp> view() {
-        return outbound.view(call::write, () -> ctx.succeededFuture());
+        return outbound.view(call.servicer()::write, this::endResponses);
+    }
+
+    /**
+     * The responses view's {@code end()}: the status ends the response (with the handler's future), so this only says
+     * whether the call is still live; after its end it fails as a write would (a pipe into an ended call fails).
+     */
+    private Future<Void> endResponses() {
+        Throwable ended = call.terminalError();
+        return ended == null ? ctx.succeededFuture() : ctx.failedFuture(ended);
     }
 
     @Override

@@ -92,22 +92,22 @@ final class ServerIoVerticle extends VerticleBase {
                 vertx.eventBus().localConsumer(ServerSignals.ioAddress(server.id(), index), msg -> onDrain(msg.body()));
         List<Future<?>> ready = new ArrayList<>();
         ready.add(drains.completion());
-        InProcessEndpoint endpoint = server.inProcessEndpoint();
+        InProcessEndpoint endpoint = server.ports.inProcessEndpoint();
         if (endpoint != null) {
             inProcess = endpoint.attach(loop(), dispatcher, this::reportIfDrained);
         }
-        for (EventBusEndpoint e : server.eventBusEndpoints()) {
+        for (EventBusEndpoint e : server.ports.eventBusEndpoints()) {
             EventBusAcceptor acceptor = e.attach(loop(), dispatcher, this::reportIfDrained);
             eventBus.add(acceptor);
             ready.add(acceptor.start());
         }
         for (ListenAddress address : addresses) {
-            HttpServer http = vertx.createHttpServer(server.httpOptions(address))
+            HttpServer http = vertx.createHttpServer(server.ports.httpOptions(address))
                     .connectionHandler(this::onConnection)
                     .requestHandler(req -> Http2ServerStream.serve(req, this));
             httpServers.add(http);
-            ready.add(
-                    address.listen(http).onSuccess(s -> server.security(address).serving(http)));
+            ready.add(address.listen(http)
+                    .onSuccess(s -> server.ports.security(address).serving(http)));
         }
         return Future.all(ready);
     }

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** {@link ServerImpl#parseAddress}: the addresses {@code addInsecurePort} accepts. */
+/** {@link ServerPorts#parseAddress}: the addresses {@code addInsecurePort} accepts. */
 @Timeout(10)
 class ServerAddressTest {
     private static void assertInet(SocketAddress address, String host, int port) {
@@ -20,27 +20,27 @@ class ServerAddressTest {
 
     @Test
     void parseAddress_ipv4PortZero_keepsPortZero() {
-        assertInet(ServerImpl.parseAddress("127.0.0.1:0"), "127.0.0.1", 0);
+        assertInet(ServerPorts.parseAddress("127.0.0.1:0"), "127.0.0.1", 0);
     }
 
     @Test
     void parseAddress_portOnly_listensOnAllInterfaces() {
-        assertInet(ServerImpl.parseAddress(":50051"), "0.0.0.0", 50051);
+        assertInet(ServerPorts.parseAddress(":50051"), "0.0.0.0", 50051);
     }
 
     @Test
     void parseAddress_bracketedAnyIpv6_hostWithoutBrackets() {
-        assertInet(ServerImpl.parseAddress("[::]:0"), "::", 0);
+        assertInet(ServerPorts.parseAddress("[::]:0"), "::", 0);
     }
 
     @Test
     void parseAddress_bracketedIpv6Loopback_hostWithoutBrackets() {
-        assertInet(ServerImpl.parseAddress("[::1]:8080"), "::1", 8080);
+        assertInet(ServerPorts.parseAddress("[::1]:8080"), "::1", 8080);
     }
 
     @Test
     void parseAddress_unixPath_domainSocket() {
-        SocketAddress a = ServerImpl.parseAddress("unix:/tmp/x.sock");
+        SocketAddress a = ServerPorts.parseAddress("unix:/tmp/x.sock");
 
         assertThat(a.isDomainSocket()).isTrue();
         assertThat(a.path()).isEqualTo("/tmp/x.sock");
@@ -48,7 +48,7 @@ class ServerAddressTest {
 
     @Test
     void parseAddress_unixTripleSlash_absolutePath() {
-        SocketAddress a = ServerImpl.parseAddress("unix:///tmp/x.sock");
+        SocketAddress a = ServerPorts.parseAddress("unix:///tmp/x.sock");
 
         assertThat(a.isDomainSocket()).isTrue();
         assertThat(a.path()).isEqualTo("/tmp/x.sock");
@@ -58,7 +58,7 @@ class ServerAddressTest {
     @ValueSource(strings = {"nohost", "host:abc", "host:-1", "host:70000", "::1:80", "unix:", "unix://rel"})
     void parseAddress_invalid_throwsIllegalArgumentNamingTheAddress(String address) {
         assertThatIllegalArgumentException()
-                .isThrownBy(() -> ServerImpl.parseAddress(address))
+                .isThrownBy(() -> ServerPorts.parseAddress(address))
                 .withMessageContaining("\"" + address + "\"");
     }
 }

@@ -101,8 +101,8 @@ class ServerArgumentsTest {
         ServerImpl reusing = server(ServerOptions.fromMap(Map.of("grpc.so_reuseport", 1)));
         ServerImpl plain = server(ServerOptions.DEFAULT);
 
-        HttpServerOptions reusingOptions = reusing.httpOptions();
-        HttpServerOptions plainOptions = plain.httpOptions();
+        HttpServerOptions reusingOptions = reusing.ports.httpOptions();
+        HttpServerOptions plainOptions = plain.ports.httpOptions();
 
         assertThat(reusingOptions.isReusePort()).isTrue();
         assertThat(plainOptions.isReusePort()).isFalse();
@@ -142,7 +142,7 @@ class ServerArgumentsTest {
     void connectionWindowSize_setOnTheListener() {
         ServerImpl server = server(ServerOptions.fromMap(Map.of("rpcvertx.connection_window_size", 1 << 22)));
 
-        assertThat(server.httpOptions().getHttp2ConnectionWindowSize()).isEqualTo(1 << 22);
+        assertThat(server.ports.httpOptions().getHttp2ConnectionWindowSize()).isEqualTo(1 << 22);
     }
 
     private ServerImpl server(ServerOptions options) {

@@ -28,6 +28,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.streams.ReadStream;
+import io.vertx.core.streams.WriteStream;
 import io.vertx.junit5.VertxExtension;
 import java.util.List;
 import java.util.Optional;
@@ -233,6 +234,66 @@ class ServerCallStateTest {
 
         assertThat(r.stream.events)
                 .containsExactly(Event.of("headers"), Event.of("message"), new Event("trailers", StatusCode.OK, ""));
+    }
+
+    /** A server-streaming call whose handler runs, its request read. */
+    Rig serverStreaming() {
+        Rig r = start(SERVER_STREAM);
+        on(r.ctx, () -> {
+            r.stream.data(MessageFramer.frame(Buffer.buffer("hi"), false));
+            r.stream.halfClose();
+            return null;
+        });
+        return r;
+    }
+
+    /** How {@code f} completed: "succeeded", or the failure's type (and code for an RpcException). */
+    static String outcome(Future<?> f) throws Exception {
+        return f.toCompletionStage()
+                .handle((v, t) -> t == null
+                        ? "succeeded"
+                        : t instanceof RpcException
+                                ? "RpcException " + ((RpcException) t).code()
+                                : t.getClass().getSimpleName())
+                .toCompletableFuture()
+                .get(5, SECONDS);
+    }
+
+    @Test
+    void serverStreaming_peerReset_writesAndResponsesEndFailCancelled() throws Exception {
+        Rig r = serverStreaming();
+        Handled h = handled.poll(5, SECONDS);
+        WriteStream<String> responses = h.ctx().responses();
+        outcome(h.ctx().write("one"));
+
+        on(r.ctx, () -> {
+            r.stream.lost(CancelCause.PEER_RESET);
+            return null;
+        });
+
+        assertThat(outcome(h.ctx().write("late"))).isEqualTo("RpcException CANCELLED");
+        assertThat(outcome(responses.write("late"))).isEqualTo("RpcException CANCELLED");
+        assertThat(outcome(responses.end())).isEqualTo("RpcException CANCELLED");
+        h.result().complete(null);
+        r.stream.terminated.get(5, SECONDS);
+        assertThat(r.stream.events)
+                .containsExactly(Event.of("headers"), Event.of("message"), Event.of("lost:PEER_RESET"));
+    }
+
+    @Test
+    void serverStreaming_afterAbort_writesAndResponsesEndFailIllegalState() throws Exception {
+        Rig r = serverStreaming();
+        Handled h = handled.poll(5, SECONDS);
+        WriteStream<String> responses = h.ctx().responses();
+
+        Future<Object> aborted = h.ctx().abort(StatusCode.ABORTED, "enough");
+
+        assertThat(outcome(h.ctx().write("late"))).isEqualTo("IllegalStateException");
+        assertThat(outcome(responses.write("late"))).isEqualTo("IllegalStateException");
+        assertThat(outcome(responses.end())).isEqualTo("IllegalStateException");
+        aborted.onComplete(h.result());
+        r.stream.terminated.get(5, SECONDS);
+        assertThat(r.stream.events).containsExactly(new Event("trailers-only", StatusCode.ABORTED, "enough"));
     }
 
     @Test

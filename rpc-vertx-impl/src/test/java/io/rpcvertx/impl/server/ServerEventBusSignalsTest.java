@@ -148,6 +148,24 @@ class ServerEventBusSignalsTest {
     }
 
     @Test
+    void nameTaken_startFails_theReservedPortIsReleased(Vertx vertx) throws Exception {
+        ServerOptions named = ServerOptions.DEFAULT.withName("signals-4");
+        Server first = RpcVertx.server(vertx, named);
+        first.start().await(5, TimeUnit.SECONDS);
+        Server second = RpcVertx.server(vertx, named);
+        int port = second.addInsecurePort("127.0.0.1:0").await(5, TimeUnit.SECONDS);
+        assertThatThrownBy(() -> second.start().await(5, TimeUnit.SECONDS)).isInstanceOf(IllegalStateException.class);
+
+        Server third = RpcVertx.server(vertx);
+        assertThat(third.addInsecurePort("127.0.0.1:" + port).await(5, TimeUnit.SECONDS))
+                .isEqualTo(port);
+
+        third.stop(Duration.ZERO).await(5, TimeUnit.SECONDS);
+        second.stop(Duration.ZERO).await(5, TimeUnit.SECONDS);
+        first.stop(Duration.ZERO).await(5, TimeUnit.SECONDS);
+    }
+
+    @Test
     void withName_rejectsAddressBreakingCharacters() {
         assertThatThrownBy(() -> ServerOptions.DEFAULT.withName("a b")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> ServerOptions.DEFAULT.withName("")).isInstanceOf(IllegalArgumentException.class);

@@ -574,6 +574,75 @@ class CallContractIT {
         assertThat(handlerSaw.get(5, SECONDS)).isTrue();
     }
 
+    /** Writes that may succeed after the handler saw its call end before the loop counts as spinning. */
+    static final int WRITES_AFTER_END = 1_000;
+
+    @Test
+    void unaryStream_handlerWritesUntilAWriteFails_clientCancels_writeFailsCancelled() throws Exception {
+        CompletableFuture<String> loopEnded = new CompletableFuture<>();
+        Channel channel = serve(RpcMethodHandler.unaryStream(Shape.UNARY_STREAM.probe(), (request, ctx) -> {
+            AtomicInteger afterEnd = new AtomicInteger();
+            Context handlerContext = Vertx.currentContext();
+            // grpc.aio: a write after the RPC ended raises; a loop that awaits its writes must end, not spin
+            Future<Void> loop = new Object() {
+                Future<Void> next() {
+                    if (ctx.isDone() && afterEnd.incrementAndGet() > WRITES_AFTER_END) {
+                        return Future.failedFuture(new AssertionError("spinning: writes succeed after the end"));
+                    }
+                    // each turn on a fresh stack: writes the stream takes at once complete at once
+                    return ctx.write(request).compose(v -> nextTurn()).compose(v -> next());
+                }
+
+                Future<Void> nextTurn() {
+                    Promise<Void> turn = Promise.promise();
+                    handlerContext.runOnContext(turn::complete);
+                    return turn.future();
+                }
+            }.next();
+            loop.onComplete(ar -> loopEnded.complete(ar.succeeded() ? "succeeded" : describe(ar.cause())));
+            return loop;
+        }));
+        UnaryStreamCall<byte[], byte[]> call =
+                channel.unaryStream(Shape.UNARY_STREAM.probe()).call(bytes("m"));
+        AtomicInteger received = new AtomicInteger();
+        CompletableFuture<Void> someReceived = new CompletableFuture<>();
+        call.responses().handler(m -> {
+            if (received.incrementAndGet() == 3) {
+                someReceived.complete(null);
+            }
+        });
+        someReceived.get(5, SECONDS);
+
+        assertThat(call.cancel()).isTrue();
+
+        assertThat(loopEnded.get(5, SECONDS)).isEqualTo("RpcException CANCELLED");
+        assertThat(call.code().await(5, SECONDS)).isEqualTo(StatusCode.CANCELLED);
+    }
+
+    @Test
+    void unaryStream_writeAfterTheHandlerAborted_failsIllegalState() throws Exception {
+        CompletableFuture<String> writeOutcome = new CompletableFuture<>();
+        Channel channel = serve(RpcMethodHandler.unaryStream(Shape.UNARY_STREAM.probe(), (request, ctx) -> {
+            Future<Void> aborted = ctx.abort(StatusCode.ABORTED, "enough");
+            ctx.write(request)
+                    .onComplete(ar -> writeOutcome.complete(ar.succeeded() ? "succeeded" : describe(ar.cause())));
+            return aborted;
+        }));
+
+        Seen seen = Exchange.run(
+                channel, Shape.UNARY_STREAM, Shape.UNARY_STREAM.probe(), List.of("m"), CallOptions.DEFAULT);
+
+        assertThat(seen.code()).isEqualTo(StatusCode.ABORTED);
+        assertThat(seen.responses()).isEmpty();
+        assertThat(writeOutcome.get(5, SECONDS)).isEqualTo("IllegalStateException");
+    }
+
+    private static String describe(Throwable t) {
+        return t instanceof RpcException
+                ? "RpcException " + ((RpcException) t).code()
+                : t.getClass().getSimpleName();
+    }
+
     @Test
     void streamUnary_serverAbortsWhileTheClientWrites_laterWritesFailWithTheStatus() throws Exception {
         Channel channel = serve(RpcMethodHandler.streamUnary(Shape.STREAM_UNARY.probe(), (requests, ctx) -> {
