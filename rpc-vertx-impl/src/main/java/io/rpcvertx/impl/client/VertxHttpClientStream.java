@@ -446,7 +446,8 @@ final class VertxHttpClientStream
         if (reset && req != null) {
             req.reset(CANCEL);
         }
-        channel.transport.onStreamClosed(this);
+        // a stream we do not reset was ended by the peer (trailers), or never had a slot (queued)
+        channel.transport.onStreamClosed(this, !reset);
     }
 
     @Override

@@ -379,7 +379,8 @@ final class ServerCallImpl<Req, Resp> implements ServicerContext<Req, Resp> {
             ctx.owner().cancelTimer(deadlineTimer);
             deadlineTimer = -1;
         }
-        dispatcher.release();
+        StatusCode c = code;
+        dispatcher.release(c != null ? c : StatusCode.OK); // only a unary response leaves the code unset: OK
     }
 
     /**

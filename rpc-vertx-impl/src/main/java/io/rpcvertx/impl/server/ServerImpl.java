@@ -5,6 +5,7 @@ import io.rpcvertx.GenericRpcHandler;
 import io.rpcvertx.Server;
 import io.rpcvertx.ServerCredentials;
 import io.rpcvertx.ServerOptions;
+import io.rpcvertx.ServerStats;
 import io.rpcvertx.ServiceDefinition;
 import io.rpcvertx.impl.eventbus.EventBusEndpoint;
 import io.rpcvertx.impl.inprocess.InProcessEndpoint;
@@ -78,6 +79,8 @@ public final class ServerImpl implements Server {
     private final Promise<Void> terminated;
     private final Promise<Void> starting;
     private final BlockingPool blockingPool;
+    /** Channelz-lite: the calls (counted by the call layer) and the listen sockets. */
+    final ServerCounters counters = new ServerCounters();
 
     private volatile State state = State.NEW;
     /**
@@ -275,6 +278,7 @@ public final class ServerImpl implements Server {
                     : ListenAddress.tcp(parsed.host(), port);
             terminated.future().onComplete(done -> security.close());
             bindings.add(new Binding(listen, port, reservation, security));
+            counters.listening(listen);
             promise.complete(port);
         });
         return promise.future();
@@ -712,6 +716,11 @@ public final class ServerImpl implements Server {
             promise.tryComplete(true);
         });
         return promise.future();
+    }
+
+    @Override
+    public Future<ServerStats> stats() {
+        return Contexts.caller(vertx).succeededFuture(counters.snapshot());
     }
 
     @Override
