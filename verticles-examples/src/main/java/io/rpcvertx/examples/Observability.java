@@ -25,7 +25,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.metrics.MetricsOptions;
 import io.vertx.tracing.opentelemetry.OpenTelemetryOptions;
-import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Locale;
@@ -138,7 +137,7 @@ final class Observability {
         prometheus = reader;
         VertxBuilder builder = Vertx.builder().with(options);
         if (tracing != Tracing.NONE) {
-            builder.withTracer(new OpenTelemetryTracingFactory(built));
+            builder.withTracer(RpcOpenTelemetry.tracerFactory(built));
         }
         if (reader != null) {
             builder.withMetrics(RpcOpenTelemetry.metricsFactory(built));
