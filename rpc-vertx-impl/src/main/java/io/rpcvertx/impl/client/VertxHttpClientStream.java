@@ -203,21 +203,21 @@ final class VertxHttpClientStream
     }
 
     @Override
-    public void writeMessage(Buffer payload, boolean endOfStream) {
+    public int writeMessage(Buffer payload, boolean endOfStream) {
         HttpClientRequest req = request;
         if (state != State.OPEN || req == null) {
-            return; // ended meanwhile: the call fails its writes itself
+            return 0; // ended meanwhile: the call fails its writes itself
         }
         Encoding encoding = head.encoding();
-        Buffer frame = encoding == Encoding.IDENTITY
-                ? MessageFramer.frame(payload, false)
-                : MessageFramer.frame(encoding.compress(payload), true);
+        Buffer message = encoding == Encoding.IDENTITY ? payload : encoding.compress(payload);
+        Buffer frame = MessageFramer.frame(message, encoding != Encoding.IDENTITY);
         if (endOfStream) {
             endSent = true;
             req.end(frame);
         } else {
             req.write(frame);
         }
+        return message.length();
     }
 
     @Override
