@@ -110,8 +110,16 @@ final class Observability {
 
     /** A Vert.x instance with {@code options}, traced and measured as the flags say. */
     Vertx newVertx(VertxOptions options) {
+        return newBuilder(options).build();
+    }
+
+    /**
+     * A Vert.x builder with {@code options}, with the tracer and metrics the flags ask for (one SDK behind both): build
+     * it, or add a cluster manager and build it clustered.
+     */
+    VertxBuilder newBuilder(VertxOptions options) {
         if (!isEnabled()) {
-            return Vertx.vertx(options);
+            return Vertx.builder().with(options);
         }
         OpenTelemetrySdkBuilder otel = OpenTelemetrySdk.builder()
                 .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()));
@@ -142,7 +150,7 @@ final class Observability {
         if (reader != null) {
             builder.withMetrics(RpcOpenTelemetry.metricsFactory(built));
         }
-        return builder.build();
+        return builder;
     }
 
     private static OtlpGrpcSpanExporter otlpExporter() {
