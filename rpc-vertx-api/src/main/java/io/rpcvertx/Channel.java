@@ -61,6 +61,15 @@ public interface Channel {
      */
     Future<Void> channelReady();
 
+    /**
+     * A snapshot of this channel's statistics (grpc channelz's data model): its calls started, succeeded and failed,
+     * when the last one started, and each subchannel's address, state and streams. Counting costs a few counter
+     * increments per call and needs no tracer or metrics library. Any state, also after {@link #close}; the future
+     * completes on the caller's context and does not fail.
+     */
+    @Experimental
+    Future<ChannelStats> stats();
+
     /** Closes at once: like {@code close(Duration.ZERO)}. */
     default Future<Void> close() {
         return close(Duration.ZERO);

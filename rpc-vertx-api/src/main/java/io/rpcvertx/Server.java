@@ -139,4 +139,13 @@ public interface Server {
 
     /** Completes with {@code true} once the server has stopped. */
     Future<Boolean> waitForTermination();
+
+    /**
+     * A snapshot of this server's statistics (grpc channelz's data model): its calls started, succeeded and failed
+     * over every transport, when the last one started, and its listen sockets. Counting costs a few counter increments
+     * per call and needs no tracer or metrics library. Any state; the future completes on the caller's context and
+     * does not fail.
+     */
+    @Experimental
+    Future<ServerStats> stats();
 }

@@ -5,6 +5,7 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -12,6 +13,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * {@code --cluster[=host:port,...]}: the program's Vert.x joins a Hazelcast cluster on 127.0.0.1 only (TCP-IP join,
@@ -52,6 +54,18 @@ public final class ClusterSupport {
      * {@code cluster member 127.0.0.1:<port>} to {@code out}.
      */
     static Future<Vertx> vertx(VertxOptions options, List<String> members, PrintStream out) {
+        return vertx(options, o -> Vertx.builder().with(o), members, out);
+    }
+
+    /**
+     * As {@link #vertx(VertxOptions, List, PrintStream)}, with the builder {@code builders} makes from the options (e.g.
+     * with a tracer and metrics: {@code Observability.newBuilder}).
+     */
+    static Future<Vertx> vertx(
+            VertxOptions options,
+            Function<VertxOptions, VertxBuilder> builders,
+            List<String> members,
+            PrintStream out) {
         Config config = new HazelcastClusterManager().loadConfig();
         config.setClusterName(CLUSTER_NAME);
         config.setInstanceName("rpcvertx-" + UUID.randomUUID());
@@ -71,8 +85,7 @@ public final class ClusterSupport {
         options.setEventBusOptions(
                 new EventBusOptions().setHost("127.0.0.1").setPort(0).setClusterPublicHost("127.0.0.1"));
         HazelcastClusterManager manager = new HazelcastClusterManager(config);
-        return Vertx.builder()
-                .with(options)
+        return builders.apply(options)
                 .withClusterManager(manager)
                 .buildClustered()
                 .onSuccess(v -> out.println("cluster member 127.0.0.1:"

@@ -336,15 +336,14 @@ public final class Main {
             PrintStream err) {
         String host = config.getString("host");
         int graceSeconds = config.getInteger("grace");
-        if (config.getString(ClusterSupport.FLAG) != null && observability.isEnabled()) {
-            err.println(program + ": --cluster cannot be combined with --metrics-port or --tracing yet");
-            return EXIT_FAILED;
-        }
         Vertx vertx;
         try {
-            vertx = config.getString(ClusterSupport.FLAG) == null
+            String cluster = config.getString(ClusterSupport.FLAG);
+            vertx = cluster == null
                     ? observability.newVertx(vertxOptions)
-                    : vertx(vertxOptions, config, out);
+                    : ClusterSupport.vertx(
+                                    vertxOptions, observability::newBuilder, ClusterSupport.members(cluster), out)
+                            .await(CLUSTER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             err.println(program + " failed to join the cluster: " + describe(e));
             return EXIT_FAILED;

@@ -25,7 +25,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.metrics.MetricsOptions;
 import io.vertx.tracing.opentelemetry.OpenTelemetryOptions;
-import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Locale;
@@ -111,8 +110,16 @@ final class Observability {
 
     /** A Vert.x instance with {@code options}, traced and measured as the flags say. */
     Vertx newVertx(VertxOptions options) {
+        return newBuilder(options).build();
+    }
+
+    /**
+     * A Vert.x builder with {@code options}, with the tracer and metrics the flags ask for (one SDK behind both): build
+     * it, or add a cluster manager and build it clustered.
+     */
+    VertxBuilder newBuilder(VertxOptions options) {
         if (!isEnabled()) {
-            return Vertx.vertx(options);
+            return Vertx.builder().with(options);
         }
         OpenTelemetrySdkBuilder otel = OpenTelemetrySdk.builder()
                 .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()));
@@ -138,12 +145,12 @@ final class Observability {
         prometheus = reader;
         VertxBuilder builder = Vertx.builder().with(options);
         if (tracing != Tracing.NONE) {
-            builder.withTracer(new OpenTelemetryTracingFactory(built));
+            builder.withTracer(RpcOpenTelemetry.tracerFactory(built));
         }
         if (reader != null) {
             builder.withMetrics(RpcOpenTelemetry.metricsFactory(built));
         }
-        return builder.build();
+        return builder;
     }
 
     private static OtlpGrpcSpanExporter otlpExporter() {

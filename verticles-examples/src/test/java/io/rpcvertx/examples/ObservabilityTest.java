@@ -114,6 +114,49 @@ class ObservabilityTest {
     }
 
     @Test
+    void clusteredVertx_withMetricsPort_scrapeShowsTheServersCalls() throws Exception {
+        observability = Observability.fromFlags(Map.of("metrics-port", "0", "tracing", "logging"));
+        ByteArrayOutputStream joined = new ByteArrayOutputStream();
+        vertx = ClusterSupport.vertx(
+                        new VertxOptions(),
+                        observability::newBuilder,
+                        List.of(),
+                        new PrintStream(joined, true, StandardCharsets.UTF_8))
+                .await(60, SECONDS);
+        assertThat(vertx.isClustered()).isTrue();
+        assertThat(joined.toString(StandardCharsets.UTF_8)).startsWith("cluster member 127.0.0.1:");
+        int metricsPort = observability.startMetricsServer(vertx).await(10, SECONDS);
+        GreeterServerVerticle server = new GreeterServerVerticle();
+        vertx.deployVerticle(
+                        server,
+                        new DeploymentOptions()
+                                .setConfig(new JsonObject()
+                                        .put("host", "127.0.0.1")
+                                        .put("port", 0)))
+                .await(10, SECONDS);
+        GreeterClientVerticle client =
+                new GreeterClientVerticle(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        vertx.deployVerticle(
+                        client,
+                        new DeploymentOptions()
+                                .setConfig(new JsonObject()
+                                        .put("target", "127.0.0.1:" + server.port())
+                                        .put("name", "cluster")))
+                .await(10, SECONDS);
+        client.results().await(10, SECONDS);
+
+        String scrape = vertx.createHttpClient()
+                .request(HttpMethod.GET, metricsPort, "127.0.0.1", "/metrics")
+                .compose(request -> request.send())
+                .compose(HttpClientResponse::body)
+                .await(10, SECONDS)
+                .toString(StandardCharsets.UTF_8);
+        assertThat(scrape)
+                .contains("grpc_server_call_started_total{grpc_method=\"helloworld.Greeter/SayHello\","
+                        + "otel_scope_name=\"io.rpcvertx\"} 1.0");
+    }
+
+    @Test
     void fromFlags_unknownTracing_orBadMetricsPort_orSampling_namesTheFlag() {
         assertThatThrownBy(() -> Observability.fromFlags(Map.of("tracing", "zipkin")))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -2,6 +2,7 @@ package io.rpcvertx.impl.client;
 
 import io.rpcvertx.Compression;
 import io.rpcvertx.impl.security.ChannelSecurity;
+import io.rpcvertx.impl.telemetry.CallCounter;
 import io.rpcvertx.impl.telemetry.Telemetry;
 import io.rpcvertx.impl.transport.ClientTransport;
 import io.vertx.core.internal.ContextInternal;
@@ -11,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * What every call of one method on one channel shares, made once per multi-callable: the owner loop, the transport
  * that gives calls their streams (the channel's admission, or a retrying transport over it), call credentials, the
  * default compression, the message limits (channel options narrowed by the service config), and whether a stream the
- * server never processed may be replayed transparently ({@code grpc.enable_retries = 0} turns that off, as in C-core), and the call telemetry (null when neither a tracer nor metrics are configured).
+ * server never processed may be replayed transparently ({@code grpc.enable_retries = 0} turns that off, as in C-core), the call telemetry (null when neither a tracer nor metrics are configured), and the channel's call counters.
  */
 record CallSetup(
         ContextInternal owner,
@@ -21,4 +22,5 @@ record CallSetup(
         int maxSendBytes,
         int maxReceiveBytes,
         boolean transparentRetry,
-        @Nullable Telemetry telemetry) {}
+        @Nullable Telemetry telemetry,
+        CallCounter calls) {}

@@ -4,12 +4,14 @@ import io.rpcvertx.Channel;
 import io.rpcvertx.ChannelConnectivity;
 import io.rpcvertx.ChannelCredentials;
 import io.rpcvertx.ChannelOptions;
+import io.rpcvertx.ChannelStats;
 import io.rpcvertx.ConnectRequest;
 import io.rpcvertx.MethodDescriptor;
 import io.rpcvertx.MethodType;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.StreamStreamMultiCallable;
 import io.rpcvertx.StreamUnaryMultiCallable;
+import io.rpcvertx.SubchannelStats;
 import io.rpcvertx.UnaryStreamMultiCallable;
 import io.rpcvertx.UnaryUnaryMultiCallable;
 import io.rpcvertx.impl.security.ChannelSecurity;
@@ -26,6 +28,7 @@ import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -379,6 +382,20 @@ public final class ChannelImpl implements Channel, Closeable {
         }
         // close() is visible at once to every thread, before the owner loop has run it
         return closeRequested ? ChannelConnectivity.SHUTDOWN : state;
+    }
+
+    @Override
+    public Future<ChannelStats> stats() {
+        Promise<ChannelStats> promise = Contexts.caller(vertx).promise();
+        Contexts.run(owner, () -> {
+            List<Subchannel> subchannels = balancer.subchannels();
+            List<SubchannelStats> each = new ArrayList<>(subchannels.size());
+            for (Subchannel s : subchannels) {
+                each.add(s.stats());
+            }
+            promise.complete(new ChannelStats(target(), getState(), callables.calls.snapshot(), each));
+        });
+        return promise.future();
     }
 
     @Override

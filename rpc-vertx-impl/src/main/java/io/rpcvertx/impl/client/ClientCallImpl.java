@@ -113,6 +113,7 @@ final class ClientCallImpl<Req, Resp>
         this.outcome = new CallOutcome<>(method, owner, caller, this);
         this.telemetry = setup.telemetry();
         this.startNanos = telemetry == null ? 0 : System.nanoTime();
+        setup.calls().started(); // every call made is ended once, by the terminal transition (afterClose)
     }
 
     // ---------------------------------------------------------------- the state (one transition method)
@@ -368,9 +369,10 @@ final class ClientCallImpl<Req, Resp>
         if (s != null) {
             s.cancel(); // RST_STREAM(CANCEL) for an ending the peer did not cause; a no-op once the stream ended
         }
+        // recorded before the outcome is visible, so that whoever sees the outcome sees the counts and the metric
+        setup.calls().ended(code);
         Telemetry t = telemetry;
         if (t != null) {
-            // recorded before the outcome is visible, so that whoever sees the outcome sees the metric
             t.clientCallEnded(method.fullMethodName(), code, startNanos);
         }
         RpcException error = outcome.error(code, details, trailing);

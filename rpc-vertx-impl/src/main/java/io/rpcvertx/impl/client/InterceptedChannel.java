@@ -3,6 +3,7 @@ package io.rpcvertx.impl.client;
 import io.rpcvertx.CallOptions;
 import io.rpcvertx.Channel;
 import io.rpcvertx.ChannelConnectivity;
+import io.rpcvertx.ChannelStats;
 import io.rpcvertx.ClientCallDetails;
 import io.rpcvertx.ClientInterceptor;
 import io.rpcvertx.ConnectRequest;
@@ -176,6 +177,11 @@ public final class InterceptedChannel implements Channel {
     @Override
     public ChannelConnectivity getState(ConnectRequest request) {
         return delegate.getState(request);
+    }
+
+    @Override
+    public Future<ChannelStats> stats() {
+        return delegate.stats();
     }
 
     @Override

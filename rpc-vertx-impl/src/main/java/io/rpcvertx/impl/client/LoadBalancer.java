@@ -43,6 +43,9 @@ interface LoadBalancer {
     /** Reacts to a subchannel's state change (reconnect, fail over). */
     void onSubchannelState(Subchannel subchannel, ChannelConnectivity previous);
 
+    /** The current subchannels, in the order of the resolved addresses (for stats; owner). */
+    List<Subchannel> subchannels();
+
     /** The channel state the subchannels add up to; IDLE without subchannels. */
     ChannelConnectivity state();
 

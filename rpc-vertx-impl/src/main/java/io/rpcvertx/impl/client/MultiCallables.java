@@ -17,6 +17,7 @@ import io.rpcvertx.UnaryStreamMultiCallable;
 import io.rpcvertx.UnaryUnaryClientInterceptor;
 import io.rpcvertx.UnaryUnaryMultiCallable;
 import io.rpcvertx.impl.security.ChannelSecurity;
+import io.rpcvertx.impl.telemetry.CallCounter;
 import io.rpcvertx.impl.telemetry.Telemetry;
 import io.rpcvertx.impl.transport.ClientTransport;
 import io.rpcvertx.impl.transport.Contexts;
@@ -52,6 +53,8 @@ final class MultiCallables {
     private final ClientTransport transport;
     /** Spans and metrics; null when the Vert.x instance has neither a tracer nor gRPC metrics. */
     private final @Nullable Telemetry telemetry;
+    /** Channelz-lite: every call of the channel, counted by the call layer whatever the transport. */
+    final CallCounter calls = new CallCounter();
 
     private final ChannelSecurity security;
     private final ServiceConfig serviceConfig;
@@ -112,7 +115,8 @@ final class MultiCallables {
                 options.maxSendMessageLength(),
                 options.maxReceiveMessageLength(),
                 options.isRetriesEnabled(),
-                telemetry);
+                telemetry,
+                calls);
     }
 
     // ---------------------------------------------------------------- the four shapes
@@ -279,7 +283,8 @@ final class MultiCallables {
                 ServiceConfig.MethodConfig.smallerLimit(options.maxSendMessageLength(), config.maxRequestBytes()),
                 ServiceConfig.MethodConfig.smallerLimit(options.maxReceiveMessageLength(), config.maxResponseBytes()),
                 options.isRetriesEnabled(),
-                telemetry);
+                telemetry,
+                calls);
     }
 
     private static <Req, Resp> ClientCall<Req, Resp> pipe(

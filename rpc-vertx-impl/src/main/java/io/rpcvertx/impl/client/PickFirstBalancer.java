@@ -51,6 +51,11 @@ final class PickFirstBalancer implements LoadBalancer {
     }
 
     @Override
+    public List<Subchannel> subchannels() {
+        return subchannels;
+    }
+
+    @Override
     public boolean hasAddresses() {
         return !subchannels.isEmpty();
     }

@@ -409,20 +409,21 @@ final class RetryingStream implements ClientStream {
     }
 
     @Override
-    public void writeMessage(Buffer payload, boolean endOfStream) {
+    public int writeMessage(Buffer payload, boolean endOfStream) {
         if (state == State.CLOSED) {
-            return;
+            return 0;
         }
         long kept = replay.add(payload, endOfStream);
         // A6: beyond the per-RPC buffer the RPC commits to its (oldest) running attempt
         if (state == State.RUNNING && kept > policy.callables.retryBufferSize) {
             if (!live.isEmpty()) {
                 commit(live.get(0));
-                return;
+                return payload.length();
             }
             commitNext = true;
         }
         flushAll(); // the running attempts, or the committed one
+        return payload.length();
     }
 
     @Override

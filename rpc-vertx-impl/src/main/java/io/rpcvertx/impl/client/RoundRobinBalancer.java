@@ -40,6 +40,11 @@ final class RoundRobinBalancer implements LoadBalancer {
     }
 
     @Override
+    public List<Subchannel> subchannels() {
+        return subchannels;
+    }
+
+    @Override
     public boolean hasAddresses() {
         return !subchannels.isEmpty();
     }

@@ -1,10 +1,13 @@
 package io.rpcvertx.impl.client;
 
+import io.rpcvertx.CallCounts;
 import io.rpcvertx.ChannelConnectivity;
+import io.rpcvertx.SubchannelStats;
 import io.vertx.core.http.HttpClientConnection;
 import io.vertx.core.http.HttpConnectOptions;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.net.SocketAddress;
+import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
@@ -34,6 +37,12 @@ final class Subchannel {
     private long nextAttemptNanos;
     private String lastError = "not connected";
 
+    // channelz-lite: the streams run on this subchannel's connections (owner only, read by stats() on the owner)
+    private long streamsStarted;
+    private long streamsSucceeded;
+    private long streamsFailed;
+    private long lastStreamStartedMillis;
+
     Subchannel(ChannelImpl channel, SocketAddress address) {
         this.channel = channel;
         this.owner = channel.owner;
@@ -52,6 +61,32 @@ final class Subchannel {
 
     String lastError() {
         return lastError;
+    }
+
+    /** A stream took a slot on this subchannel's connection (owner). */
+    void streamStarted() {
+        streamsStarted++;
+        lastStreamStartedMillis = System.currentTimeMillis();
+    }
+
+    /**
+     * A stream that had a slot here ended (owner): channelz counts it succeeded when the peer ended it (END_STREAM
+     * received, whatever the gRPC status), failed otherwise (reset, cancelled, connection lost).
+     */
+    void streamEnded(boolean endReceived) {
+        if (endReceived) {
+            streamsSucceeded++;
+        } else {
+            streamsFailed++;
+        }
+    }
+
+    /** A snapshot of this subchannel for {@link io.rpcvertx.Channel#stats()} (owner). */
+    SubchannelStats stats() {
+        assert owner.inThread();
+        Instant last = streamsStarted == 0 ? Instant.EPOCH : Instant.ofEpochMilli(lastStreamStartedMillis);
+        return new SubchannelStats(
+                describe(), state, new CallCounts(streamsStarted, streamsSucceeded, streamsFailed, last));
     }
 
     /** Starts connecting if IDLE; in any other state there is nothing to do (backoff is never cut short). */

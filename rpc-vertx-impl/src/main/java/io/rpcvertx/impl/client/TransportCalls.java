@@ -1,5 +1,6 @@
 package io.rpcvertx.impl.client;
 
+import io.rpcvertx.CallCounts;
 import io.rpcvertx.ChannelCredentials;
 import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.MethodDescriptor;
@@ -69,6 +70,11 @@ public final class TransportCalls {
     public <Req, Resp> StreamStreamMultiCallable<Req, Resp> streamStream(MethodDescriptor<Req, Resp> method) {
         check(method, MethodType.STREAM_STREAM);
         return callables.streamStream(method);
+    }
+
+    /** The counts of the channel's calls (channelz-lite); any thread. */
+    public CallCounts counts() {
+        return callables.calls.snapshot();
     }
 
     /** The channel starts closing: retrying calls waiting for their next attempt end now (owner context). */

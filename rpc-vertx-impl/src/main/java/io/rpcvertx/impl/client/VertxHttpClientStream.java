@@ -203,21 +203,21 @@ final class VertxHttpClientStream
     }
 
     @Override
-    public void writeMessage(Buffer payload, boolean endOfStream) {
+    public int writeMessage(Buffer payload, boolean endOfStream) {
         HttpClientRequest req = request;
         if (state != State.OPEN || req == null) {
-            return; // ended meanwhile: the call fails its writes itself
+            return 0; // ended meanwhile: the call fails its writes itself
         }
         Encoding encoding = head.encoding();
-        Buffer frame = encoding == Encoding.IDENTITY
-                ? MessageFramer.frame(payload, false)
-                : MessageFramer.frame(encoding.compress(payload), true);
+        Buffer message = encoding == Encoding.IDENTITY ? payload : encoding.compress(payload);
+        Buffer frame = MessageFramer.frame(message, encoding != Encoding.IDENTITY);
         if (endOfStream) {
             endSent = true;
             req.end(frame);
         } else {
             req.write(frame);
         }
+        return message.length();
     }
 
     @Override
@@ -446,7 +446,8 @@ final class VertxHttpClientStream
         if (reset && req != null) {
             req.reset(CANCEL);
         }
-        channel.transport.onStreamClosed(this);
+        // a stream we do not reset was ended by the peer (trailers), or never had a slot (queued)
+        channel.transport.onStreamClosed(this, !reset);
     }
 
     @Override

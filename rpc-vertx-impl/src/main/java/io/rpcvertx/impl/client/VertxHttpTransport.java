@@ -121,8 +121,12 @@ final class VertxHttpTransport implements ClientTransport {
         channel.onStreamQueued();
     }
 
-    /** A stream ended: its slot (or its place in the queue) is free. */
-    void onStreamClosed(VertxHttpClientStream stream) {
+    /**
+     * A stream ended: its slot (or its place in the queue) is free.
+     *
+     * @param endReceived whether the peer ended it (END_STREAM received), for the subchannel's stream counts
+     */
+    void onStreamClosed(VertxHttpClientStream stream, boolean endReceived) {
         assert channel.owner.inThread();
         if (!unlink(stream)) {
             return;
@@ -131,7 +135,7 @@ final class VertxHttpTransport implements ClientTransport {
             // only a stream without a slot can wait in the queue: skip the linear scan for the others
             queue.remove(stream);
         }
-        releaseSlot(stream);
+        releaseSlot(stream, endReceived);
         drainQueue();
         if (liveCount == 0) {
             channel.onLastStreamEnded();
@@ -151,13 +155,15 @@ final class VertxHttpTransport implements ClientTransport {
 
     private void assign(VertxHttpClientStream stream, ChannelImpl.Conn c) {
         c.streams++;
+        c.subchannel.streamStarted();
         stream.startOn(c);
     }
 
-    private void releaseSlot(VertxHttpClientStream stream) {
+    private void releaseSlot(VertxHttpClientStream stream, boolean endReceived) {
         ChannelImpl.Conn c = stream.takeConn();
         if (c != null) {
             c.streams--;
+            c.subchannel.streamEnded(endReceived);
             if (c.draining && c.streams == 0) {
                 c.http.close();
             }

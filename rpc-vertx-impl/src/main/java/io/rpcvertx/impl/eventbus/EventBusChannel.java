@@ -3,6 +3,7 @@ package io.rpcvertx.impl.eventbus;
 import io.rpcvertx.Channel;
 import io.rpcvertx.ChannelConnectivity;
 import io.rpcvertx.ChannelOptions;
+import io.rpcvertx.ChannelStats;
 import io.rpcvertx.ConnectRequest;
 import io.rpcvertx.MethodDescriptor;
 import io.rpcvertx.StatusCode;
@@ -313,6 +314,13 @@ public final class EventBusChannel implements Channel, ClientTransport, Closeabl
             });
         }
         return closeRequested ? ChannelConnectivity.SHUTDOWN : state;
+    }
+
+    @Override
+    public Future<ChannelStats> stats() {
+        // no connections, so no subchannels: the call counts are the whole story
+        return Contexts.caller(vertx)
+                .succeededFuture(new ChannelStats(target(), getState(), calls.counts(), List.of()));
     }
 
     @Override

@@ -232,25 +232,25 @@ final class EventBusClientStream implements ClientStream {
     }
 
     @Override
-    public void writeMessage(Buffer payload, boolean endOfStream) {
+    public int writeMessage(Buffer payload, boolean endOfStream) {
         if (state != State.OPEN || halfClosed) {
-            return; // ended meanwhile: the call fails its writes itself
+            return 0; // ended meanwhile: the call fails its writes itself
         }
         Encoding encoding = head.encoding();
-        Buffer frame = encoding == Encoding.IDENTITY
-                ? MessageFramer.frame(payload, false)
-                : MessageFramer.frame(encoding.compress(payload), true);
+        Buffer message = encoding == Encoding.IDENTITY ? payload : encoding.compress(payload);
+        Buffer frame = MessageFramer.frame(message, encoding != Encoding.IDENTITY);
         credit--;
         halfClosed = endOfStream;
         if (!headersSent) {
             sendOpen(frame, endOfStream);
-            return;
+            return message.length();
         }
         DeliveryOptions o = EventBusWire.options(EventBusWire.DATA, call);
         if (endOfStream) {
             o.addHeader(EventBusWire.END, "1");
         }
         sendToServer(frame, o);
+        return message.length();
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.rpcvertx.impl.inprocess;
 import io.rpcvertx.Channel;
 import io.rpcvertx.ChannelConnectivity;
 import io.rpcvertx.ChannelOptions;
+import io.rpcvertx.ChannelStats;
 import io.rpcvertx.ConnectRequest;
 import io.rpcvertx.MethodDescriptor;
 import io.rpcvertx.StatusCode;
@@ -230,6 +231,13 @@ public final class InProcessChannel implements Channel, ClientTransport, Closeab
             });
         }
         return closeRequested ? ChannelConnectivity.SHUTDOWN : state;
+    }
+
+    @Override
+    public Future<ChannelStats> stats() {
+        // no connections, so no subchannels: the call counts are the whole story
+        return Contexts.caller(vertx)
+                .succeededFuture(new ChannelStats(target(), getState(), calls.counts(), List.of()));
     }
 
     @Override

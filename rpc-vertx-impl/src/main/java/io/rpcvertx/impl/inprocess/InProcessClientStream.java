@@ -168,17 +168,16 @@ final class InProcessClientStream implements ClientStream {
     }
 
     @Override
-    public void writeMessage(Buffer payload, boolean endOfStream) {
+    public int writeMessage(Buffer payload, boolean endOfStream) {
         if (state != State.OPEN) {
-            return; // ended meanwhile: the call fails its writes itself
+            return 0; // ended meanwhile: the call fails its writes itself
         }
         Encoding encoding = head.encoding();
-        Buffer frame = encoding == Encoding.IDENTITY
-                ? MessageFramer.frame(payload, false)
-                : MessageFramer.frame(encoding.compress(payload), true);
+        Buffer message = encoding == Encoding.IDENTITY ? payload : encoding.compress(payload);
+        Buffer frame = MessageFramer.frame(message, encoding != Encoding.IDENTITY);
         InProcessServerStream s = sent();
         if (s == null) {
-            return;
+            return 0; // the server went away: dropped
         }
         unacknowledged += frame.length();
         s.post(() -> s.onClientData(frame));
@@ -186,6 +185,7 @@ final class InProcessClientStream implements ClientStream {
             halfClosed = true;
             s.post(s::onClientHalfClose);
         }
+        return message.length();
     }
 
     @Override

@@ -43,6 +43,7 @@ final class CallDispatcher implements ServerStreamHandler {
 
     @Override
     public void streamCreated(ServerStream transportStream) {
+        server.counters.callStarted(); // ended once: by refuse() below, or by the call's terminal event (release)
         // the one observability hook of the server: every stream (whatever the transport), refused ones too
         Telemetry t = telemetry;
         ServerStream stream =
@@ -95,13 +96,15 @@ final class CallDispatcher implements ServerStreamHandler {
         });
     }
 
-    private static void refuse(ServerStream stream, StatusCode code, String details) {
+    private void refuse(ServerStream stream, StatusCode code, String details) {
+        server.counters.callEnded(code);
         stream.writeTrailers(code, details, Metadata.EMPTY);
         stream.callTerminated();
     }
 
-    /** The end of an admitted call: its slot in {@code maximumConcurrentRpcs} is free again. */
-    void release() {
+    /** The end of an admitted call with {@code code}: counted, and its slot in {@code maximumConcurrentRpcs} is free. */
+    void release(StatusCode code) {
+        server.counters.callEnded(code);
         server.releaseAdmission();
     }
 

@@ -23,6 +23,7 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.StreamResetException;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.net.SocketAddress;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -161,6 +162,21 @@ final class Http2ServerStream implements ServerStream {
         }
         String host = remote.hostAddress() != null ? remote.hostAddress() : remote.host();
         return host.contains(":") ? "ipv6:[" + host + "]:" + remote.port() : "ipv4:" + host + ":" + remote.port();
+    }
+
+    @Override
+    public @Nullable SocketAddress remoteAddress() {
+        SocketAddress remote = request.remoteAddress();
+        return remote == null || remote.isDomainSocket() ? null : remote;
+    }
+
+    /**
+     * Vert.x's view of the HTTP/2 headers: its entries convert a name when read (Netty caches it) and a value only when
+     * asked, so a propagator's few lookups cost no parse of the metadata.
+     */
+    @Override
+    public Iterable<Map.Entry<String, String>> propagationHeaders() {
+        return request.headers();
     }
 
     /** Computed when a handler first asks: most never do, and the certificate's PEM is not free. */

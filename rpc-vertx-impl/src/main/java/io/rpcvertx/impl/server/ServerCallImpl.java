@@ -377,7 +377,8 @@ final class ServerCallImpl<Req, Resp> implements RpcContext {
             ctx.owner().cancelTimer(deadlineTimer);
             deadlineTimer = -1;
         }
-        dispatcher.release();
+        StatusCode c = servicer.code;
+        dispatcher.release(c != null ? c : StatusCode.OK); // only a unary response leaves the code unset: OK
     }
 
     /**

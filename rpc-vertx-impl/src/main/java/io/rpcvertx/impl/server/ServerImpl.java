@@ -5,6 +5,7 @@ import io.rpcvertx.GenericRpcHandler;
 import io.rpcvertx.Server;
 import io.rpcvertx.ServerCredentials;
 import io.rpcvertx.ServerOptions;
+import io.rpcvertx.ServerStats;
 import io.rpcvertx.ServiceDefinition;
 import io.rpcvertx.impl.transport.Contexts;
 import io.vertx.core.DeploymentOptions;
@@ -64,6 +65,8 @@ public final class ServerImpl implements Server {
     private final Promise<Void> starting;
     private final BlockingPool blockingPool;
     private final ServerDrain drain;
+    /** Channelz-lite: the calls (counted by the call layer) and the listen sockets (counted by {@link ServerPorts}). */
+    final ServerCounters counters = new ServerCounters();
 
     private volatile State state = State.NEW;
     /**
@@ -108,7 +111,7 @@ public final class ServerImpl implements Server {
         this.starting = owner.promise();
         this.blockingPool = new BlockingPool(vertx, options);
         this.drain = new ServerDrain(vertx, owner, this, blockingPool);
-        this.ports = new ServerPorts(vertx, options, id, inProcessName, this::isAccepting);
+        this.ports = new ServerPorts(vertx, options, id, inProcessName, this::isAccepting, counters);
         terminated.future().onComplete(done -> ports.closeSecurity());
     }
 
@@ -467,6 +470,11 @@ public final class ServerImpl implements Server {
             promise.tryComplete(true);
         });
         return promise.future();
+    }
+
+    @Override
+    public Future<ServerStats> stats() {
+        return Contexts.caller(vertx).succeededFuture(counters.snapshot());
     }
 
     @Override

@@ -46,6 +46,8 @@ final class ServerPorts {
     /** Whether the server takes new calls: what the event-bus and in-process acceptors ask. */
     private final BooleanSupplier accepting;
 
+    private final ServerCounters counters;
+
     private final List<Binding> bindings = new ArrayList<>();
     private final List<EventBusEndpoint> eventBusEndpoints = new ArrayList<>();
     /** The in-process name ({@code RpcVertx.inProcessServer}, or the gateway's), or null. */
@@ -58,8 +60,10 @@ final class ServerPorts {
             ServerOptions options,
             String serverId,
             @Nullable String inProcessName,
-            BooleanSupplier accepting) {
+            BooleanSupplier accepting,
+            ServerCounters counters) {
         this.vertx = vertx;
+        this.counters = counters;
         this.options = options;
         this.serverId = serverId;
         this.inProcessName = inProcessName;
@@ -94,6 +98,7 @@ final class ServerPorts {
                 ? ListenAddress.domainSocket(address)
                 : ListenAddress.tcp(address.host(), port);
         bindings.add(new Binding(listen, port, reservation, security));
+        counters.listening(listen);
         return port;
     }
 

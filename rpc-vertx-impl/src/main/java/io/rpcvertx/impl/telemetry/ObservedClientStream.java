@@ -20,8 +20,9 @@ import org.jspecify.annotations.Nullable;
  * bytes each way, and ends the span and records the attempt's metrics at its one terminal event. Owner context only,
  * like the stream it wraps.
  *
- * <p>Message sizes are counted at the seam, as the call hands them over and gets them back: for an uncompressed
- * message that is exactly the message's bytes on the wire (without its 5-byte prefix).
+ * <p>Message sizes are the bytes on the wire without the 5-byte prefixes: sent ones as the transport's stream reports
+ * them (after compression), received ones as the call gets them back (the transport decompresses them first, so a
+ * compressed response counts its uncompressed size).
  */
 final class ObservedClientStream implements ClientStream, ClientStreamListener, RequestHead {
     private static final TagExtractor<ObservedClientStream> REQUEST_TAGS = new TagExtractor<>() {
@@ -135,9 +136,10 @@ final class ObservedClientStream implements ClientStream, ClientStreamListener, 
     }
 
     @Override
-    public void writeMessage(Buffer payload, boolean endOfStream) {
-        sentBytes += payload.length();
-        delegate().writeMessage(payload, endOfStream);
+    public int writeMessage(Buffer payload, boolean endOfStream) {
+        int wire = delegate().writeMessage(payload, endOfStream);
+        sentBytes += wire;
+        return wire;
     }
 
     @Override

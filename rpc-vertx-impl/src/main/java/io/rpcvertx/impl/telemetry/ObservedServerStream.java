@@ -9,11 +9,10 @@ import io.rpcvertx.impl.transport.ServerStreamListener;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.core.spi.tracing.SpanKind;
 import io.vertx.core.spi.tracing.TagExtractor;
 import io.vertx.core.spi.tracing.VertxTracer;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -65,7 +64,7 @@ final class ObservedServerStream implements ServerStream, ServerStreamListener {
                     String address = s.peerAddress;
                     return address == null ? "" : address;
                 case 4:
-                    return s.peerPort;
+                    return Integer.toString(s.peerPort);
                 default:
                     throw new IndexOutOfBoundsException(index);
             }
@@ -79,7 +78,7 @@ final class ObservedServerStream implements ServerStream, ServerStreamListener {
     private final String methodLabel;
 
     private final @Nullable String peerAddress;
-    private final String peerPort;
+    private final int peerPort;
     private final long startNanos;
     private @Nullable Object span;
     private @Nullable ServerStreamListener listener;
@@ -96,19 +95,15 @@ final class ObservedServerStream implements ServerStream, ServerStreamListener {
         this.stream = stream;
         this.method = Telemetry.fullMethodName(stream.path());
         this.methodLabel = registered ? method : RpcMetrics.OTHER_METHOD;
-        String peer = stream.peer();
-        String address = null;
-        String port = "";
-        if (peer.startsWith("ipv4:") || peer.startsWith("ipv6:")) {
-            int colon = peer.lastIndexOf(':');
-            address = peer.substring(5, colon);
-            if (address.startsWith("[") && address.endsWith("]")) {
-                address = address.substring(1, address.length() - 1);
-            }
-            port = peer.substring(colon + 1);
+        SocketAddress remote = stream.remoteAddress();
+        if (remote != null) {
+            String ip = remote.hostAddress();
+            this.peerAddress = ip != null ? ip : remote.host();
+            this.peerPort = remote.port();
+        } else {
+            this.peerAddress = null;
+            this.peerPort = -1;
         }
-        this.peerAddress = address;
-        this.peerPort = port;
         this.startNanos = System.nanoTime();
         RpcMetrics m = telemetry.metrics;
         if (m != null) {
@@ -117,20 +112,14 @@ final class ObservedServerStream implements ServerStream, ServerStreamListener {
         VertxTracer<Object, Object> tracer = telemetry.tracer;
         if (tracer != null) {
             span = tracer.receiveRequest(
-                    stream.context(), SpanKind.RPC, telemetry.policy, this, method, headers(stream), REQUEST_TAGS);
+                    stream.context(),
+                    SpanKind.RPC,
+                    telemetry.policy,
+                    this,
+                    method,
+                    stream.propagationHeaders(),
+                    REQUEST_TAGS);
         }
-    }
-
-    /** The request metadata as the tracer's propagator reads it (text entries). */
-    private static List<Map.Entry<String, String>> headers(ServerStream stream) {
-        List<Metadata.Entry> entries = stream.metadata().entries();
-        List<Map.Entry<String, String>> headers = new ArrayList<>(entries.size());
-        for (Metadata.Entry e : entries) {
-            if (!e.isBinary()) {
-                headers.add(Map.entry(e.key(), e.value()));
-            }
-        }
-        return headers;
     }
 
     private void end(StatusCode code, @Nullable String details) {
@@ -197,6 +186,16 @@ final class ObservedServerStream implements ServerStream, ServerStreamListener {
     @Override
     public String peer() {
         return stream.peer();
+    }
+
+    @Override
+    public @Nullable SocketAddress remoteAddress() {
+        return stream.remoteAddress();
+    }
+
+    @Override
+    public Iterable<Map.Entry<String, String>> propagationHeaders() {
+        return stream.propagationHeaders();
     }
 
     @Override

@@ -38,8 +38,12 @@ public interface ClientStream {
      * Writes one serialized message; {@code endOfStream} also half-closes (one frame for a unary request). Only after
      * {@link ClientStreamListener#onOpen()}. The message is accepted even when {@link #isReady()} is false (the
      * transport buffers it); a well-behaved writer waits for {@link ClientStreamListener#onReady()}.
+     *
+     * @return the message's size on the wire: its bytes after compression (the request encoding), without the 5-byte
+     *     prefix; 0 when the stream had ended and dropped it. A stream that hands messages on to other streams (a
+     *     retrying call's) returns the payload's length: the sizes on the wire are its attempts' to report.
      */
-    void writeMessage(Buffer payload, boolean endOfStream);
+    int writeMessage(Buffer payload, boolean endOfStream);
 
     /** No more messages: ends the request side (HTTP/2 END_STREAM). Only after {@code onOpen()}; at most once. */
     void halfClose();

@@ -7,6 +7,10 @@ import io.rpcvertx.impl.security.AuthContext;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -51,6 +55,30 @@ public interface ServerStream {
 
     /** The peer as grpc names it: {@code ipv4:1.2.3.4:5}, {@code ipv6:[::1]:5}, {@code unix:/path}, ... */
     String peer();
+
+    /**
+     * The peer's IP address and port (HTTP/2 over TCP), or null for a peer without one (a Unix socket, in-process,
+     * the event bus). For span attributes: cheaper than parsing {@link #peer()}.
+     */
+    default @Nullable SocketAddress remoteAddress() {
+        return null;
+    }
+
+    /**
+     * The request headers as a tracer's propagator reads them: text entries, names in lower case. By default a copy
+     * of the text entries of {@link #metadata()}; a transport that has its headers at hand hands them over as they are
+     * (a propagator looks up a few names, so parsing and copying every header is wasted).
+     */
+    default Iterable<Map.Entry<String, String>> propagationHeaders() {
+        List<Metadata.Entry> entries = metadata().entries();
+        List<Map.Entry<String, String>> headers = new ArrayList<>(entries.size());
+        for (Metadata.Entry e : entries) {
+            if (!e.isBinary()) {
+                headers.add(Map.entry(e.key(), e.value()));
+            }
+        }
+        return headers;
+    }
 
     /** The connection's authentication properties (grpc core's {@code grpc_auth_context}). */
     AuthContext authContext();

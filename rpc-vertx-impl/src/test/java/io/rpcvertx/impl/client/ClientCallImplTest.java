@@ -4,6 +4,7 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.rpcvertx.CallCounts;
 import io.rpcvertx.CallOptions;
 import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.Compression;
@@ -14,6 +15,7 @@ import io.rpcvertx.MethodType;
 import io.rpcvertx.RpcException;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.impl.security.ChannelSecurity;
+import io.rpcvertx.impl.telemetry.CallCounter;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -70,7 +72,8 @@ class ClientCallImplTest {
                 -1,
                 4 * 1024 * 1024,
                 true,
-                null);
+                null,
+                new CallCounter());
     }
 
     @AfterEach
@@ -174,6 +177,31 @@ class ClientCallImplTest {
         fired.get(5, SECONDS); // on the registrar's context (this thread's sticky one), not the owner's
         assertThat(done).hasValue(1);
         assertThat(s.resets).isZero();
+    }
+
+    @Test
+    void callCounts_okCancelledAndRefusedTwice_countedOnceEachByOutcome() throws Exception {
+        ClientCallImpl<String, String> ok = startedUnary(CallOptions.DEFAULT);
+        RecordingClientStream s = stream();
+        onOwnerRun(() -> {
+            s.open();
+            s.message("resp");
+            s.trailers(StatusCode.OK, "", Metadata.EMPTY);
+        });
+        assertThat(await(ok.response())).isEqualTo("resp");
+        ClientCallImpl<String, String> cancelled = startedUnary(CallOptions.DEFAULT);
+        assertThat(cancelled.cancel()).isTrue();
+        assertThat(cancelled.cancel()).isFalse();
+        assertThat(failureCode(cancelled.response())).isEqualTo(StatusCode.CANCELLED);
+        ClientCallImpl<String, String> refused = startedUnary(CallOptions.DEFAULT);
+        onOwnerRun(() -> transport.last().closed(StatusCode.UNAVAILABLE, "refused", true)); // replayed: one call
+        onOwnerRun(() -> transport.last().closed(StatusCode.UNAVAILABLE, "refused", true));
+        assertThat(failureCode(refused.response())).isEqualTo(StatusCode.UNAVAILABLE);
+
+        CallCounts counts = onOwner(setup.calls()::snapshot); // after the owner ran every ending
+        assertThat(counts.started()).isEqualTo(3);
+        assertThat(counts.succeeded()).isEqualTo(1);
+        assertThat(counts.failed()).isEqualTo(2);
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.rpcvertx.StatusCode;
 import io.rpcvertx.UnaryUnaryCall;
 import io.rpcvertx.UnaryUnaryClientInterceptor;
 import io.rpcvertx.impl.security.ChannelSecurity;
+import io.rpcvertx.impl.telemetry.CallCounter;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -45,7 +46,8 @@ class InterceptedCallTest {
                 -1,
                 -1,
                 true,
-                null);
+                null,
+                new CallCounter());
     }
 
     @AfterEach

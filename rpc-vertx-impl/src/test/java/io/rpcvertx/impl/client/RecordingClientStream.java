@@ -53,9 +53,10 @@ final class RecordingClientStream implements ClientStream {
     }
 
     @Override
-    public void writeMessage(Buffer payload, boolean endOfStream) {
+    public int writeMessage(Buffer payload, boolean endOfStream) {
         written.add(payload);
         events.add("message:" + payload + (endOfStream ? ":end" : ""));
+        return payload.length();
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.rpcvertx.Metadata;
 import io.rpcvertx.RpcException;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.impl.security.ChannelSecurity;
+import io.rpcvertx.impl.telemetry.CallCounter;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
@@ -72,7 +73,8 @@ class RetryingStreamTest {
                 -1,
                 -1,
                 true,
-                null);
+                null,
+                new CallCounter());
         ClientCallImpl<String, String> call =
                 new ClientCallImpl<>(setup, ClientCallImplTest.UNARY, CallOptions.DEFAULT, owner);
         call.start("req");

@@ -108,6 +108,39 @@ class MetricsIT {
         return Attributes.of(METHOD, method, STATUS, code.name());
     }
 
+    /** The length of {@code text} gzipped as a JDK gzip stream: header, default-level deflate, trailer. */
+    static int gzipLength(String text) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(out)) {
+            gzip.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return out.size();
+    }
+
+    @Test
+    void gzipRequest_clientSentSize_isTheCompressedBytesOnTheWire() throws Exception {
+        String message = "hello, compressible world ".repeat(40); // 1040 bytes
+        int compressed = gzipLength(message);
+        assertThat(compressed).isLessThan(message.length() / 4);
+
+        assertThat(channel(ChannelOptions.DEFAULT)
+                        .unaryUnary(UNARY)
+                        .call(message, CallOptions.DEFAULT.withCompression(Compression.GZIP))
+                        .response()
+                        .await(5, SECONDS))
+                .isEqualTo(message);
+
+        assertThat(histogram(
+                                "grpc.client.attempt.sent_total_compressed_message_size",
+                                client(UNARY_NAME, target, StatusCode.OK))
+                        .getSum())
+                .isEqualTo(compressed);
+        // the server counts the request's DATA bytes as they arrive: the same bytes
+        assertThat(histogram("grpc.server.call.rcvd_total_compressed_message_size", server(UNARY_NAME, StatusCode.OK))
+                        .getSum())
+                .isEqualTo(compressed);
+    }
+
     @Test
     void unaryCall_everyA66Metric_countsOne_sizesAreTheMessageBytes() throws Exception {
         assertThat(channel(ChannelOptions.DEFAULT)

@@ -33,6 +33,9 @@ final class ObservedService {
     /** Completed when a {@code "hang"} call's server side is done (cancelled or past its deadline). */
     volatile Promise<Void> hangDone = Promise.promise();
 
+    /** Completed when a {@code "hang"} call's handler runs. */
+    final Promise<Void> hangStarted = Promise.promise();
+
     final AtomicInteger flakyAttempts = new AtomicInteger();
 
     private static MethodDescriptor<String, String> method(MethodType type, String name) {
@@ -50,6 +53,7 @@ final class ObservedService {
                     if (request.equals("hang")) {
                         Promise<Void> done = hangDone;
                         ctx.addDoneCallback(v -> done.tryComplete());
+                        hangStarted.tryComplete();
                         return Promise.<String>promise().future();
                     }
                     return Future.succeededFuture(request);

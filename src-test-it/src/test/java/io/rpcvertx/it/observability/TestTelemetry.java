@@ -22,7 +22,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.metrics.MetricsOptions;
 import io.vertx.tracing.opentelemetry.OpenTelemetryOptions;
-import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -77,7 +76,7 @@ final class TestTelemetry implements AutoCloseable {
         }
         var builder = Vertx.builder().with(options);
         if (withTracing) {
-            builder.withTracer(new OpenTelemetryTracingFactory(sdk));
+            builder.withTracer(RpcOpenTelemetry.tracerFactory(sdk));
         }
         if (withMetrics) {
             builder.withMetrics(RpcOpenTelemetry.metricsFactory(sdk));

@@ -17,6 +17,8 @@ import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.rpcvertx.CallOptions;
 import io.rpcvertx.Channel;
 import io.rpcvertx.ChannelOptions;
+import io.rpcvertx.MethodDescriptor;
+import io.rpcvertx.MethodType;
 import io.rpcvertx.RpcVertx;
 import io.rpcvertx.Server;
 import io.rpcvertx.ServerOptions;
@@ -147,6 +149,7 @@ class TracingIT {
         } else {
             assertThat(client.getAttributes().get(SERVER_ADDRESS)).isEqualTo(target);
         }
+        assertSpanStatus(client, server, code);
         if (code == StatusCode.OK) {
             assertThat(client.getEvents()).isEmpty();
             assertThat(server.getEvents()).isEmpty();
@@ -162,6 +165,29 @@ class TracingIT {
                         .contains(code.name());
             }
         }
+    }
+
+    /**
+     * OpenTelemetry RPC semantic conventions, gRPC: a client span is an ERROR for every code but OK; a server span only
+     * for UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS (else UNSET).
+     */
+    static void assertSpanStatus(SpanData client, SpanData server, StatusCode code) {
+        assertThat(client.getStatus().getStatusCode())
+                .as("client span status for %s", code)
+                .isEqualTo(
+                        code == StatusCode.OK
+                                ? io.opentelemetry.api.trace.StatusCode.UNSET
+                                : io.opentelemetry.api.trace.StatusCode.ERROR);
+        boolean serverError = switch (code) {
+            case UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS -> true;
+            default -> false;
+        };
+        assertThat(server.getStatus().getStatusCode())
+                .as("server span status for %s", code)
+                .isEqualTo(
+                        serverError
+                                ? io.opentelemetry.api.trace.StatusCode.ERROR
+                                : io.opentelemetry.api.trace.StatusCode.UNSET);
     }
 
     @ParameterizedTest
@@ -239,6 +265,29 @@ class TracingIT {
 
     @ParameterizedTest
     @EnumSource(Transport.class)
+    void unimplementedMethod_bothSpansAreErrors_withTheDetailsAsDescription(Transport transport) throws Exception {
+        start(transport, TestTelemetry.tracingAndMetrics(), ServerOptions.DEFAULT);
+        MethodDescriptor<String, String> missing = MethodDescriptor.of(
+                MethodType.UNARY_UNARY,
+                ObservedService.SERVICE + "/Missing",
+                ObservedService.UTF8,
+                ObservedService.UTF8);
+
+        UnaryUnaryCall<String, String> call = rootChannel().unaryUnary(missing).call("x");
+        assertThat(call.code().await(5, SECONDS)).isEqualTo(StatusCode.UNIMPLEMENTED);
+        String details = call.details().await(5, SECONDS);
+
+        String name = ObservedService.SERVICE + "/Missing";
+        SpanData server = telemetry.awaitSpan(
+                s -> s.getKind() == SpanKind.SERVER && s.getName().equals(name));
+        SpanData client = only(telemetry.finishedSpans(), SpanKind.CLIENT, name);
+        assertSpanStatus(client, server, StatusCode.UNIMPLEMENTED);
+        assertThat(client.getStatus().getDescription()).isEqualTo(details);
+        assertThat(server.getStatus().getDescription()).isEqualTo(details);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Transport.class)
     void deadlineExceeded_bothSpansEndWithDeadlineExceeded(Transport transport) throws Exception {
         start(transport, TestTelemetry.tracingAndMetrics(), ServerOptions.DEFAULT);
 
@@ -259,6 +308,15 @@ class TracingIT {
                         Integer.toString(StatusCode.DEADLINE_EXCEEDED.value()),
                         Integer.toString(StatusCode.CANCELLED.value()));
         assertThat(server.getParentSpanId()).isEqualTo(client.getSpanId());
+        assertThat(client.getStatus().getStatusCode()).isEqualTo(io.opentelemetry.api.trace.StatusCode.ERROR);
+        // the server's own deadline is its error; the client's reset (CANCELLED) is not
+        assertThat(server.getStatus().getStatusCode())
+                .isEqualTo(
+                        server.getAttributes()
+                                        .get(STATUS_CODE)
+                                        .equals(Integer.toString(StatusCode.DEADLINE_EXCEEDED.value()))
+                                ? io.opentelemetry.api.trace.StatusCode.ERROR
+                                : io.opentelemetry.api.trace.StatusCode.UNSET);
     }
 
     @ParameterizedTest
