@@ -40,6 +40,8 @@ final class GatewayStream {
 
     private enum State {
         OPEN,
+        /** The call ended before the client's first control message: its end waits for that message (or idling). */
+        ENDED,
         CLOSED
     }
 
@@ -66,6 +68,9 @@ final class GatewayStream {
     private long credit;
 
     private byte @Nullable [] heldResponse;
+    /** The status of a call that ended in {@link State#ENDED}, null for OK. */
+    private @Nullable RpcException endedWith;
+
     private boolean heard;
     private boolean granted;
     private boolean halfClosed;
@@ -130,11 +135,9 @@ final class GatewayStream {
 
     /** From any thread (a bridge socket closed): cancels the call. False if it had ended. */
     boolean cancelFromSocket() {
-        if (state == State.CLOSED) {
-            return false;
-        }
+        boolean open = state == State.OPEN;
         context.runOnContext(v -> abort(new RpcException(StatusCode.CANCELLED, "the client's bridge socket closed")));
-        return true;
+        return open;
     }
 
     // ---------------------------------------------------------------- from the client
@@ -150,6 +153,19 @@ final class GatewayStream {
             return;
         }
         lastHeard = System.nanoTime();
+        boolean firstMessage = !heard;
+        heard = true;
+        if (state == State.ENDED) {
+            // the client listens now: it learns how the call ended, whatever it asked
+            RpcException status = endedWith;
+            if (status == null) {
+                ok(msg);
+            } else {
+                fail(msg, status);
+            }
+            close(status);
+            return;
+        }
         JsonObject body;
         try {
             body = controlBody(msg.body());
@@ -167,8 +183,6 @@ final class GatewayStream {
             ok(msg);
             return;
         }
-        boolean firstMessage = !heard;
-        heard = true;
         Future<Void> written = Future.succeededFuture();
         if (body.containsKey("message")) {
             if (requests == null) {
@@ -281,7 +295,7 @@ final class GatewayStream {
     // ---------------------------------------------------------------- to the client
 
     private void sendResponse(byte[] bytes) {
-        if (state == State.CLOSED) {
+        if (state != State.OPEN) {
             return;
         }
         String json;
@@ -306,18 +320,39 @@ final class GatewayStream {
 
     /** Ends the stream here with {@code status}, then cancels the call (whose own end is then ignored). */
     private void abort(RpcException status) {
-        if (state == State.CLOSED) {
+        if (state == State.ENDED) {
+            close(endedWith); // the call had ended: nothing to cancel
             return;
         }
-        finish(status);
+        if (state != State.OPEN) {
+            return;
+        }
+        close(status);
         Call c = call;
         if (c != null) {
             c.cancel();
         }
     }
 
-    /** The one terminal event: the end message on {@code stream}, the control address closed. */
+    /**
+     * The call's one terminal event. Its end message goes to {@code stream} at once if the client listens, that is,
+     * has sent a control message; else it waits for that message, so a call that fails at once is not lost on a
+     * client still registering.
+     */
     private void finish(@Nullable RpcException error) {
+        if (state != State.OPEN) {
+            return;
+        }
+        if (!heard) {
+            state = State.ENDED;
+            endedWith = error;
+            return;
+        }
+        close(error);
+    }
+
+    /** The end message on {@code stream}, the control address closed. */
+    private void close(@Nullable RpcException error) {
         if (state == State.CLOSED) {
             return;
         }
@@ -342,6 +377,7 @@ final class GatewayStream {
                 return;
             }
             if (idle >= idleNanos) {
+                // ENDED: the end message goes out for a client that never spoke; OPEN: the call is cancelled
                 abort(new RpcException(
                         StatusCode.CANCELLED,
                         "no message from the client for " + TimeUnit.NANOSECONDS.toMillis(idleNanos) + " ms"));

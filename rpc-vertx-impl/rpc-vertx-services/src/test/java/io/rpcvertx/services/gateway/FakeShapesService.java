@@ -14,6 +14,7 @@ import io.rpcvertx.MethodType;
 import io.rpcvertx.RpcMethodHandler;
 import io.rpcvertx.ServiceDefinition;
 import io.rpcvertx.ServicerContext;
+import io.rpcvertx.StatusCode;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -30,7 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>{@code gwtest.Shapes/Upper} (unary): the text in upper case;
  *   <li>{@code gwtest.Shapes/Count} (server streaming): {@code n} responses {@code {n: i, text}}, each written after the
- *       previous write completed (so a held client holds it);
+ *       previous write completed (so a held client holds it); {@code OUT_OF_RANGE} at once for {@code n < 0};
  *   <li>{@code gwtest.Shapes/Join} (client streaming): the texts joined, and their count;
  *   <li>{@code gwtest.Shapes/Echo} (bidirectional): each message back in upper case.
  * </ul>
@@ -125,6 +126,9 @@ final class FakeShapesService {
                                 MethodDescriptor.of(MethodType.UNARY_STREAM, COUNT, marshaller, marshaller),
                                 (req, ctx) -> {
                                     calls.add(ctx);
+                                    if (n(req) < 0) {
+                                        return ctx.abort(StatusCode.OUT_OF_RANGE, "n: " + n(req) + " (expected: >= 0)");
+                                    }
                                     Promise<Void> done = Promise.promise();
                                     writeFrom(ctx, req, 0, done);
                                     return done.future();

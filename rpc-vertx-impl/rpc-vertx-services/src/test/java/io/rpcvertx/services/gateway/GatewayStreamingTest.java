@@ -259,6 +259,25 @@ class GatewayStreamingTest {
         assertThat(s.responses).extracting(r -> r.getString("text")).containsExactly("M0", "M1", "M2", "M3", "M4");
     }
 
+    @Test
+    void callThatEndsBeforeTheClientListens_itsEndWaitsForTheFirstControlMessage() throws Exception {
+        JsonObject started = vertx.eventBus()
+                .<JsonObject>request(COUNT, new JsonObject().put("n", -1))
+                .await(10, TimeUnit.SECONDS)
+                .body();
+        awaitUntil(() -> shapes.calls.size() == 1);
+        serverDone(shapes.calls.get(0)).await(10, TimeUnit.SECONDS);
+        roundTrip();
+        // only now the client registers, and says so
+        JsonStream s = new JsonStream(started);
+        ReplyException e = s.refused(grant(1));
+        assertThat(e.failureCode()).isEqualTo(StatusCode.OUT_OF_RANGE.value());
+        JsonObject end = s.awaitEnd();
+        assertEnd(end, StatusCode.OUT_OF_RANGE);
+        assertThat(end.getString("details")).isEqualTo("n: -1 (expected: >= 0)");
+        assertThat(s.responses).isEmpty();
+    }
+
     // ---------------------------------------------------------------- backpressure
 
     @Test
