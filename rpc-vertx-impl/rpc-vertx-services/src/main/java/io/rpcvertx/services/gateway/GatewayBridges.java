@@ -15,9 +15,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The SockJS event-bus bridge for a gateway ({@code io.vertx:vertx-web}, an optional dependency), closed by default:
- * a bridged client may send only to the gateway's method addresses (and {@value EventBusGateway#CALL_ADDRESS}), and
- * may register only on addresses that start with {@value #STREAM_PREFIX} (where it names its server-streaming
- * responses be sent). Replies reach it as usual. Each bridged call carries its socket in
+ * a bridged client may send only to the gateway's method addresses, {@value EventBusGateway#CALL_ADDRESS} and the
+ * control addresses of streaming calls, and may register only on their stream addresses. Both kinds are issued by the
+ * gateway per call ({@value EventBusGateway#STREAM_ADDRESS_PREFIX} or {@value EventBusGateway#CONTROL_ADDRESS_PREFIX}
+ * and 32 hex digits of a random id that only the call's client learns, in the start reply); any other shape is
+ * refused. Replies reach it as usual. Each bridged call carries its socket in
  * {@value EventBusGateway#BRIDGE_SOCKET_HEADER} (whatever the client put there), so a socket that closes cancels its
  * calls on the server.
  *
@@ -26,19 +28,20 @@ import java.util.concurrent.ConcurrentHashMap;
  * }</pre>
  */
 public final class GatewayBridges {
-    /** The prefix of the addresses a bridged client may register on for server-streaming responses. */
-    public static final String STREAM_PREFIX = "rpcvertx.gateway.stream.";
+    /** The prefix of the addresses a bridged client may register on: streaming calls' responses. */
+    public static final String STREAM_PREFIX = EventBusGateway.STREAM_ADDRESS_PREFIX;
 
     private GatewayBridges() {}
 
-    /** The bridge's options: the gateway's addresses in, the stream addresses out, nothing else. */
+    /** The bridge's options: the gateway's method and control addresses in, its stream addresses out, nothing else. */
     public static SockJSBridgeOptions bridgeOptions(EventBusGateway gateway) {
         SockJSBridgeOptions options = new SockJSBridgeOptions();
         for (String address : gateway.addresses()) {
             options.addInboundPermitted(new PermittedOptions().setAddress(address));
         }
         options.addInboundPermitted(new PermittedOptions().setAddress(EventBusGateway.CALL_ADDRESS));
-        options.addOutboundPermitted(new PermittedOptions().setAddressRegex(STREAM_PREFIX.replace(".", "\\.") + ".+"));
+        options.addInboundPermitted(new PermittedOptions().setAddressRegex(EventBusGateway.CONTROL_ADDRESS_REGEX));
+        options.addOutboundPermitted(new PermittedOptions().setAddressRegex(EventBusGateway.STREAM_ADDRESS_REGEX));
         return options;
     }
 

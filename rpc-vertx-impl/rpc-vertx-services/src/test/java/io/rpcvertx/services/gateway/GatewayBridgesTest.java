@@ -145,26 +145,62 @@ class GatewayBridgesTest {
     void disconnectMidStream_cancelsTheServerCall() throws Exception {
         List<JsonObject> frames = new CopyOnWriteArrayList<>();
         WebSocket ws = connect(frames);
-        String streamTo = GatewayBridges.STREAM_PREFIX + "t1";
+        ws.writeTextMessage(new JsonObject()
+                        .put("type", "send")
+                        .put("address", WATCH)
+                        .put("replyAddress", "r1")
+                        .put("body", new JsonObject().put("service", "svc"))
+                        .encode())
+                .await(5, TimeUnit.SECONDS);
+        awaitUntil(() -> !frames.isEmpty());
+        JsonObject started = frames.get(0).getJsonObject("body");
+        String stream = started.getString("stream");
+        assertThat(stream).matches(EventBusGateway.STREAM_ADDRESS_REGEX);
         ws.writeTextMessage(new JsonObject()
                         .put("type", "register")
-                        .put("address", streamTo)
+                        .put("address", stream)
                         .encode())
                 .await(5, TimeUnit.SECONDS);
         ws.writeTextMessage(new JsonObject()
                         .put("type", "send")
-                        .put("address", WATCH)
-                        .put("replyAddress", "r")
-                        .put("headers", new JsonObject().put("stream-to", streamTo))
-                        .put("body", new JsonObject().put("service", "svc"))
+                        .put("address", started.getString("control"))
+                        .put("body", new JsonObject().put("request", 10))
                         .encode())
                 .await(5, TimeUnit.SECONDS);
-        awaitUntil(() -> frames.stream().anyMatch(f -> streamTo.equals(f.getString("address"))));
+        awaitUntil(() -> frames.stream().anyMatch(f -> stream.equals(f.getString("address"))));
+        assertThat(frames.stream().filter(f -> stream.equals(f.getString("address"))))
+                .first()
+                .satisfies(f ->
+                        assertThat(f.getJsonObject("body").getString("status")).isEqualTo("SERVING"));
         assertThat(callEvents).as("the watch is live").isEmpty();
         ws.close().await(5, TimeUnit.SECONDS);
         awaitUntil(() -> !callEvents.isEmpty());
         assertThat(callEvents.get(0).getString("code")).isEqualTo("CANCELLED");
         assertThat(callEvents.get(0).getString("method")).isEqualTo("/" + WATCH);
+    }
+
+    @Test
+    void streamAddresses_onlyServerIssuedShapesArePermitted() throws Exception {
+        List<JsonObject> frames = new CopyOnWriteArrayList<>();
+        WebSocket ws = connect(frames);
+        // a client-chosen stream address and a made-up control address: both refused by the bridge
+        ws.writeTextMessage(new JsonObject()
+                        .put("type", "register")
+                        .put("address", GatewayBridges.STREAM_PREFIX + "t1")
+                        .encode())
+                .await(5, TimeUnit.SECONDS);
+        ws.writeTextMessage(new JsonObject()
+                        .put("type", "send")
+                        .put("address", EventBusGateway.CONTROL_ADDRESS_PREFIX + "anything")
+                        .put("body", new JsonObject().put("cancel", true))
+                        .encode())
+                .await(5, TimeUnit.SECONDS);
+        awaitUntil(() -> frames.size() >= 2);
+        assertThat(frames).allSatisfy(f -> {
+            assertThat(f.getString("type")).isEqualTo("err");
+            assertThat(f.getString("body")).isEqualTo("access_denied");
+        });
+        ws.close().await(5, TimeUnit.SECONDS);
     }
 
     private void awaitUntil(BooleanSupplier condition) throws Exception {
