@@ -31,9 +31,12 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -367,6 +370,97 @@ class ClientHostileServerIT {
         assertThat(e.code()).isEqualTo(StatusCode.INTERNAL);
         assertThat(e.details()).contains("Header size exceeded");
         assertThat(healthy(channel)).isEqualTo("echo:ping");
+    }
+
+    /**
+     * Response headers that Netty's decoder rejects as a stream error (over the channel's header-list limit, an
+     * uppercase name, a connection-specific field, a request pseudo-header), in the headers or the trailers: that call
+     * fails INTERNAL naming the problem and the server gets RST_STREAM PROTOCOL_ERROR (the reason, not a CANCEL); a
+     * call open on the same connection meanwhile finishes OK, and the channel keeps its one connection.
+     */
+    @Test
+    void badResponseHeaders_streamErrorFailsOnlyThatCall_otherCallOnTheConnectionFinishes() throws Exception {
+        List<String> variants = List.of(
+                "oversize-headers",
+                "oversize-trailers",
+                "uppercase-headers",
+                "uppercase-trailers",
+                "connection-headers",
+                "pseudo-trailers");
+        Map<String, CompletableFuture<HostileServer.HostileStream>> bad = new ConcurrentHashMap<>();
+        AtomicReference<CompletableFuture<HostileServer.HostileStream>> held = new AtomicReference<>();
+        server.responder(s -> {
+            String variant = s.header("x-variant");
+            if (s.path().endsWith("/ServerStream")) {
+                held.get().complete(s);
+                s.headers(responseHeaders(), false);
+                s.data(message("first"), false);
+                return;
+            }
+            if (variant == null) {
+                answerHealthy(s);
+                return;
+            }
+            bad.get(variant).complete(s);
+            Http2Headers extra = new DefaultHttp2Headers(false);
+            switch (variant.substring(0, variant.indexOf('-'))) {
+                // over the channel's 8 KiB limit, under the 10 KiB (1.25x) past which Netty's decoder gives up on
+                // the whole connection (oversizeMetadata_headersPastTheClientLimit_internalNamingTheSize)
+                case "oversize" -> extra.add("x-big", "x".repeat(9 << 10));
+                case "uppercase" -> extra.add("X-Upper", "1");
+                case "connection" -> extra.add("connection", "close");
+                case "pseudo" -> extra.add(":path", "/x");
+                default -> throw new AssertionError(variant);
+            }
+            s.whenRequestEnds(() -> {
+                if (variant.endsWith("-headers")) {
+                    // and nothing more: the stream stays open until the client resets it
+                    s.headers(responseHeaders().add(extra), false);
+                } else {
+                    s.headers(responseHeaders(), false);
+                    s.data(message("answer"), false);
+                    s.trailers(HostileGrpc.ok().add(extra));
+                }
+            });
+        });
+        Channel channel = channel(ChannelOptions.DEFAULT);
+        for (String variant : variants) {
+            held.set(new CompletableFuture<>());
+            bad.put(variant, new CompletableFuture<>());
+            UnaryStreamCall<String, String> other =
+                    channel.unaryStream(SERVER_STREAM).call("held");
+            List<String> got = new CopyOnWriteArrayList<>();
+            other.responses().handler(got::add);
+            other.initialMetadata().await(5, SECONDS);
+            HostileServer.HostileStream otherStream = held.get().get(5, SECONDS);
+
+            RpcException e = failure(channel.unaryUnary(UNARY)
+                    .call(
+                            "x",
+                            CallOptions.DEFAULT
+                                    .withTimeout(Duration.ofSeconds(10))
+                                    .withMetadata(Metadata.of("x-variant", variant)))
+                    .response());
+            assertThat(e.code()).as(variant).isEqualTo(StatusCode.INTERNAL);
+            assertThat(e.details()).as(variant).containsIgnoringCase("header");
+            HostileServer.HostileStream badStream = bad.get(variant).get(5, SECONDS);
+            assertThat(badStream.connection().resetOf(badStream.id).get(5, SECONDS))
+                    .as(variant + ": RST_STREAM PROTOCOL_ERROR to the server")
+                    .isEqualTo(0x1L);
+
+            otherStream.connection().run(() -> {
+                otherStream.data(message("last"), false);
+                otherStream.trailers(HostileGrpc.ok());
+            });
+            assertThat(other.code().await(5, SECONDS))
+                    .as(variant + ": the other call")
+                    .isEqualTo(StatusCode.OK);
+            assertThat(got).as(variant).containsExactly("first", "last");
+        }
+        assertThat(healthy(channel)).isEqualTo("echo:ping");
+        assertThat(server.connections.get())
+                .as("stream errors only: one connection")
+                .isEqualTo(1);
     }
 
     @Test
