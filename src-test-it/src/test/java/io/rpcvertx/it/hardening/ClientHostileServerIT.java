@@ -210,6 +210,10 @@ class ClientHostileServerIT {
                 .isEqualTo(1);
     }
 
+    /**
+     * Also the regression test of Vert.x's GOAWAY debug-data leak: each of the 20 connections gets a GOAWAY with debug
+     * data, and without {@code VertxHttpTransport.releaseDebugData} LeakCheckExtension fails this class.
+     */
     @Test
     void goAwayStorm_fiftyGoAwaysPerCall_callsFinishAndNewCallsUseNewConnections() throws Exception {
         server.responder(s -> {
