@@ -149,6 +149,55 @@ class ClientHostileServerIT {
         assertThat(call.code().await(5, SECONDS)).isEqualTo(StatusCode.CANCELLED);
     }
 
+    /**
+     * With the default windows, one call whose reader is paused fills its stream window and no more: the connection
+     * window is larger (ChannelOptions.DEFAULT_CONNECTION_WINDOW_SIZE), so other calls on the same connection still
+     * get their responses. With equal windows the paused call used up the connection window and every other call on
+     * the channel stalled until its deadline.
+     */
+    @Test
+    void pausedReader_defaultWindows_fullStreamWindowDoesNotStallOtherCalls() throws Exception {
+        CompletableFuture<HostileServer.HostileStream> endless = new CompletableFuture<>();
+        server.responder(s -> {
+            if (s.path().endsWith("/ServerStream")) {
+                endless.complete(s);
+                s.headers(responseHeaders(), false);
+                byte[] kib = new byte[1024];
+                s.produce(() -> message(kib, 0));
+            } else {
+                answerHealthy(s);
+            }
+        });
+        Channel channel = channel(ChannelOptions.DEFAULT);
+        assertThat(ChannelOptions.DEFAULT.connectionWindowSize())
+                .isGreaterThan(ChannelOptions.DEFAULT.initialWindowSize());
+        UnaryStreamCall<String, String> paused = channel.unaryStream(SERVER_STREAM)
+                .call("endless", CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(30)));
+        ReadStream<String> responses = paused.responses();
+        responses.pause();
+        responses.handler(m -> {});
+        HostileServer.HostileStream stream = endless.get(5, SECONDS);
+        // the producer stalls whenever a window is shut (early on, perhaps the connection's 64 KiB before the
+        // channel's WINDOW_UPDATE): wait, a PING round trip at a time, until the paused call's whole window is used
+        long sent = 0;
+        for (int i = 0; i < 50 && sent < WINDOW; i++) {
+            sent = stream.stalled().get(10, SECONDS);
+            stream.connection().roundTrip().get(5, SECONDS);
+        }
+        assertThat(sent).as("the paused call's stream window is full").isEqualTo(WINDOW);
+        for (int i = 0; i < 10; i++) {
+            assertThat(channel.unaryUnary(HEALTHY)
+                            .call("ping" + i, CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5)))
+                            .response()
+                            .await(10, SECONDS))
+                    .isEqualTo("echo:ping" + i);
+        }
+        assertThat(server.connections.get()).isEqualTo(1);
+        assertThat(paused.isDone()).isFalse();
+        paused.cancel();
+        assertThat(stream.clientReset.get(5, SECONDS)).isEqualTo(0x8L);
+    }
+
     @Test
     void slowProducer_trickleOutlivesTheDeadline_deadlineExceededAndStreamReset() throws Exception {
         CompletableFuture<HostileServer.HostileStream> slow = new CompletableFuture<>();
