@@ -8,6 +8,7 @@ import io.rpcvertx.impl.security.ChannelSecurity;
 import io.rpcvertx.impl.transport.ClientStream;
 import io.rpcvertx.impl.transport.ClientTransport;
 import io.rpcvertx.impl.transport.RequestHead;
+import io.rpcvertx.impl.transport.ResponseFramesGuard;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.GoAway;
@@ -214,6 +215,7 @@ final class VertxHttpTransport implements ClientTransport {
     ChannelImpl.Conn openConn(Subchannel subchannel, HttpClientConnection http) {
         ChannelImpl.Conn c = new ChannelImpl.Conn(http, subchannel);
         connections.add(c);
+        ResponseFramesGuard.install(http);
         http.goAwayHandler(ga -> {
             releaseDebugData(ga);
             if (c.goAwayLastStreamId < 0) {

@@ -516,6 +516,76 @@ class ClientHostileServerIT {
                 .isEqualTo(1);
     }
 
+    /**
+     * DATA before the response's HEADERS (malformed, RFC 9113 "HTTP Message Framing"), which Vert.x drops silently: the
+     * call fails INTERNAL naming it, whether or not headers follow, the server gets RST_STREAM PROTOCOL_ERROR, and a
+     * call open on the same connection finishes OK.
+     */
+    @Test
+    void dataBeforeHeaders_internalNamingIt_otherCallOnTheConnectionFinishes() throws Exception {
+        AtomicReference<CompletableFuture<HostileServer.HostileStream>> held = new AtomicReference<>();
+        Map<String, CompletableFuture<HostileServer.HostileStream>> bad = new ConcurrentHashMap<>();
+        server.responder(s -> {
+            String variant = s.header("x-variant");
+            if (s.path().endsWith("/ServerStream") && variant == null) {
+                held.get().complete(s);
+                s.headers(responseHeaders(), false);
+                s.data(message("first"), false);
+                return;
+            }
+            if (variant == null) {
+                answerHealthy(s);
+                return;
+            }
+            bad.get(variant).complete(s);
+            s.whenRequestEnds(() -> {
+                s.dataIgnoringWindow(message("too early"), false);
+                if (variant.equals("then-a-response")) {
+                    s.headers(responseHeaders(), false);
+                    s.data(message("on time"), false);
+                    s.trailers(HostileGrpc.ok());
+                }
+            });
+        });
+        Channel channel = channel(ChannelOptions.DEFAULT);
+        for (String variant : List.of("alone", "then-a-response")) {
+            held.set(new CompletableFuture<>());
+            bad.put(variant, new CompletableFuture<>());
+            UnaryStreamCall<String, String> other =
+                    channel.unaryStream(SERVER_STREAM).call("held");
+            List<String> got = new CopyOnWriteArrayList<>();
+            other.responses().handler(got::add);
+            other.initialMetadata().await(5, SECONDS);
+            HostileServer.HostileStream otherStream = held.get().get(5, SECONDS);
+
+            UnaryStreamCall<String, String> early = channel.unaryStream(SERVER_STREAM)
+                    .call(
+                            "x",
+                            CallOptions.DEFAULT
+                                    .withTimeout(Duration.ofSeconds(10))
+                                    .withMetadata(Metadata.of("x-variant", variant)));
+            List<String> earlyGot = new CopyOnWriteArrayList<>();
+            early.responses().handler(earlyGot::add);
+            assertThat(early.code().await(10, SECONDS)).as(variant).isEqualTo(StatusCode.INTERNAL);
+            assertThat(early.details().await(5, SECONDS)).as(variant).contains("DATA before response headers");
+            assertThat(earlyGot).as(variant).isEmpty();
+            HostileServer.HostileStream badStream = bad.get(variant).get(5, SECONDS);
+            assertThat(badStream.connection().resetOf(badStream.id).get(5, SECONDS))
+                    .as(variant + ": RST_STREAM PROTOCOL_ERROR to the server")
+                    .isEqualTo(0x1L);
+
+            otherStream.connection().run(() -> {
+                otherStream.data(message("last"), false);
+                otherStream.trailers(HostileGrpc.ok());
+            });
+            assertThat(other.code().await(5, SECONDS))
+                    .as(variant + ": the other call")
+                    .isEqualTo(StatusCode.OK);
+            assertThat(got).as(variant).containsExactly("first", "last");
+        }
+        assertThat(server.connections.get()).isEqualTo(1);
+    }
+
     @Test
     void invalidMetadata_badNameFailsTheCall_badBase64IsDropped() throws Exception {
         server.responder(s -> {
