@@ -1,22 +1,19 @@
 package io.rpcvertx.impl.client;
 
-import io.netty.buffer.ByteBuf;
 import io.rpcvertx.ChannelConnectivity;
 import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.impl.security.ChannelSecurity;
 import io.rpcvertx.impl.transport.ClientStream;
 import io.rpcvertx.impl.transport.ClientTransport;
+import io.rpcvertx.impl.transport.GoAwayDebugData;
 import io.rpcvertx.impl.transport.RequestHead;
 import io.rpcvertx.impl.transport.ResponseFramesGuard;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.GoAway;
 import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpClientConnection;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.tracing.TracingPolicy;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -217,7 +214,7 @@ final class VertxHttpTransport implements ClientTransport {
         connections.add(c);
         ResponseFramesGuard.install(http);
         http.goAwayHandler(ga -> {
-            releaseDebugData(ga);
+            GoAwayDebugData.detach(ga);
             if (c.goAwayLastStreamId < 0) {
                 c.goAwayLastStreamId = ga.getLastStreamId();
             }
@@ -239,54 +236,6 @@ final class VertxHttpTransport implements ClientTransport {
             k.start();
         });
         return c;
-    }
-
-    /**
-     * Releases the debug data of a GOAWAY handed to a {@code goAwayHandler}: works around a buffer leak of Vert.x
-     * 5.0.10. For a connection with a {@code goAwayHandler}, {@code Http2ConnectionBase.onGoAwayReceived} dispatches
-     * {@code new GoAway(goAway)}, whose constructor copies the debug data with {@code Buffer.copy()}: a pooled direct
-     * buffer (the frame's bytes are a slice of Netty's read buffer) that nothing releases, since a Vert.x
-     * {@code Buffer} has no release and {@code getByteBuf()} hands out an unreleasable view. Every GOAWAY received
-     * leaked one, reported as {@code LEAK: ... io.vertx.core.http.GoAway.<init>}. The handler is the copy's only
-     * holder and the last to see it, so it releases the copy through the view's slice, which shares the copy's
-     * reference count. Reproducer for upstream (not filed), run with {@code -Dio.netty.leakDetection.level=paranoid}:
-     *
-     * <pre>{@code
-     * Vertx vertx = Vertx.vertx();
-     * HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(true))
-     *         .connectionHandler(conn -> conn.goAway(0, -1, Buffer.buffer("bye")))
-     *         .requestHandler(req -> {})
-     *         .listen(0, "127.0.0.1").await();
-     * HttpClientAgent client = vertx.createHttpClient(new HttpClientOptions()
-     *         .setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
-     * for (int i = 0; i < 100; i++) {
-     *     HttpClientConnection conn = client.connect(new HttpConnectOptions()
-     *             .setHost("127.0.0.1").setPort(server.actualPort())).await();
-     *     Promise<Void> goAway = Promise.promise();
-     *     conn.goAwayHandler(ga -> goAway.tryComplete()); // with no goAwayHandler, no copy and no leak
-     *     goAway.future().await();
-     *     conn.close().await();
-     * }
-     * System.gc();
-     * ByteBufAllocator.DEFAULT.directBuffer(1).release(); // Netty reports leaks when it tracks a new buffer
-     * // logged: LEAK: ByteBuf.release() was not called ... io.vertx.core.http.GoAway.<init>(GoAway.java:42)
-     * }</pre>
-     *
-     * The fix upstream would be for {@code onGoAwayReceived} to hand over a heap copy (or none: the handler could get
-     * the frame's slice for the duration of the call).
-     */
-    static void releaseDebugData(GoAway goAway) {
-        Buffer debug = goAway.getDebugData();
-        if (!(debug instanceof BufferInternal)) {
-            return;
-        }
-        // getByteBuf() is an unreleasable view (or, for Vert.x's own heap buffers, a plain slice) of the copy; the
-        // buffer it wraps shares the copy's reference count
-        ByteBuf shared = ((BufferInternal) debug).getByteBuf().unwrap();
-        if (shared != null && shared.refCnt() > 0) {
-            shared.release();
-        }
-        goAway.setDebugData(null);
     }
 
     /** A connection no longer in use by its subchannel (shut down): closes once its calls have ended. */

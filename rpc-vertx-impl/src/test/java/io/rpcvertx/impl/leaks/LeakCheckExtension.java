@@ -12,8 +12,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * garbage-collected and a later allocation looks: after each class this collects garbage and allocates until nothing
  * new turns up. A leak found late (its buffer collected only during a later class) fails that later class; the report
  * carries the leaked buffer's access records, which name the code that leaked it.
- * Every leak fails, Vert.x's own included (the GOAWAY debug-data copy of Vert.x 5.0.10 is released by our channel,
- * see {@code VertxHttpTransport.releaseDebugData}).
+ *
+ * <p>Every leak fails, Vert.x's own included: the GOAWAY debug-data copy that Vert.x 5.0.10 hands a {@code
+ * goAwayHandler} and never releases is released by each handler, the channel's and the tests' own ({@code
+ * io.rpcvertx.impl.transport.GoAwayDebugData}).
  */
 public final class LeakCheckExtension implements AfterAllCallback {
     private static final int ROUNDS = 3;

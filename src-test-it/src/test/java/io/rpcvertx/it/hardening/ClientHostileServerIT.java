@@ -261,7 +261,8 @@ class ClientHostileServerIT {
 
     /**
      * Also the regression test of Vert.x's GOAWAY debug-data leak: each of the 20 connections gets a GOAWAY with debug
-     * data, and without {@code VertxHttpTransport.releaseDebugData} LeakCheckExtension fails this class.
+     * data, and without {@code GoAwayDebugData.detach} in the channel's goAwayHandler LeakCheckExtension fails this
+     * class.
      */
     @Test
     void goAwayStorm_fiftyGoAwaysPerCall_callsFinishAndNewCallsUseNewConnections() throws Exception {
