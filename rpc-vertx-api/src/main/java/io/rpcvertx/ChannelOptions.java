@@ -20,6 +20,12 @@ public final class ChannelOptions {
     public static final int DEFAULT_MAX_RECEIVE_MESSAGE_LENGTH = 4 * 1024 * 1024;
     /** 1 MiB: Vert.x's 64 KiB default window stalls many concurrent calls (see BENCHMARKS). */
     public static final int DEFAULT_WINDOW_SIZE = 1024 * 1024;
+    /**
+     * 16 MiB, 16 stream windows: the connection window must be larger than a stream's, or one call whose reader is
+     * paused fills the whole connection window with its stream window's worth and every other call on the connection
+     * stalls. This way it takes 16 paused readers; the unread bytes a connection can hold are bounded by this.
+     */
+    public static final int DEFAULT_CONNECTION_WINDOW_SIZE = 16 * 1024 * 1024;
     /** 20 s, the gRPC connection-backoff spec's minimum connect timeout. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(20);
     /** Calls waiting for a connection or a stream slot, beyond which new calls fail RESOURCE_EXHAUSTED. */
@@ -66,7 +72,7 @@ public final class ChannelOptions {
 
         Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         int initialWindowSize = DEFAULT_WINDOW_SIZE;
-        int connectionWindowSize = DEFAULT_WINDOW_SIZE;
+        int connectionWindowSize = DEFAULT_CONNECTION_WINDOW_SIZE;
         int maxPendingCalls = DEFAULT_MAX_PENDING_CALLS;
 
         @Nullable
@@ -169,13 +175,22 @@ public final class ChannelOptions {
         return with(c -> c.connectTimeout = timeout);
     }
 
-    /** A copy with this HTTP/2 per-stream receive window in bytes. */
+    /**
+     * A copy with this HTTP/2 per-stream receive window in bytes ({@link #DEFAULT_WINDOW_SIZE}, 1 MiB): how much of a
+     * response the server may send ahead of a reader that has paused. Keep it well below {@link
+     * #withConnectionWindowSize the connection window}, which all calls of a connection share.
+     */
     public ChannelOptions withInitialWindowSize(int bytes) {
         checkWindow("initialWindowSize", bytes);
         return with(c -> c.initialWindowSize = bytes);
     }
 
-    /** A copy with this HTTP/2 connection receive window in bytes. */
+    /**
+     * A copy with this HTTP/2 connection receive window in bytes ({@link #DEFAULT_CONNECTION_WINDOW_SIZE}, 16 MiB):
+     * what all calls of a connection together may have received and not yet read. Paused readers each hold up to a
+     * stream window of it; once they hold it all, every call on the connection stalls, so it should be several stream
+     * windows ({@link #withInitialWindowSize}); no larger than one, one paused reader stalls the whole connection.
+     */
     public ChannelOptions withConnectionWindowSize(int bytes) {
         checkWindow("connectionWindowSize", bytes);
         return with(c -> c.connectionWindowSize = bytes);

@@ -411,6 +411,13 @@ final class VertxHttpClientStream
         } else {
             code = TransportErrors.code(t, response == null);
             details = TransportErrors.details(t, response == null);
+            if (TransportErrors.isStreamError(t)) {
+                // Netty resets the stream with the error's code (PROTOCOL_ERROR for response headers it rejects): a
+                // CANCEL of ours would hide the reason from the server
+                close(false);
+                listener().onClosed(code, details, refused);
+                return;
+            }
         }
         close(true);
         listener().onClosed(code, details, refused);

@@ -6,7 +6,9 @@ import io.rpcvertx.StatusCode;
 import io.rpcvertx.impl.security.ChannelSecurity;
 import io.rpcvertx.impl.transport.ClientStream;
 import io.rpcvertx.impl.transport.ClientTransport;
+import io.rpcvertx.impl.transport.GoAwayDebugData;
 import io.rpcvertx.impl.transport.RequestHead;
+import io.rpcvertx.impl.transport.ResponseFramesGuard;
 import io.vertx.core.Future;
 import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpClientConnection;
@@ -216,7 +218,9 @@ final class VertxHttpTransport implements ClientTransport {
     ChannelImpl.Conn openConn(Subchannel subchannel, HttpClientConnection http) {
         ChannelImpl.Conn c = new ChannelImpl.Conn(http, subchannel);
         connections.add(c);
+        ResponseFramesGuard.install(http);
         http.goAwayHandler(ga -> {
+            GoAwayDebugData.detach(ga);
             if (c.goAwayLastStreamId < 0) {
                 c.goAwayLastStreamId = ga.getLastStreamId();
             }

@@ -56,6 +56,14 @@ public final class TransportErrors {
         return message(t);
     }
 
+    /**
+     * Whether {@code t} is an HTTP/2 stream error: Netty resets that stream itself, with the error's code (or, for a
+     * stream the peer never saw, not at all), so a reset of ours would only replace the reason the peer learns.
+     */
+    public static boolean isStreamError(Throwable t) {
+        return Http2Exception.isStreamError(http2Error(t));
+    }
+
     private static @Nullable Http2Exception http2Error(Throwable t) {
         return Http2CodecUtil.getEmbeddedHttp2Exception(t);
     }

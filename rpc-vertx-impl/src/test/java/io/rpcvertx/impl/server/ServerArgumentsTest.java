@@ -14,6 +14,7 @@ import io.rpcvertx.Server;
 import io.rpcvertx.ServerOptions;
 import io.rpcvertx.ServiceDefinition;
 import io.rpcvertx.StatusCode;
+import io.rpcvertx.impl.transport.GoAwayDebugData;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -115,7 +116,7 @@ class ServerArgumentsTest {
                         new HttpConnectOptions().setHost("127.0.0.1").setPort(port))
                 .await(5, SECONDS);
         CompletableFuture<GoAway> goAway = new CompletableFuture<>();
-        connection.goAwayHandler(goAway::complete);
+        connection.goAwayHandler(ga -> goAway.complete(GoAwayDebugData.detach(ga)));
 
         assertThat(goAway.get(5, SECONDS).getErrorCode()).as("NO_ERROR").isZero();
     }

@@ -16,6 +16,7 @@ import io.rpcvertx.Server;
 import io.rpcvertx.ServerOptions;
 import io.rpcvertx.ServiceDefinition;
 import io.rpcvertx.StatusCode;
+import io.rpcvertx.impl.transport.GoAwayDebugData;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -247,7 +248,7 @@ class ServerConnectionTest {
         HttpClientConnection connection = connect(port);
         CompletableFuture<GoAway> goAway = new CompletableFuture<>();
         CompletableFuture<Void> closed = new CompletableFuture<>();
-        connection.goAwayHandler(goAway::complete);
+        connection.goAwayHandler(ga -> goAway.complete(GoAwayDebugData.detach(ga)));
         connection.closeHandler(v -> closed.complete(null));
 
         // grpc-java's KeepAliveEnforcer: two strikes are tolerated, the third ping is one too many
@@ -269,7 +270,7 @@ class ServerConnectionTest {
         startServer(ServerOptions.DEFAULT.withPermitKeepAliveWithoutCalls(true).withPermitKeepAliveTime(Duration.ZERO));
         HttpClientConnection connection = connect(port);
         CompletableFuture<GoAway> goAway = new CompletableFuture<>();
-        connection.goAwayHandler(goAway::complete);
+        connection.goAwayHandler(ga -> goAway.complete(GoAwayDebugData.detach(ga)));
 
         for (int i = 0; i < 10; i++) {
             ping(connection, i);
@@ -285,7 +286,7 @@ class ServerConnectionTest {
         startServer(ServerOptions.DEFAULT);
         HttpClientConnection connection = connect(port);
         CompletableFuture<GoAway> goAway = new CompletableFuture<>();
-        connection.goAwayHandler(goAway::complete);
+        connection.goAwayHandler(ga -> goAway.complete(GoAwayDebugData.detach(ga)));
 
         // like BDP pings: each follows response data, which resets the strikes
         for (int i = 0; i < 6; i++) {
@@ -304,7 +305,7 @@ class ServerConnectionTest {
         startServer(ServerOptions.DEFAULT);
         HttpClientConnection connection = connect(port);
         CompletableFuture<GoAway> goAway = new CompletableFuture<>();
-        connection.goAwayHandler(goAway::complete);
+        connection.goAwayHandler(ga -> goAway.complete(GoAwayDebugData.detach(ga)));
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
                 .setHost("127.0.0.1")
@@ -398,7 +399,7 @@ class ServerConnectionTest {
         HttpClientConnection connection = connect(port);
         CompletableFuture<GoAway> goAway = new CompletableFuture<>();
         CompletableFuture<Void> closed = new CompletableFuture<>();
-        connection.goAwayHandler(goAway::complete);
+        connection.goAwayHandler(ga -> goAway.complete(GoAwayDebugData.detach(ga)));
         connection.closeHandler(v -> closed.complete(null));
 
         assertThat(echo(connection)).isEqualTo("0");
@@ -416,7 +417,7 @@ class ServerConnectionTest {
         // a second, later connection's idle GOAWAY shows the first connection's timer had its time
         HttpClientConnection other = connect(port);
         CompletableFuture<GoAway> otherGoAway = new CompletableFuture<>();
-        other.goAwayHandler(otherGoAway::complete);
+        other.goAwayHandler(ga -> otherGoAway.complete(GoAwayDebugData.detach(ga)));
         otherGoAway.get(10, SECONDS);
 
         vertx.runOnContext(v -> first.response().complete("done"));
@@ -433,7 +434,7 @@ class ServerConnectionTest {
         HttpClientConnection connection = connect(port);
         CompletableFuture<GoAway> goAway = new CompletableFuture<>();
         CompletableFuture<Void> closed = new CompletableFuture<>();
-        connection.goAwayHandler(goAway::complete);
+        connection.goAwayHandler(ga -> goAway.complete(GoAwayDebugData.detach(ga)));
         connection.closeHandler(v -> closed.complete(null));
         Future<String> status = rawCall(connection, HOLD);
         Held h = held.poll(5, SECONDS);
@@ -468,7 +469,7 @@ class ServerConnectionTest {
         ServerImpl server = startServer(ServerOptions.DEFAULT);
         HttpClientConnection connection = connect(port);
         CompletableFuture<GoAway> goAway = new CompletableFuture<>();
-        connection.goAwayHandler(goAway::complete);
+        connection.goAwayHandler(ga -> goAway.complete(GoAwayDebugData.detach(ga)));
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
                 .setHost("127.0.0.1")

@@ -31,9 +31,12 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -146,6 +149,55 @@ class ClientHostileServerIT {
         assertThat(call.code().await(5, SECONDS)).isEqualTo(StatusCode.CANCELLED);
     }
 
+    /**
+     * With the default windows, one call whose reader is paused fills its stream window and no more: the connection
+     * window is larger (ChannelOptions.DEFAULT_CONNECTION_WINDOW_SIZE), so other calls on the same connection still
+     * get their responses. With equal windows the paused call used up the connection window and every other call on
+     * the channel stalled until its deadline.
+     */
+    @Test
+    void pausedReader_defaultWindows_fullStreamWindowDoesNotStallOtherCalls() throws Exception {
+        CompletableFuture<HostileServer.HostileStream> endless = new CompletableFuture<>();
+        server.responder(s -> {
+            if (s.path().endsWith("/ServerStream")) {
+                endless.complete(s);
+                s.headers(responseHeaders(), false);
+                byte[] kib = new byte[1024];
+                s.produce(() -> message(kib, 0));
+            } else {
+                answerHealthy(s);
+            }
+        });
+        Channel channel = channel(ChannelOptions.DEFAULT);
+        assertThat(ChannelOptions.DEFAULT.connectionWindowSize())
+                .isGreaterThan(ChannelOptions.DEFAULT.initialWindowSize());
+        UnaryStreamCall<String, String> paused = channel.unaryStream(SERVER_STREAM)
+                .call("endless", CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(30)));
+        ReadStream<String> responses = paused.responses();
+        responses.pause();
+        responses.handler(m -> {});
+        HostileServer.HostileStream stream = endless.get(5, SECONDS);
+        // the producer stalls whenever a window is shut (early on, perhaps the connection's 64 KiB before the
+        // channel's WINDOW_UPDATE): wait, a PING round trip at a time, until the paused call's whole window is used
+        long sent = 0;
+        for (int i = 0; i < 50 && sent < WINDOW; i++) {
+            sent = stream.stalled().get(10, SECONDS);
+            stream.connection().roundTrip().get(5, SECONDS);
+        }
+        assertThat(sent).as("the paused call's stream window is full").isEqualTo(WINDOW);
+        for (int i = 0; i < 10; i++) {
+            assertThat(channel.unaryUnary(HEALTHY)
+                            .call("ping" + i, CallOptions.DEFAULT.withTimeout(Duration.ofSeconds(5)))
+                            .response()
+                            .await(10, SECONDS))
+                    .isEqualTo("echo:ping" + i);
+        }
+        assertThat(server.connections.get()).isEqualTo(1);
+        assertThat(paused.isDone()).isFalse();
+        paused.cancel();
+        assertThat(stream.clientReset.get(5, SECONDS)).isEqualTo(0x8L);
+    }
+
     @Test
     void slowProducer_trickleOutlivesTheDeadline_deadlineExceededAndStreamReset() throws Exception {
         CompletableFuture<HostileServer.HostileStream> slow = new CompletableFuture<>();
@@ -207,6 +259,11 @@ class ClientHostileServerIT {
                 .isEqualTo(1);
     }
 
+    /**
+     * Also the regression test of Vert.x's GOAWAY debug-data leak: each of the 20 connections gets a GOAWAY with debug
+     * data, and without {@code GoAwayDebugData.detach} in the channel's goAwayHandler LeakCheckExtension fails this
+     * class.
+     */
     @Test
     void goAwayStorm_fiftyGoAwaysPerCall_callsFinishAndNewCallsUseNewConnections() throws Exception {
         server.responder(s -> {
@@ -367,6 +424,167 @@ class ClientHostileServerIT {
         assertThat(e.code()).isEqualTo(StatusCode.INTERNAL);
         assertThat(e.details()).contains("Header size exceeded");
         assertThat(healthy(channel)).isEqualTo("echo:ping");
+    }
+
+    /**
+     * Response headers that Netty's decoder rejects as a stream error (over the channel's header-list limit, an
+     * uppercase name, a connection-specific field, a request pseudo-header), in the headers or the trailers: that call
+     * fails INTERNAL naming the problem and the server gets RST_STREAM PROTOCOL_ERROR (the reason, not a CANCEL); a
+     * call open on the same connection meanwhile finishes OK, and the channel keeps its one connection.
+     */
+    @Test
+    void badResponseHeaders_streamErrorFailsOnlyThatCall_otherCallOnTheConnectionFinishes() throws Exception {
+        List<String> variants = List.of(
+                "oversize-headers",
+                "oversize-trailers",
+                "uppercase-headers",
+                "uppercase-trailers",
+                "connection-headers",
+                "pseudo-trailers");
+        Map<String, CompletableFuture<HostileServer.HostileStream>> bad = new ConcurrentHashMap<>();
+        AtomicReference<CompletableFuture<HostileServer.HostileStream>> held = new AtomicReference<>();
+        server.responder(s -> {
+            String variant = s.header("x-variant");
+            if (s.path().endsWith("/ServerStream")) {
+                held.get().complete(s);
+                s.headers(responseHeaders(), false);
+                s.data(message("first"), false);
+                return;
+            }
+            if (variant == null) {
+                answerHealthy(s);
+                return;
+            }
+            bad.get(variant).complete(s);
+            Http2Headers extra = new DefaultHttp2Headers(false);
+            switch (variant.substring(0, variant.indexOf('-'))) {
+                // over the channel's 8 KiB limit, under the 10 KiB (1.25x) past which Netty's decoder gives up on
+                // the whole connection (oversizeMetadata_headersPastTheClientLimit_internalNamingTheSize)
+                case "oversize" -> extra.add("x-big", "x".repeat(9 << 10));
+                case "uppercase" -> extra.add("X-Upper", "1");
+                case "connection" -> extra.add("connection", "close");
+                case "pseudo" -> extra.add(":path", "/x");
+                default -> throw new AssertionError(variant);
+            }
+            s.whenRequestEnds(() -> {
+                if (variant.endsWith("-headers")) {
+                    // and nothing more: the stream stays open until the client resets it
+                    s.headers(responseHeaders().add(extra), false);
+                } else {
+                    s.headers(responseHeaders(), false);
+                    s.data(message("answer"), false);
+                    s.trailers(HostileGrpc.ok().add(extra));
+                }
+            });
+        });
+        Channel channel = channel(ChannelOptions.DEFAULT);
+        for (String variant : variants) {
+            held.set(new CompletableFuture<>());
+            bad.put(variant, new CompletableFuture<>());
+            UnaryStreamCall<String, String> other =
+                    channel.unaryStream(SERVER_STREAM).call("held");
+            List<String> got = new CopyOnWriteArrayList<>();
+            other.responses().handler(got::add);
+            other.initialMetadata().await(5, SECONDS);
+            HostileServer.HostileStream otherStream = held.get().get(5, SECONDS);
+
+            RpcException e = failure(channel.unaryUnary(UNARY)
+                    .call(
+                            "x",
+                            CallOptions.DEFAULT
+                                    .withTimeout(Duration.ofSeconds(10))
+                                    .withMetadata(Metadata.of("x-variant", variant)))
+                    .response());
+            assertThat(e.code()).as(variant).isEqualTo(StatusCode.INTERNAL);
+            assertThat(e.details()).as(variant).containsIgnoringCase("header");
+            HostileServer.HostileStream badStream = bad.get(variant).get(5, SECONDS);
+            assertThat(badStream.connection().resetOf(badStream.id).get(5, SECONDS))
+                    .as(variant + ": RST_STREAM PROTOCOL_ERROR to the server")
+                    .isEqualTo(0x1L);
+
+            otherStream.connection().run(() -> {
+                otherStream.data(message("last"), false);
+                otherStream.trailers(HostileGrpc.ok());
+            });
+            assertThat(other.code().await(5, SECONDS))
+                    .as(variant + ": the other call")
+                    .isEqualTo(StatusCode.OK);
+            assertThat(got).as(variant).containsExactly("first", "last");
+        }
+        assertThat(healthy(channel)).isEqualTo("echo:ping");
+        assertThat(server.connections.get())
+                .as("stream errors only: one connection")
+                .isEqualTo(1);
+    }
+
+    /**
+     * DATA before the response's HEADERS (malformed, RFC 9113 "HTTP Message Framing"), which Vert.x drops silently: the
+     * call fails INTERNAL naming it, whether or not headers follow, the server gets RST_STREAM PROTOCOL_ERROR, and a
+     * call open on the same connection finishes OK.
+     */
+    @Test
+    void dataBeforeHeaders_internalNamingIt_otherCallOnTheConnectionFinishes() throws Exception {
+        AtomicReference<CompletableFuture<HostileServer.HostileStream>> held = new AtomicReference<>();
+        Map<String, CompletableFuture<HostileServer.HostileStream>> bad = new ConcurrentHashMap<>();
+        server.responder(s -> {
+            String variant = s.header("x-variant");
+            if (s.path().endsWith("/ServerStream") && variant == null) {
+                held.get().complete(s);
+                s.headers(responseHeaders(), false);
+                s.data(message("first"), false);
+                return;
+            }
+            if (variant == null) {
+                answerHealthy(s);
+                return;
+            }
+            bad.get(variant).complete(s);
+            s.whenRequestEnds(() -> {
+                s.dataIgnoringWindow(message("too early"), false);
+                if (variant.equals("then-a-response")) {
+                    s.headers(responseHeaders(), false);
+                    s.data(message("on time"), false);
+                    s.trailers(HostileGrpc.ok());
+                }
+            });
+        });
+        Channel channel = channel(ChannelOptions.DEFAULT);
+        for (String variant : List.of("alone", "then-a-response")) {
+            held.set(new CompletableFuture<>());
+            bad.put(variant, new CompletableFuture<>());
+            UnaryStreamCall<String, String> other =
+                    channel.unaryStream(SERVER_STREAM).call("held");
+            List<String> got = new CopyOnWriteArrayList<>();
+            other.responses().handler(got::add);
+            other.initialMetadata().await(5, SECONDS);
+            HostileServer.HostileStream otherStream = held.get().get(5, SECONDS);
+
+            UnaryStreamCall<String, String> early = channel.unaryStream(SERVER_STREAM)
+                    .call(
+                            "x",
+                            CallOptions.DEFAULT
+                                    .withTimeout(Duration.ofSeconds(10))
+                                    .withMetadata(Metadata.of("x-variant", variant)));
+            List<String> earlyGot = new CopyOnWriteArrayList<>();
+            early.responses().handler(earlyGot::add);
+            assertThat(early.code().await(10, SECONDS)).as(variant).isEqualTo(StatusCode.INTERNAL);
+            assertThat(early.details().await(5, SECONDS)).as(variant).contains("DATA before response headers");
+            assertThat(earlyGot).as(variant).isEmpty();
+            HostileServer.HostileStream badStream = bad.get(variant).get(5, SECONDS);
+            assertThat(badStream.connection().resetOf(badStream.id).get(5, SECONDS))
+                    .as(variant + ": RST_STREAM PROTOCOL_ERROR to the server")
+                    .isEqualTo(0x1L);
+
+            otherStream.connection().run(() -> {
+                otherStream.data(message("last"), false);
+                otherStream.trailers(HostileGrpc.ok());
+            });
+            assertThat(other.code().await(5, SECONDS))
+                    .as(variant + ": the other call")
+                    .isEqualTo(StatusCode.OK);
+            assertThat(got).as(variant).containsExactly("first", "last");
+        }
+        assertThat(server.connections.get()).isEqualTo(1);
     }
 
     @Test

@@ -133,6 +133,7 @@ final class HostileServer implements AutoCloseable {
                 new DefaultHttp2FrameWriter(new DefaultHttp2HeadersEncoder(Http2HeadersEncoder.NEVER_SENSITIVE, true));
         private final Map<Integer, HostileStream> streams = new ConcurrentHashMap<>();
         private final Map<Long, CompletableFuture<Void>> pings = new HashMap<>();
+        private final Map<Integer, CompletableFuture<Long>> resets = new ConcurrentHashMap<>();
         private final Listener frames = new Listener();
         private @Nullable ChannelHandlerContext ctx;
         private volatile @Nullable Channel channel;
@@ -281,6 +282,14 @@ final class HostileServer implements AutoCloseable {
             return done;
         }
 
+        /**
+         * Completes with the code of the client's RST_STREAM for stream {@code id}, also for a stream this server has
+         * already ended (and forgotten).
+         */
+        CompletableFuture<Long> resetOf(int id) {
+            return resets.computeIfAbsent(id, k -> new CompletableFuture<>());
+        }
+
         /** The stream with this id, if the client opened it. */
         @Nullable
         HostileStream stream(int id) {
@@ -389,6 +398,7 @@ final class HostileServer implements AutoCloseable {
 
             @Override
             public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
+                resetOf(streamId).complete(errorCode);
                 HostileStream s = streams.get(streamId);
                 if (s != null) {
                     s.resetByClient(errorCode);
