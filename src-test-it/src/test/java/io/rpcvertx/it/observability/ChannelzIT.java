@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.rpcvertx.CallCounts;
 import io.rpcvertx.Channel;
 import io.rpcvertx.ChannelConnectivity;
+import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.ChannelStats;
 import io.rpcvertx.RpcException;
 import io.rpcvertx.RpcVertx;
@@ -151,6 +152,26 @@ class ChannelzIT {
         assertCounts(stats.calls(), 5, 3, 2, from, to);
         assertThat(stats.subchannels()).isEmpty();
 
+        ServerStats serverStats = server.stats().await(5, SECONDS);
+        assertCounts(serverStats.calls(), 5, 3, 2, from, to);
+        assertThat(serverStats.listenSockets()).isEmpty();
+    }
+
+    @Test
+    void eventBus_okFailedCancelled_exactCounts_noSubchannels_noListenSockets() throws Exception {
+        Server server = RpcVertx.server(vertx);
+        servers.add(server);
+        server.addEventBusPort("channelz.eb").await(5, SECONDS);
+        started(server, () -> null);
+        Channel channel = channel(RpcVertx.eventBusChannel(vertx, "channelz.eb", ChannelOptions.DEFAULT));
+
+        Instant from = nowMillis();
+        okFailedCancelled(channel);
+        Instant to = nowMillis();
+
+        ChannelStats stats = channel.stats().await(5, SECONDS);
+        assertCounts(stats.calls(), 5, 3, 2, from, to);
+        assertThat(stats.subchannels()).isEmpty();
         ServerStats serverStats = server.stats().await(5, SECONDS);
         assertCounts(serverStats.calls(), 5, 3, 2, from, to);
         assertThat(serverStats.listenSockets()).isEmpty();
