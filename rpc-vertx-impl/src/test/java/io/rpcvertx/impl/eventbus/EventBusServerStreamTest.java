@@ -6,7 +6,7 @@ import io.rpcvertx.Metadata;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.impl.codec.Encoding;
 import io.rpcvertx.impl.codec.MessageFramer;
-import io.rpcvertx.impl.transport.ServerStreamListener;
+import io.rpcvertx.impl.transport.FakeMessageCarrier;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -51,7 +51,8 @@ class EventBusServerStreamTest {
     private ContextInternal context;
     private final List<Sent> sent = new CopyOnWriteArrayList<>();
     private final List<String> hostEvents = new CopyOnWriteArrayList<>();
-    private final List<String> events = new CopyOnWriteArrayList<>();
+    private final FakeMessageCarrier.ServerEvents listener = new FakeMessageCarrier.ServerEvents();
+    private final List<String> events = listener.events;
     private EventBusServerStream stream;
 
     @BeforeEach
@@ -79,27 +80,7 @@ class EventBusServerStreamTest {
                 "/test.Service/Method",
                 MultiMap.caseInsensitiveMultiMap(),
                 EventBusWire.WINDOW_MESSAGES);
-        onLoop(s -> s.setListener(new ServerStreamListener() {
-            @Override
-            public void onData(Buffer data) {
-                events.add("data " + data.length());
-            }
-
-            @Override
-            public void onHalfClose() {
-                events.add("half-close");
-            }
-
-            @Override
-            public void onReady() {
-                events.add("ready");
-            }
-
-            @Override
-            public void onCancel(CancelCause cause) {
-                events.add("cancel " + cause);
-            }
-        }));
+        onLoop(s -> s.setListener(listener));
     }
 
     private void onLoop(Consumer<EventBusServerStream> step) {

@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  * as text, in order, and, when the two are paired, handed to the other half queued on its context (as the in-process
  * transport hands them over, with no Vert.x event bus and no socket).
  */
-final class FakeMessageCarrier {
+public final class FakeMessageCarrier {
     private FakeMessageCarrier() {}
 
     /** The server half: what it sends is recorded in {@link #sent}, and handed to {@link #client} when paired. */
@@ -221,9 +221,9 @@ final class FakeMessageCarrier {
         };
     }
 
-    /** Records a server listener's events as text. */
-    static final class ServerEvents implements ServerStreamListener {
-        final List<String> events = new CopyOnWriteArrayList<>();
+    /** Records a server listener's events as text (also for the transports' own tests). */
+    public static final class ServerEvents implements ServerStreamListener {
+        public final List<String> events = new CopyOnWriteArrayList<>();
 
         @Override
         public void onData(Buffer data) {
