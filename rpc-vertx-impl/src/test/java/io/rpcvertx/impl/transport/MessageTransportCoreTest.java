@@ -516,6 +516,67 @@ class MessageTransportCoreTest {
         assertThat(statusFirst + cancelFirst).isEqualTo(RACE_ITERATIONS);
     }
 
+    /**
+     * The server cancels on its loop while the client sends its last message and half-closes on its own, started from
+     * two threads at once: the server resets once and its listener hears at most the data sent before the reset, in
+     * order; the client ends once, with the reset, whether its last message left before it or not.
+     */
+    @Test
+    void race_serverCancelVsClientEnd_eachHalfEndsOnce_andTheyAgree() throws Exception {
+        for (int i = 0; i < RACE_ITERATIONS; i++) {
+            ServerEvents serverEvents = new ServerEvents();
+            ClientEvents clientEvents = new ClientEvents();
+            Server s = openServer(new Credit(Credit.Unit.MESSAGES, 16, 8), serverEvents);
+            Client c = new Client(
+                    clientContext,
+                    FakeMessageCarrier.head(RequestHead.NO_DEADLINE),
+                    new Credit(Credit.Unit.MESSAGES, 16, 8));
+            s.client = c;
+            c.server = s;
+            onLoop(clientContext, () -> c.start(clientEvents));
+            CountDownLatch go = new CountDownLatch(1);
+            CompletableFuture<Void> cancelled = new CompletableFuture<>();
+            CompletableFuture<Void> ended = new CompletableFuture<>();
+            threads.execute(() -> {
+                await(go);
+                serverContext.runOnContext(v -> {
+                    s.cancel();
+                    cancelled.complete(null);
+                });
+            });
+            threads.execute(() -> {
+                await(go);
+                clientContext.runOnContext(v -> {
+                    c.writeMessage(Buffer.buffer("x"), true);
+                    ended.complete(null);
+                });
+            });
+            go.countDown();
+            CompletableFuture.allOf(cancelled, ended).get(5, TimeUnit.SECONDS);
+            for (int round = 0; round < 2; round++) {
+                onLoop(serverContext, () -> {});
+                onLoop(clientContext, () -> {});
+            }
+
+            assertThat(s.closings).as("iteration %d", i).hasValue(1);
+            assertThat(c.closings).as("iteration %d", i).hasValue(1);
+            assertThat(s.sent).as("iteration %d", i).containsExactly("reset 8");
+            List<String> heard = List.copyOf(serverEvents.events);
+            assertThat(List.of(List.of(), List.of("data 6"), List.of("data 6", "half-close")))
+                    .as("iteration %d: %s", i, heard)
+                    .contains(heard);
+            assertThat(onLoopGet(clientContext, () -> List.copyOf(clientEvents.events)))
+                    .as("iteration %d", i)
+                    .containsExactly("open", "reset 8");
+            if (c.sent.isEmpty()) {
+                // the reset came first: the client wrote nothing, so the server read nothing
+                assertThat(heard).as("iteration %d", i).isEmpty();
+            } else {
+                assertThat(c.sent).as("iteration %d", i).containsExactly("message 6 end");
+            }
+        }
+    }
+
     private static void await(CountDownLatch latch) {
         try {
             latch.await();
