@@ -33,7 +33,7 @@ import org.jspecify.annotations.Nullable;
  * any --close (the IO instance is undeployed)--&gt; CLOSED (the open streams end as on a lost connection)
  * </pre>
  */
-public final class EventBusAcceptor {
+public final class EventBusAcceptor implements EventBusServerStream.Host {
     private static final Logger log = LoggerFactory.getLogger(EventBusAcceptor.class);
 
     enum State {
@@ -110,7 +110,14 @@ public final class EventBusAcceptor {
         }
         int window = EventBusWire.intHeader(headers, EventBusWire.WINDOW, EventBusWire.WINDOW_MESSAGES);
         EventBusServerStream stream = new EventBusServerStream(
-                this, call, replyTo, path, EventBusWire.grpcHeaders(headers), Math.max(1, window));
+                loop.duplicate(),
+                this,
+                bus::send,
+                call,
+                replyTo,
+                path,
+                EventBusWire.grpcHeaders(headers),
+                Math.max(1, window));
         open.put(call, stream);
         live.add(stream);
         message.reply(
@@ -169,11 +176,13 @@ public final class EventBusAcceptor {
     // ---------------------------------------------------------------- streams
 
     /** The stream closed: client messages of its call are dropped from now on, a drain no longer cancels it. */
-    void removeOpen(EventBusServerStream stream) {
+    @Override
+    public void removeOpen(EventBusServerStream stream) {
         open.remove(stream.call, stream);
     }
 
-    void onTerminated(EventBusServerStream stream) {
+    @Override
+    public void onTerminated(EventBusServerStream stream) {
         live.terminated(stream);
     }
 

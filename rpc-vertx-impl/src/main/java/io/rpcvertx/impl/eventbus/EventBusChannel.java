@@ -16,6 +16,7 @@ import io.rpcvertx.impl.transport.ClientStream;
 import io.rpcvertx.impl.transport.ClientTransport;
 import io.rpcvertx.impl.transport.ConnectivityWatchers;
 import io.rpcvertx.impl.transport.Contexts;
+import io.rpcvertx.impl.transport.MessageChannelClose;
 import io.rpcvertx.impl.transport.RequestHead;
 import io.vertx.core.Closeable;
 import io.vertx.core.Completable;
@@ -29,6 +30,7 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -71,11 +73,9 @@ public final class EventBusChannel implements Channel, ClientTransport, Closeabl
     private final List<EventBusClientStream> waiting = new ArrayList<>();
 
     private final ConnectivityWatchers watchers = new ConnectivityWatchers();
-    private final Promise<Void> closed;
+    private final MessageChannelClose close;
 
     private volatile ChannelConnectivity state = ChannelConnectivity.IDLE;
-    private volatile boolean closeRequested;
-    private boolean closing;
     private long nextCall;
     private @Nullable MessageConsumer<Object> consumer;
     /** Completes once our address is registered (cluster-wide when clustered): servers can reach us from then on. */
@@ -85,7 +85,6 @@ public final class EventBusChannel implements Channel, ClientTransport, Closeabl
     private long probeBackoffMs = 50;
     private long probeTimer = -1;
     private long pingTimer = -1;
-    private long graceTimer = -1;
 
     /**
      * @param target the event-bus address the channel's calls open on
@@ -98,7 +97,32 @@ public final class EventBusChannel implements Channel, ClientTransport, Closeabl
         ContextInternal current = Contexts.ownerFor(vertx);
         // a channel made on a loop of another Vertx (e.g. a test's, for a clustered node) lives on one of its own
         this.owner = current.owner() == vertx ? current : vertx.createEventLoopContext();
-        this.closed = owner.promise();
+        this.close = new MessageChannelClose(vertx, owner, new MessageChannelClose.Channel() {
+            @Override
+            public void onClosing() {
+                setState(ChannelConnectivity.SHUTDOWN);
+                calls.onChannelClosing();
+                if (probeTimer >= 0) {
+                    owner.owner().cancelTimer(probeTimer);
+                    probeTimer = -1;
+                }
+            }
+
+            @Override
+            public Collection<EventBusClientStream> live() {
+                return live.values();
+            }
+
+            @Override
+            public Collection<EventBusClientStream> waiting() {
+                return waiting;
+            }
+
+            @Override
+            public Future<Void> release() {
+                return releaseTransport();
+            }
+        });
         this.registered = owner.promise();
         this.calls = new TransportCalls(
                 vertx, owner, options, this, options.defaultAuthority().orElse(target));
@@ -149,7 +173,7 @@ public final class EventBusChannel implements Channel, ClientTransport, Closeabl
 
     void admit(EventBusClientStream stream) {
         assert owner.inThread();
-        if (closing) {
+        if (close.isClosing()) {
             stream.fail(StatusCode.UNAVAILABLE, "Channel closed", false);
             return;
         }
@@ -170,14 +194,12 @@ public final class EventBusChannel implements Channel, ClientTransport, Closeabl
             return;
         }
         waiting.remove(stream);
-        if (closing && live.isEmpty()) {
-            finishClose();
-        }
+        close.streamClosed();
     }
 
     /** A stream's open was acked: the ping timer runs while calls are on servers. */
     void onAcked(EventBusClientStream stream) {
-        if (pingTimer < 0 && !closing) {
+        if (pingTimer < 0 && !close.isClosing()) {
             pingTimer = owner.setPeriodic(EventBusWire.PING_INTERVAL_MS, id -> pingServers());
         }
     }
@@ -207,7 +229,7 @@ public final class EventBusChannel implements Channel, ClientTransport, Closeabl
 
     /** Asks the target whether anyone serves it (after our own address is registered, so servers can answer us). */
     private void probe() {
-        if (probing || closing) {
+        if (probing || close.isClosing()) {
             return;
         }
         probing = true;
@@ -221,7 +243,7 @@ public final class EventBusChannel implements Channel, ClientTransport, Closeabl
                                         .setSendTimeout(EventBusWire.PEER_TIMEOUT_MS)))
                 .onComplete(ar -> {
                     probing = false;
-                    if (closing) {
+                    if (close.isClosing()) {
                         return;
                     }
                     if (ar.succeeded()) {
@@ -306,14 +328,14 @@ public final class EventBusChannel implements Channel, ClientTransport, Closeabl
     @Override
     public ChannelConnectivity getState(ConnectRequest request) {
         Objects.requireNonNull(request, "request");
-        if (request == ConnectRequest.TRY_TO_CONNECT && !closeRequested) {
+        if (request == ConnectRequest.TRY_TO_CONNECT && !close.isRequested()) {
             Contexts.run(owner, () -> {
                 if (state == ChannelConnectivity.IDLE) {
                     probe();
                 }
             });
         }
-        return closeRequested ? ChannelConnectivity.SHUTDOWN : state;
+        return close.isRequested() ? ChannelConnectivity.SHUTDOWN : state;
     }
 
     @Override
@@ -359,68 +381,16 @@ public final class EventBusChannel implements Channel, ClientTransport, Closeabl
 
     @Override
     public Future<Void> close(Duration grace) {
-        Objects.requireNonNull(grace, "grace");
-        closeRequested = true;
-        Promise<Void> promise = Contexts.caller(vertx).promise();
-        Contexts.run(owner, () -> {
-            startClose(grace);
-            closed.future().onComplete(promise);
-        });
-        return promise.future();
+        return close.close(grace);
     }
 
     @Override
     public void close(Completable<Void> completion) {
-        // the owner context is closing (e.g. the verticle that created this channel was undeployed)
-        closeRequested = true;
-        Contexts.run(owner, () -> {
-            startClose(Duration.ZERO);
-            closed.future().onComplete(completion);
-        });
+        close.close(completion);
     }
 
-    private void startClose(Duration grace) {
-        if (closing) {
-            if (graceTimer >= 0 && grace.isZero()) {
-                owner.owner().cancelTimer(graceTimer);
-                graceTimer = -1;
-                cancelAll();
-            }
-            return;
-        }
-        closing = true;
-        setState(ChannelConnectivity.SHUTDOWN);
-        calls.onChannelClosing();
-        if (probeTimer >= 0) {
-            owner.owner().cancelTimer(probeTimer);
-            probeTimer = -1;
-        }
-        for (EventBusClientStream stream : new ArrayList<>(waiting)) {
-            stream.fail(StatusCode.UNAVAILABLE, "Channel closed", false);
-        }
-        if (live.isEmpty()) {
-            finishClose();
-        } else if (grace.isZero() || grace.isNegative()) {
-            cancelAll();
-        } else {
-            graceTimer = owner.setTimer(Math.max(1, grace.toMillis()), id -> {
-                graceTimer = -1;
-                cancelAll();
-            });
-        }
-    }
-
-    private void cancelAll() {
-        for (EventBusClientStream stream : new ArrayList<>(live.values())) {
-            stream.fail(StatusCode.CANCELLED, "Channel closed", true);
-        }
-    }
-
-    private void finishClose() {
-        if (graceTimer >= 0) {
-            owner.owner().cancelTimer(graceTimer);
-            graceTimer = -1;
-        }
+    /** The last call is gone: the pings stop and our address is unregistered. */
+    private Future<Void> releaseTransport() {
         if (pingTimer >= 0) {
             owner.owner().cancelTimer(pingTimer);
             pingTimer = -1;
@@ -429,10 +399,11 @@ public final class EventBusChannel implements Channel, ClientTransport, Closeabl
         MessageConsumer<Object> c = consumer;
         consumer = null;
         if (c == null) {
-            closed.tryComplete();
-        } else {
-            c.unregister().onComplete(ar -> closed.tryComplete());
+            return owner.succeededFuture();
         }
+        Promise<Void> unregistered = owner.promise();
+        c.unregister().onComplete(ar -> unregistered.complete());
+        return unregistered.future();
     }
 
     @Override

@@ -1,19 +1,12 @@
 package io.rpcvertx.impl.eventbus;
 
-import io.rpcvertx.Metadata;
 import io.rpcvertx.StatusCode;
-import io.rpcvertx.impl.codec.Encoding;
 import io.rpcvertx.impl.codec.GrpcHeaders;
-import io.rpcvertx.impl.codec.GrpcTimeout;
-import io.rpcvertx.impl.codec.MessageDeframer;
 import io.rpcvertx.impl.codec.MessageFramer;
-import io.rpcvertx.impl.codec.MetadataCodec;
 import io.rpcvertx.impl.codec.StatusMessages;
-import io.rpcvertx.impl.codec.WireException;
-import io.rpcvertx.impl.transport.ClientStream;
-import io.rpcvertx.impl.transport.ClientStreamListener;
+import io.rpcvertx.impl.transport.AbstractMessageClientStream;
+import io.rpcvertx.impl.transport.Credit;
 import io.rpcvertx.impl.transport.RequestHead;
-import io.rpcvertx.impl.transport.StatusHeaders;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -21,40 +14,29 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The client half of an event-bus call, on its channel's event loop. The request headers (as a Vert.x HTTP/2 stream
- * would send them, so metadata goes through the same reserved-header and {@code -bin} rules) leave in an {@code open}
- * request to the server's address, with the first message when there is one; the ack names the address of the server
- * IO instance that took the call, and every later message of the call goes there, so the call sticks to that node.
- * Until the ack, later messages wait here. Flow control is message credit both ways: we send while the server's credit
- * lasts ({@link #isReady()}), and grant credit back for response messages only as the call reads them.
+ * The client half of an event-bus call, on its channel's event loop: the {@link AbstractMessageClientStream} rules,
+ * carried by event-bus messages of this call. The request headers (as a Vert.x HTTP/2 stream would send them, so
+ * metadata goes through the same reserved-header and {@code -bin} rules) leave in an {@code open} request to the
+ * server's address, with the first message when there is one; the ack names the address of the server IO instance that
+ * took the call, and every later message of the call goes there, so the call sticks to that node. Until the ack, later
+ * messages wait here. Flow control is message credit both ways: we send while the server's credit lasts, and grant
+ * credit back, every {@link EventBusWire#WINDOW_MESSAGES}/2 messages, only as the call reads them.
  *
  * <pre>
  * NEW --start, admitted--&gt; OPEN (headers sent: OPENING until acked, then ACKED)
  * any --terminal event, cancel(), or the channel ended it--&gt; CLOSED
  * </pre>
  */
-final class EventBusClientStream implements ClientStream {
-    enum State {
-        NEW,
-        OPEN,
-        CLOSED
-    }
-
-    private record End(MultiMap source, @Nullable Buffer lastFrame) {}
-
+final class EventBusClientStream extends AbstractMessageClientStream {
     private record Pending(@Nullable Buffer body, DeliveryOptions options) {}
 
     private final EventBusChannel channel;
-    final RequestHead head;
     final String call;
-    private @Nullable ClientStreamListener listener;
-    private State state = State.NEW;
     private boolean headersSent;
     /** The address of the server IO instance that took the call: known once acked. */
     @Nullable
@@ -62,61 +44,21 @@ final class EventBusClientStream implements ClientStream {
 
     private final List<Pending> unsent = new ArrayList<>();
     private boolean halfClosed;
-    private int credit = EventBusWire.WINDOW_MESSAGES;
-    // inbound (response), on the owner
-    private final ArrayDeque<Object> inbound = new ArrayDeque<>(2);
-    private boolean paused;
-    private boolean delivering;
-    private int consumed;
-    private @Nullable MessageDeframer deframer;
-    private @Nullable String pushback;
 
     EventBusClientStream(EventBusChannel channel, RequestHead head, String call) {
+        super(head, new Credit(Credit.Unit.MESSAGES, EventBusWire.WINDOW_MESSAGES, EventBusWire.WINDOW_MESSAGES / 2));
         this.channel = channel;
-        this.head = head;
         this.call = call;
     }
 
-    // ---------------------------------------------------------------- admission (the channel)
-
     @Override
-    public void start(ClientStreamListener l) {
-        this.listener = l;
+    protected void admit() {
         channel.admit(this);
-    }
-
-    private ClientStreamListener listener() {
-        ClientStreamListener l = listener;
-        assert l != null;
-        return l;
     }
 
     /** The channel found a server (its probe, or an earlier call, was answered): messages may be written. */
     void open() {
-        long deadline = head.deadlineNanos();
-        if (deadline != RequestHead.NO_DEADLINE && deadline - System.nanoTime() <= 0) {
-            close();
-            listener().onClosed(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before the stream opened", false);
-            return;
-        }
-        state = State.OPEN;
-        listener().onOpen();
-    }
-
-    /** The channel ends this stream (closed, no server, server lost): it reports {@code code}. */
-    void fail(StatusCode code, String details, boolean reset) {
-        if (state == State.CLOSED) {
-            return;
-        }
-        if (reset) {
-            sendReset();
-        }
-        close();
-        listener().onClosed(code, details, false);
-    }
-
-    boolean isOpen() {
-        return state == State.OPEN;
+        open(0);
     }
 
     // ---------------------------------------------------------------- ClientStream (owner)
@@ -130,27 +72,7 @@ final class EventBusClientStream implements ClientStream {
         if (end) {
             o.addHeader(EventBusWire.END, "1");
         }
-        MultiMap h = MultiMap.caseInsensitiveMultiMap();
-        h.set(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC);
-        h.set(GrpcHeaders.TE, GrpcHeaders.TRAILERS);
-        h.set(GrpcHeaders.USER_AGENT, channel.userAgent);
-        h.set(GrpcHeaders.GRPC_ACCEPT_ENCODING, GrpcHeaders.ACCEPT_ENCODING_VALUE);
-        Encoding encoding = head.encoding();
-        if (encoding != Encoding.IDENTITY) {
-            h.set(GrpcHeaders.GRPC_ENCODING, encoding.headerValue());
-        }
-        long deadline = head.deadlineNanos();
-        if (deadline != RequestHead.NO_DEADLINE) {
-            // computed as the headers leave, so the time queued counts, as over HTTP/2
-            h.set(GrpcHeaders.GRPC_TIMEOUT, GrpcTimeout.format(Math.max(1, deadline - System.nanoTime())));
-        }
-        MetadataCodec.toHeaders(head.metadata(), h);
-        int previous = head.previousAttempts();
-        if (previous > 0) {
-            h.set("grpc-previous-rpc-attempts", Integer.toString(previous));
-        }
-        MetadataCodec.toHeaders(head.credentialsMetadata(), h);
-        EventBusWire.addAll(o, h);
+        EventBusWire.addAll(o, requestHeaders(channel.userAgent));
         return o;
     }
 
@@ -163,7 +85,7 @@ final class EventBusClientStream implements ClientStream {
     }
 
     private void onAck(AsyncResult<Message<Object>> ar) {
-        if (state != State.OPEN) {
+        if (!isOpen()) {
             if (ar.succeeded()) {
                 String s = ar.result().headers().get(EventBusWire.SERVER);
                 if (s != null) {
@@ -188,8 +110,7 @@ final class EventBusClientStream implements ClientStream {
         }
         MultiMap headers = ar.result().headers();
         if (EventBusWire.REFUSE.equals(headers.get(EventBusWire.KIND))) {
-            close();
-            listener().onReset(0x7); // REFUSED_STREAM: the server did not process it, so it may be replayed
+            onReset(0x7); // REFUSED_STREAM: the server did not process it, so it may be replayed
             return;
         }
         String s = headers.get(EventBusWire.SERVER);
@@ -198,18 +119,18 @@ final class EventBusClientStream implements ClientStream {
             return;
         }
         server = s;
-        boolean wasReady = isReady();
-        credit += EventBusWire.intHeader(headers, EventBusWire.WINDOW, EventBusWire.WINDOW_MESSAGES)
-                - EventBusWire.WINDOW_MESSAGES;
+        boolean turnedReady =
+                grantCredit(EventBusWire.intHeader(headers, EventBusWire.WINDOW, EventBusWire.WINDOW_MESSAGES)
+                        - EventBusWire.WINDOW_MESSAGES);
         for (Pending p : unsent) {
             channel.bus().send(s, p.body(), p.options());
         }
         unsent.clear();
         channel.onAcked(this);
-        if (consumed >= EventBusWire.WINDOW_MESSAGES / 2) {
-            grant();
+        if (isCreditDue()) {
+            returnCredit();
         }
-        if (!wasReady && isReady()) {
+        if (turnedReady && isOpen()) {
             listener().onReady();
         }
     }
@@ -226,36 +147,34 @@ final class EventBusClientStream implements ClientStream {
 
     @Override
     public void sendHeaders() {
-        if (state == State.OPEN && !headersSent) {
+        if (isOpen() && !headersSent) {
             sendOpen(null, false);
         }
     }
 
     @Override
     public int writeMessage(Buffer payload, boolean endOfStream) {
-        if (state != State.OPEN || halfClosed) {
+        if (!isOpen() || halfClosed) {
             return 0; // ended meanwhile: the call fails its writes itself
         }
-        Encoding encoding = head.encoding();
-        Buffer message = encoding == Encoding.IDENTITY ? payload : encoding.compress(payload);
-        Buffer frame = MessageFramer.frame(message, encoding != Encoding.IDENTITY);
-        credit--;
+        Buffer frame = frame(payload);
+        int wireBytes = frame.length() - MessageFramer.HEADER_LENGTH;
         halfClosed = endOfStream;
         if (!headersSent) {
             sendOpen(frame, endOfStream);
-            return message.length();
+            return wireBytes;
         }
         DeliveryOptions o = EventBusWire.options(EventBusWire.DATA, call);
         if (endOfStream) {
             o.addHeader(EventBusWire.END, "1");
         }
         sendToServer(frame, o);
-        return message.length();
+        return wireBytes;
     }
 
     @Override
     public void halfClose() {
-        if (state != State.OPEN || halfClosed) {
+        if (!isOpen() || halfClosed) {
             return;
         }
         halfClosed = true;
@@ -266,41 +185,10 @@ final class EventBusClientStream implements ClientStream {
         }
     }
 
-    /** Ready while the server's credit lasts; a server that does not read grants none. */
-    @Override
-    public boolean isReady() {
-        return credit > 0 || state != State.OPEN;
-    }
-
-    @Override
-    public void pause() {
-        paused = true;
-    }
-
-    @Override
-    public void resume() {
-        paused = false;
-        deliver();
-    }
-
-    @Override
-    public void cancel() {
-        if (state == State.CLOSED) {
-            return;
-        }
-        sendReset();
-        close();
-    }
-
-    @Override
-    public @Nullable String retryPushback() {
-        return pushback;
-    }
-
     // ---------------------------------------------------------------- from the server (on the owner)
 
     void onServerMessage(Message<?> message) {
-        if (state != State.OPEN) {
+        if (!isOpen()) {
             return;
         }
         MultiMap headers = message.headers();
@@ -315,140 +203,33 @@ final class EventBusClientStream implements ClientStream {
                 break;
             case EventBusWire.DATA:
                 if (body instanceof Buffer) {
-                    inbound.add(body);
-                    deliver();
+                    onFrame((Buffer) body);
                 }
                 break;
             case EventBusWire.TRAILERS:
-                inbound.add(new End(EventBusWire.grpcHeaders(headers), body instanceof Buffer ? (Buffer) body : null));
-                deliver();
+                onTrailers(EventBusWire.grpcHeaders(headers), body instanceof Buffer ? (Buffer) body : null);
                 break;
             case EventBusWire.CREDIT_KIND:
-                boolean wasReady = isReady();
-                credit += EventBusWire.intHeader(headers, EventBusWire.CREDIT, 0);
-                if (!wasReady && isReady()) {
-                    listener().onReady();
-                }
+                onCredit(EventBusWire.intHeader(headers, EventBusWire.CREDIT, 0));
                 break;
             case EventBusWire.RESET:
-                close();
-                listener().onReset(EventBusWire.intHeader(headers, EventBusWire.CODE, 0x8));
+                onReset(EventBusWire.intHeader(headers, EventBusWire.CODE, (int) CANCEL));
                 break;
             case EventBusWire.GONE:
                 String why = headers.get(GrpcHeaders.GRPC_MESSAGE.toString());
-                close();
-                listener()
-                        .onClosed(
-                                StatusCode.UNAVAILABLE,
-                                why == null ? "the server went away" : StatusMessages.decode(why),
-                                false);
+                onConnectionLost(why == null ? "the server went away" : StatusMessages.decode(why));
                 break;
             default:
                 break; // a kind of a later protocol version: ignored
         }
     }
 
-    private void onHeaders(MultiMap headers) {
-        listener().onHeaders(MetadataCodec.fromHeaders(headers));
-        if (state != State.OPEN) {
-            return;
-        }
-        String encodingName = headers.get(GrpcHeaders.GRPC_ENCODING);
-        Encoding encoding = encodingName == null ? Encoding.IDENTITY : Encoding.forName(encodingName);
-        if (encoding == null) {
-            failMalformed(StatusCode.INTERNAL, "Can't find decompressor for " + encodingName);
-            return;
-        }
-        deframer = new MessageDeframer(head.maxReceiveBytes(), encoding);
-    }
-
-    /** Response messages and the end, in order, while the call reads; credit goes back as they are read. */
-    private void deliver() {
-        if (delivering) {
-            return;
-        }
-        delivering = true;
-        try {
-            while (!paused && state == State.OPEN && !inbound.isEmpty()) {
-                Object next = inbound.poll();
-                if (next instanceof End) {
-                    End end = (End) next;
-                    Buffer last = end.lastFrame();
-                    if (last != null && !deliverFrame(last)) {
-                        return;
-                    }
-                    if (state == State.OPEN) {
-                        onEnd(end.source());
-                    }
-                    return;
-                }
-                if (!deliverFrame((Buffer) next)) {
-                    return;
-                }
-                consumed++;
-                if (consumed >= EventBusWire.WINDOW_MESSAGES / 2) {
-                    grant();
-                }
-            }
-        } finally {
-            delivering = false;
-        }
-    }
-
-    private boolean deliverFrame(Buffer frame) {
-        MessageDeframer d = deframer;
-        if (d == null) {
-            failMalformed(StatusCode.INTERNAL, "a message before the response headers");
-            return false;
-        }
-        try {
-            d.update(frame, this::onMessage);
-        } catch (WireException e) {
-            failMalformed(e.code(), e.getMessage());
-            return false;
-        }
-        return state == State.OPEN;
-    }
-
-    private void grant() {
-        String s = server;
-        if (s == null || state != State.OPEN) {
-            return; // granted once the ack names the server
-        }
-        DeliveryOptions o = EventBusWire.options(EventBusWire.CREDIT_KIND, call);
-        o.addHeader(EventBusWire.CREDIT, Integer.toString(consumed));
-        consumed = 0;
-        channel.bus().send(s, null, o);
-    }
-
-    private void onMessage(Buffer payload) {
-        if (state == State.OPEN) {
-            listener().onMessage(payload);
-        }
-    }
-
-    private void onEnd(MultiMap source) {
-        MessageDeframer d = deframer;
-        if (d != null && d.hasPartialMessage()) {
-            close();
-            listener().onTrailers(StatusCode.INTERNAL, "Encountered end-of-stream mid-frame", Metadata.EMPTY);
-            return;
-        }
-        pushback = source.get("grpc-retry-pushback-ms");
-        StatusHeaders.Received status = StatusHeaders.Received.read(source);
-        close();
-        status.deliver(listener());
-    }
-
-    private void failMalformed(StatusCode code, String details) {
-        sendReset();
-        close();
-        listener().onClosed(code, details, false);
-    }
+    // ---------------------------------------------------------------- the carrier: event-bus messages of this call
 
     /** Tells the server the call is over from our side (as RST_STREAM(CANCEL)), if it has heard of the call. */
-    private void sendReset() {
-        if (state == State.OPEN && headersSent) {
+    @Override
+    protected void resetPeer() {
+        if (headersSent) {
             unsent.clear();
             if (server != null) {
                 sendToServer(null, EventBusWire.options(EventBusWire.RESET, call));
@@ -457,16 +238,21 @@ final class EventBusClientStream implements ClientStream {
         }
     }
 
-    /** The one transition to CLOSED: the channel forgets the stream before the listener hears of the end. */
-    private void close() {
-        state = State.CLOSED;
-        inbound.clear();
-        unsent.clear();
-        channel.onStreamClosed(this);
+    /** Credit for what the call read, once the ack names the server (until then it is kept). */
+    @Override
+    protected void returnCredit() {
+        String s = server;
+        if (s == null || !isOpen()) {
+            return;
+        }
+        DeliveryOptions o = EventBusWire.options(EventBusWire.CREDIT_KIND, call);
+        o.addHeader(EventBusWire.CREDIT, Long.toString(drainCredit()));
+        channel.bus().send(s, null, o);
     }
 
     @Override
-    public String toString() {
-        return "EventBusClientStream{" + head.path() + ", " + state + "}";
+    protected void onClosed() {
+        unsent.clear();
+        channel.onStreamClosed(this);
     }
 }

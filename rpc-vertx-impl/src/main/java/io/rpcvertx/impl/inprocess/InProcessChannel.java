@@ -16,6 +16,7 @@ import io.rpcvertx.impl.transport.ClientStream;
 import io.rpcvertx.impl.transport.ClientTransport;
 import io.rpcvertx.impl.transport.ConnectivityWatchers;
 import io.rpcvertx.impl.transport.Contexts;
+import io.rpcvertx.impl.transport.MessageChannelClose;
 import io.rpcvertx.impl.transport.RequestHead;
 import io.vertx.core.Closeable;
 import io.vertx.core.Completable;
@@ -25,6 +26,7 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -55,14 +57,11 @@ public final class InProcessChannel implements Channel, ClientTransport, Closeab
     private final Set<InProcessClientStream> live = new LinkedHashSet<>();
     private final List<InProcessClientStream> waiting = new ArrayList<>();
     private final ConnectivityWatchers watchers = new ConnectivityWatchers();
-    private final Promise<Void> closed;
+    private final MessageChannelClose close;
     private final Runnable onPublished = this::onPublished;
 
     private volatile ChannelConnectivity state = ChannelConnectivity.IDLE;
-    private volatile boolean closeRequested;
-    private boolean closing;
     private boolean watching;
-    private long graceTimer = -1;
 
     /** @throws IllegalArgumentException for a malformed service config in {@code options} */
     public InProcessChannel(VertxInternal vertx, String name, ChannelOptions options) {
@@ -71,7 +70,33 @@ public final class InProcessChannel implements Channel, ClientTransport, Closeab
         this.options = options;
         this.userAgent = TransportCalls.userAgent(options);
         this.owner = Contexts.ownerFor(vertx);
-        this.closed = owner.promise();
+        this.close = new MessageChannelClose(vertx, owner, new MessageChannelClose.Channel() {
+            @Override
+            public void onClosing() {
+                setState(ChannelConnectivity.SHUTDOWN);
+                calls.onChannelClosing();
+                if (watching) {
+                    InProcessRegistry.unwatch(name, onPublished);
+                    watching = false;
+                }
+            }
+
+            @Override
+            public Collection<InProcessClientStream> live() {
+                return live;
+            }
+
+            @Override
+            public Collection<InProcessClientStream> waiting() {
+                return waiting;
+            }
+
+            @Override
+            public Future<Void> release() {
+                owner.removeCloseHook(InProcessChannel.this);
+                return owner.succeededFuture();
+            }
+        });
         this.calls = new TransportCalls(
                 vertx, owner, options, this, options.defaultAuthority().orElse(name));
         owner.addCloseHook(this);
@@ -116,7 +141,7 @@ public final class InProcessChannel implements Channel, ClientTransport, Closeab
 
     void admit(InProcessClientStream stream) {
         assert owner.inThread();
-        if (closing) {
+        if (close.isClosing()) {
             stream.fail(StatusCode.UNAVAILABLE, "Channel closed", false);
             return;
         }
@@ -142,9 +167,7 @@ public final class InProcessChannel implements Channel, ClientTransport, Closeab
             return;
         }
         waiting.remove(stream);
-        if (closing && live.isEmpty()) {
-            finishClose();
-        }
+        close.streamClosed();
     }
 
     /** The endpoint of our name if it takes calls here, or null. */
@@ -169,7 +192,7 @@ public final class InProcessChannel implements Channel, ClientTransport, Closeab
 
     /** Wait-for-ready calls and {@code channelReady()} wait for a server of our name to start. */
     private void watch() {
-        if (!watching && !closing) {
+        if (!watching && !close.isClosing()) {
             watching = true;
             InProcessRegistry.watch(name, onPublished);
             if (serving() != null) {
@@ -182,7 +205,7 @@ public final class InProcessChannel implements Channel, ClientTransport, Closeab
     private void onPublished() {
         owner.runOnContext(v -> {
             watching = false;
-            if (closing) {
+            if (close.isClosing()) {
                 return;
             }
             refreshState();
@@ -203,7 +226,7 @@ public final class InProcessChannel implements Channel, ClientTransport, Closeab
     // ---------------------------------------------------------------- connectivity
 
     private void refreshState() {
-        if (!closing) {
+        if (!close.isClosing()) {
             setState(serving() != null ? ChannelConnectivity.READY : ChannelConnectivity.TRANSIENT_FAILURE);
         }
     }
@@ -223,14 +246,14 @@ public final class InProcessChannel implements Channel, ClientTransport, Closeab
     @Override
     public ChannelConnectivity getState(ConnectRequest request) {
         Objects.requireNonNull(request, "request");
-        if (request == ConnectRequest.TRY_TO_CONNECT && !closeRequested) {
+        if (request == ConnectRequest.TRY_TO_CONNECT && !close.isRequested()) {
             Contexts.run(owner, () -> {
                 if (state == ChannelConnectivity.IDLE) {
                     refreshState();
                 }
             });
         }
-        return closeRequested ? ChannelConnectivity.SHUTDOWN : state;
+        return close.isRequested() ? ChannelConnectivity.SHUTDOWN : state;
     }
 
     @Override
@@ -276,70 +299,12 @@ public final class InProcessChannel implements Channel, ClientTransport, Closeab
 
     @Override
     public Future<Void> close(Duration grace) {
-        Objects.requireNonNull(grace, "grace");
-        closeRequested = true;
-        Promise<Void> promise = Contexts.caller(vertx).promise();
-        Contexts.run(owner, () -> {
-            startClose(grace);
-            closed.future().onComplete(promise);
-        });
-        return promise.future();
+        return close.close(grace);
     }
 
     @Override
     public void close(Completable<Void> completion) {
-        // the owner context is closing (e.g. the verticle that created this channel was undeployed)
-        closeRequested = true;
-        Contexts.run(owner, () -> {
-            startClose(Duration.ZERO);
-            closed.future().onComplete(completion);
-        });
-    }
-
-    private void startClose(Duration grace) {
-        if (closing) {
-            if (graceTimer >= 0 && grace.isZero()) {
-                owner.owner().cancelTimer(graceTimer);
-                graceTimer = -1;
-                cancelAll();
-            }
-            return;
-        }
-        closing = true;
-        setState(ChannelConnectivity.SHUTDOWN);
-        calls.onChannelClosing();
-        if (watching) {
-            InProcessRegistry.unwatch(name, onPublished);
-            watching = false;
-        }
-        for (InProcessClientStream stream : new ArrayList<>(waiting)) {
-            stream.fail(StatusCode.UNAVAILABLE, "Channel closed", false);
-        }
-        if (live.isEmpty()) {
-            finishClose();
-        } else if (grace.isZero() || grace.isNegative()) {
-            cancelAll();
-        } else {
-            graceTimer = owner.setTimer(Math.max(1, grace.toMillis()), id -> {
-                graceTimer = -1;
-                cancelAll();
-            });
-        }
-    }
-
-    private void cancelAll() {
-        for (InProcessClientStream stream : new ArrayList<>(live)) {
-            stream.fail(StatusCode.CANCELLED, "Channel closed", true);
-        }
-    }
-
-    private void finishClose() {
-        if (graceTimer >= 0) {
-            owner.owner().cancelTimer(graceTimer);
-            graceTimer = -1;
-        }
-        owner.removeCloseHook(this);
-        closed.tryComplete();
+        close.close(completion);
     }
 
     @Override
