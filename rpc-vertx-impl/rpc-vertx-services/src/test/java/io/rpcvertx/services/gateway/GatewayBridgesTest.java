@@ -19,6 +19,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -145,7 +146,7 @@ class GatewayBridgesTest {
     void disconnectMidStream_cancelsTheServerCall() throws Exception {
         List<JsonObject> frames = new CopyOnWriteArrayList<>();
         WebSocket ws = connect(frames);
-        String streamTo = GatewayBridges.STREAM_PREFIX + "t1";
+        String streamTo = GatewayBridges.STREAM_PREFIX + UUID.randomUUID();
         ws.writeTextMessage(new JsonObject()
                         .put("type", "register")
                         .put("address", streamTo)
