@@ -8,9 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
-import io.vertx.core.net.NetSocket;
 import io.vertx.ext.eventbus.bridge.tcp.TcpEventBusBridge;
 import io.vertx.ext.web.Router;
 import java.io.IOException;
@@ -18,7 +16,6 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -46,8 +43,6 @@ public final class GatewayBridgeServer {
     static final String TCP_KEY = "tcpBridgePort";
     private static final String GREETER = "helloworld.Greeter/SayHello";
     private static final String WEB = "io/rpcvertx/examples/web/";
-    /** Vert.x shares one random port among servers listening on the same negative port; one key per bridge. */
-    private static final AtomicInteger SHARED_PORT_KEYS = new AtomicInteger(-1_000_000);
 
     private final Vertx vertx;
     private final @Nullable EventBusGateway gateway;
@@ -162,27 +157,11 @@ public final class GatewayBridgeServer {
 
     private Future<Void> listenTcp(EventBusGateway attached, String host) {
         TcpEventBusBridge bridge = GatewayBridges.tcp(vertx, attached, new NetServerOptions());
-        if (tcpPort > 0) {
-            return bridge.listen(tcpPort, host).map(b -> {
-                tcp = b;
-                boundTcpPort = tcpPort;
-                return null;
-            });
-        }
-        // The bridge cannot tell which port 0 gave it: a placeholder server takes a shared random port, the bridge
-        // listens on the same key, so it shares that socket, and then the placeholder goes.
-        int key = SHARED_PORT_KEYS.getAndDecrement();
-        NetServer placeholder = vertx.createNetServer().connectHandler(NetSocket::close);
-        return placeholder
-                .listen(key, host)
-                .compose(p -> bridge.listen(key, host))
-                .compose(
-                        b -> {
-                            tcp = b;
-                            boundTcpPort = placeholder.actualPort();
-                            return placeholder.close();
-                        },
-                        e -> placeholder.close().transform(x -> Future.failedFuture(e)));
+        return GatewayBridges.listen(vertx, bridge, host, tcpPort).map(port -> {
+            tcp = bridge;
+            boundTcpPort = port;
+            return null;
+        });
     }
 
     /** What listens where, one line each ({@code sockjs bridge on http://...}, {@code tcp bridge on ...}). */

@@ -1,6 +1,8 @@
 package io.rpcvertx.services.gateway;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.ext.bridge.BaseBridgeEvent;
@@ -11,6 +13,7 @@ import io.vertx.ext.eventbus.bridge.tcp.TcpEventBusBridge;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The event-bus bridges of a gateway, closed by default: the SockJS bridge ({@code io.vertx:vertx-web}) and the TCP
@@ -28,7 +31,8 @@ import io.vertx.ext.web.handler.sockjs.SockJSHandler;
  *
  * <pre>{@code
  * router.route("/eventbus/*").subRouter(GatewayBridges.sockJs(vertx, gateway));
- * GatewayBridges.tcp(vertx, gateway, new NetServerOptions()).listen(7000, "127.0.0.1");
+ * GatewayBridges.listen(vertx, GatewayBridges.tcp(vertx, gateway, new NetServerOptions()), "127.0.0.1", 0)
+ *         .onSuccess(port -> System.out.println("TCP bridge on 127.0.0.1:" + port));
  * }</pre>
  */
 public final class GatewayBridges {
@@ -36,6 +40,9 @@ public final class GatewayBridges {
     public static final String STREAM_PREFIX = "rpcvertx.gateway.stream.";
     /** The fewest characters after {@value #STREAM_PREFIX} in a stream address (22 base64url characters: 132 bits). */
     public static final int STREAM_SUFFIX_MIN_LENGTH = 22;
+
+    /** Vert.x shares one random port among the servers listening on the same negative port; one key per listen. */
+    private static final AtomicInteger SHARED_PORT_KEYS = new AtomicInteger(-1_000_000);
 
     private GatewayBridges() {}
 
@@ -70,6 +77,7 @@ public final class GatewayBridges {
      * The TCP bridge of {@code gateway} on a server with {@code serverOptions}, not yet listening: call one of its
      * {@code listen} methods. Its clients speak the bridge's framing: a 4-byte big-endian length, then that many bytes
      * of a UTF-8 JSON frame ({@code {"type":"send","address":...,"replyAddress":...,"headers":{...},"body":...}}).
+     * {@link #listen(Vertx, TcpEventBusBridge, String, int)} listens and tells the port.
      */
     public static TcpEventBusBridge tcp(Vertx vertx, EventBusGateway gateway, NetServerOptions serverOptions) {
         BridgeSockets sockets = gateway.bridgeSockets();
@@ -81,6 +89,28 @@ public final class GatewayBridges {
             }
             decide(sockets, event, socket);
         });
+    }
+
+    /**
+     * Starts {@code bridge} listening on {@code host:port} and tells the bound port, which {@link TcpEventBusBridge}
+     * does not: for port 0, a placeholder server takes a random port that Vert.x shares (a negative port key, one per
+     * call), the bridge listens on the same key and so shares that socket, and the placeholder closes.
+     */
+    public static Future<Integer> listen(Vertx vertx, TcpEventBusBridge bridge, String host, int port) {
+        if (port != 0) {
+            return bridge.listen(port, host).map(b -> port);
+        }
+        int key = SHARED_PORT_KEYS.getAndDecrement();
+        NetServer placeholder = vertx.createNetServer().connectHandler(NetSocket::close);
+        return placeholder
+                .listen(key, host)
+                .compose(p -> bridge.listen(key, host))
+                .compose(
+                        b -> {
+                            int bound = placeholder.actualPort();
+                            return placeholder.close().map(bound);
+                        },
+                        e -> placeholder.close().transform(x -> Future.failedFuture(e)));
     }
 
     private static void permit(BridgeOptions options, EventBusGateway gateway) {
