@@ -146,6 +146,35 @@ class EventBusBridgeClientsIT {
     }
 
     @Test
+    void readmeNodeExample_runsAgainstTheProgram() throws Exception {
+        String node = require("node", findOnPath("node"));
+        require(
+                "the node packages",
+                Files.isDirectory(InteropPeer.NODE_DIR
+                                .resolve("node_modules")
+                                .resolve("@vertx")
+                                .resolve("eventbus-bridge-client.js"))
+                        ? Optional.of(node)
+                        : Optional.empty());
+        String readme = Files.readString(Path.of("..", "README.md"));
+        int section = readme.indexOf("## From node or a browser");
+        assertThat(section).as("README section").isNotNegative();
+        int start = readme.indexOf("```js\n", section) + "```js\n".length();
+        String example = readme.substring(start, readme.indexOf("```\n", start));
+        assertThat(example).contains("http://localhost:8080/eventbus");
+        Path script = OUT.resolve("readme-node-example.js");
+        Files.writeString(script, example.replace("http://localhost:8080", sockJsBase));
+        // the example requires the package by name, as a user's program would: NODE_PATH finds it
+        Run run = Run.start(
+                List.of(node, script.toString()),
+                Map.of("NODE_PATH", InteropPeer.NODE_DIR.resolve("node_modules").toString()));
+        assertThat(run.awaitExit(CLIENT_RUN)).as(run.output()).isEqualTo(0);
+        assertThat(run.lines())
+                .as(run.output())
+                .containsExactlyInAnyOrder("Hello node", "Hello node #1", "Hello node #2", "Hello node #3", "status 0");
+    }
+
+    @Test
     void headlessChromium_loadsTheGreeterPage_whichShowsTheGreeting() throws Exception {
         String node = require("node", findOnPath("node"));
         require(
@@ -320,8 +349,10 @@ class EventBusBridgeClientsIT {
         private final List<String> lines = new ArrayList<>();
         private final List<Map.Entry<String, CompletableFuture<String>>> waiters = new ArrayList<>();
 
-        private Run(List<String> command) throws IOException {
-            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        private Run(List<String> command, Map<String, String> environment) throws IOException {
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().putAll(environment);
+            process = builder.start();
             process.getOutputStream().close();
             reader = new Thread(this::readLines, "bridge-client-output-" + process.pid());
             reader.setDaemon(true);
@@ -329,7 +360,11 @@ class EventBusBridgeClientsIT {
         }
 
         static Run start(List<String> command) throws IOException {
-            return new Run(command);
+            return new Run(command, Map.of());
+        }
+
+        static Run start(List<String> command, Map<String, String> environment) throws IOException {
+            return new Run(command, environment);
         }
 
         private void readLines() {
