@@ -197,7 +197,8 @@ public final class Main {
                             out,
                             err);
                 }
-                case "interop-server" -> interopServer(InteropServer.Options.fromFlags(flags), observability, out, err);
+                case "interop-server" ->
+                    interopServer(InteropServer.Options.fromFlags(flags), bridgeConfig(flags), observability, out, err);
                 case "interop-client" ->
                     interopClient(
                             InteropClient.Options.fromFlags(flags),
@@ -310,6 +311,13 @@ public final class Main {
      * The deployment configuration of a server program (keys of {@link ServerConfig} plus {@code host} and
      * {@code port}) from its flags ({@link ServerConfig#fromFlags}).
      */
+    /** The bridge ports of {@code --sockjs-bridge-port} and {@code --tcp-bridge-port} ({@link GatewayBridgeServer}). */
+    static JsonObject bridgeConfig(Map<String, String> flags) {
+        JsonObject config = new JsonObject();
+        GatewayBridgeServer.fromFlags(flags, config);
+        return config;
+    }
+
     static JsonObject serverConfig(Map<String, String> flags, String defaultHost, int defaultPort) {
         return ServerConfig.fromFlags(flags, defaultHost, defaultPort);
     }
@@ -410,14 +418,19 @@ public final class Main {
      * flight may finish for {@code --grace}, then are cancelled.
      */
     private static int interopServer(
-            InteropServer.Options options, Observability observability, PrintStream out, PrintStream err) {
+            InteropServer.Options options,
+            JsonObject bridges,
+            Observability observability,
+            PrintStream out,
+            PrintStream err) {
         Vertx vertx = observability.newVertx(new VertxOptions());
         if (!startMetrics("interop-server", observability, vertx, out, err)) {
             return EXIT_FAILED;
         }
         InteropServer server;
         try {
-            server = InteropServer.start(vertx, options).await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            server =
+                    InteropServer.start(vertx, options, bridges).await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             err.println("interop-server failed to start: " + describe(e));
             close(vertx, observability, err);
@@ -425,6 +438,9 @@ public final class Main {
         }
         out.println("interop-server listening on " + options.host() + ":" + server.port()
                 + (options.useTls() ? " (TLS)" : " (plaintext)"));
+        for (String bridge : server.bridges()) {
+            out.println("interop-server " + bridge);
+        }
         Promise<Void> stopped = Promise.promise();
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.rpcvertx.examples.bench.BenchEchoServerVerticle;
 import io.rpcvertx.examples.helloworld.GreeterServerVerticle;
+import io.rpcvertx.examples.interop.InteropServer;
 import io.rpcvertx.examples.routeguide.RouteGuideServerVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.MultiMap;
@@ -108,6 +109,28 @@ class GatewayBridgeServerTest {
                 vertx, port(bridges.get(0), PREFIX_TCP), "bench.Echo/UnaryEcho", new JsonObject().put("message", "m"));
         assertThat(echoed.getString("message")).isEqualTo("m");
         vertx.undeploy(id).await(10, SECONDS);
+    }
+
+    @Test
+    void interopServer_bridgesTestService(Vertx vertx) throws Exception {
+        InteropServer server = InteropServer.start(
+                        vertx,
+                        InteropServer.Options.plaintext("127.0.0.1", 0),
+                        new JsonObject().put(GatewayBridgeServer.TCP_KEY, 0))
+                .await(10, SECONDS);
+        List<String> bridges = server.bridges();
+        assertThat(bridges).hasSize(1);
+        JsonObject reply = tcpCall(
+                vertx,
+                port(bridges.get(0), PREFIX_TCP),
+                "grpc.testing.TestService/UnaryCall",
+                new JsonObject().put("responseSize", 3));
+        assertThat(reply.getJsonObject("payload").getString("body")).isEqualTo("AAAA"); // 3 zero bytes, base64
+        server.close().await(10, SECONDS);
+        assertThatThrownBy(() -> vertx.createNetClient()
+                        .connect(port(bridges.get(0), PREFIX_TCP), "127.0.0.1")
+                        .await(5, SECONDS))
+                .as("the TCP bridge is closed");
     }
 
     @Test

@@ -91,9 +91,10 @@ class MainTest {
     }
 
     @Test
-    void run_interopServer_bridgeFlag_isUnknown_printsUsageAndExitsTwo() {
-        assertThat(run("interop-server", "--port=0", "--tcp-bridge-port=0")).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--tcp-bridge-port", "usage:");
+    void run_interopServer_badBridgePort_printsUsageAndExitsTwo() {
+        assertThat(run("interop-server", "--port=0", "--tcp-bridge-port=-1")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("--tcp-bridge-port: \"-1\" (expected: a port, 0 to 65535)", "usage:");
     }
 
     @Test
