@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -214,7 +215,8 @@ class GatewayBridgesTest {
         tcp.close().await(5, TimeUnit.SECONDS);
     }
 
-    @Test
+    // repeated: the bridge learns of a closed connection asynchronously
+    @RepeatedTest(10)
     void tcpBridge_disconnectMidStream_cancelsTheServerCall() throws Exception {
         List<JsonObject> frames = new CopyOnWriteArrayList<>();
         NetSocket tcp = connectTcp(frames);
@@ -231,7 +233,8 @@ class GatewayBridgesTest {
         assertThat(callEvents.get(0).getString("method")).isEqualTo("/" + WATCH);
     }
 
-    @Test
+    // repeated: the bridge learns of a closed connection asynchronously
+    @RepeatedTest(10)
     void streamAddress_belongsToTheConnectionThatRegisteredIt_acrossBothBridges() throws Exception {
         List<JsonObject> owner = new CopyOnWriteArrayList<>();
         WebSocket ws = connect(owner);
