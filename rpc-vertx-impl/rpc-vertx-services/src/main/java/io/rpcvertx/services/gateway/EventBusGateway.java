@@ -10,12 +10,13 @@ import io.rpcvertx.Marshaller;
 import io.rpcvertx.Metadata;
 import io.rpcvertx.MethodDescriptor;
 import io.rpcvertx.MethodType;
-import io.rpcvertx.RpcContext;
 import io.rpcvertx.RpcException;
 import io.rpcvertx.RpcVertx;
 import io.rpcvertx.Server;
 import io.rpcvertx.ServiceDefinition;
 import io.rpcvertx.StatusCode;
+import io.rpcvertx.StreamStreamCall;
+import io.rpcvertx.StreamUnaryCall;
 import io.rpcvertx.UnaryStreamCall;
 import io.rpcvertx.UnaryUnaryCall;
 import io.rpcvertx.impl.server.ServerImpl;
@@ -23,9 +24,10 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +40,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A server's protobuf methods on the event bus, for clients that speak JSON: each method of each service that carries
@@ -45,24 +49,30 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>A request's body is the request message as protobuf JSON (a {@code JsonObject}, or its text); the reply is the
  * response as protobuf JSON. The event-bus headers are the call's metadata, except {@value #TIMEOUT_HEADER} (the
- * deadline in milliseconds), {@value #STREAM_TO_HEADER} and {@value #BRIDGE_SOCKET_HEADER}. A failed call is a
+ * deadline in milliseconds), {@value #METHOD_HEADER} and {@value #BRIDGE_SOCKET_HEADER}. A failed call is a
  * {@code ReplyException} whose failure code is the gRPC status code number and whose message is its details.
  *
- * <p>Server streaming: the request names an address in {@value #STREAM_TO_HEADER}; each response is sent there as
- * protobuf JSON, then one end message with header {@value #END_HEADER}{@code : true} and body {@code {"code",
- * "details"}}, and the request is answered with that same status (or failed with it).
+ * <p>Streaming methods (server, client and bidirectional): the start message (for server streaming, carrying the
+ * request) is answered at once with {@code {"stream": "rpcvertx.gateway.stream.<id>", "control":
+ * "rpcvertx.gateway.control.<id>"}}, two addresses the gateway issued for this call alone ({@code <id>}: 128 random
+ * bits in 32 hex digits). The client registers on {@code stream} and sends JSON objects to {@code control}:
+ * {@code {"request": n}} grants credit for n more responses, {@code {"message": {...}}} is one request message
+ * (client and bidirectional streaming), {@code {"end": true}} half-closes, {@code {"cancel": true}} cancels. Each
+ * response goes to {@code stream} as protobuf JSON, against credit; the last message on {@code stream} has header
+ * {@value #END_HEADER}{@code : true} and body {@code {"code", "details"}}. Nothing goes to {@code stream} before the
+ * client's first control message; if that message is no grant, the client gets {@link
+ * GatewayOptions#defaultCredit()}. A malformed control message or request message ends the call
+ * {@code INVALID_ARGUMENT} (the server call is cancelled), and so does a client silent for {@link
+ * GatewayOptions#streamIdleTimeout()} ({@code CANCELLED}) or whose bridge socket closes.
  *
  * <p>Calls go through the server's normal call path (its in-process transport): interceptors, deadlines, metadata,
- * limits and cancellation apply as to any other call. Client and bidirectional streaming methods answer
- * {@code UNIMPLEMENTED}. The address {@value #CALL_ADDRESS} takes any method named in header {@value #METHOD_HEADER},
- * and answers {@code UNIMPLEMENTED} for a method the gateway does not know.
+ * limits and cancellation apply as to any other call. The address {@value #CALL_ADDRESS} takes any method named in
+ * header {@value #METHOD_HEADER}, and answers {@code UNIMPLEMENTED} for a method the gateway does not know.
  */
 public final class EventBusGateway {
     /** The deadline of the call, in milliseconds. */
     public static final String TIMEOUT_HEADER = "timeout";
-    /** Where a server-streaming call's responses go. */
-    public static final String STREAM_TO_HEADER = "stream-to";
-    /** Marks the last message sent to {@value #STREAM_TO_HEADER}. */
+    /** Marks the last message sent to a stream address: the call's status. */
     public static final String END_HEADER = "rpcvertx-end";
     /** Set by {@link GatewayBridges} on bridged calls: the socket they came from (cancelled when it closes). */
     public static final String BRIDGE_SOCKET_HEADER = "rpcvertx-bridge-socket";
@@ -70,25 +80,45 @@ public final class EventBusGateway {
     public static final String METHOD_HEADER = "method";
     /** One address for every method, named in {@value #METHOD_HEADER}. */
     public static final String CALL_ADDRESS = "rpcvertx.gateway.call";
+    /** Where a streaming call's responses and end go: this prefix and the call's random id. */
+    public static final String STREAM_ADDRESS_PREFIX = "rpcvertx.gateway.stream.";
+    /** Where a streaming call's client sends credit, messages, end and cancel: this prefix and the call's id. */
+    public static final String CONTROL_ADDRESS_PREFIX = "rpcvertx.gateway.control.";
+    /** Matches every stream address the gateway issues (a bridge's outbound permission). */
+    public static final String STREAM_ADDRESS_REGEX = "rpcvertx\\.gateway\\.stream\\.[0-9a-f]{32}";
+    /** Matches every control address the gateway issues (a bridge's inbound permission). */
+    public static final String CONTROL_ADDRESS_REGEX = "rpcvertx\\.gateway\\.control\\.[0-9a-f]{32}";
+    /**
+     * At most this many request messages of one call wait for the server to take them; one more fails the call
+     * {@code RESOURCE_EXHAUSTED}. A client that waits for the reply to each message (sent as a request) stays under it.
+     */
+    public static final int MAX_PENDING_MESSAGES = 64;
 
     private static final JsonFormat.Parser PARSER = JsonFormat.parser();
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
-    private static final Set<String> RESERVED =
-            Set.of(TIMEOUT_HEADER, STREAM_TO_HEADER, BRIDGE_SOCKET_HEADER, METHOD_HEADER, END_HEADER);
+    private static final Set<String> RESERVED = Set.of(TIMEOUT_HEADER, BRIDGE_SOCKET_HEADER, METHOD_HEADER, END_HEADER);
 
     private final Vertx vertx;
+    /** The event loop of the in-process channel, the consumers and every call (see {@link #attach}). */
+    private final ContextInternal loop;
+
     private final Channel channel;
     private final GatewayOptions options;
     private final Map<String, Descriptors.MethodDescriptor> methods;
     private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
-    /** Live calls by bridge socket, so a socket that closes cancels its calls. */
-    private final Map<String, Set<RpcContext>> bySocket = new ConcurrentHashMap<>();
+    /** Live calls by bridge socket, so a socket that closes cancels its calls; each cancels and says if it could. */
+    private final Map<String, Set<BooleanSupplier>> bySocket = new ConcurrentHashMap<>();
     /** What its bridges know about their sockets (see {@link GatewayBridges}). */
     private final BridgeSockets bridgeSockets = new BridgeSockets();
 
     private EventBusGateway(
-            Vertx vertx, Channel channel, GatewayOptions options, Map<String, Descriptors.MethodDescriptor> methods) {
+            Vertx vertx,
+            ContextInternal loop,
+            Channel channel,
+            GatewayOptions options,
+            Map<String, Descriptors.MethodDescriptor> methods) {
         this.vertx = vertx;
+        this.loop = loop;
         this.channel = channel;
         this.options = options;
         this.methods = methods;
@@ -121,12 +151,29 @@ public final class EventBusGateway {
                 }
             }
         }
-        EventBusGateway gateway = new EventBusGateway(
-                vertx, RpcVertx.inProcessChannel(vertx, inProcessName), options, Collections.unmodifiableMap(methods));
-        for (String address : methods.keySet()) {
-            gateway.consumers.add(vertx.eventBus().consumer(address, msg -> gateway.onRequest(address, msg)));
-        }
-        gateway.consumers.add(vertx.eventBus().consumer(CALL_ADDRESS, gateway::onGenericRequest));
+        // One event loop for the in-process channel (its calls' transport side), the consumers and so the calls'
+        // readers:
+        // a reader's pause then reaches the transport at once. On two loops it travels as a task, and under load a
+        // streaming call ran megabytes past a client without credit before the pause landed.
+        ContextInternal current = ContextInternal.current();
+        ContextInternal loop = current != null && current.isEventLoopContext()
+                ? current.unwrap()
+                : ((VertxInternal) vertx).createEventLoopContext();
+        List<EventBusGateway> made = new ArrayList<>(1);
+        loop.dispatch(() -> {
+            EventBusGateway gateway = new EventBusGateway(
+                    vertx,
+                    loop,
+                    RpcVertx.inProcessChannel(vertx, inProcessName),
+                    options,
+                    Collections.unmodifiableMap(methods));
+            for (String address : methods.keySet()) {
+                gateway.consumers.add(vertx.eventBus().consumer(address, msg -> gateway.onRequest(address, msg)));
+            }
+            gateway.consumers.add(vertx.eventBus().consumer(CALL_ADDRESS, gateway::onGenericRequest));
+            made.add(gateway);
+        });
+        EventBusGateway gateway = made.get(0);
         server.waitForTermination().onComplete(ar -> gateway.close());
         return gateway;
     }
@@ -160,13 +207,13 @@ public final class EventBusGateway {
 
     /** Cancels the calls of a bridge socket that closed (see {@link GatewayBridges}); returns how many. */
     public int cancelCallsOf(String socket) {
-        Set<RpcContext> calls = bySocket.remove(socket);
+        Set<BooleanSupplier> calls = bySocket.remove(socket);
         if (calls == null) {
             return 0;
         }
         int n = 0;
-        for (RpcContext call : calls) {
-            if (call.cancel()) {
+        for (BooleanSupplier call : calls) {
+            if (call.getAsBoolean()) {
                 n++;
             }
         }
@@ -195,7 +242,7 @@ public final class EventBusGateway {
         Metadata metadata;
         CallOptions callOptions = CallOptions.DEFAULT;
         try {
-            request = parseRequest(m, msg.body());
+            request = m.isClientStreaming() ? emptyStart(name, msg.body()) : parseMessage(m.getInputType(), msg.body());
             metadata = metadata(msg.headers());
             String timeout = msg.headers().get(TIMEOUT_HEADER);
             if (timeout != null) {
@@ -212,7 +259,7 @@ public final class EventBusGateway {
         } catch (RuntimeException e) {
             admitted = Future.failedFuture(e);
         }
-        admitted.onComplete(ar -> {
+        admitted.onComplete(ar -> onLoop(() -> {
             if (ar.failed()) {
                 Throwable t = ar.cause();
                 fail(
@@ -223,16 +270,21 @@ public final class EventBusGateway {
                                         StatusCode.PERMISSION_DENIED, "refused by the gateway's authorizer"));
                 return;
             }
-            if (m.isClientStreaming()) {
-                msg.fail(
-                        StatusCode.UNIMPLEMENTED.value(),
-                        name + " is client or bidirectional streaming, which the JSON gateway does not carry");
-            } else if (m.isServerStreaming()) {
-                serverStreaming(name, m, request, opts, msg);
+            if (m.isClientStreaming() || m.isServerStreaming()) {
+                stream(name, m, request, opts, msg);
             } else {
                 unary(name, m, request, opts, msg);
             }
-        });
+        }));
+    }
+
+    /** Runs {@code action} on the gateway's loop: inline when there (an authorizer that answered at once), else queued. */
+    private void onLoop(Runnable action) {
+        if (loop.nettyEventLoop().inEventLoop()) {
+            action.run();
+        } else {
+            loop.runOnContext(v -> action.run());
+        }
     }
 
     private void unary(
@@ -240,9 +292,11 @@ public final class EventBusGateway {
         MethodDescriptor<byte[], byte[]> d =
                 MethodDescriptor.of(MethodType.UNARY_UNARY, name, Marshaller.BYTES, Marshaller.BYTES);
         UnaryUnaryCall<byte[], byte[]> call = channel.unaryUnary(d).call(request, opts);
-        track(msg, call);
+        String socket = msg.headers().get(BRIDGE_SOCKET_HEADER);
+        BooleanSupplier canceller = call::cancel;
+        track(socket, canceller);
         call.response().onComplete(ar -> {
-            untrack(msg, call);
+            untrack(socket, canceller);
             if (ar.failed()) {
                 fail(msg, asRpc(ar.cause()));
                 return;
@@ -255,74 +309,75 @@ public final class EventBusGateway {
         });
     }
 
-    private void serverStreaming(
+    /** Server, client and bidirectional streaming: the call starts now; the reply names its two addresses. */
+    private void stream(
             String name, Descriptors.MethodDescriptor m, byte[] request, CallOptions opts, Message<Object> msg) {
-        String streamTo = msg.headers().get(STREAM_TO_HEADER);
-        if (streamTo == null || streamTo.isEmpty()) {
-            msg.fail(
-                    StatusCode.INVALID_ARGUMENT.value(),
-                    name + " is server streaming: name the address of its responses in header \"" + STREAM_TO_HEADER
-                            + "\"");
-            return;
-        }
-        MethodDescriptor<byte[], byte[]> d =
-                MethodDescriptor.of(MethodType.UNARY_STREAM, name, Marshaller.BYTES, Marshaller.BYTES);
-        UnaryStreamCall<byte[], byte[]> call = channel.unaryStream(d).call(request, opts);
-        track(msg, call);
-        call.responses()
-                .handler(bytes -> {
-                    try {
-                        vertx.eventBus().send(streamTo, new JsonObject(toJson(m.getOutputType(), bytes)));
-                    } catch (RpcException e) {
-                        call.cancel();
-                    }
-                })
-                .exceptionHandler(t -> endStream(msg, call, streamTo, asRpc(t)))
-                .endHandler(v -> endStream(msg, call, streamTo, null));
-    }
-
-    private void endStream(Message<Object> msg, RpcContext call, String streamTo, RpcException error) {
-        if (!untrack(msg, call)) {
-            return; // ended already
-        }
-        StatusCode code = error == null ? StatusCode.OK : error.code();
-        String details = error == null ? "" : error.details();
-        JsonObject status = new JsonObject().put("code", code.value()).put("details", details);
-        vertx.eventBus().send(streamTo, status, new DeliveryOptions().addHeader(END_HEADER, "true"));
-        if (error == null) {
-            msg.reply(status);
+        String socket = msg.headers().get(BRIDGE_SOCKET_HEADER);
+        GatewayStream stream = new GatewayStream(this, vertx, m, socket, options);
+        track(socket, stream.socketCanceller);
+        if (!m.isClientStreaming()) {
+            UnaryStreamCall<byte[], byte[]> call = channel.unaryStream(
+                            MethodDescriptor.of(MethodType.UNARY_STREAM, name, Marshaller.BYTES, Marshaller.BYTES))
+                    .call(request, opts);
+            stream.serve(call, call.responses(), null);
+        } else if (!m.isServerStreaming()) {
+            StreamUnaryCall<byte[], byte[]> call = channel.streamUnary(
+                            MethodDescriptor.of(MethodType.STREAM_UNARY, name, Marshaller.BYTES, Marshaller.BYTES))
+                    .call(opts);
+            stream.serve(call, call.response(), call);
         } else {
-            fail(msg, error);
+            StreamStreamCall<byte[], byte[]> call = channel.streamStream(
+                            MethodDescriptor.of(MethodType.STREAM_STREAM, name, Marshaller.BYTES, Marshaller.BYTES))
+                    .call(opts);
+            stream.serve(call, call.responses(), call);
         }
+        stream.opened().onComplete(ar -> {
+            if (ar.succeeded()) {
+                msg.reply(ar.result());
+            } else {
+                // the control address could not be registered: nobody can drive the call
+                stream.cancelFromSocket();
+                msg.fail(StatusCode.UNAVAILABLE.value(), "the stream could not be opened: " + ar.cause());
+            }
+        });
     }
 
     // ---------------------------------------------------------------- bridge sockets
 
-    private final Map<RpcContext, Boolean> live = new ConcurrentHashMap<>();
-
-    private void track(Message<Object> msg, RpcContext call) {
-        live.put(call, Boolean.TRUE);
-        String socket = msg.headers().get(BRIDGE_SOCKET_HEADER);
+    private void track(@Nullable String socket, BooleanSupplier canceller) {
         if (socket != null) {
-            bySocket.computeIfAbsent(socket, s -> ConcurrentHashMap.newKeySet()).add(call);
+            bySocket.computeIfAbsent(socket, s -> ConcurrentHashMap.newKeySet()).add(canceller);
         }
     }
 
-    /** False if the call was untracked already. */
-    private boolean untrack(Message<Object> msg, RpcContext call) {
-        String socket = msg.headers().get(BRIDGE_SOCKET_HEADER);
+    void untrack(@Nullable String socket, BooleanSupplier canceller) {
         if (socket != null) {
-            Set<RpcContext> calls = bySocket.get(socket);
+            Set<BooleanSupplier> calls = bySocket.get(socket);
             if (calls != null) {
-                calls.remove(call);
+                calls.remove(canceller);
             }
         }
-        return live.remove(call) != null;
     }
 
     // ---------------------------------------------------------------- JSON
 
-    private byte[] parseRequest(Descriptors.MethodDescriptor m, Object body) {
+    /** A client or bidirectional streaming call starts without a message: its messages come to the control address. */
+    private static byte[] emptyStart(String name, @Nullable Object body) {
+        boolean empty = body == null
+                || (body instanceof JsonObject && ((JsonObject) body).isEmpty())
+                || (body instanceof String && ((String) body).isBlank())
+                || (body instanceof String && "{}".equals(((String) body).replaceAll("\\s", "")));
+        if (!empty) {
+            throw new RpcException(
+                    StatusCode.INVALID_ARGUMENT,
+                    name + " is client streaming: start it with an empty body, then send {\"message\": ...} to the"
+                            + " control address of the reply");
+        }
+        return new byte[0];
+    }
+
+    /** A request message from protobuf JSON (a {@code JsonObject} or its text; {@code null} is {@code {}}). */
+    byte[] parseMessage(Descriptors.Descriptor type, @Nullable Object body) {
         String json;
         if (body == null) {
             json = "{}";
@@ -347,18 +402,18 @@ public final class EventBusGateway {
                     "request of " + json.getBytes(StandardCharsets.UTF_8).length
                             + " bytes is larger than the gateway's " + limit);
         }
-        DynamicMessage.Builder builder = DynamicMessage.newBuilder(m.getInputType());
+        DynamicMessage.Builder builder = DynamicMessage.newBuilder(type);
         try {
             PARSER.merge(json, builder);
         } catch (InvalidProtocolBufferException | RuntimeException e) {
             throw new RpcException(
                     StatusCode.INVALID_ARGUMENT,
-                    "request is not a valid " + m.getInputType().getFullName() + " in JSON: " + e.getMessage());
+                    "request is not a valid " + type.getFullName() + " in JSON: " + e.getMessage());
         }
         return builder.build().toByteArray();
     }
 
-    private static String toJson(Descriptors.Descriptor type, byte[] bytes) {
+    static String toJson(Descriptors.Descriptor type, byte[] bytes) {
         try {
             return PRINTER.print(DynamicMessage.parseFrom(type, bytes));
         } catch (InvalidProtocolBufferException e) {
@@ -394,7 +449,7 @@ public final class EventBusGateway {
                 StatusCode.INVALID_ARGUMENT, TIMEOUT_HEADER + ": \"" + timeout + "\" (expected: milliseconds > 0)");
     }
 
-    private static RpcException asRpc(Throwable t) {
+    static RpcException asRpc(Throwable t) {
         return t instanceof RpcException ? (RpcException) t : new RpcException(StatusCode.UNKNOWN, String.valueOf(t));
     }
 

@@ -2,6 +2,7 @@ package io.rpcvertx.services.gateway;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
@@ -18,16 +19,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The event-bus bridges of a gateway, closed by default: the SockJS bridge ({@code io.vertx:vertx-web}) and the TCP
  * bridge ({@code io.vertx:vertx-tcp-eventbus-bridge}), both optional dependencies. A bridged client may send only to
- * the gateway's method addresses (and {@value EventBusGateway#CALL_ADDRESS}), and may register only on stream
- * addresses: {@value #STREAM_PREFIX} and a suffix of {@value #STREAM_SUFFIX_MIN_LENGTH} to 128 characters of
- * {@code [A-Za-z0-9_-]} (a random UUID does), where it names its server-streaming responses be sent. Replies reach it
- * as usual.
+ * the gateway's method addresses, {@value EventBusGateway#CALL_ADDRESS} and the control addresses of streaming calls,
+ * and may register only on their stream addresses. Both kinds are issued by the gateway per call
+ * ({@value EventBusGateway#STREAM_ADDRESS_PREFIX} or {@value EventBusGateway#CONTROL_ADDRESS_PREFIX} and 32 hex digits
+ * of a random id that only the call's client learns, in the start reply); any other shape is refused. Replies reach
+ * it as usual.
  *
- * <p>A stream address belongs to the first connection that registers it, until that connection unregisters it or
- * closes: another connection's register is refused, and so is a call whose {@code stream-to} is not an address its
- * own connection registered. Each bridged call carries its connection in {@value EventBusGateway#BRIDGE_SOCKET_HEADER}
- * (whatever the client put there is replaced), so a connection that closes cancels its calls on the server. The
- * bridges of one gateway share these rules, so a TCP client cannot take a SockJS client's stream address.
+ * <p>Each bridged message carries its connection in {@value EventBusGateway#BRIDGE_SOCKET_HEADER} (whatever the client
+ * put there, in any case, is replaced), so a connection that closes cancels its calls on the server, over either
+ * bridge, and a call's control address answers only the connection that started it.
  *
  * <pre>{@code
  * router.route("/eventbus/*").subRouter(GatewayBridges.sockJs(vertx, gateway));
@@ -36,17 +36,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }</pre>
  */
 public final class GatewayBridges {
-    /** The prefix of the addresses a bridged client may register on for server-streaming responses. */
-    public static final String STREAM_PREFIX = "rpcvertx.gateway.stream.";
-    /** The fewest characters after {@value #STREAM_PREFIX} in a stream address (22 base64url characters: 132 bits). */
-    public static final int STREAM_SUFFIX_MIN_LENGTH = 22;
+    /** The prefix of the addresses a bridged client may register on: streaming calls' responses. */
+    public static final String STREAM_PREFIX = EventBusGateway.STREAM_ADDRESS_PREFIX;
 
     /** Vert.x shares one random port among the servers listening on the same negative port; one key per listen. */
     private static final AtomicInteger SHARED_PORT_KEYS = new AtomicInteger(-1_000_000);
 
     private GatewayBridges() {}
 
-    /** The SockJS bridge's options: the gateway's addresses in, the stream addresses out, nothing else. */
+    /** The SockJS bridge's options: the gateway's method and control addresses in, its stream addresses out. */
     public static SockJSBridgeOptions bridgeOptions(EventBusGateway gateway) {
         SockJSBridgeOptions options = new SockJSBridgeOptions();
         permit(options, gateway);
@@ -62,22 +60,21 @@ public final class GatewayBridges {
 
     /** A router serving the SockJS bridge of {@code gateway}; mount it as a sub-router, e.g. at {@code /eventbus/*}. */
     public static Router sockJs(Vertx vertx, EventBusGateway gateway) {
-        BridgeSockets sockets = gateway.bridgeSockets();
         return SockJSHandler.create(vertx).bridge(bridgeOptions(gateway), event -> {
             if (event.type() == BridgeEventType.SOCKET_CLOSED) {
                 closed(gateway, event.socket());
-                event.complete(true);
             } else {
-                decide(sockets, event, event.socket());
+                stamp(gateway, event, event.socket());
             }
+            event.complete(true);
         });
     }
 
     /**
      * The TCP bridge of {@code gateway} on a server with {@code serverOptions}, not yet listening: call one of its
-     * {@code listen} methods. Its clients speak the bridge's framing: a 4-byte big-endian length, then that many bytes
-     * of a UTF-8 JSON frame ({@code {"type":"send","address":...,"replyAddress":...,"headers":{...},"body":...}}).
-     * {@link #listen(Vertx, TcpEventBusBridge, String, int)} listens and tells the port.
+     * {@code listen} methods, or {@link #listen(Vertx, TcpEventBusBridge, String, int)}, which tells the port. Its
+     * clients speak the bridge's framing: a 4-byte big-endian length, then that many bytes of a UTF-8 JSON frame
+     * ({@code {"type":"send","address":...,"replyAddress":...,"headers":{...},"body":...}}).
      */
     public static TcpEventBusBridge tcp(Vertx vertx, EventBusGateway gateway, NetServerOptions serverOptions) {
         BridgeSockets sockets = gateway.bridgeSockets();
@@ -87,7 +84,8 @@ public final class GatewayBridges {
                 // the TCP bridge has no SOCKET_CLOSED event; it leaves the socket's close handler free
                 socket.closeHandler(v -> closed(gateway, socket));
             }
-            decide(sockets, event, socket);
+            stamp(gateway, event, socket);
+            event.complete(true);
         });
     }
 
@@ -118,7 +116,18 @@ public final class GatewayBridges {
             options.addInboundPermitted(new PermittedOptions().setAddress(address));
         }
         options.addInboundPermitted(new PermittedOptions().setAddress(EventBusGateway.CALL_ADDRESS));
-        options.addOutboundPermitted(new PermittedOptions().setAddressRegex(BridgeSockets.STREAM_ADDRESS.pattern()));
+        options.addInboundPermitted(new PermittedOptions().setAddressRegex(EventBusGateway.CONTROL_ADDRESS_REGEX));
+        options.addOutboundPermitted(new PermittedOptions().setAddressRegex(EventBusGateway.STREAM_ADDRESS_REGEX));
+    }
+
+    /** Stamps a message a client sends or publishes (in place: the TCP bridge sends the frame it gave the hook). */
+    private static void stamp(EventBusGateway gateway, BaseBridgeEvent event, Object socket) {
+        BridgeEventType type = event.type();
+        JsonObject frame = event.getRawMessage();
+        if ((type == BridgeEventType.SEND || type == BridgeEventType.PUBLISH) && frame != null) {
+            gateway.bridgeSockets().stamp(frame, socket);
+            event.setRawMessage(frame);
+        }
     }
 
     private static void closed(EventBusGateway gateway, Object socket) {
@@ -126,9 +135,5 @@ public final class GatewayBridges {
         if (id != null) {
             gateway.cancelCallsOf(id);
         }
-    }
-
-    private static void decide(BridgeSockets sockets, BaseBridgeEvent event, Object socket) {
-        event.complete(sockets.admit(event.type(), event.getRawMessage(), socket));
     }
 }

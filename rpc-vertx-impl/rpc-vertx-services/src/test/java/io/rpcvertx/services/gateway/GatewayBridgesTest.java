@@ -24,6 +24,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -163,21 +164,33 @@ class GatewayBridgesTest {
     void disconnectMidStream_cancelsTheServerCall() throws Exception {
         List<JsonObject> frames = new CopyOnWriteArrayList<>();
         WebSocket ws = connect(frames);
-        String streamTo = GatewayBridges.STREAM_PREFIX + UUID.randomUUID();
+        ws.writeTextMessage(new JsonObject()
+                        .put("type", "send")
+                        .put("address", WATCH)
+                        .put("replyAddress", "r1")
+                        .put("body", new JsonObject().put("service", "svc"))
+                        .encode())
+                .await(5, TimeUnit.SECONDS);
+        awaitUntil(() -> !frames.isEmpty());
+        JsonObject started = frames.get(0).getJsonObject("body");
+        String stream = started.getString("stream");
+        assertThat(stream).matches(EventBusGateway.STREAM_ADDRESS_REGEX);
         ws.writeTextMessage(new JsonObject()
                         .put("type", "register")
-                        .put("address", streamTo)
+                        .put("address", stream)
                         .encode())
                 .await(5, TimeUnit.SECONDS);
         ws.writeTextMessage(new JsonObject()
                         .put("type", "send")
-                        .put("address", WATCH)
-                        .put("replyAddress", "r")
-                        .put("headers", new JsonObject().put("stream-to", streamTo))
-                        .put("body", new JsonObject().put("service", "svc"))
+                        .put("address", started.getString("control"))
+                        .put("body", new JsonObject().put("request", 10))
                         .encode())
                 .await(5, TimeUnit.SECONDS);
-        awaitUntil(() -> frames.stream().anyMatch(f -> streamTo.equals(f.getString("address"))));
+        awaitUntil(() -> frames.stream().anyMatch(f -> stream.equals(f.getString("address"))));
+        assertThat(frames.stream().filter(f -> stream.equals(f.getString("address"))))
+                .first()
+                .satisfies(f ->
+                        assertThat(f.getJsonObject("body").getString("status")).isEqualTo("SERVING"));
         assertThat(callEvents).as("the watch is live").isEmpty();
         ws.close().await(5, TimeUnit.SECONDS);
         awaitUntil(() -> !callEvents.isEmpty());
@@ -186,14 +199,39 @@ class GatewayBridgesTest {
     }
 
     @Test
+    void streamAddresses_onlyServerIssuedShapesArePermitted() throws Exception {
+        List<JsonObject> frames = new CopyOnWriteArrayList<>();
+        WebSocket ws = connect(frames);
+        // a client-chosen stream address and a made-up control address: both refused by the bridge
+        ws.writeTextMessage(new JsonObject()
+                        .put("type", "register")
+                        .put("address", GatewayBridges.STREAM_PREFIX + "t1")
+                        .encode())
+                .await(5, TimeUnit.SECONDS);
+        ws.writeTextMessage(new JsonObject()
+                        .put("type", "send")
+                        .put("address", EventBusGateway.CONTROL_ADDRESS_PREFIX + "anything")
+                        .put("body", new JsonObject().put("cancel", true))
+                        .encode())
+                .await(5, TimeUnit.SECONDS);
+        awaitUntil(() -> frames.size() >= 2);
+        assertThat(frames).allSatisfy(f -> {
+            assertThat(f.getString("type")).isEqualTo("err");
+            assertThat(f.getString("body")).isEqualTo("access_denied");
+        });
+        ws.close().await(5, TimeUnit.SECONDS);
+    }
+
+    @Test
     void tcpBridge_permittedMethod_grpcErrorAsFailureCode_andClosedByDefault() throws Exception {
         List<JsonObject> frames = new CopyOnWriteArrayList<>();
         NetSocket tcp = connectTcp(frames);
-        writeFrame(tcp, send(CHECK, "r1", new JsonObject().put("service", "svc"), new JsonObject()));
-        writeFrame(tcp, send(CHECK, "r2", new JsonObject().put("service", "nope"), new JsonObject()));
-        writeFrame(tcp, send("rpcvertx.server.gw-bridge.control", "r3", new JsonObject(), new JsonObject()));
+        writeFrame(tcp, send(CHECK, "r1", new JsonObject().put("service", "svc")));
+        writeFrame(tcp, send(CHECK, "r2", new JsonObject().put("service", "nope")));
+        writeFrame(tcp, send("rpcvertx.server.gw-bridge.control", "r3", new JsonObject()));
         writeFrame(tcp, new JsonObject().put("type", "register").put("address", "rpcvertx.server.gw-bridge.calls"));
-        awaitUntil(() -> frames.size() >= 4);
+        writeFrame(tcp, new JsonObject().put("type", "register").put("address", GatewayBridges.STREAM_PREFIX + "t1"));
+        awaitUntil(() -> frames.size() >= 5);
         // replies come when the call is done, refusals at once: find each by its address
         JsonObject r1 = frames.stream()
                 .filter(f -> "r1".equals(f.getString("address")))
@@ -208,7 +246,7 @@ class GatewayBridgesTest {
         assertThat(r2.getString("type")).isEqualTo("err");
         assertThat(r2.getInteger("failureCode")).isEqualTo(StatusCode.NOT_FOUND.value());
         JsonObject denied = new JsonObject().put("type", "err").put("message", "access_denied");
-        assertThat(frames).filteredOn(f -> f.getString("address") == null).containsExactly(denied, denied);
+        assertThat(frames).filteredOn(f -> f.getString("address") == null).containsExactly(denied, denied, denied);
         assertThat(server.waitForTermination(Duration.ZERO).await(5, TimeUnit.SECONDS))
                 .as("the control address was not reachable")
                 .isFalse();
@@ -220,12 +258,11 @@ class GatewayBridgesTest {
     void tcpBridge_disconnectMidStream_cancelsTheServerCall() throws Exception {
         List<JsonObject> frames = new CopyOnWriteArrayList<>();
         NetSocket tcp = connectTcp(frames);
-        String streamTo = GatewayBridges.STREAM_PREFIX + UUID.randomUUID();
-        writeFrame(tcp, new JsonObject().put("type", "register").put("address", streamTo));
-        writeFrame(
-                tcp,
-                send(WATCH, "r", new JsonObject().put("service", "svc"), new JsonObject().put("stream-to", streamTo)));
-        awaitUntil(() -> frames.stream().anyMatch(f -> streamTo.equals(f.getString("address"))));
+        JsonObject started = startWatch(frames, f -> writeFrame(tcp, f));
+        String stream = started.getString("stream");
+        writeFrame(tcp, new JsonObject().put("type", "register").put("address", stream));
+        writeFrame(tcp, send(started.getString("control"), null, new JsonObject().put("request", 10)));
+        awaitUntil(() -> frames.stream().anyMatch(f -> stream.equals(f.getString("address"))));
         assertThat(callEvents).as("the watch is live").isEmpty();
         tcp.close().await(5, TimeUnit.SECONDS);
         awaitUntil(() -> !callEvents.isEmpty());
@@ -233,95 +270,62 @@ class GatewayBridgesTest {
         assertThat(callEvents.get(0).getString("method")).isEqualTo("/" + WATCH);
     }
 
-    // repeated: the bridge learns of a closed connection asynchronously
-    @RepeatedTest(10)
-    void streamAddress_belongsToTheConnectionThatRegisteredIt_acrossBothBridges() throws Exception {
+    @Test
+    void controlAddress_answersOnlyTheConnectionThatStartedTheCall_acrossBothBridges() throws Exception {
         List<JsonObject> owner = new CopyOnWriteArrayList<>();
         WebSocket ws = connect(owner);
-        String streamTo = GatewayBridges.STREAM_PREFIX + UUID.randomUUID();
-        ws.writeTextMessage(new JsonObject()
-                        .put("type", "register")
-                        .put("address", streamTo)
+        JsonObject started =
+                startWatch(owner, f -> ws.writeTextMessage(f.encode()).await(5, TimeUnit.SECONDS));
+        String control = started.getString("control");
+
+        List<JsonObject> other = new CopyOnWriteArrayList<>();
+        NetSocket tcp = connectTcp(other);
+        // another connection, even naming the owner's connection in the header (any case), cannot cancel it
+        JsonObject spoofed = new JsonObject().put(EventBusGateway.BRIDGE_SOCKET_HEADER.toUpperCase(Locale.ROOT), "x");
+        writeFrame(
+                tcp, send(control, "c1", new JsonObject().put("cancel", true)).put("headers", spoofed));
+        awaitUntil(() -> !other.isEmpty());
+        assertThat(other.get(0).getString("type")).isEqualTo("err");
+        assertThat(other.get(0).getInteger("failureCode")).isEqualTo(StatusCode.PERMISSION_DENIED.value());
+        assertThat(callEvents).as("the watch is still live").isEmpty();
+
+        // the owner can
+        ws.writeTextMessage(send(control, "c2", new JsonObject().put("cancel", true))
                         .encode())
                 .await(5, TimeUnit.SECONDS);
-        // a reply on the same connection: the bridge has handled the register before it
-        ws.writeTextMessage(send(CHECK, "sync", new JsonObject().put("service", "svc"), new JsonObject())
-                        .encode())
-                .await(5, TimeUnit.SECONDS);
-        awaitUntil(() -> owner.size() >= 1);
-
-        List<JsonObject> intruder = new CopyOnWriteArrayList<>();
-        NetSocket tcp = connectTcp(intruder);
-        writeFrame(tcp, new JsonObject().put("type", "register").put("address", streamTo));
-        writeFrame(
-                tcp,
-                send(WATCH, "r", new JsonObject().put("service", "svc"), new JsonObject().put("stream-to", streamTo)));
-        writeFrame(
-                tcp,
-                send(
-                        WATCH,
-                        "r",
-                        new JsonObject().put("service", "svc"),
-                        new JsonObject().put("STREAM-TO", streamTo))); // header names are case-insensitive
-        awaitUntil(() -> intruder.size() >= 3);
-        assertThat(intruder).allSatisfy(f -> assertThat(f.getString("type")).isEqualTo("err"));
-        assertThat(owner).as("nothing was streamed to the owner").hasSize(1);
-        assertThat(callEvents)
-                .as("no watch was started")
-                .noneMatch(e -> e.getString("method").equals("/" + WATCH));
-
-        // the owner leaves: the address is free again
+        awaitUntil(() -> !callEvents.isEmpty());
+        assertThat(callEvents.get(0).getString("code")).isEqualTo("CANCELLED");
         ws.close().await(5, TimeUnit.SECONDS);
-        // (the bridge learns of the close asynchronously: try until a register is taken, each try a round trip)
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!tryRegister(tcp, intruder, streamTo)) {
-            assertThat(System.nanoTime())
-                    .as("the address was freed within 10 s")
-                    .isLessThan(deadline);
-        }
-        writeFrame(
-                tcp,
-                send(CHECK, "r", new JsonObject().put("service", "svc"), new JsonObject().put("stream-to", streamTo)));
-        awaitUntil(() -> intruder.stream().anyMatch(f -> "r".equals(f.getString("address"))));
         tcp.close().await(5, TimeUnit.SECONDS);
     }
 
-    @Test
-    void streamAddress_withoutALongRandomSuffix_isRefused() throws Exception {
-        List<JsonObject> frames = new CopyOnWriteArrayList<>();
-        WebSocket ws = connect(frames);
-        for (String address : List.of(
-                GatewayBridges.STREAM_PREFIX + "t1",
-                GatewayBridges.STREAM_PREFIX + "a".repeat(GatewayBridges.STREAM_SUFFIX_MIN_LENGTH - 1),
-                GatewayBridges.STREAM_PREFIX + UUID.randomUUID() + ".x")) {
-            ws.writeTextMessage(new JsonObject()
-                            .put("type", "register")
-                            .put("address", address)
-                            .encode())
-                    .await(5, TimeUnit.SECONDS);
+    /** A frame writer that may throw. */
+    private interface FrameWriter {
+        void write(JsonObject frame) throws Exception;
+    }
+
+    /** Starts a health watch through a bridge connection; the start reply's body ({@code stream}, {@code control}). */
+    private JsonObject startWatch(List<JsonObject> frames, FrameWriter writer) throws Exception {
+        String replyAddress = UUID.randomUUID().toString(); // the SockJS bridge takes at most 36 characters
+        writer.write(send(WATCH, replyAddress, new JsonObject().put("service", "svc")));
+        try {
+            awaitUntil(() -> frames.stream().anyMatch(f -> replyAddress.equals(f.getString("address"))));
+        } catch (AssertionError e) {
+            throw new AssertionError("no start reply in " + frames, e);
         }
-        awaitUntil(() -> frames.size() >= 3);
-        assertThat(frames).allSatisfy(f -> assertThat(f.getString("type")).isEqualTo("err"));
-        ws.close().await(5, TimeUnit.SECONDS);
+        JsonObject started = frames.stream()
+                .filter(f -> replyAddress.equals(f.getString("address")))
+                .findFirst()
+                .orElseThrow()
+                .getJsonObject("body");
+        assertThat(started.getString("stream")).matches(EventBusGateway.STREAM_ADDRESS_REGEX);
+        return started;
     }
 
-    /** Registers on {@code address}; true if the bridge took it (no error before the reply to a request after it). */
-    private boolean tryRegister(NetSocket tcp, List<JsonObject> frames, String address) throws Exception {
-        int before = frames.size();
-        String sync = "sync-" + UUID.randomUUID();
-        writeFrame(tcp, new JsonObject().put("type", "register").put("address", address));
-        writeFrame(tcp, send(CHECK, sync, new JsonObject().put("service", "svc"), new JsonObject()));
-        awaitUntil(() -> frames.stream().skip(before).anyMatch(f -> sync.equals(f.getString("address"))));
-        return frames.stream().skip(before).noneMatch(f -> "err".equals(f.getString("type")));
-    }
-
-    private static JsonObject send(String address, String replyAddress, JsonObject body, JsonObject headers) {
-        return new JsonObject()
-                .put("type", "send")
-                .put("address", address)
-                .put("replyAddress", replyAddress)
-                .put("headers", headers)
-                .put("body", body);
+    private static JsonObject send(String address, String replyAddress, JsonObject body) {
+        JsonObject frame =
+                new JsonObject().put("type", "send").put("address", address).put("body", body);
+        return replyAddress == null ? frame : frame.put("replyAddress", replyAddress);
     }
 
     /** A TCP bridge connection whose frames (4-byte length + JSON) are added to {@code frames}. */
