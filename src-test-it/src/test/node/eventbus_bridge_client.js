@@ -4,7 +4,6 @@
 // Prints one JSON object per case ({"case": ..., ...what was seen}) and exits 0; the test judges what was seen.
 // Exits 1 if a case throws, 2 on a usage error; each wait is bounded.
 'use strict';
-const crypto = require('crypto');
 const os = require('os');
 const path = require('path');
 
@@ -76,29 +75,32 @@ function request(eb, address, body, headers) {
   });
 }
 
-function randomStreamAddress() {
-  return STREAM_PREFIX + crypto.randomUUID();
-}
-
-/** The documented server-streaming pattern: register a random stream address, name it in "stream-to". */
+/**
+ * The documented streaming pattern: the start reply names the call's stream and control addresses; register on the
+ * stream, then grant credit on the control address; the last stream message has header rpcvertx-end.
+ */
 async function serverStreaming(eb, address, body) {
-  const streamTo = randomStreamAddress();
+  const start = await request(eb, address, body);
+  if (start.error) {
+    return { start: start };
+  }
+  const stream = start.reply.stream;
   const messages = [];
   const ended = bounded('stream end', (resolve) => {
-    eb.registerHandler(streamTo, function onMessage(err, msg) {
+    eb.registerHandler(stream, function onMessage(err, msg) {
       if (err) {
         resolve({ streamError: err });
       } else if (msg.headers && msg.headers['rpcvertx-end'] === 'true') {
-        eb.unregisterHandler(streamTo, onMessage);
+        eb.unregisterHandler(stream, onMessage);
         resolve({ end: msg.body });
       } else {
         messages.push(msg.body);
       }
     });
   });
-  const answer = await request(eb, address, body, { 'stream-to': streamTo });
+  eb.send(start.reply.control, { request: 16 });
   const end = await ended;
-  return Object.assign({ messages: messages, answer: answer }, end);
+  return Object.assign({ start: start.reply, messages: messages }, end);
 }
 
 async function main(url) {
@@ -123,21 +125,14 @@ async function main(url) {
     eb.registerHandler('rpcvertx.server.calls', () => {});
     record('notPermittedRegister', { error: await nextError(eb, 'refusal of a register') });
     eb.registerHandler(STREAM_PREFIX + 'short', () => {});
-    record('guessableStreamAddress', { error: await nextError(eb, 'refusal of a short stream address') });
+    record('madeUpStreamAddress', { error: await nextError(eb, 'refusal of a made-up stream address') });
 
-    // a stream address belongs to the connection that registered it first
-    const owned = randomStreamAddress();
-    const ownerSeen = [];
-    eb.registerHandler(owned, (err, msg) => ownerSeen.push(err || msg.body));
-    // the register is sent before this send on the same connection; a reply proves the bridge has handled both
-    await request(eb, 'helloworld.Greeter/SayHello', { name: 'sync' });
-    other.registerHandler(owned, () => {});
-    record('takeOthersStreamAddress', { error: await nextError(other, 'refusal of another connection\'s address') });
-    other.send('helloworld.Greeter/SayHelloStreamReply', { name: 'intruder' }, { 'stream-to': owned }, () => {});
-    record('streamToOthersAddress', {
-      error: await nextError(other, 'refusal of a stream to another connection\'s address'),
-      ownerSeen: ownerSeen,
-    });
+    // a call's control address answers only the connection that started the call
+    const started = await request(eb, 'helloworld.Greeter/SayHelloStreamReply', { name: 'owner' });
+    const control = started.reply.control;
+    const intruder = await request(other, control, { cancel: true });
+    const owner = await request(eb, control, { cancel: true });
+    record('controlFromAnotherConnection', { intruder: intruder, owner: owner });
   } finally {
     eb.close();
     other.close();
