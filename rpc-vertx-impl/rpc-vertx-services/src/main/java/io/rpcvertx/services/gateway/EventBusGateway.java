@@ -151,10 +151,9 @@ public final class EventBusGateway {
                 }
             }
         }
-        // One event loop for the in-process channel (its calls' transport side), the consumers and so the calls'
-        // readers:
-        // a reader's pause then reaches the transport at once. On two loops it travels as a task, and under load a
-        // streaming call ran megabytes past a client without credit before the pause landed.
+        // One event loop for the in-process channel (its calls' transport side) and the consumers (so the calls'
+        // readers): a reader's pause then reaches the transport at once. On two loops it travels as a task, and under
+        // load a streaming call ran megabytes past a client without credit before the pause landed.
         ContextInternal current = ContextInternal.current();
         ContextInternal loop = current != null && current.isEventLoopContext()
                 ? current.unwrap()

@@ -58,7 +58,9 @@ final class GatewayStream {
     /** What the gateway tracks for the client's bridge socket. */
     final BooleanSupplier socketCanceller = this::cancelFromSocket;
 
-    private State state = State.OPEN;
+    /** Written on the call's context; read from a bridge's thread by {@link #cancelFromSocket}. */
+    private volatile State state = State.OPEN;
+
     private @Nullable Call call;
     /** Server and bidirectional streaming: the responses, paused, fetched as credit arrives. */
     private @Nullable ReadStream<byte[]> responses;

@@ -451,6 +451,26 @@ class GatewayStreamingTest {
     }
 
     @Test
+    void keepalive_postponesTheIdleTimeout() throws Exception {
+        gateway.close().await(5, TimeUnit.SECONDS);
+        gateways.remove(gateway);
+        FakeShapesService quiet = new FakeShapesService();
+        Duration idle = Duration.ofMillis(1000);
+        start(quiet, GatewayOptions.DEFAULT.withStreamIdleTimeout(idle));
+        long t0 = System.nanoTime();
+        JsonStream s = open(ECHO, new JsonObject());
+        vertx.timer(300).await(5, TimeUnit.SECONDS); // a gap, so a timer counted from the start would show
+        long keptAlive = System.nanoTime();
+        assertThat(s.request(grant(0))).as("the stream was still open").isEqualTo(new JsonObject());
+        JsonObject end = s.awaitEnd();
+        long ended = System.nanoTime();
+        assertEnd(end, StatusCode.CANCELLED);
+        // loose lower bounds only: a slow machine makes the end later, never earlier
+        assertThat(Duration.ofNanos(ended - keptAlive)).isGreaterThanOrEqualTo(idle);
+        assertThat(Duration.ofNanos(ended - t0)).isGreaterThanOrEqualTo(idle.plusMillis(300));
+    }
+
+    @Test
     void streamAddresses_areIssuedPerCall_andUnguessable() throws Exception {
         JsonStream a = open(ECHO, new JsonObject());
         JsonStream b = open(ECHO, new JsonObject());
