@@ -80,7 +80,11 @@ public final class Main {
             "  event loops serving connections (default: all), --eventbus also serves on the event bus (address "
                     + "rpcvertx.grpc),",
             "  --cluster makes Vert.x clustered (Hazelcast on 127.0.0.1; prints the member to join; with a value, joins"
-                    + " 127.0.0.1:port)",
+                    + " 127.0.0.1:port),",
+            "  --sockjs-bridge-port=N serves the JSON gateway of the program's services over a SockJS event-bus bridge"
+                    + " at",
+            "  http://host:N/eventbus (closed by default; greeter-server also serves the page /greeter.html calling it),",
+            "  --tcp-bridge-port=N over the TCP event-bus bridge; 0 picks a free port (see docs/eventbus-gateway.md)",
             "client flags:",
             "  --target=T          host:port, dns:///host:port, ipv4:a:p[,b:p], ipv6:[addr]:p, unix:path or"
                     + " unix:///abs/path",
@@ -102,11 +106,20 @@ public final class Main {
             Set.of("wait-for-ready", "use_tls", "use_test_ca", "eventbus", ClusterSupport.FLAG);
     /** The flags of every server program (see {@link #serverConfig}). */
     static final Set<String> SERVER_FLAGS = union(
-            Set.of("port", "host", "grace", "max-concurrent-rpcs", "io-instances", "eventbus", ClusterSupport.FLAG),
+            Set.of(
+                    "port",
+                    "host",
+                    "grace",
+                    "max-concurrent-rpcs",
+                    "io-instances",
+                    "eventbus",
+                    ClusterSupport.FLAG,
+                    GatewayBridgeServer.SOCKJS_FLAG,
+                    GatewayBridgeServer.TCP_FLAG),
             Observability.FLAGS);
 
-    static final String SERVER_FLAGS_USAGE =
-            "[--grace=10] [--max-concurrent-rpcs=N] [--io-instances=N] [--eventbus] [--cluster[=127.0.0.1:port]]";
+    static final String SERVER_FLAGS_USAGE = "[--grace=10] [--max-concurrent-rpcs=N] [--io-instances=N] [--eventbus]"
+            + " [--cluster[=127.0.0.1:port]] [--sockjs-bridge-port=N] [--tcp-bridge-port=N]";
 
     /** How long joining a cluster may take. */
     static final Duration CLUSTER_TIMEOUT = Duration.ofSeconds(60);
@@ -149,6 +162,7 @@ public final class Main {
                             new VertxOptions(),
                             server,
                             server::port,
+                            server::bridges,
                             serverConfig(flags, GreeterServerVerticle.DEFAULT_HOST, GreeterServerVerticle.DEFAULT_PORT),
                             out,
                             err);
@@ -162,6 +176,7 @@ public final class Main {
                             new VertxOptions().setPreferNativeTransport(true),
                             server,
                             server::port,
+                            server::bridges,
                             serverConfig(flags, "127.0.0.1", BenchEchoServerVerticle.DEFAULT_PORT),
                             out,
                             err);
@@ -174,6 +189,7 @@ public final class Main {
                             new VertxOptions(),
                             server,
                             server::port,
+                            server::bridges,
                             serverConfig(
                                     flags,
                                     RouteGuideServerVerticle.DEFAULT_HOST,
@@ -181,7 +197,8 @@ public final class Main {
                             out,
                             err);
                 }
-                case "interop-server" -> interopServer(InteropServer.Options.fromFlags(flags), observability, out, err);
+                case "interop-server" ->
+                    interopServer(InteropServer.Options.fromFlags(flags), bridgeConfig(flags), observability, out, err);
                 case "interop-client" ->
                     interopClient(
                             InteropClient.Options.fromFlags(flags),
@@ -294,6 +311,13 @@ public final class Main {
      * The deployment configuration of a server program (keys of {@link ServerConfig} plus {@code host} and
      * {@code port}) from its flags ({@link ServerConfig#fromFlags}).
      */
+    /** The bridge ports of {@code --sockjs-bridge-port} and {@code --tcp-bridge-port} ({@link GatewayBridgeServer}). */
+    static JsonObject bridgeConfig(Map<String, String> flags) {
+        JsonObject config = new JsonObject();
+        GatewayBridgeServer.fromFlags(flags, config);
+        return config;
+    }
+
     static JsonObject serverConfig(Map<String, String> flags, String defaultHost, int defaultPort) {
         return ServerConfig.fromFlags(flags, defaultHost, defaultPort);
     }
@@ -322,7 +346,8 @@ public final class Main {
     }
 
     /**
-     * Deploys a server verticle with {@code config} (see {@link #serverConfig}), prints its bound port, and on SIGTERM
+     * Deploys a server verticle with {@code config} (see {@link #serverConfig}), prints its bound port and its bridges
+     * ({@link GatewayBridgeServer#describe()}), and on SIGTERM
      * undeploys it, which stops the server with the configured grace; the process exits once it has stopped.
      */
     private static int serve(
@@ -331,6 +356,7 @@ public final class Main {
             VertxOptions vertxOptions,
             Deployable server,
             IntSupplier boundPort,
+            Supplier<List<String>> bridges,
             JsonObject config,
             PrintStream out,
             PrintStream err) {
@@ -361,6 +387,9 @@ public final class Main {
             return EXIT_FAILED;
         }
         out.println(program + " listening on " + host + ":" + boundPort.getAsInt());
+        for (String bridge : bridges.get()) {
+            out.println(program + " " + bridge);
+        }
 
         Promise<Void> stopped = Promise.promise();
         Runtime.getRuntime()
@@ -388,14 +417,19 @@ public final class Main {
      * flight may finish for {@code --grace}, then are cancelled.
      */
     private static int interopServer(
-            InteropServer.Options options, Observability observability, PrintStream out, PrintStream err) {
+            InteropServer.Options options,
+            JsonObject bridges,
+            Observability observability,
+            PrintStream out,
+            PrintStream err) {
         Vertx vertx = observability.newVertx(new VertxOptions());
         if (!startMetrics("interop-server", observability, vertx, out, err)) {
             return EXIT_FAILED;
         }
         InteropServer server;
         try {
-            server = InteropServer.start(vertx, options).await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            server =
+                    InteropServer.start(vertx, options, bridges).await(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             err.println("interop-server failed to start: " + describe(e));
             close(vertx, observability, err);
@@ -403,6 +437,9 @@ public final class Main {
         }
         out.println("interop-server listening on " + options.host() + ":" + server.port()
                 + (options.useTls() ? " (TLS)" : " (plaintext)"));
+        for (String bridge : server.bridges()) {
+            out.println("interop-server " + bridge);
+        }
         Promise<Void> stopped = Promise.promise();
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(

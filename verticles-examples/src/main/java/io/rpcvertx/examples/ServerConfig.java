@@ -19,7 +19,9 @@ import java.util.Set;
  *   <li>{@code maxConcurrentRpcs}: {@link ServerOptions#withMaximumConcurrentRpcs(int)} (default: unlimited);
  *   <li>{@code ioInstances}: {@link ServerOptions#withIoInstances(int)} (default: one per event loop);
  *   <li>{@code eventBus}: also serve on the event bus at {@link RpcVertx#DEFAULT_EVENT_BUS_ADDRESS} (flag
- *       {@code --eventbus}; clients reach it with {@code --target=eventbus:}).
+ *       {@code --eventbus}; clients reach it with {@code --target=eventbus:});
+ *   <li>{@code sockJsBridgePort}, {@code tcpBridgePort}: the JSON gateway's bridges ({@link GatewayBridgeServer}; flags
+ *       {@code --sockjs-bridge-port}, {@code --tcp-bridge-port}).
  * </ul>
  */
 public final class ServerConfig {
@@ -54,6 +56,7 @@ public final class ServerConfig {
             ClusterSupport.members(cluster); // checked now: a usage error, not a failed start
             config.put(ClusterSupport.FLAG, cluster);
         }
+        GatewayBridgeServer.fromFlags(flags, config);
         String eventBus = flags.get("eventbus");
         if (eventBus != null) {
             if (!eventBus.equals("true") && !eventBus.equals("false")) {

@@ -83,6 +83,33 @@ class MainTest {
     }
 
     @Test
+    void run_badBridgePort_printsUsageAndExitsTwo() {
+        assertThat(run("greeter-server", "--port=0", "--sockjs-bridge-port=web"))
+                .isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("--sockjs-bridge-port: \"web\" (expected: a port, 0 to 65535)", "usage:");
+    }
+
+    @Test
+    void run_interopServer_badBridgePort_printsUsageAndExitsTwo() {
+        assertThat(run("interop-server", "--port=0", "--tcp-bridge-port=-1")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("--tcp-bridge-port: \"-1\" (expected: a port, 0 to 65535)", "usage:");
+    }
+
+    @Test
+    void run_bridgePortTaken_failsAtStart_exitsOne() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            assertThat(run("route-guide-server", "--host=127.0.0.1", "--port=0", "--tcp-bridge-port=" + port))
+                    .isEqualTo(1);
+            assertThat(err.toString(StandardCharsets.UTF_8))
+                    .contains("route-guide-server failed to start:")
+                    .containsIgnoringCase("address already in use");
+        }
+    }
+
+    @Test
     void run_unknownProgram_printsUsageAndExitsTwo() {
         assertThat(run("greeter-proxy")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown program: greeter-proxy", "usage:");

@@ -26,6 +26,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,14 +39,15 @@ import org.xml.sax.InputSource;
 
 /**
  * Every fenced block of README.md and docs/*.md is checked: Java compiles (and the quick start runs), XML is well
- * formed, JSON parses, proto blocks match their file, shell lines name existing example programs. See {@link
+ * formed, JSON parses, proto blocks match their file, shell lines name existing example programs, JavaScript parses
+ * ({@code node --check}; skipped without node unless {@code RPCVERTX_REQUIRE_PEERS=true}). See {@link
  * DocSnippets} for the snippet comment that declares what a fragment uses.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(120)
 class DocSnippetsTest {
     /** Languages whose blocks are checked here; {@code text} blocks (diagrams) are prose. */
-    private static final Set<String> CHECKED = Set.of("java", "xml", "json", "proto", "sh", "text");
+    private static final Set<String> CHECKED = Set.of("java", "xml", "json", "proto", "sh", "js", "text");
 
     private static List<Block> blocks;
     private static Compilation compilation;
@@ -226,6 +229,42 @@ class DocSnippetsTest {
         }
         assertThat(bad).isEmpty();
         assertThat(checked).as("example program lines checked").isGreaterThanOrEqualTo(5);
+    }
+
+    @Test
+    void jsBlocks_parse() throws Exception {
+        List<Block> js = DocSnippets.ofLanguage(blocks, "js");
+        assertThat(js).as("JavaScript blocks (README's node example)").isNotEmpty();
+        Path node = Path.of("/usr/bin/node");
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "node"))) {
+                node = Path.of(dir, "node");
+                break;
+            }
+        }
+        if (!Files.isExecutable(node)) {
+            if ("true".equals(System.getenv("RPCVERTX_REQUIRE_PEERS"))) {
+                Assertions.fail("node not found (.ci/run installs it): JavaScript blocks not checked");
+            }
+            Assumptions.assumeTrue(false, "node not found: JavaScript blocks not checked");
+        }
+        Path dir = Files.createDirectories(Path.of("target", "doc-snippets-js"));
+        List<String> bad = new ArrayList<>();
+        for (Block b : js) {
+            Path file = dir.resolve(b.file().getFileName() + "-" + b.firstLine() + ".js");
+            Files.writeString(file, b.code());
+            Process check = new ProcessBuilder(node.toString(), "--check", file.toString())
+                    .redirectErrorStream(true)
+                    .start();
+            check.getOutputStream().close();
+            if (!check.waitFor(30, SECONDS)) {
+                check.destroyForcibly();
+                bad.add(b.where() + ": node --check did not finish in 30 s");
+            } else if (check.exitValue() != 0) {
+                bad.add(b.where() + ": " + new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            }
+        }
+        assertThat(bad).isEmpty();
     }
 
     @Test

@@ -4,11 +4,14 @@ import io.rpcvertx.RpcVertx;
 import io.rpcvertx.Server;
 import io.rpcvertx.ServerOptions;
 import io.rpcvertx.ServicerContext;
+import io.rpcvertx.examples.GatewayBridgeServer;
 import io.rpcvertx.examples.ServerConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.streams.WriteStream;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Serves the bench contract {@code bench.Echo} through the generated {@link EchoServicer}: {@code UnaryEcho} echoes the
@@ -20,6 +23,7 @@ public final class BenchEchoServerVerticle extends VerticleBase implements EchoS
     public static final int DEFAULT_PORT = 50200;
 
     private Server server;
+    private @Nullable GatewayBridgeServer bridges;
     private int port = -1;
 
     /** The bound port, once started. */
@@ -72,16 +76,27 @@ public final class BenchEchoServerVerticle extends VerticleBase implements EchoS
                 ServerOptions.DEFAULT.withIoInstances(Runtime.getRuntime().availableProcessors());
         server = RpcVertx.server(vertx, ServerConfig.options(config(), defaults));
         EchoGrpc.addEchoServicerToServer(this, server);
+        GatewayBridgeServer attached = GatewayBridgeServer.attach(vertx, server, config());
+        bridges = attached;
         return ServerConfig.eventBus(config(), server)
                 .compose(v -> server.addInsecurePort(host + ":" + wanted))
                 .compose(p -> {
                     port = p;
                     return server.start();
-                });
+                })
+                .compose(v -> attached.listen(host));
     }
 
     @Override
     public Future<?> stop() {
-        return server.stop(ServerConfig.grace(config()));
+        GatewayBridgeServer attached = bridges;
+        Future<Void> stopped = server.stop(ServerConfig.grace(config()));
+        return attached == null ? stopped : stopped.eventually(attached::close);
+    }
+
+    /** Where the bridges listen ({@link GatewayBridgeServer#describe()}); empty without bridge flags. */
+    public List<String> bridges() {
+        GatewayBridgeServer attached = bridges;
+        return attached == null ? List.of() : attached.describe();
     }
 }

@@ -4,11 +4,14 @@ import io.rpcvertx.RpcVertx;
 import io.rpcvertx.Server;
 import io.rpcvertx.ServerOptions;
 import io.rpcvertx.ServicerContext;
+import io.rpcvertx.examples.GatewayBridgeServer;
 import io.rpcvertx.examples.ServerConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Serves {@code helloworld.Greeter} on one plaintext port: the verticle is the generated {@link GreeterServicer}, and
@@ -25,6 +28,7 @@ public final class GreeterServerVerticle extends VerticleBase implements Greeter
     public static final int STREAM_REPLIES = 3;
 
     private Server server;
+    private @Nullable GatewayBridgeServer bridges;
     private Duration grace = Duration.ofSeconds(ServerConfig.DEFAULT_GRACE_SECONDS);
     private volatile int port = -1;
 
@@ -49,17 +53,28 @@ public final class GreeterServerVerticle extends VerticleBase implements Greeter
         grace = ServerConfig.grace(config);
         server = RpcVertx.server(vertx, ServerConfig.options(config, ServerOptions.DEFAULT));
         GreeterGrpc.addGreeterServicerToServer(this, server);
+        GatewayBridgeServer attached = GatewayBridgeServer.attach(vertx, server, config);
+        bridges = attached;
         return ServerConfig.eventBus(config, server)
                 .compose(v -> server.addInsecurePort(address(host, requestedPort)))
                 .compose(bound -> {
                     port = bound;
                     return server.start();
-                });
+                })
+                .compose(v -> attached.listen(host));
     }
 
     @Override
     public Future<?> stop() {
-        return server == null ? Future.succeededFuture() : server.stop(grace);
+        GatewayBridgeServer attached = bridges;
+        Future<Void> stopped = server == null ? Future.succeededFuture() : server.stop(grace);
+        return attached == null ? stopped : stopped.eventually(attached::close);
+    }
+
+    /** Where the bridges listen ({@link GatewayBridgeServer#describe()}); empty without bridge flags. */
+    public List<String> bridges() {
+        GatewayBridgeServer attached = bridges;
+        return attached == null ? List.of() : attached.describe();
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.rpcvertx.RpcVertx;
 import io.rpcvertx.Server;
 import io.rpcvertx.ServerCredentials;
 import io.rpcvertx.ServerOptions;
+import io.rpcvertx.examples.GatewayBridgeServer;
 import io.rpcvertx.examples.ServerConfig;
 import io.rpcvertx.examples.interop.proto.TestServiceGrpc;
 import io.vertx.core.Future;
@@ -42,21 +43,32 @@ public final class InteropServer {
 
     /**
      * The flags of {@code interop-server}: grpc-java's ({@code --port}, {@code --use_tls}, {@code --tls_cert_file},
-     * {@code --tls_key_file}), {@code --host}, and every server program's {@link ServerConfig#FLAGS}
+     * {@code --tls_key_file}), {@code --host}, the bridge flags of {@link GatewayBridgeServer}, and every server
+     * program's {@link ServerConfig#FLAGS}
      * ({@code --grace}, {@code --max-concurrent-rpcs}, {@code --io-instances}).
      */
     public static final Set<String> FLAGS = Stream.concat(
-                    Stream.of("port", "use_tls", "tls_cert_file", "tls_key_file", "host"), ServerConfig.FLAGS.stream())
+                    Stream.of(
+                            "port",
+                            "use_tls",
+                            "tls_cert_file",
+                            "tls_key_file",
+                            "host",
+                            GatewayBridgeServer.SOCKJS_FLAG,
+                            GatewayBridgeServer.TCP_FLAG),
+                    ServerConfig.FLAGS.stream())
             .collect(Collectors.toUnmodifiableSet());
 
     private final Server server;
     private final int port;
     private final Duration grace;
+    private final GatewayBridgeServer bridges;
 
-    private InteropServer(Server server, int port, Duration grace) {
+    private InteropServer(Server server, int port, Duration grace, GatewayBridgeServer bridges) {
         this.server = server;
         this.port = port;
         this.grace = grace;
+        this.bridges = bridges;
     }
 
     /**
@@ -174,23 +186,41 @@ public final class InteropServer {
      * {@link IllegalArgumentException} when TLS has no certificate.
      */
     public static Future<InteropServer> start(Vertx vertx, Options options) {
-        return start(vertx, options, ServerOptions.DEFAULT);
+        return start(vertx, options, ServerOptions.DEFAULT, new JsonObject());
+    }
+
+    /**
+     * {@link #start(Vertx, Options)} with the JSON gateway's bridges that {@code bridges} asks for (the configuration
+     * keys of {@link GatewayBridgeServer}, as {@code --sockjs-bridge-port} and {@code --tcp-bridge-port} give them),
+     * on the options' host.
+     */
+    public static Future<InteropServer> start(Vertx vertx, Options options, JsonObject bridges) {
+        return start(vertx, options, ServerOptions.DEFAULT, bridges);
     }
 
     /** {@link #start(Vertx, Options)} on top of {@code base} (e.g. with interceptors), for tests. */
     static Future<InteropServer> start(Vertx vertx, Options options, ServerOptions base) {
+        return start(vertx, options, base, new JsonObject());
+    }
+
+    private static Future<InteropServer> start(
+            Vertx vertx, Options options, ServerOptions base, JsonObject bridgeConfig) {
         Server server = RpcVertx.server(vertx, options.serverOptions(base));
         OrcaOob orcaOob = new OrcaOob(vertx);
         TestServiceGrpc.addTestServiceServicerToServer(
                 new InteropTestService(vertx, "rpc-vertx-" + server.id(), orcaOob), server);
         server.addGenericRpcHandlers(orcaOob.service());
+        GatewayBridgeServer bridges = GatewayBridgeServer.attach(vertx, server, bridgeConfig);
         String address =
                 (options.host().contains(":") ? "[" + options.host() + "]" : options.host()) + ":" + options.port();
         Future<Integer> bound = options.useTls()
                 ? credentials(vertx, options).compose(credentials -> server.addSecurePort(address, credentials))
                 : server.addInsecurePort(address);
-        return bound.compose(port -> server.start().map(v -> new InteropServer(server, port, options.grace())))
-                .recover(e -> server.stop(Duration.ZERO).transform(v -> Future.failedFuture(e)));
+        return bound.compose(port -> server.start()
+                        .compose(v -> bridges.listen(options.host()))
+                        .map(v -> new InteropServer(server, port, options.grace(), bridges)))
+                .recover(e ->
+                        server.stop(Duration.ZERO).eventually(bridges::close).transform(v -> Future.failedFuture(e)));
     }
 
     /** The certificate first, then the key, so a missing pair is always reported as the missing certificate. */
@@ -205,6 +235,11 @@ public final class InteropServer {
         return port;
     }
 
+    /** Where the bridges listen ({@link GatewayBridgeServer#describe()}); empty without bridges. */
+    public List<String> bridges() {
+        return bridges.describe();
+    }
+
     /** The grace {@link #close()} gives calls in flight. */
     public Duration grace() {
         return grace;
@@ -215,6 +250,6 @@ public final class InteropServer {
      * once it has stopped.
      */
     public Future<Void> close() {
-        return server.stop(grace);
+        return server.stop(grace).eventually(bridges::close);
     }
 }

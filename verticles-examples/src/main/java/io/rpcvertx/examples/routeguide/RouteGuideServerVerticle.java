@@ -4,6 +4,7 @@ import io.rpcvertx.RpcVertx;
 import io.rpcvertx.Server;
 import io.rpcvertx.ServerOptions;
 import io.rpcvertx.ServicerContext;
+import io.rpcvertx.examples.GatewayBridgeServer;
 import io.rpcvertx.examples.ServerConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -47,6 +48,7 @@ public final class RouteGuideServerVerticle extends VerticleBase implements Rout
     private static final double EARTH_RADIUS_METRES = 6_371_008.8;
 
     private @Nullable Server server;
+    private @Nullable GatewayBridgeServer bridges;
     private Duration grace = Duration.ofSeconds(DEFAULT_GRACE_SECONDS);
     private volatile int port = -1;
     // set by the constructor or once in start() before the server starts, then only read by the calls, on their own
@@ -92,19 +94,30 @@ public final class RouteGuideServerVerticle extends VerticleBase implements Rout
             Server started = RpcVertx.server(vertx, ServerConfig.options(config, ServerOptions.DEFAULT));
             server = started;
             RouteGuideGrpc.addRouteGuideServicerToServer(this, started);
+            GatewayBridgeServer attached = GatewayBridgeServer.attach(vertx, started, config);
+            bridges = attached;
             return ServerConfig.eventBus(config, started)
                     .compose(v -> started.addInsecurePort(address(host, requestedPort)))
                     .compose(bound -> {
                         port = bound;
                         return started.start();
-                    });
+                    })
+                    .compose(v -> attached.listen(host));
         });
     }
 
     @Override
     public Future<?> stop() {
         Server started = server;
-        return started == null ? Future.succeededFuture() : started.stop(grace);
+        GatewayBridgeServer attached = bridges;
+        Future<Void> stopped = started == null ? Future.succeededFuture() : started.stop(grace);
+        return attached == null ? stopped : stopped.eventually(attached::close);
+    }
+
+    /** Where the bridges listen ({@link GatewayBridgeServer#describe()}); empty without bridge flags. */
+    public List<String> bridges() {
+        GatewayBridgeServer attached = bridges;
+        return attached == null ? List.of() : attached.describe();
     }
 
     @Override

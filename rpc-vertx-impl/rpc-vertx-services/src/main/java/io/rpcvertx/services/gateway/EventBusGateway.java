@@ -108,6 +108,8 @@ public final class EventBusGateway {
     private final List<MessageConsumer<Object>> consumers = new ArrayList<>();
     /** Live calls by bridge socket, so a socket that closes cancels its calls; each cancels and says if it could. */
     private final Map<String, Set<BooleanSupplier>> bySocket = new ConcurrentHashMap<>();
+    /** What its bridges know about their sockets (see {@link GatewayBridges}). */
+    private final BridgeSockets bridgeSockets = new BridgeSockets();
 
     private EventBusGateway(
             Vertx vertx,
@@ -196,6 +198,10 @@ public final class EventBusGateway {
             all.add(c.unregister());
         }
         return Future.join(all).compose(x -> channel.close(Duration.ZERO)).mapEmpty();
+    }
+
+    BridgeSockets bridgeSockets() {
+        return bridgeSockets;
     }
 
     /** Cancels the calls of a bridge socket that closed (see {@link GatewayBridges}); returns how many. */
