@@ -439,11 +439,6 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
             }
             return;
         }
-        if (stream.isHeadersReceived()
-                && stream.state() != Http2Stream.State.OPEN
-                && stream.state() != Http2Stream.State.HALF_CLOSED_LOCAL) {
-            return;
-        }
         onRequest(stream, headers, endOfStream);
     }
 
