@@ -2,6 +2,7 @@ package io.rpcvertx.impl.netty;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.SslHandler;
 import io.rpcvertx.ServerOptions;
 import io.rpcvertx.impl.transport.LiveStreams;
 import io.rpcvertx.impl.transport.ServerStreamHandler;
@@ -115,14 +116,18 @@ public final class NettyServerAcceptor {
             socket.close();
             return;
         }
-        String alpn = so.isSsl() ? so.applicationLayerProtocol() : null;
-        if (alpn != null && !alpn.equals("h2")) {
-            // gRPC needs HTTP/2: a TLS client that negotiated another protocol cannot speak to us
-            log.warn("closing " + socket.remoteAddress() + ": ALPN protocol " + alpn);
-            socket.close();
-            return;
-        }
         ChannelHandlerContext chctx = so.channelHandlerContext();
+        if (so.isSsl()) {
+            // gRPC needs HTTP/2: a TLS client must have negotiated h2 by ALPN (Vert.x does not tell a server socket
+            // the protocol, its SslHandler does)
+            SslHandler ssl = chctx.pipeline().get(SslHandler.class);
+            String alpn = ssl == null ? null : ssl.applicationProtocol();
+            if (!"h2".equals(alpn)) {
+                log.debug("closing " + socket.remoteAddress() + ": ALPN protocol " + alpn + " (expected: h2)");
+                socket.close();
+                return;
+            }
+        }
         if (!chctx.channel().eventLoop().inEventLoop() || !loop.inThread()) {
             // Vert.x hands a shared server's sockets to the listening instance on the socket's own loop; the
             // connection's state lives on that loop, so anything else would break the threading rule
