@@ -5,6 +5,7 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import io.rpcvertx.Channel;
 import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.GenericRpcHandler;
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.RpcVertx;
 import io.rpcvertx.Server;
 import io.rpcvertx.ServerOptions;
@@ -19,6 +20,9 @@ import java.util.UUID;
 interface TransportRig {
     /** HTTP/2 over TCP on 127.0.0.1, port 0: the reference transport. */
     TransportRig HTTP2 = new Http2();
+
+    /** {@link #HTTP2} with the server on the Netty HTTP/2 transport ({@code Http2Transport.NETTY}), today's client. */
+    TransportRig HTTP2_NETTY_SERVER = new Http2(Http2Transport.NETTY);
 
     /** The in-process transport: a server and its channels under one name, in one {@code Vertx}, no socket. */
     TransportRig IN_PROCESS = new InProcess();
@@ -67,9 +71,19 @@ interface TransportRig {
 
     /** {@link #HTTP2}. */
     final class Http2 implements TransportRig {
+        private final Http2Transport serverTransport;
+
+        Http2() {
+            this(Http2Transport.VERTX_HTTP);
+        }
+
+        Http2(Http2Transport serverTransport) {
+            this.serverTransport = serverTransport;
+        }
+
         @Override
         public Endpoint start(Vertx vertx, ServerOptions options, GenericRpcHandler... handlers) throws Exception {
-            Server server = RpcVertx.server(vertx, options);
+            Server server = RpcVertx.server(vertx, options.withHttp2Transport(serverTransport));
             server.addGenericRpcHandlers(handlers);
             int port = server.addInsecurePort("127.0.0.1:0").await(5, SECONDS);
             server.start().await(5, SECONDS);
@@ -97,7 +111,7 @@ interface TransportRig {
 
         @Override
         public String toString() {
-            return "HTTP/2";
+            return serverTransport == Http2Transport.NETTY ? "HTTP/2 netty-server" : "HTTP/2";
         }
     }
 

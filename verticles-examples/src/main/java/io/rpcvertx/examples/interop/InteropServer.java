@@ -56,7 +56,8 @@ public final class InteropServer {
                             "host",
                             GatewayBridgeServer.SOCKJS_FLAG,
                             GatewayBridgeServer.TCP_FLAG),
-                    ServerConfig.FLAGS.stream())
+                    // the interop server keeps the default transport (its options have no place for another)
+                    ServerConfig.FLAGS.stream().filter(f -> !f.equals(ServerConfig.HTTP2_TRANSPORT)))
             .collect(Collectors.toUnmodifiableSet());
 
     private final Server server;
