@@ -150,7 +150,7 @@ class ServiceConfigTest {
                 "2.000000007s|2000000007",
             })
     void duration_validForms_parsed(String text, long nanos) {
-        assertThat(ServiceConfig.duration(text, "x").toNanos()).isEqualTo(nanos);
+        assertThat(ServiceConfigJson.duration(text, "x").toNanos()).isEqualTo(nanos);
     }
 
     @ParameterizedTest
@@ -158,7 +158,7 @@ class ServiceConfigTest {
             delimiter = '|',
             value = {"1", "1.5", "-1s", "1.s", ".5s", "1.0000000001s", "1 s", "1ms", "PT1S"})
     void duration_invalidForms_rejectedWithExample(String text) {
-        assertThatThrownBy(() -> ServiceConfig.duration(text, "serviceConfig.methodConfig[0].timeout"))
+        assertThatThrownBy(() -> ServiceConfigJson.duration(text, "serviceConfig.methodConfig[0].timeout"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("serviceConfig.methodConfig[0].timeout: \"" + text
                         + "\" (expected: a duration like \"1.5s\" (seconds with up to 9 decimals and an s))");
