@@ -1,8 +1,7 @@
 package io.rpcvertx.impl.client;
 
 import io.rpcvertx.ChannelConnectivity;
-import io.vertx.core.http.HttpClientConnection;
-import io.vertx.core.http.HttpConnectOptions;
+import io.rpcvertx.impl.transport.ClientConnection;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -77,13 +76,7 @@ final class Subchannel {
                 onConnectFailed("connection attempt timed out after " + timeoutMs + " ms");
             }
         });
-        boolean unix = address.isDomainSocket();
-        HttpConnectOptions co = new HttpConnectOptions()
-                .setServer(address)
-                .setHost(unix ? "localhost" : address.host())
-                .setPort(unix ? 0 : address.port())
-                .setConnectTimeout(timeoutMs);
-        channel.security.connect(channel.agent, co).onComplete(ar -> {
+        channel.connect(address, timeoutMs).onComplete(ar -> {
             if (id != attempt || state != ChannelConnectivity.CONNECTING) {
                 if (ar.succeeded()) {
                     ar.result().close();
@@ -101,8 +94,8 @@ final class Subchannel {
         });
     }
 
-    private void onConnected(HttpClientConnection http) {
-        conn = channel.openConn(this, http);
+    private void onConnected(ClientConnection link) {
+        conn = channel.openConn(this, link);
         backoff.reset();
         setState(ChannelConnectivity.READY);
     }

@@ -88,7 +88,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 class CallContractIT {
     static List<TransportRig> rigs() {
         List<TransportRig> all = List.of(
-                TransportRig.HTTP2, TransportRig.IN_PROCESS, TransportRig.EVENT_BUS, TransportRig.EVENT_BUS_CLUSTERED);
+                TransportRig.HTTP2,
+                TransportRig.HTTP2_NETTY_CLIENT,
+                TransportRig.IN_PROCESS,
+                TransportRig.EVENT_BUS,
+                TransportRig.EVENT_BUS_CLUSTERED);
         // -Dcontract.rigs=event (a substring of the rigs' names) runs only those rigs, e.g. while working on one
         String only = System.getProperty("contract.rigs", "");
         return all.stream().filter(r -> r.toString().contains(only)).collect(Collectors.toList());

@@ -5,6 +5,7 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import io.rpcvertx.Channel;
 import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.GenericRpcHandler;
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.RpcVertx;
 import io.rpcvertx.Server;
 import io.rpcvertx.ServerOptions;
@@ -19,6 +20,9 @@ import java.util.UUID;
 interface TransportRig {
     /** HTTP/2 over TCP on 127.0.0.1, port 0: the reference transport. */
     TransportRig HTTP2 = new Http2();
+
+    /** Today's HTTP/2 server, reached by channels on the Netty HTTP/2 client transport ({@link Http2Transport#NETTY}). */
+    TransportRig HTTP2_NETTY_CLIENT = new Http2NettyClient();
 
     /** The in-process transport: a server and its channels under one name, in one {@code Vertx}, no socket. */
     TransportRig IN_PROCESS = new InProcess();
@@ -98,6 +102,40 @@ interface TransportRig {
         @Override
         public String toString() {
             return "HTTP/2";
+        }
+    }
+
+    /** {@link #HTTP2_NETTY_CLIENT}: the {@link #HTTP2} rig whose channels run on the Netty transport. */
+    final class Http2NettyClient implements TransportRig {
+        private final Http2 http2 = new Http2();
+
+        private static ChannelOptions netty(ChannelOptions options) {
+            return options.withHttp2Transport(Http2Transport.NETTY);
+        }
+
+        @Override
+        public Endpoint start(Vertx vertx, ServerOptions options, GenericRpcHandler... handlers) throws Exception {
+            return http2.start(vertx, options, handlers);
+        }
+
+        @Override
+        public Channel channel(Vertx vertx, Endpoint endpoint, ChannelOptions options) {
+            return http2.channel(vertx, endpoint, netty(options));
+        }
+
+        @Override
+        public Channel unreachableChannel(Vertx vertx, ChannelOptions options) throws Exception {
+            return http2.unreachableChannel(vertx, netty(options));
+        }
+
+        @Override
+        public String peerPrefix() {
+            return http2.peerPrefix();
+        }
+
+        @Override
+        public String toString() {
+            return "HTTP/2 Netty client";
         }
     }
 
