@@ -3,6 +3,7 @@ package io.rpcvertx.impl.security;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.net.NetSocket;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateParsingException;
@@ -73,6 +74,21 @@ public final class AuthContext {
         }
         SSLSession session = connection.sslSession();
         return ofTls(chain == null ? List.of() : chain, session != null && SessionReuse.isReused(connection, session));
+    }
+
+    /** The auth context of a server socket (the Netty transport's connections). */
+    public static AuthContext of(NetSocket socket) {
+        if (!socket.isSsl()) {
+            return INSECURE;
+        }
+        List<Certificate> chain;
+        try {
+            chain = socket.peerCertificates();
+        } catch (SSLPeerUnverifiedException e) {
+            chain = List.of(); // the client sent no certificate
+        }
+        SSLSession session = socket.sslSession();
+        return ofTls(chain == null ? List.of() : chain, session != null && SessionReuse.isReused(socket, session));
     }
 
     static AuthContext ofTls(List<Certificate> chain, boolean sessionReused) {

@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.net.NetServer;
 import io.vertx.core.net.SSLEngineOptions;
 import io.vertx.core.net.ServerSSLOptions;
 import java.util.ArrayList;
@@ -37,6 +38,8 @@ public final class ServerSecurity {
     private final DynamicServerCredentials.@Nullable UpdateListener listener;
     /** Guarded by {@code servers}. */
     private final List<HttpServer> servers = new ArrayList<>();
+    /** The Netty transport's listeners of the port; guarded by {@code servers}. */
+    private final List<NetServer> netServers = new ArrayList<>();
     /** The options new servers of the port start with: the latest update's. */
     private volatile @Nullable ServerSSLOptions current;
 
@@ -117,6 +120,15 @@ public final class ServerSecurity {
         }
     }
 
+    /** A Netty-transport listener of the port is listening: later updates reach it. */
+    public void serving(NetServer server) {
+        if (dynamic != null) {
+            synchronized (servers) {
+                netServers.add(server);
+            }
+        }
+    }
+
     /** A server of the port is closing: updates no longer reach it. */
     public void closing(HttpServer server) {
         if (dynamic != null) {
@@ -134,6 +146,7 @@ public final class ServerSecurity {
             d.removeUpdateListener(l);
             synchronized (servers) {
                 servers.clear();
+                netServers.clear();
             }
         }
     }
@@ -147,9 +160,11 @@ public final class ServerSecurity {
             return Future.failedFuture(e);
         }
         List<HttpServer> targets;
+        List<NetServer> netTargets;
         synchronized (servers) {
             current = ssl;
             targets = new ArrayList<>(servers);
+            netTargets = new ArrayList<>(netServers);
         }
         List<Future<Boolean>> updates = new ArrayList<>();
         for (HttpServer server : targets) {
@@ -158,6 +173,13 @@ public final class ServerSecurity {
                 updates.add(server.updateSSLOptions(ssl.copy(), true));
             } catch (IllegalStateException e) {
                 // the server stopped listening between our snapshot and now: nothing to update
+            }
+        }
+        for (NetServer server : netTargets) {
+            try {
+                updates.add(server.updateSSLOptions(ssl.copy(), true));
+            } catch (IllegalStateException e) {
+                // stopped listening since the snapshot
             }
         }
         return Future.all(updates).mapEmpty();

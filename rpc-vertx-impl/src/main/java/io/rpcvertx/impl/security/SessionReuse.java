@@ -3,7 +3,6 @@ package io.rpcvertx.impl.security;
 import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.internal.tcnative.SSL;
-import io.vertx.core.http.HttpConnection;
 import io.vertx.core.net.impl.ConnectionBase;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
@@ -19,7 +18,7 @@ import org.jspecify.annotations.Nullable;
 final class SessionReuse {
     private SessionReuse() {}
 
-    static boolean isReused(HttpConnection connection, SSLSession session) {
+    static boolean isReused(Object connection, SSLSession session) {
         SSLEngine engine = engineOf(connection);
         if (engine instanceof ReferenceCountedOpenSslEngine) {
             ReferenceCountedOpenSslEngine openSsl = (ReferenceCountedOpenSslEngine) engine;
@@ -32,8 +31,11 @@ final class SessionReuse {
         return session.getLastAccessedTime() > session.getCreationTime();
     }
 
-    /** The one place that reaches past Vert.x's public API: the Netty {@link SslHandler} of a connection. */
-    private static @Nullable SSLEngine engineOf(HttpConnection connection) {
+    /**
+     * The one place that reaches past Vert.x's public API: the Netty {@link SslHandler} of a connection (an HTTP
+     * connection or a {@code NetSocket}, both Vert.x {@link ConnectionBase}s).
+     */
+    private static @Nullable SSLEngine engineOf(Object connection) {
         if (connection instanceof ConnectionBase) {
             SslHandler ssl = ((ConnectionBase) connection).channel().pipeline().get(SslHandler.class);
             return ssl == null ? null : ssl.engine();

@@ -18,6 +18,12 @@ record ListenAddress(@Nullable SocketAddress domainSocket, String host, int port
         return new ListenAddress(null, host, port);
     }
 
+    /** Where a {@code NetServer} listens: the domain socket, or the host and (shared) port. */
+    SocketAddress socketAddress() {
+        SocketAddress uds = domainSocket;
+        return uds != null ? uds : SocketAddress.inetSocketAddress(port, host);
+    }
+
     Future<HttpServer> listen(HttpServer server) {
         SocketAddress uds = domainSocket;
         return uds != null ? server.listen(uds) : server.listen(port, host);

@@ -1,9 +1,11 @@
 package io.rpcvertx.impl.server;
 
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.impl.eventbus.EventBusAcceptor;
 import io.rpcvertx.impl.eventbus.EventBusEndpoint;
 import io.rpcvertx.impl.inprocess.InProcessAcceptor;
 import io.rpcvertx.impl.inprocess.InProcessEndpoint;
+import io.rpcvertx.impl.netty.NettyServerAcceptor;
 import io.rpcvertx.impl.server.ServerSignals.CallsDone;
 import io.rpcvertx.impl.server.ServerSignals.Drain;
 import io.rpcvertx.impl.server.ServerSignals.Drained;
@@ -15,6 +17,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.logging.Logger;
 import io.vertx.core.internal.logging.LoggerFactory;
+import io.vertx.core.net.NetServerOptions;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -58,6 +61,9 @@ final class ServerIoVerticle extends VerticleBase {
     private final String doneAddress;
 
     private final List<HttpServer> httpServers = new ArrayList<>();
+    /** The ports served by the Netty transport ({@code ServerOptions.withHttp2Transport(NETTY)}), one per address. */
+    private final List<NettyServerAcceptor> nettyPorts = new ArrayList<>();
+
     private final Map<HttpConnection, ServerConnection> connections = new IdentityHashMap<>();
     private @Nullable ContextInternal loop;
     private State state = State.SERVING;
@@ -102,6 +108,21 @@ final class ServerIoVerticle extends VerticleBase {
             ready.add(acceptor.start());
         }
         for (ListenAddress address : addresses) {
+            if (server.options.http2Transport() == Http2Transport.NETTY) {
+                NettyServerAcceptor port = new NettyServerAcceptor(
+                        server.vertx,
+                        loop(),
+                        server.options,
+                        netOptions(address),
+                        address.socketAddress(),
+                        dispatcher,
+                        server::isAccepting,
+                        this::reportIfDrained,
+                        net -> server.security(address).serving(net));
+                nettyPorts.add(port);
+                ready.add(port.start());
+                continue;
+            }
             HttpServer http = vertx.createHttpServer(server.httpOptions(address))
                     .connectionHandler(this::onConnection)
                     .requestHandler(req -> Http2ServerStream.serve(req, this));
@@ -110,6 +131,15 @@ final class ServerIoVerticle extends VerticleBase {
                     address.listen(http).onSuccess(s -> server.security(address).serving(http)));
         }
         return Future.all(ready);
+    }
+
+    /** The socket options of a Netty-transport port: the HTTP server's (TLS, ALPN h2 only, reuse-port). */
+    private NetServerOptions netOptions(ListenAddress address) {
+        NetServerOptions net = new NetServerOptions(server.httpOptions(address));
+        if (net.isSsl()) {
+            net.getSslOptions().setApplicationLayerProtocols(List.of("h2"));
+        }
+        return net;
     }
 
     private ContextInternal loop() {
@@ -228,6 +258,9 @@ final class ServerIoVerticle extends VerticleBase {
     }
 
     private void drainInProcess(long deadline) {
+        for (NettyServerAcceptor port : nettyPorts) {
+            port.drain(deadline);
+        }
         InProcessAcceptor acceptor = inProcess;
         if (acceptor != null) {
             acceptor.drain(deadline);
@@ -270,6 +303,9 @@ final class ServerIoVerticle extends VerticleBase {
         for (EventBusAcceptor e : eventBus) {
             e.giveUpOnLeaked();
         }
+        for (NettyServerAcceptor port : nettyPorts) {
+            port.giveUpOnLeaked();
+        }
         for (Http2ServerStream stream : leaked) {
             log.warn("server stop: the handler of " + stream.path() + " did not complete within "
                     + LEAK_AFTER_MS + " ms after its call was cancelled at the grace deadline; leaked (the stop"
@@ -306,6 +342,11 @@ final class ServerIoVerticle extends VerticleBase {
                 return;
             }
         }
+        for (NettyServerAcceptor port : nettyPorts) {
+            if (!port.isIdle()) {
+                return;
+            }
+        }
         state = State.DRAINED;
         vertx.eventBus().send(doneAddress, new Drained(index), ServerSignals.LOCAL);
     }
@@ -322,6 +363,9 @@ final class ServerIoVerticle extends VerticleBase {
         }
         for (HttpServer http : httpServers) {
             closing.add(http.close());
+        }
+        for (NettyServerAcceptor port : nettyPorts) {
+            closing.add(port.close());
         }
         return Future.join(closing).onComplete(ar -> {
             if (state != State.DRAINED) {

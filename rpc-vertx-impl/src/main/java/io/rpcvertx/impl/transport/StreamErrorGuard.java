@@ -63,6 +63,13 @@ public final class StreamErrorGuard extends ChannelDuplexHandler {
         }
     }
 
+    /** Installs the guard in front of the handler named {@code before} (the Netty transport's HTTP/2 codec). */
+    public static void installBefore(ChannelPipeline pipeline, String before) {
+        if (pipeline.get(NAME) == null) {
+            pipeline.addBefore(before, NAME, INSTANCE);
+        }
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Http2Exception http2 = Http2CodecUtil.getEmbeddedHttp2Exception(cause);

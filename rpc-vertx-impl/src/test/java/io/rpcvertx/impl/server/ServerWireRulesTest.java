@@ -5,6 +5,7 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.rpcvertx.Compression;
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.Marshaller;
 import io.rpcvertx.Metadata;
 import io.rpcvertx.MethodDescriptor;
@@ -47,16 +48,25 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The server side of the wire rules (DESIGN.md section 8, gRPC over HTTP/2): our server against a raw Vert.x HTTP/2
  * client sending hand-made frames, so every malformed request is produced exactly.
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Http2Transport.class)
 @ExtendWith(VertxExtension.class)
 @Timeout(30)
 class ServerWireRulesTest {
+    /** The server's HTTP/2 transport: every wire rule holds on both. */
+    @Parameter
+    Http2Transport transport;
+
     static final Marshaller<String> UTF8 = Marshaller.of(s -> Buffer.buffer(s.getBytes(UTF_8)), b -> b.toString(UTF_8));
     static final MethodDescriptor<String, String> UNARY =
             MethodDescriptor.of(MethodType.UNARY_UNARY, "test.Wire/Unary", UTF8, UTF8);
@@ -121,7 +131,7 @@ class ServerWireRulesTest {
     }
 
     int startServer(ServerOptions options) throws Exception {
-        Server server = RpcVertx.server(vertx, options);
+        Server server = RpcVertx.server(vertx, options.withHttp2Transport(transport));
         servers.add(server);
         server.addGenericRpcHandlers(ServiceDefinition.of(
                 "test.Wire",

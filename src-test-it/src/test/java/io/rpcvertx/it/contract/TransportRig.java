@@ -21,8 +21,14 @@ interface TransportRig {
     /** HTTP/2 over TCP on 127.0.0.1, port 0: the reference transport. */
     TransportRig HTTP2 = new Http2();
 
-    /** Today's HTTP/2 server, reached by channels on the Netty HTTP/2 client transport ({@link Http2Transport#NETTY}). */
-    TransportRig HTTP2_NETTY_CLIENT = new Http2NettyClient();
+    /** {@link #HTTP2} with the server on the Netty HTTP/2 transport ({@code Http2Transport.NETTY}), today's client. */
+    TransportRig HTTP2_NETTY_SERVER = new Http2(Http2Transport.NETTY);
+
+    /** {@link #HTTP2} with channels on the Netty HTTP/2 client transport ({@code Http2Transport.NETTY}), today's server. */
+    TransportRig HTTP2_NETTY_CLIENT = new Http2(Http2Transport.VERTX_HTTP, Http2Transport.NETTY);
+
+    /** {@link #HTTP2} with both the server and the channels on the Netty HTTP/2 transport. */
+    TransportRig HTTP2_NETTY = new Http2(Http2Transport.NETTY, Http2Transport.NETTY);
 
     /** The in-process transport: a server and its channels under one name, in one {@code Vertx}, no socket. */
     TransportRig IN_PROCESS = new InProcess();
@@ -71,9 +77,25 @@ interface TransportRig {
 
     /** {@link #HTTP2}. */
     final class Http2 implements TransportRig {
+        private final Http2Transport serverTransport;
+        private final Http2Transport clientTransport;
+
+        Http2() {
+            this(Http2Transport.VERTX_HTTP);
+        }
+
+        Http2(Http2Transport serverTransport) {
+            this(serverTransport, Http2Transport.VERTX_HTTP);
+        }
+
+        Http2(Http2Transport serverTransport, Http2Transport clientTransport) {
+            this.serverTransport = serverTransport;
+            this.clientTransport = clientTransport;
+        }
+
         @Override
         public Endpoint start(Vertx vertx, ServerOptions options, GenericRpcHandler... handlers) throws Exception {
-            Server server = RpcVertx.server(vertx, options);
+            Server server = RpcVertx.server(vertx, options.withHttp2Transport(serverTransport));
             server.addGenericRpcHandlers(handlers);
             int port = server.addInsecurePort("127.0.0.1:0").await(5, SECONDS);
             server.start().await(5, SECONDS);
@@ -82,7 +104,7 @@ interface TransportRig {
 
         @Override
         public Channel channel(Vertx vertx, Endpoint endpoint, ChannelOptions options) {
-            return RpcVertx.insecureChannel(vertx, endpoint.target(), options);
+            return RpcVertx.insecureChannel(vertx, endpoint.target(), options.withHttp2Transport(clientTransport));
         }
 
         @Override
@@ -91,7 +113,7 @@ interface TransportRig {
             NetServer probe = vertx.createNetServer().connectHandler(socket -> socket.close());
             int port = probe.listen(0, "127.0.0.1").await(5, SECONDS).actualPort();
             probe.close().await(5, SECONDS);
-            return RpcVertx.insecureChannel(vertx, "127.0.0.1:" + port, options);
+            return RpcVertx.insecureChannel(vertx, "127.0.0.1:" + port, options.withHttp2Transport(clientTransport));
         }
 
         @Override
@@ -101,41 +123,10 @@ interface TransportRig {
 
         @Override
         public String toString() {
-            return "HTTP/2";
-        }
-    }
-
-    /** {@link #HTTP2_NETTY_CLIENT}: the {@link #HTTP2} rig whose channels run on the Netty transport. */
-    final class Http2NettyClient implements TransportRig {
-        private final Http2 http2 = new Http2();
-
-        private static ChannelOptions netty(ChannelOptions options) {
-            return options.withHttp2Transport(Http2Transport.NETTY);
-        }
-
-        @Override
-        public Endpoint start(Vertx vertx, ServerOptions options, GenericRpcHandler... handlers) throws Exception {
-            return http2.start(vertx, options, handlers);
-        }
-
-        @Override
-        public Channel channel(Vertx vertx, Endpoint endpoint, ChannelOptions options) {
-            return http2.channel(vertx, endpoint, netty(options));
-        }
-
-        @Override
-        public Channel unreachableChannel(Vertx vertx, ChannelOptions options) throws Exception {
-            return http2.unreachableChannel(vertx, netty(options));
-        }
-
-        @Override
-        public String peerPrefix() {
-            return http2.peerPrefix();
-        }
-
-        @Override
-        public String toString() {
-            return "HTTP/2 Netty client";
+            if (clientTransport == Http2Transport.NETTY) {
+                return serverTransport == Http2Transport.NETTY ? "HTTP/2 netty-both" : "HTTP/2 netty-client";
+            }
+            return serverTransport == Http2Transport.NETTY ? "HTTP/2 netty-server" : "HTTP/2";
         }
     }
 

@@ -1,0 +1,426 @@
+package io.rpcvertx.impl.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2Stream;
+import io.rpcvertx.Metadata;
+import io.rpcvertx.StatusCode;
+import io.rpcvertx.impl.codec.Encoding;
+import io.rpcvertx.impl.codec.GrpcHeaders;
+import io.rpcvertx.impl.security.AuthContext;
+import io.rpcvertx.impl.transport.ServerStream;
+import io.rpcvertx.impl.transport.ServerStreamListener;
+import io.rpcvertx.impl.transport.ServerStreamListener.CancelCause;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.buffer.BufferInternal;
+import java.util.ArrayDeque;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The Netty HTTP/2 server transport's {@link ServerStream}: one request stream of a {@link NettyServerConnection}, on
+ * a duplicate of the connection's context (so on its event loop: every Netty call here is made on the channel's loop).
+ *
+ * <pre>
+ * OPEN --status written, reset by us, reset by the peer, connection lost--&gt; CLOSED
+ * CLOSED --callTerminated (or given up on as leaked by a stop)--&gt; TERMINATED
+ * </pre>
+ *
+ * Inbound flow control follows demand: request bytes are returned to the peer's window
+ * ({@code Http2LocalFlowController.consumeBytes}) when they are handed to the call layer, not when they arrive; while
+ * the call layer holds reading they wait here, unconsumed, so the peer's window closes. Outbound messages are buffered
+ * until the connection flushes, then leave as one DATA frame per stream ({@link NettyFlusher}).
+ */
+final class NettyServerStream implements ServerStream {
+    /** Buffered response bytes above which {@link #isReady()} turns false until they are written out. */
+    static final int OUTBOUND_HIGH_WATER = 64 * 1024;
+
+    private static final Future<Void> WRITTEN_LATER = Future.succeededFuture();
+
+    enum State {
+        OPEN,
+        CLOSED,
+        TERMINATED
+    }
+
+    final NettyServerConnection connection;
+    final Http2Stream stream;
+    private final Http2Headers requestHeaders;
+    private final String path;
+    private final ContextInternal context;
+    private @Nullable ServerStreamListener listener;
+    private @Nullable Metadata metadata;
+    private State state = State.OPEN;
+    private boolean headersWritten;
+    private boolean readingHeld;
+    /** The peer half-closed (END_STREAM received); {@link #halfCloseDelivered} once the call layer heard of it. */
+    private boolean remoteEnded;
+
+    private boolean halfCloseDelivered;
+    /** Request bytes received while reading was held, in order; each is consumed from the window when delivered. */
+    private @Nullable ArrayDeque<Buffer> held;
+
+    private boolean delivering;
+    /** Response bytes written since the last flush (one DATA frame at the flush), or null. */
+    private @Nullable ByteBuf outbound;
+    /** Whether {@link #outbound} is our pooled buffer (more messages are appended to it) or a message's own bytes. */
+    private boolean outboundOwned;
+    /** {@link #isReady()} answered false: {@link ServerStreamListener#onReady()} is owed once it turns true. */
+    private boolean readyOwed;
+    /** In the connection's list of streams with buffered response bytes. */
+    boolean buffered;
+
+    @Nullable
+    NettyServerStream nextBuffered;
+
+    // the connection's list of open streams
+    @Nullable
+    NettyServerStream prevOpen;
+
+    @Nullable
+    NettyServerStream nextOpen;
+
+    boolean inOpen;
+
+    NettyServerStream(
+            NettyServerConnection connection,
+            Http2Stream stream,
+            Http2Headers requestHeaders,
+            ContextInternal context) {
+        this.connection = connection;
+        this.stream = stream;
+        this.requestHeaders = requestHeaders;
+        CharSequence p = requestHeaders.path();
+        this.path = p == null ? "" : p.toString();
+        this.context = context;
+    }
+
+    // ---------------------------------------------------------------- the request head
+
+    @Override
+    public ContextInternal context() {
+        return context;
+    }
+
+    @Override
+    public String path() {
+        return path;
+    }
+
+    @Override
+    public @Nullable String header(CharSequence name) {
+        CharSequence v = requestHeaders.get(name);
+        return v == null ? null : v.toString();
+    }
+
+    @Override
+    public Metadata metadata() {
+        Metadata md = metadata;
+        if (md == null) {
+            md = NettyHeaders.metadata(requestHeaders);
+            metadata = md;
+        }
+        return md;
+    }
+
+    @Override
+    public String peer() {
+        return connection.peer();
+    }
+
+    @Override
+    public AuthContext authContext() {
+        return connection.authContext();
+    }
+
+    // ---------------------------------------------------------------- inbound
+
+    @Override
+    public void setListener(ServerStreamListener l) {
+        assert context.inThread();
+        listener = l;
+    }
+
+    /** A DATA frame's payload (padding already returned to the window); {@code end}: END_STREAM. On the loop. */
+    void onData(ByteBuf data, boolean end) {
+        int n = data.readableBytes();
+        if (state == State.OPEN && n > 0) {
+            // a heap copy, as Vert.x's server makes (the call layer may keep a partial message across frames);
+            // safeBuffer releases its argument, and the decoder still owns the frame: hence the retain
+            Buffer copy = BufferInternal.safeBuffer(data.retain());
+            ArrayDeque<Buffer> q = held;
+            if (readingHeld || (q != null && !q.isEmpty())) {
+                if (q == null) {
+                    q = new ArrayDeque<>(4);
+                    held = q;
+                }
+                q.add(copy);
+            } else {
+                deliver(copy);
+            }
+        } else if (n > 0) {
+            connection.consume(stream, n); // nobody reads any more: back to the window at once
+        }
+        if (end) {
+            remoteEnded = true;
+            deliverHalfCloseIfDue();
+        }
+    }
+
+    private void deliver(Buffer data) {
+        int n = data.length();
+        ServerStreamListener l = listener;
+        if (l != null && state == State.OPEN) {
+            context.dispatch(data, l::onData);
+        }
+        // handed over: the peer may send this much more (a paused reader stops here, so its window stays closed)
+        connection.consume(stream, n);
+    }
+
+    private void deliverHalfCloseIfDue() {
+        ArrayDeque<Buffer> q = held;
+        if (!remoteEnded || halfCloseDelivered || readingHeld || (q != null && !q.isEmpty())) {
+            return;
+        }
+        halfCloseDelivered = true;
+        ServerStreamListener l = listener;
+        if (l != null && state == State.OPEN) {
+            context.dispatch(l, ServerStreamListener::onHalfClose);
+        }
+    }
+
+    @Override
+    public void holdReading(boolean hold) {
+        if (hold == readingHeld) {
+            return;
+        }
+        readingHeld = hold;
+        if (hold || delivering) {
+            return; // a delivery loop below picks the change up
+        }
+        delivering = true;
+        try {
+            ArrayDeque<Buffer> q = held;
+            while (q != null && !readingHeld && !q.isEmpty()) {
+                deliver(q.poll());
+            }
+            deliverHalfCloseIfDue();
+        } finally {
+            delivering = false;
+        }
+        connection.requestFlush(); // the window updates of the bytes delivered
+    }
+
+    /** The peer reset the stream (any code, NO_ERROR included) or the connection closed. */
+    void onPeerGone(CancelCause cause) {
+        if (state != State.OPEN) {
+            return;
+        }
+        close();
+        ServerStreamListener l = listener;
+        if (l != null) {
+            context.dispatch(cause, l::onCancel);
+        }
+    }
+
+    /** The connection's drain deadline passed (server stop, maximum connection age): cancel, as grpc does. */
+    void cancelForShutdown() {
+        if (state != State.OPEN) {
+            return;
+        }
+        close();
+        ServerStreamListener l = listener;
+        if (l != null) {
+            context.dispatch(CancelCause.SHUTDOWN, l::onCancel);
+        }
+        connection.reset(stream, Http2Error.CANCEL);
+    }
+
+    // ---------------------------------------------------------------- outbound
+
+    @Override
+    public Future<Void> writeHeaders(Metadata md, Encoding encoding, boolean flush) {
+        Http2Headers h = NettyHeaders.outbound();
+        h.status(NettyServerConnection.STATUS_200);
+        NettyHeaders.putMetadata(md, h);
+        h.set(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC);
+        h.set(GrpcHeaders.GRPC_ACCEPT_ENCODING, GrpcHeaders.ACCEPT_ENCODING_VALUE);
+        if (encoding != Encoding.IDENTITY) {
+            h.set(GrpcHeaders.GRPC_ENCODING, encoding.headerValue());
+        }
+        headersWritten = true;
+        if (state != State.OPEN) {
+            return WRITTEN_LATER;
+        }
+        if (flush) {
+            return connection.writeHeadersFlushed(stream, h, context);
+        }
+        // unflushed: they leave with the first message or the status, in the same flush
+        connection.writeHeaders(stream, h, false);
+        return WRITTEN_LATER;
+    }
+
+    @Override
+    public void writeMessage(Buffer frame) {
+        if (state != State.OPEN) {
+            return;
+        }
+        append(frame);
+        connection.buffered(this);
+    }
+
+    private void append(Buffer frame) {
+        ByteBuf bytes = ((BufferInternal) frame).getByteBuf();
+        ByteBuf out = outbound;
+        if (out == null) {
+            // the first message of this flush: its own bytes, no copy (Vert.x heap buffers need no release)
+            outbound = bytes;
+            outboundOwned = false;
+        } else if (!outboundOwned) {
+            // a second message: one buffer for both, so they leave as one DATA frame
+            ByteBuf merged =
+                    connection.alloc().buffer(Math.max(1024, 2 * (out.readableBytes() + bytes.readableBytes())));
+            merged.writeBytes(out);
+            merged.writeBytes(bytes);
+            outbound = merged;
+            outboundOwned = true;
+        } else {
+            out.writeBytes(bytes);
+        }
+    }
+
+    /** Hands the buffered response bytes to Netty as one DATA frame (before a flush, or before the trailers). */
+    void writeBuffered() {
+        ByteBuf out = outbound;
+        if (out != null) {
+            outbound = null;
+            connection.writeData(stream, out);
+        }
+    }
+
+    /** After a flush: owed {@link ServerStreamListener#onReady()} is delivered once the stream takes more. */
+    void notifyIfReady() {
+        if (readyOwed && state == State.OPEN && isReady()) {
+            readyOwed = false;
+            ServerStreamListener l = listener;
+            if (l != null) {
+                context.dispatch(l, ServerStreamListener::onReady);
+            }
+        }
+    }
+
+    @Override
+    public boolean isReady() {
+        if (state != State.OPEN) {
+            return true; // nothing waits any more
+        }
+        ByteBuf out = outbound;
+        boolean ready = (out == null || out.readableBytes() < OUTBOUND_HIGH_WATER) && connection.isWritable(stream);
+        if (!ready) {
+            readyOwed = true;
+        }
+        return ready;
+    }
+
+    @Override
+    public void writeTrailers(StatusCode code, String details, Metadata trailers) {
+        if (state != State.OPEN) {
+            return;
+        }
+        close();
+        Http2Headers h = NettyHeaders.outbound();
+        if (!headersWritten) {
+            // gRPC over HTTP/2, Responses: trailers-only, one HEADERS frame that advertises the encodings we accept
+            h.status(NettyServerConnection.STATUS_200);
+            h.set(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC);
+            h.set(GrpcHeaders.GRPC_ACCEPT_ENCODING, GrpcHeaders.ACCEPT_ENCODING_VALUE);
+        }
+        NettyHeaders.putStatus(h, code, details, trailers);
+        writeBuffered();
+        connection.writeHeaders(stream, h, true);
+    }
+
+    @Override
+    public void writeLastMessage(Buffer frame, StatusCode code, String details, Metadata trailers) {
+        if (state != State.OPEN) {
+            return;
+        }
+        append(frame);
+        writeTrailers(code, details, trailers);
+    }
+
+    @Override
+    public void stopReading() {
+        if (!remoteEnded) {
+            connection.reset(stream, Http2Error.NO_ERROR);
+        }
+    }
+
+    @Override
+    public void cancel() {
+        if (state != State.OPEN) {
+            return;
+        }
+        close();
+        connection.reset(stream, Http2Error.CANCEL);
+    }
+
+    /**
+     * Leaves the connection's open streams. Runs before the status is written, so a client that starts its next call
+     * on seeing the status finds the connection's slot free. Request bytes still held go back to the window.
+     */
+    private void close() {
+        state = State.CLOSED;
+        connection.removeOpen(this);
+        ArrayDeque<Buffer> q = held;
+        if (q != null) {
+            int n = 0;
+            for (Buffer b : q) {
+                n += b.length();
+            }
+            q.clear();
+            connection.consume(stream, n);
+        }
+    }
+
+    /** The stream can no longer be written (reset or closed underneath): buffered bytes are dropped. */
+    void discardBuffered() {
+        ByteBuf out = outbound;
+        if (out != null) {
+            outbound = null;
+            out.release();
+        }
+    }
+
+    @Override
+    public void callTerminated() {
+        assert context.inThread();
+        if (state == State.TERMINATED) {
+            return; // given up on as leaked by a stop: its handler completed after all
+        }
+        if (state == State.OPEN) {
+            // the call is over without its wire work: the peer must not wait for a status that never comes
+            close();
+            connection.reset(stream, Http2Error.CANCEL);
+        }
+        state = State.TERMINATED;
+        connection.onStreamTerminated(this);
+    }
+
+    /** A stop gave up on this stream's call (its handler never completed): forgotten. */
+    void giveUp() {
+        cancelForShutdown();
+        state = State.TERMINATED;
+    }
+
+    boolean isOpen() {
+        return state == State.OPEN;
+    }
+
+    @Override
+    public String toString() {
+        return "NettyServerStream{" + path + ", " + stream.id() + ", " + state + "}";
+    }
+}
