@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.rpcvertx.CallOptions;
 import io.rpcvertx.Channel;
+import io.rpcvertx.ChannelOptions;
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.MethodDescriptor;
 import io.rpcvertx.MethodType;
 import io.rpcvertx.RpcException;
@@ -37,6 +39,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Slow peers of a real rpc-vertx server: a client that never reads an endless response (the server's writes must stop
@@ -44,9 +49,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * and our channel writing to a server that never reads (the channel's writes must stop, heap flat). The client-side
  * twins against a hostile server are in {@link ClientHostileServerIT}.
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Http2Transport.class)
 @ExtendWith(VertxExtension.class)
 @Timeout(60)
 class ClientSlowPeersIT {
+    /** The HTTP/2 implementation of the channels under test; the slow peers are the same. */
+    @Parameter
+    Http2Transport transport;
+
     private static final String SERVICE = "slow.Slow";
     private static final MethodDescriptor<String, String> ENDLESS =
             MethodDescriptor.of(MethodType.UNARY_STREAM, SERVICE + "/Endless", HostileGrpc.UTF8, HostileGrpc.UTF8);
@@ -173,7 +184,8 @@ class ClientSlowPeersIT {
     }
 
     private Channel channel() {
-        Channel c = RpcVertx.insecureChannel(vertx, "127.0.0.1:" + port);
+        Channel c = RpcVertx.insecureChannel(
+                vertx, "127.0.0.1:" + port, ChannelOptions.DEFAULT.withHttp2Transport(transport));
         channels.add(c);
         return c;
     }
