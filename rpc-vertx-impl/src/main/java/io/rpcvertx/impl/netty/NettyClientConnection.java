@@ -1,7 +1,7 @@
 package io.rpcvertx.impl.netty;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.VoidChannelPromise;
@@ -50,7 +50,8 @@ import org.jspecify.annotations.Nullable;
  * headers, message and END_STREAM of a unary request leave in one flush, and consecutive messages of a stream are
  * coalesced into one DATA frame by Netty's flow controller.
  */
-public final class NettyClientConnection extends Http2ConnectionHandler implements ClientConnection {
+public final class NettyClientConnection extends Http2ConnectionHandler
+        implements ClientConnection, NettyFlusher.Owner {
     private final ContextInternal owner;
     private final Http2Connection.PropertyKey streamKey;
     private final int connectionWindow;
@@ -58,13 +59,16 @@ public final class NettyClientConnection extends Http2ConnectionHandler implemen
     private final Promise<ClientConnection> ready;
     private final Promise<Void> closed;
     private final Map<Long, Promise<Void>> pings = new HashMap<>();
-    private final Runnable flushTask = this::flushNow;
+    /** Streams with messages buffered for the next flush, in the order they were first written. */
+    private final List<NettyClientStream> buffered = new ArrayList<>();
+    /** Streams that owe their writer an onReady once a flush has taken their buffered messages. */
+    private final List<NettyClientStream> waitingForReady = new ArrayList<>();
+
     private @Nullable ChannelHandlerContext ctx;
+    private @Nullable NettyFlusher flusher;
     private @Nullable ChannelPromise voidPromise;
     private @Nullable Events events;
     private @Nullable Throwable connectionError;
-    private boolean inRead;
-    private boolean flushScheduled;
     private boolean settingsReceived;
     private boolean inactive;
 
@@ -146,6 +150,7 @@ public final class NettyClientConnection extends Http2ConnectionHandler implemen
     public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
         this.ctx = ctx;
         this.voidPromise = new VoidChannelPromise(ctx.channel(), false);
+        this.flusher = new NettyFlusher(ctx, this);
         super.handlerAdded(ctx);
         int delta = connectionWindow - Http2CodecUtil.DEFAULT_WINDOW_SIZE;
         if (delta > 0) {
@@ -160,7 +165,7 @@ public final class NettyClientConnection extends Http2ConnectionHandler implemen
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         ContextInternal previous = owner.beginDispatch();
-        inRead = true;
+        flusher().readStarted();
         try {
             super.channelRead(ctx, msg);
         } finally {
@@ -170,9 +175,11 @@ public final class NettyClientConnection extends Http2ConnectionHandler implemen
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-        inRead = false;
-        // Http2ConnectionHandler flushes here: what the read made (WINDOW_UPDATEs, writes of callbacks) leaves now
+        // what the read's callbacks buffered goes to Netty, and Http2ConnectionHandler flushes it with the
+        // WINDOW_UPDATEs the read made
+        flusher().readComplete();
         super.channelReadComplete(ctx);
+        notifyWaiting();
     }
 
     @Override
@@ -262,6 +269,66 @@ public final class NettyClientConnection extends Http2ConnectionHandler implemen
         return c;
     }
 
+    private NettyFlusher flusher() {
+        NettyFlusher f = flusher;
+        assert f != null;
+        return f;
+    }
+
+    /** The allocator of the socket's buffers. */
+    ByteBufAllocator alloc() {
+        return ctx().alloc();
+    }
+
+    /** {@code stream} buffered messages: they go to Netty as one DATA frame before the next flush. */
+    void buffered(NettyClientStream stream) {
+        buffered.add(stream);
+        flusher().request();
+    }
+
+    @Override
+    public void writeBuffered() {
+        if (buffered.isEmpty()) {
+            return;
+        }
+        for (int i = 0; i < buffered.size(); i++) {
+            buffered.get(i).writeBuffered();
+        }
+        buffered.clear();
+    }
+
+    @Override
+    public void flushNow() {
+        ChannelHandlerContext c = ctx;
+        if (c != null && !inactive) {
+            flush(c);
+        }
+        notifyWaiting();
+    }
+
+    /** The streams that waited for a flush hear onReady (user code: inside the owner context's dispatch). */
+    private void notifyWaiting() {
+        if (waitingForReady.isEmpty()) {
+            return;
+        }
+        // a writer called back may fill its buffer again and wait for the next flush: a fresh list for those
+        List<NettyClientStream> waiting = new ArrayList<>(waitingForReady);
+        waitingForReady.clear();
+        ContextInternal previous = owner.beginDispatch();
+        try {
+            for (int i = 0; i < waiting.size(); i++) {
+                waiting.get(i).notifyIfReady();
+            }
+        } finally {
+            owner.endDispatch(previous);
+        }
+    }
+
+    /** {@code stream} said it was not ready because of what it buffered: it hears onReady after the flush. */
+    void awaitFlush(NettyClientStream stream) {
+        waitingForReady.add(stream);
+    }
+
     private ChannelPromise voidPromise() {
         ChannelPromise p = voidPromise;
         assert p != null;
@@ -297,13 +364,8 @@ public final class NettyClientConnection extends Http2ConnectionHandler implemen
             data.release();
             return;
         }
+        // called just before a flush (NettyFlusher): no flush of its own
         encoder().writeData(ctx(), stream.id(), data, 0, endOfStream, voidPromise());
-        scheduleFlush();
-    }
-
-    /** Ends our side of {@code stream} with an empty DATA frame. */
-    void writeEnd(Http2Stream stream) {
-        writeData(stream, Unpooled.EMPTY_BUFFER, true);
     }
 
     private static boolean canWrite(Http2Stream stream) {
@@ -353,19 +415,7 @@ public final class NettyClientConnection extends Http2ConnectionHandler implemen
 
     /** A flush at the end of this event-loop task, unless a read is being handled (its end flushes). */
     void scheduleFlush() {
-        if (inRead || flushScheduled) {
-            return;
-        }
-        flushScheduled = true;
-        ctx().channel().eventLoop().execute(flushTask);
-    }
-
-    private void flushNow() {
-        flushScheduled = false;
-        ChannelHandlerContext c = ctx;
-        if (c != null && !inactive) {
-            flush(c);
-        }
+        flusher().request();
     }
 
     // ---------------------------------------------------------------- ClientConnection (owner)

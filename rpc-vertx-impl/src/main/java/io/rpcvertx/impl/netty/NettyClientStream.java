@@ -1,6 +1,7 @@
 package io.rpcvertx.impl.netty;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -55,6 +56,8 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
     private static final AsciiString HTTPS = AsciiString.cached("https");
     private static final String PREVIOUS_ATTEMPTS = "grpc-previous-rpc-attempts";
     private static final MultiMap NO_TRAILERS = HeadersMultiMap.httpHeaders();
+    /** Bytes buffered for one flush beyond which the stream is not ready (the writer waits for the flush). */
+    private static final int OUTBOUND_HIGH_WATER = 64 * 1024;
 
     private State state = State.QUEUED;
     private @Nullable NettyClientConnection conn;
@@ -70,6 +73,13 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
     private @Nullable MultiMap heldEnd;
 
     private @Nullable String pushback;
+    /** Messages written since the last flush, one buffer (one DATA frame); owned (to release) if merged by us. */
+    private @Nullable ByteBuf outbound;
+
+    private boolean outboundOwned;
+    private boolean outboundEnd;
+    private boolean outboundQueued;
+    private boolean readyOwed;
 
     public NettyClientStream(ChannelImpl channel, RequestHead head, boolean transparentRetry) {
         super(channel, head, transparentRetry);
@@ -123,7 +133,64 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
                 ? MessageFramer.frame(payload, false)
                 : MessageFramer.frame(encoding.compress(payload), true);
         endSent = endOfStream;
-        c.writeData(s, ((BufferInternal) frame).getByteBuf(), endOfStream);
+        append(((BufferInternal) frame).getByteBuf());
+        outboundEnd = endOfStream;
+        markBuffered(c);
+    }
+
+    /** Once per flush: the connection hands this stream's buffer to Netty before flushing. */
+    private void markBuffered(NettyClientConnection c) {
+        if (!outboundQueued) {
+            outboundQueued = true;
+            c.buffered(this);
+        }
+    }
+
+    private void append(ByteBuf bytes) {
+        ByteBuf out = outbound;
+        NettyClientConnection c = conn;
+        assert c != null;
+        if (out == null) {
+            // the first message of this flush: its own bytes, no copy (Vert.x heap buffers need no release)
+            outbound = bytes;
+            outboundOwned = false;
+        } else if (!outboundOwned) {
+            // a second message: one buffer for both, so they leave as one DATA frame
+            ByteBuf merged = c.alloc().buffer(Math.max(1024, 2 * (out.readableBytes() + bytes.readableBytes())));
+            merged.writeBytes(out);
+            merged.writeBytes(bytes);
+            outbound = merged;
+            outboundOwned = true;
+        } else {
+            out.writeBytes(bytes);
+        }
+    }
+
+    /** Hands the buffered messages (and a buffered END_STREAM) to Netty as one DATA frame, before a flush. */
+    void writeBuffered() {
+        ByteBuf out = outbound;
+        Http2Stream s = stream;
+        NettyClientConnection c = conn;
+        boolean end = outboundEnd;
+        outbound = null;
+        outboundEnd = false;
+        outboundQueued = false;
+        if (out == null && !end || s == null || c == null) {
+            return;
+        }
+        c.writeData(s, out != null ? out : Unpooled.EMPTY_BUFFER, end);
+    }
+
+    /** After a flush: an owed {@link io.rpcvertx.impl.transport.ClientStreamListener#onReady()} goes out once ready. */
+    void notifyIfReady() {
+        if (!readyOwed) {
+            return;
+        }
+        // if Netty's window is what stops it now, Netty's writability event says when it takes more
+        readyOwed = false;
+        if (state == State.OPEN && isReady()) {
+            listener().onReady();
+        }
     }
 
     @Override
@@ -136,9 +203,10 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
             return;
         }
         endSent = true;
+        outboundEnd = true;
         NettyClientConnection c = conn;
         if (c != null) {
-            c.writeEnd(stream);
+            markBuffered(c);
         }
     }
 
@@ -146,7 +214,19 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
     public boolean isReady() {
         Http2Stream s = stream;
         NettyClientConnection c = conn;
-        return state != State.OPEN || s == null || c == null || endSent || c.isWritable(s);
+        if (state != State.OPEN || s == null || c == null || endSent) {
+            return true;
+        }
+        ByteBuf out = outbound;
+        if (out != null && out.readableBytes() >= OUTBOUND_HIGH_WATER) {
+            // the buffer leaves with the next flush, which then says whether the stream takes more
+            if (!readyOwed) {
+                readyOwed = true;
+                c.awaitFlush(this);
+            }
+            return false;
+        }
+        return c.isWritable(s);
     }
 
     @Override
@@ -391,6 +471,14 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
         if (state == State.CLOSED) {
             return;
         }
+        NettyClientConnection c = conn;
+        Http2Stream s = stream;
+        if (c != null && s != null && c.isRefusedByGoAway(s.id())) {
+            // a GOAWAY closed it with DATA still queued ("stream closed before write could take place"): the server
+            // never processed it, which onNettyStreamClosed reports (refused, so the call may replay it)
+            onNettyStreamClosed();
+            return;
+        }
         close(false);
         listener()
                 .onClosed(
@@ -447,9 +535,17 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
         state = State.CLOSED;
         held = null;
         heldEnd = null;
+        ByteBuf out = outbound;
+        // what never left: the server can't see this stream end, so it is reset
+        boolean unsent = out != null || outboundEnd;
+        outbound = null;
+        outboundEnd = false;
+        if (out != null && outboundOwned) {
+            out.release();
+        }
         Http2Stream s = stream;
         NettyClientConnection c = conn;
-        if (reset && s != null && c != null) {
+        if ((reset || unsent) && s != null && c != null) {
             c.reset(s, Http2Error.CANCEL);
         }
         released();

@@ -193,7 +193,8 @@ public final class ChannelSecurity {
     public Future<NetSocket> connect(NetClient client, SocketAddress address, int timeoutMs) {
         ConnectOptions connect = new ConnectOptions().setRemoteAddress(address).setTimeout(timeoutMs);
         if (level == Level.TLS) {
-            connect.setHost(verifyHost).setPort(address.port());
+            // ConnectOptions are plaintext unless told otherwise, whatever the client's options say
+            connect.setSsl(true).setHost(verifyHost).setPort(address.port());
             if (!NetUtil.isValidIpV4Address(verifyHost) && !NetUtil.isValidIpV6Address(verifyHost)) {
                 connect.setSniServerName(verifyHost);
             }
