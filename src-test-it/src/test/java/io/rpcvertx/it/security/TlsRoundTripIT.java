@@ -12,6 +12,7 @@ import io.rpcvertx.CallOptions;
 import io.rpcvertx.Channel;
 import io.rpcvertx.ChannelCredentials;
 import io.rpcvertx.ChannelOptions;
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.Metadata;
 import io.rpcvertx.ServerCredentials;
 import io.rpcvertx.ServerCredentials.ClientAuth;
@@ -33,15 +34,23 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** rpc-vertx client and server over TLS and mutual TLS, on both engines and across them. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Http2Transport.class)
 @ExtendWith(VertxExtension.class)
 @Timeout(60)
 class TlsRoundTripIT {
+    /** The HTTP/2 implementation of the channel under test. */
+    @Parameter
+    Http2Transport transport;
+
     private static TestPki.Ca ca;
     private static TestPki.Identity serverId;
     private static TestPki.Identity clientId;
@@ -91,7 +100,7 @@ class TlsRoundTripIT {
         Channel channel = rig.secureChannel(
                 "127.0.0.1:" + port,
                 ChannelCredentials.ssl(ca.certificatePem()),
-                ChannelOptions.DEFAULT.withTlsEngine(clientEngine));
+                ChannelOptions.DEFAULT.withTlsEngine(clientEngine).withHttp2Transport(transport));
 
         byte[] response = channel.unaryUnary(UNARY_CALL)
                 .call("hello".getBytes(UTF_8), options())
@@ -121,7 +130,7 @@ class TlsRoundTripIT {
         Channel channel = rig.secureChannel(
                 "127.0.0.1:" + port,
                 ChannelCredentials.ssl(ca.certificatePem(), clientId.privateKeyPem(), clientId.certificateChainPem()),
-                ChannelOptions.DEFAULT.withTlsEngine(clientEngine));
+                ChannelOptions.DEFAULT.withTlsEngine(clientEngine).withHttp2Transport(transport));
 
         channel.unaryUnary(AuthProbe.PROBE)
                 .call(new byte[] {1}, options())
@@ -178,7 +187,7 @@ class TlsRoundTripIT {
                 "127.0.0.1:" + port,
                 ChannelCredentials.ssl(
                         ca.certificatePem(), plainClient.privateKeyPem(), plainClient.certificateChainPem()),
-                ChannelOptions.DEFAULT.withTlsEngine(engine));
+                ChannelOptions.DEFAULT.withTlsEngine(engine).withHttp2Transport(transport));
 
         channel.unaryUnary(AuthProbe.PROBE)
                 .call(new byte[] {1}, options())
@@ -202,7 +211,7 @@ class TlsRoundTripIT {
         Channel channel = rig.secureChannel(
                 "127.0.0.1:" + port,
                 ChannelCredentials.ssl(ca.certificatePem()),
-                ChannelOptions.DEFAULT.withTlsEngine(engine));
+                ChannelOptions.DEFAULT.withTlsEngine(engine).withHttp2Transport(transport));
 
         channel.unaryUnary(AuthProbe.PROBE)
                 .call(new byte[] {1}, options())
@@ -243,7 +252,7 @@ class TlsRoundTripIT {
         Channel channel = rig.secureChannel(
                 "127.0.0.1:" + port,
                 ChannelCredentials.ssl(ca.certificatePem()),
-                ChannelOptions.DEFAULT.withTlsEngine(engine));
+                ChannelOptions.DEFAULT.withTlsEngine(engine).withHttp2Transport(transport));
         StreamStreamCall<byte[], byte[]> call =
                 channel.streamStream(FULL_DUPLEX_CALL).call(options());
 
