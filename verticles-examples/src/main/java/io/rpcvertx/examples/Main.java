@@ -52,15 +52,15 @@ public final class Main {
             "usage: java -jar rpc-vertx-examples.jar <program> [--flag=value ...]",
             "programs:",
             "  demo                starts a greeter server and client in one process and prints the replies",
-            "  greeter-server      [--port=50051] [--host=0.0.0.0] " + Main.SERVER_FLAGS_USAGE,
+            "  greeter-server      [--port=50051] [--host=0.0.0.0] " + Main.SERVER_FLAGS_USAGE + Main.TRANSPORT_USAGE,
             "                      serves helloworld.Greeter until SIGTERM",
             "  greeter-client      [--target=localhost:50051] [--name=world] [client flags]  calls"
                     + " helloworld.Greeter once per method",
-            "  route-guide-server  [--port=50052] [--host=0.0.0.0] " + Main.SERVER_FLAGS_USAGE,
+            "  route-guide-server  [--port=50052] [--host=0.0.0.0] " + Main.SERVER_FLAGS_USAGE + Main.TRANSPORT_USAGE,
             "                      serves routeguide.RouteGuide until SIGTERM",
             "  route-guide-client  [--target=localhost:50052] [client flags]  calls each routeguide.RouteGuide method"
                     + " and prints the replies",
-            "  bench-echo-server   [--port=50200] [--host=127.0.0.1] " + Main.SERVER_FLAGS_USAGE,
+            "  bench-echo-server   [--port=50200] [--host=127.0.0.1] " + Main.SERVER_FLAGS_USAGE + Main.TRANSPORT_USAGE,
             "                      serves bench.Echo (shared/bench) until SIGTERM",
             "  interop-server      [--port=8080] [--use_tls=true] [--tls_cert_file=F --tls_key_file=F] [--host=0.0.0.0]",
             "                      " + Main.SERVER_FLAGS_USAGE,
@@ -105,11 +105,21 @@ public final class Main {
             Set.of("wait-for-ready", "use_tls", "use_test_ca", "eventbus", ClusterSupport.FLAG);
     /** The flags of every server program (see {@link #serverConfig}). */
     static final Set<String> SERVER_FLAGS = union(
-            Set.of("port", "host", "grace", "max-concurrent-rpcs", "io-instances", "eventbus", ClusterSupport.FLAG),
+            Set.of(
+                    "port",
+                    "host",
+                    "grace",
+                    "max-concurrent-rpcs",
+                    "io-instances",
+                    "eventbus",
+                    ClusterSupport.FLAG,
+                    ServerConfig.HTTP2_TRANSPORT),
             Observability.FLAGS);
 
     static final String SERVER_FLAGS_USAGE =
             "[--grace=10] [--max-concurrent-rpcs=N] [--io-instances=N] [--eventbus] [--cluster[=127.0.0.1:port]]";
+
+    static final String TRANSPORT_USAGE = " [--http2-transport=vertx|netty]";
 
     /** How long joining a cluster may take. */
     static final Duration CLUSTER_TIMEOUT = Duration.ofSeconds(60);

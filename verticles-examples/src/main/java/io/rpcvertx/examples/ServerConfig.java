@@ -1,5 +1,6 @@
 package io.rpcvertx.examples;
 
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.RpcVertx;
 import io.rpcvertx.Server;
 import io.rpcvertx.ServerOptions;
@@ -18,6 +19,8 @@ import java.util.Set;
  *       {@value #DEFAULT_GRACE_SECONDS}); then they are cancelled;
  *   <li>{@code maxConcurrentRpcs}: {@link ServerOptions#withMaximumConcurrentRpcs(int)} (default: unlimited);
  *   <li>{@code ioInstances}: {@link ServerOptions#withIoInstances(int)} (default: one per event loop);
+ *   <li>{@code http2Transport}: {@link ServerOptions#withHttp2Transport} (flag {@code --http2-transport=vertx|netty},
+ *       default vertx);
  *   <li>{@code eventBus}: also serve on the event bus at {@link RpcVertx#DEFAULT_EVENT_BUS_ADDRESS} (flag
  *       {@code --eventbus}; clients reach it with {@code --target=eventbus:}).
  * </ul>
@@ -27,7 +30,10 @@ public final class ServerConfig {
 
     /** The server settings' flags every server program takes, besides its address flags. */
     public static final Set<String> FLAGS =
-            Set.of("grace", "max-concurrent-rpcs", "io-instances", "eventbus", ClusterSupport.FLAG);
+            Set.of("grace", "max-concurrent-rpcs", "io-instances", "eventbus", ClusterSupport.FLAG, "http2-transport");
+
+    /** The flag choosing the server's HTTP/2 transport ({@code --http2-transport=vertx|netty}). */
+    public static final String HTTP2_TRANSPORT = "http2-transport";
 
     private ServerConfig() {}
 
@@ -49,6 +55,10 @@ public final class ServerConfig {
         if (flags.containsKey("io-instances")) {
             config.put("ioInstances", positiveFlag(flags, "io-instances"));
         }
+        String transport = flags.get(HTTP2_TRANSPORT);
+        if (transport != null) {
+            config.put("http2Transport", http2Transport(transport).name());
+        }
         String cluster = flags.get(ClusterSupport.FLAG);
         if (cluster != null) {
             ClusterSupport.members(cluster); // checked now: a usage error, not a failed start
@@ -63,6 +73,18 @@ public final class ServerConfig {
             config.put("eventBus", Boolean.parseBoolean(eventBus));
         }
         return config;
+    }
+
+    private static Http2Transport http2Transport(String value) {
+        switch (value) {
+            case "vertx":
+                return Http2Transport.VERTX_HTTP;
+            case "netty":
+                return Http2Transport.NETTY;
+            default:
+                throw new IllegalArgumentException(
+                        "--" + HTTP2_TRANSPORT + ": \"" + value + "\" (expected: vertx or netty)");
+        }
     }
 
     private static int positiveFlag(Map<String, String> flags, String key) {
@@ -100,6 +122,10 @@ public final class ServerConfig {
         Integer ioInstances = config.getInteger("ioInstances");
         if (ioInstances != null) {
             options = options.withIoInstances(ioInstances);
+        }
+        String transport = config.getString("http2Transport");
+        if (transport != null) {
+            options = options.withHttp2Transport(Http2Transport.valueOf(transport));
         }
         return options;
     }

@@ -67,6 +67,14 @@ class MainTest {
     }
 
     @Test
+    void run_unknownHttp2Transport_printsUsageAndExitsTwo() {
+        assertThat(run("bench-echo-server", "--port=0", "--http2-transport=quic"))
+                .isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("--http2-transport: \"quic\" (expected: vertx or netty)", "usage:");
+    }
+
+    @Test
     void run_interopServer_unknownTracing_printsUsageAndExitsTwo() {
         assertThat(run("interop-server", "--port=0", "--tracing=jaeger")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--tracing: jaeger", "usage:");

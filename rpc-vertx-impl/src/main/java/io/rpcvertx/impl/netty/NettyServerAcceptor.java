@@ -2,6 +2,7 @@ package io.rpcvertx.impl.netty;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.SslHandler;
 import io.rpcvertx.ServerOptions;
 import io.rpcvertx.impl.transport.LiveStreams;
 import io.rpcvertx.impl.transport.ServerStreamHandler;
@@ -57,6 +58,7 @@ public final class NettyServerAcceptor {
     private final SocketAddress address;
     private final BooleanSupplier serverAccepting;
     private final Runnable onIdle;
+    private final Runnable onCallDone;
     private final Consumer<NetServer> onListening;
     private final Set<NettyServerConnection> connections = new LinkedHashSet<>();
     private final LiveStreams<NettyServerStream> live;
@@ -68,6 +70,7 @@ public final class NettyServerAcceptor {
     /**
      * @param serverAccepting whether the server still takes new calls (false once a stop was requested)
      * @param onIdle runs on the loop whenever this acceptor may have become idle (see {@link #isIdle()})
+     * @param onCallDone runs on the loop once per call that terminated (the IO instance reports them in batches)
      * @param onListening gets the listening server (TLS updates reach it there)
      */
     public NettyServerAcceptor(
@@ -79,6 +82,7 @@ public final class NettyServerAcceptor {
             ServerStreamHandler handler,
             BooleanSupplier serverAccepting,
             Runnable onIdle,
+            Runnable onCallDone,
             Consumer<NetServer> onListening) {
         this.vertx = vertx;
         this.loop = loop;
@@ -88,6 +92,7 @@ public final class NettyServerAcceptor {
         this.handler = handler;
         this.serverAccepting = serverAccepting;
         this.onIdle = onIdle;
+        this.onCallDone = onCallDone;
         this.onListening = onListening;
         this.live = new LiveStreams<>(onIdle);
     }
@@ -111,17 +116,23 @@ public final class NettyServerAcceptor {
             socket.close();
             return;
         }
-        if (so.isSsl() && !"h2".equals(so.applicationLayerProtocol())) {
-            // gRPC needs HTTP/2: a TLS client that did not negotiate h2 by ALPN cannot speak to us
-            log.debug("closing " + socket.remoteAddress() + ": ALPN protocol " + so.applicationLayerProtocol());
-            socket.close();
-            return;
-        }
         ChannelHandlerContext chctx = so.channelHandlerContext();
+        if (so.isSsl()) {
+            // gRPC needs HTTP/2: a TLS client must have negotiated h2 by ALPN (Vert.x does not tell a server socket
+            // the protocol, its SslHandler does)
+            SslHandler ssl = chctx.pipeline().get(SslHandler.class);
+            String alpn = ssl == null ? null : ssl.applicationProtocol();
+            if (!"h2".equals(alpn)) {
+                log.debug("closing " + socket.remoteAddress() + ": ALPN protocol " + alpn + " (expected: h2)");
+                socket.close();
+                return;
+            }
+        }
         if (!chctx.channel().eventLoop().inEventLoop() || !loop.inThread()) {
             // Vert.x hands a shared server's sockets to the listening instance on the socket's own loop; the
             // connection's state lives on that loop, so anything else would break the threading rule
-            log.error("closing " + socket.remoteAddress() + ": accepted off its event loop");
+            log.error("closing " + socket.remoteAddress() + ": accepted off its event loop ("
+                    + Thread.currentThread().getName() + ")");
             socket.close();
             return;
         }
@@ -138,6 +149,7 @@ public final class NettyServerAcceptor {
     }
 
     void onStreamTerminated(NettyServerStream stream) {
+        onCallDone.run();
         live.terminated(stream);
     }
 
@@ -203,6 +215,7 @@ public final class NettyServerAcceptor {
             log.warn("server stop: the handler of " + stream.path() + " did not complete after its call was cancelled"
                     + " at the grace deadline; leaked (the stop continues without it)");
             stream.giveUp();
+            onCallDone.run();
         });
     }
 

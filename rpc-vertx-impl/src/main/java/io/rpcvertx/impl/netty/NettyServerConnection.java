@@ -18,6 +18,7 @@ import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Flags;
 import io.netty.handler.codec.http2.Http2FrameListener;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.AsciiString;
@@ -112,6 +113,8 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
     // keepalive enforcement (grpc-java KeepAliveEnforcer)
     private long lastValidPingNanos = createdNanos;
     private int pingStrikes;
+    /** The GOAWAY ENHANCE_YOUR_CALM went out: the connection closes as soon as it is written. */
+    private boolean tooManyPings;
     // keepalive pings: something happened since the last check, so no ping is needed
     private boolean active;
     private long keepAliveTimer = -1;
@@ -238,6 +241,11 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
         if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
             super.exceptionCaught(ctx, cause); // a stream error resets the stream, a connection error sends GOAWAY
+            return;
+        }
+        if (cause instanceof IllegalArgumentException || cause instanceof IllegalStateException) {
+            // a write that raced its stream's end (the stream is gone or closed): that stream's business only
+            log.debug("write on an ended stream of " + ctx.channel() + ": " + cause);
             return;
         }
         // an I/O error (peer gone, TLS failure): nothing is left to say on this connection. Not passed on, so that
@@ -600,6 +608,9 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
     }
 
     private void onPing() {
+        if (isResponseDataPending()) {
+            return; // response data is flowing (and waits for the peer's window): an answer to it, as a BDP ping
+        }
         long now = System.nanoTime();
         long minInterval = openCount == 0 && !options.isPermitKeepAliveWithoutCalls()
                 ? IMPLICIT_PERMIT_NANOS
@@ -608,26 +619,46 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
             lastValidPingNanos = now;
             return;
         }
-        if (++pingStrikes <= MAX_PING_STRIKES || state == State.CLOSED) {
-            return;
+        if (++pingStrikes <= MAX_PING_STRIKES || state == State.CLOSED || tooManyPings) {
+            return; // after the GOAWAY, the rest of a flood is only read: Netty closes once the GOAWAY is out
         }
         log.debug("closing " + socket.remoteAddress() + ": too many pings");
+        tooManyPings = true;
         if (state == State.OPEN) {
             state = State.DRAINING;
             cancelTimers();
             goAwayDone.tryComplete();
-            // a GOAWAY with an error code makes Netty close the socket once it is written
-            ChannelHandlerContext c = ctx();
-            goAway(
-                    c,
-                    connection().remote().lastStreamCreated(),
-                    Http2Error.ENHANCE_YOUR_CALM.code(),
-                    ByteBufUtil.writeAscii(c.alloc(), "too_many_pings"),
-                    c.newPromise());
-            flusher().request();
-        } else {
-            ctx().close();
         }
+        // a GOAWAY with an error code makes Netty close the socket once it is written; during a graceful close it
+        // names the same last stream as before (a GOAWAY's last stream may not grow)
+        ChannelHandlerContext c = ctx();
+        int last = connection().goAwaySent()
+                ? Math.min(
+                        connection().remote().lastStreamKnownByPeer(),
+                        connection().remote().lastStreamCreated())
+                : connection().remote().lastStreamCreated();
+        goAway(
+                c,
+                last,
+                Http2Error.ENHANCE_YOUR_CALM.code(),
+                ByteBufUtil.writeAscii(c.alloc(), "too_many_pings"),
+                c.newPromise());
+        flusher().request();
+    }
+
+    /** Whether a stream (status written or not) still has response bytes waiting for the peer's window. */
+    private boolean isResponseDataPending() {
+        Http2RemoteFlowController flow = encoder().flowController();
+        boolean[] pending = {false};
+        try {
+            connection().forEachActiveStream(stream -> {
+                pending[0] = flow.hasFlowControlled(stream);
+                return !pending[0];
+            });
+        } catch (Http2Exception e) {
+            return false; // the visitor throws nothing
+        }
+        return pending[0];
     }
 
     private void armKeepAlive() {

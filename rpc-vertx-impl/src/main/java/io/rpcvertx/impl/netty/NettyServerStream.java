@@ -231,6 +231,7 @@ final class NettyServerStream implements ServerStream {
             return;
         }
         close();
+        discardBuffered();
         ServerStreamListener l = listener;
         if (l != null) {
             context.dispatch(CancelCause.SHUTDOWN, l::onCancel);
@@ -296,7 +297,11 @@ final class NettyServerStream implements ServerStream {
         ByteBuf out = outbound;
         if (out != null) {
             outbound = null;
-            connection.writeData(stream, out);
+            if (stream.state() == Http2Stream.State.CLOSED || stream.isResetSent()) {
+                out.release(); // reset underneath since it was buffered: nobody reads it
+            } else {
+                connection.writeData(stream, out);
+            }
         }
     }
 
@@ -364,6 +369,7 @@ final class NettyServerStream implements ServerStream {
             return;
         }
         close();
+        discardBuffered();
         connection.reset(stream, Http2Error.CANCEL);
     }
 
@@ -403,6 +409,7 @@ final class NettyServerStream implements ServerStream {
         if (state == State.OPEN) {
             // the call is over without its wire work: the peer must not wait for a status that never comes
             close();
+            discardBuffered();
             connection.reset(stream, Http2Error.CANCEL);
         }
         state = State.TERMINATED;

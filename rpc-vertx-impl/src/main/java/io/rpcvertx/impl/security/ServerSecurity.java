@@ -177,7 +177,8 @@ public final class ServerSecurity {
         }
         for (NetServer server : netTargets) {
             try {
-                updates.add(server.updateSSLOptions(ssl.copy(), true));
+                // a NetServer adds no ALPN protocol of its own (an HttpServer adds its HTTP versions)
+                updates.add(server.updateSSLOptions(ssl.copy().setApplicationLayerProtocols(List.of("h2")), true));
             } catch (IllegalStateException e) {
                 // stopped listening since the snapshot
             }

@@ -118,6 +118,7 @@ final class ServerIoVerticle extends VerticleBase {
                         dispatcher,
                         server::isAccepting,
                         this::reportIfDrained,
+                        this::onCallDone,
                         net -> server.security(address).serving(net));
                 nettyPorts.add(port);
                 ready.add(port.start());
@@ -215,6 +216,14 @@ final class ServerIoVerticle extends VerticleBase {
         stream.prevInIo = null;
         stream.nextInIo = null;
         liveCalls--;
+        onCallDone();
+    }
+
+    /**
+     * A call of this instance ended and its handler terminated (any transport that reports them: HTTP/2 streams, and
+     * the Netty transport's). The control context hears of it in a batch.
+     */
+    private void onCallDone() {
         unreportedDone++;
         if (!reportScheduled) {
             reportScheduled = true;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.rpcvertx.CallOptions;
 import io.rpcvertx.Channel;
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.Marshaller;
 import io.rpcvertx.Metadata;
 import io.rpcvertx.MethodDescriptor;
@@ -45,14 +46,23 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Connection-level server behaviour against raw HTTP/2 peers: keepalive enforcement and pings, idle and age limits,
  * the advertised settings, the double GOAWAY of a stop, and the call-done signals to the control context.
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Http2Transport.class)
 @ExtendWith(VertxExtension.class)
 @Timeout(60)
 class ServerConnectionTest {
+    /** The server's HTTP/2 transport: both keep the same connection policy. */
+    @Parameter
+    Http2Transport transport;
+
     static final Marshaller<String> UTF8 = Marshaller.of(s -> Buffer.buffer(s.getBytes(UTF_8)), b -> b.toString(UTF_8));
     static final MethodDescriptor<String, String> ECHO =
             MethodDescriptor.of(MethodType.UNARY_UNARY, "test.Conn/Echo", UTF8, UTF8);
@@ -106,7 +116,8 @@ class ServerConnectionTest {
 
     ServerImpl startServer(ServerOptions options) throws Exception {
         // one IO instance unless a test asks for more: its connections then share one event loop
-        Server server = RpcVertx.server(vertx, options.ioInstances() == 0 ? options.withIoInstances(1) : options);
+        ServerOptions o = options.withHttp2Transport(transport);
+        Server server = RpcVertx.server(vertx, o.ioInstances() == 0 ? o.withIoInstances(1) : o);
         servers.add(server);
         server.addGenericRpcHandlers(ServiceDefinition.of(
                 "test.Conn",

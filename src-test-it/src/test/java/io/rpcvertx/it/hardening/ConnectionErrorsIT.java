@@ -5,6 +5,7 @@ import static io.rpcvertx.it.hardening.RawH2Client.grpcRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.handler.codec.http2.Http2Headers;
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.ServerOptions;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
@@ -14,8 +15,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -23,9 +27,15 @@ import org.junit.jupiter.params.provider.ValueSource;
  * RST_STREAM and the other calls of the connection complete, or the connection ends with a GOAWAY that names the
  * error and the last stream processed. Each case sends its frames in one socket write, as one read of the server.
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Http2Transport.class)
 @ExtendWith(VertxExtension.class)
 @Timeout(60)
 class ConnectionErrorsIT {
+    /** The server's HTTP/2 transport. */
+    @Parameter
+    Http2Transport transport;
+
     static final Duration WAIT = Duration.ofSeconds(5);
     static final String UNARY = HardeningServer.PATHS.get(0);
 
@@ -35,7 +45,8 @@ class ConnectionErrorsIT {
     @BeforeEach
     void setUp(Vertx vertx) throws Exception {
         this.vertx = vertx;
-        server = HardeningServer.start(vertx, ServerOptions.DEFAULT.withIoInstances(1));
+        server = HardeningServer.start(
+                vertx, ServerOptions.DEFAULT.withIoInstances(1).withHttp2Transport(transport));
     }
 
     @AfterEach

@@ -4,6 +4,7 @@ import static io.rpcvertx.it.hardening.RawH2Client.grpcMessage;
 import static io.rpcvertx.it.hardening.RawH2Client.grpcRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.ServerOptions;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
@@ -14,6 +15,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Floods and resource attacks against the server, each on a raw HTTP/2 connection next to a witness call: the server
@@ -23,9 +27,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * inflating, {@code ServerConnectionTest} the metadata over the advertised header-list size; the fuzzer
  * ({@link ServerFuzzIT}) sends invalid metadata, bombs and bad length prefixes at random.
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Http2Transport.class)
 @ExtendWith(VertxExtension.class)
 @Timeout(120)
 class FloodsIT {
+    /** The server's HTTP/2 transport. */
+    @Parameter
+    Http2Transport transport;
+
     static final Duration WAIT = Duration.ofSeconds(10);
     /** A flood takes the server a while to work through with paranoid leak detection on a loaded machine. */
     static final Duration FLOOD_WAIT = Duration.ofSeconds(40);
@@ -37,7 +47,7 @@ class FloodsIT {
 
     void start(Vertx vertx, ServerOptions options) throws Exception {
         this.vertx = vertx;
-        server = HardeningServer.start(vertx, options.withIoInstances(1));
+        server = HardeningServer.start(vertx, options.withIoInstances(1).withHttp2Transport(transport));
     }
 
     @AfterEach

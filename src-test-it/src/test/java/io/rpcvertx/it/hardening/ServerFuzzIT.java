@@ -3,6 +3,7 @@ package io.rpcvertx.it.hardening;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.util.ResourceLeakDetector;
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.ServerOptions;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
@@ -18,11 +19,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A seeded fuzzer against a real server: every input is a mutated HTTP/2 + gRPC exchange (see {@link FuzzInput}) on
@@ -43,6 +49,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@code mvn -B -o -pl src-test-it -am test -Dtest=ServerFuzzIT -Dsurefire.failIfNoSpecifiedTests=false -Dfuzz.inputs=100000}
  */
 @ExtendWith(VertxExtension.class)
+@ParameterizedClass(name = "{0}, {1} inputs")
+@MethodSource("transports")
 @Timeout(3_600)
 class ServerFuzzIT {
     static final int INPUTS = Integer.getInteger("fuzz.inputs", 10_000);
@@ -61,9 +69,22 @@ class ServerFuzzIT {
     static final String KNOWN_VERTX_TRAILERS_NPE =
             "because \"this.val$promise\" is null at " + "io.vertx.core.http.impl.VertxHttp2Stream$3.cancel";
 
+    /** The server's HTTP/2 transport, and how many inputs it gets. */
+    @Parameter(0)
+    Http2Transport transport;
+
+    @Parameter(1)
+    int inputs;
+
     Vertx vertx;
     HardeningServer server;
     ResourceLeakDetector.Level suiteLeakLevel;
+
+    /** The Vert.x transport gets every input; the Netty one a fifth, within the suite's time budget. */
+    static Stream<Arguments> transports() {
+        return Stream.of(
+                Arguments.of(Http2Transport.VERTX_HTTP, INPUTS), Arguments.of(Http2Transport.NETTY, INPUTS / 5));
+    }
 
     @BeforeEach
     void setUp(Vertx vertx) throws Exception {
@@ -74,7 +95,11 @@ class ServerFuzzIT {
         }
         this.vertx = vertx;
         server = HardeningServer.start(
-                vertx, ServerOptions.DEFAULT.withIoInstances(2).withMaxHeaderListSize(16_384));
+                vertx,
+                ServerOptions.DEFAULT
+                        .withIoInstances(2)
+                        .withMaxHeaderListSize(16_384)
+                        .withHttp2Transport(transport));
     }
 
     @AfterEach
@@ -89,7 +114,7 @@ class ServerFuzzIT {
     @Test
     void mutatedInputs_everyOutcomeProper() throws Exception {
         int first = ONLY >= 0 ? ONLY : 0;
-        int last = ONLY >= 0 ? ONLY + 1 : INPUTS;
+        int last = ONLY >= 0 ? ONLY + 1 : inputs;
         Map<String, Integer> classes = new ConcurrentSkipListMap<>();
         List<String> improper = new CopyOnWriteArrayList<>();
         AtomicInteger next = new AtomicInteger(first);

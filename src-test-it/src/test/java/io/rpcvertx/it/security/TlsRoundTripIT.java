@@ -84,19 +84,23 @@ class TlsRoundTripIT {
     }
 
     static Stream<Arguments> engines() {
+        // the Netty server transport takes Vert.x's TLS through its NetServer: both engines, each on its own side
         return Stream.of(
-                Arguments.of(TlsEngine.OPENSSL, TlsEngine.OPENSSL),
-                Arguments.of(TlsEngine.JDK, TlsEngine.JDK),
-                Arguments.of(TlsEngine.JDK, TlsEngine.OPENSSL),
-                Arguments.of(TlsEngine.OPENSSL, TlsEngine.JDK));
+                Arguments.of(TlsEngine.OPENSSL, TlsEngine.OPENSSL, Http2Transport.VERTX_HTTP),
+                Arguments.of(TlsEngine.JDK, TlsEngine.JDK, Http2Transport.VERTX_HTTP),
+                Arguments.of(TlsEngine.JDK, TlsEngine.OPENSSL, Http2Transport.VERTX_HTTP),
+                Arguments.of(TlsEngine.OPENSSL, TlsEngine.JDK, Http2Transport.VERTX_HTTP),
+                Arguments.of(TlsEngine.JDK, TlsEngine.OPENSSL, Http2Transport.NETTY),
+                Arguments.of(TlsEngine.OPENSSL, TlsEngine.JDK, Http2Transport.NETTY));
     }
 
-    @ParameterizedTest(name = "client {0}, server {1}")
+    @ParameterizedTest(name = "client {0}, server {1} on {2}")
     @MethodSource("engines")
-    void tls_unaryAndStreaming_roundTrip(TlsEngine clientEngine, TlsEngine serverEngine) throws Exception {
+    void tls_unaryAndStreaming_roundTrip(TlsEngine clientEngine, TlsEngine serverEngine, Http2Transport transport)
+            throws Exception {
         int port = rig.secureServer(
                 ServerCredentials.ssl(List.of(serverId.keyCertPair())),
-                ServerOptions.DEFAULT.withTlsEngine(serverEngine));
+                ServerOptions.DEFAULT.withTlsEngine(serverEngine).withHttp2Transport(transport));
         Channel channel = rig.secureChannel(
                 "127.0.0.1:" + port,
                 ChannelCredentials.ssl(ca.certificatePem()),
@@ -120,13 +124,13 @@ class TlsRoundTripIT {
         assertThat(streaming.code().await(10, SECONDS)).isEqualTo(StatusCode.OK);
     }
 
-    @ParameterizedTest(name = "client {0}, server {1}")
+    @ParameterizedTest(name = "client {0}, server {1} on {2}")
     @MethodSource("engines")
-    void mutualTls_authContext_describesClientCertificate(TlsEngine clientEngine, TlsEngine serverEngine)
-            throws Exception {
+    void mutualTls_authContext_describesClientCertificate(
+            TlsEngine clientEngine, TlsEngine serverEngine, Http2Transport transport) throws Exception {
         int port = rig.secureServer(
                 ServerCredentials.ssl(List.of(serverId.keyCertPair()), ca.certificatePem(), ClientAuth.REQUIRE),
-                ServerOptions.DEFAULT.withTlsEngine(serverEngine));
+                ServerOptions.DEFAULT.withTlsEngine(serverEngine).withHttp2Transport(transport));
         Channel channel = rig.secureChannel(
                 "127.0.0.1:" + port,
                 ChannelCredentials.ssl(ca.certificatePem(), clientId.privateKeyPem(), clientId.certificateChainPem()),

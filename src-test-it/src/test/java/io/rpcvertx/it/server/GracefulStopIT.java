@@ -9,8 +9,10 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.rpcvertx.CallOptions;
 import io.rpcvertx.Channel;
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.RpcVertx;
 import io.rpcvertx.Server;
+import io.rpcvertx.ServerOptions;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.StreamStreamCall;
 import io.rpcvertx.UnaryStreamCall;
@@ -75,9 +77,13 @@ class GracefulStopIT {
     GrpcJavaLoad grpcLoad;
 
     @BeforeEach
-    void setUp(Vertx vertx) throws Exception {
+    void setUp(Vertx vertx) {
         this.vertx = vertx;
-        server = RpcVertx.server(vertx); // one IO instance per event loop
+    }
+
+    void startServer(Http2Transport transport) throws Exception {
+        // one IO instance per event loop
+        server = RpcVertx.server(vertx, ServerOptions.DEFAULT.withHttp2Transport(transport));
         server.addGenericRpcHandlers(StopLoad.service(vertx, handlersRunning));
         port = server.addInsecurePort("127.0.0.1:0").await(5, SECONDS);
         server.start().await(5, SECONDS);
@@ -91,23 +97,36 @@ class GracefulStopIT {
         for (LoadVerticle load : loads) {
             load.channel.close().await(5, SECONDS);
         }
-        grpcChannel.shutdownNow();
-        assertThat(grpcChannel.awaitTermination(5, SECONDS)).isTrue();
-        server.stop(null).await(5, SECONDS);
+        if (grpcChannel != null) {
+            grpcChannel.shutdownNow();
+            assertThat(grpcChannel.awaitTermination(5, SECONDS)).isTrue();
+        }
+        if (server != null) {
+            server.stop(null).await(5, SECONDS);
+        }
     }
 
     static Stream<Arguments> stops() {
+        // the Netty transport runs the two stops that end at a deadline with calls still in flight (the others are
+        // the same drain without or before a deadline), to stay within the suite's time budget
         return Stream.of(
-                Arguments.of("abort (null)", new Duration[] {null}),
-                Arguments.of("100 ms", new Duration[] {Duration.ofMillis(100)}),
-                Arguments.of("10 s", new Duration[] {Duration.ofSeconds(10)}),
-                Arguments.of("10 s, then 50 ms", new Duration[] {Duration.ofSeconds(10), Duration.ofMillis(50)}));
+                Arguments.of("abort (null)", Http2Transport.VERTX_HTTP, new Duration[] {null}),
+                Arguments.of("100 ms", Http2Transport.VERTX_HTTP, new Duration[] {Duration.ofMillis(100)}),
+                Arguments.of("10 s", Http2Transport.VERTX_HTTP, new Duration[] {Duration.ofSeconds(10)}),
+                Arguments.of("10 s, then 50 ms", Http2Transport.VERTX_HTTP, new Duration[] {
+                    Duration.ofSeconds(10), Duration.ofMillis(50)
+                }),
+                Arguments.of("100 ms", Http2Transport.NETTY, new Duration[] {Duration.ofMillis(100)}),
+                Arguments.of("10 s, then 50 ms", Http2Transport.NETTY, new Duration[] {
+                    Duration.ofSeconds(10), Duration.ofMillis(50)
+                }));
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0}, {1}")
     @MethodSource("stops")
-    void stopUnderLoad_completedIntact_inFlightCompleteOrCancelled_newUnavailable(String name, Duration[] graces)
-            throws Exception {
+    void stopUnderLoad_completedIntact_inFlightCompleteOrCancelled_newUnavailable(
+            String name, Http2Transport transport, Duration[] graces) throws Exception {
+        startServer(transport);
         for (int i = 0; i < 2; i++) {
             LoadVerticle load = new LoadVerticle(8);
             loads.add(load);

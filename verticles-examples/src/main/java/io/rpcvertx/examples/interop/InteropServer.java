@@ -46,7 +46,9 @@ public final class InteropServer {
      * ({@code --grace}, {@code --max-concurrent-rpcs}, {@code --io-instances}).
      */
     public static final Set<String> FLAGS = Stream.concat(
-                    Stream.of("port", "use_tls", "tls_cert_file", "tls_key_file", "host"), ServerConfig.FLAGS.stream())
+                    Stream.of("port", "use_tls", "tls_cert_file", "tls_key_file", "host"),
+                    // the interop server keeps the default transport (its options have no place for another)
+                    ServerConfig.FLAGS.stream().filter(f -> !f.equals(ServerConfig.HTTP2_TRANSPORT)))
             .collect(Collectors.toUnmodifiableSet());
 
     private final Server server;
