@@ -96,11 +96,11 @@ class TlsRoundTripIT {
 
     @ParameterizedTest(name = "client {0}, server {1} on {2}")
     @MethodSource("engines")
-    void tls_unaryAndStreaming_roundTrip(TlsEngine clientEngine, TlsEngine serverEngine, Http2Transport transport)
+    void tls_unaryAndStreaming_roundTrip(TlsEngine clientEngine, TlsEngine serverEngine, Http2Transport serverTransport)
             throws Exception {
         int port = rig.secureServer(
                 ServerCredentials.ssl(List.of(serverId.keyCertPair())),
-                ServerOptions.DEFAULT.withTlsEngine(serverEngine).withHttp2Transport(transport));
+                ServerOptions.DEFAULT.withTlsEngine(serverEngine).withHttp2Transport(serverTransport));
         Channel channel = rig.secureChannel(
                 "127.0.0.1:" + port,
                 ChannelCredentials.ssl(ca.certificatePem()),
@@ -127,10 +127,10 @@ class TlsRoundTripIT {
     @ParameterizedTest(name = "client {0}, server {1} on {2}")
     @MethodSource("engines")
     void mutualTls_authContext_describesClientCertificate(
-            TlsEngine clientEngine, TlsEngine serverEngine, Http2Transport transport) throws Exception {
+            TlsEngine clientEngine, TlsEngine serverEngine, Http2Transport serverTransport) throws Exception {
         int port = rig.secureServer(
                 ServerCredentials.ssl(List.of(serverId.keyCertPair()), ca.certificatePem(), ClientAuth.REQUIRE),
-                ServerOptions.DEFAULT.withTlsEngine(serverEngine).withHttp2Transport(transport));
+                ServerOptions.DEFAULT.withTlsEngine(serverEngine).withHttp2Transport(serverTransport));
         Channel channel = rig.secureChannel(
                 "127.0.0.1:" + port,
                 ChannelCredentials.ssl(ca.certificatePem(), clientId.privateKeyPem(), clientId.certificateChainPem()),
