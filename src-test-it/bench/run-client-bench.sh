@@ -15,7 +15,9 @@
 #                grpc-java-direct, grpc-java   the shared/bench peer (bench.peers.GrpcJavaEchoServer, direct or default
 #                                              executor), built by run-peers.sh into PEERS_WORK (built here if missing)
 #                rpc-vertx                     our bench-echo-server (verticles-examples)
-#   CLIENTS    ["rpc-vertx grpc-java-direct grpc-java-default"]
+#   CLIENTS    ["rpc-vertx grpc-java-direct grpc-java-default"]; also rpc-vertx-netty (our channel on the Netty
+#              HTTP/2 transport, --http2-transport=netty)
+#   OURS       the client the ratio columns compare every other client with ["rpc-vertx"]
 #   SCENARIOS  KIND:SIZE:CONNECTIONS:CONCURRENCY, SIZE = bytes, or BYTESxCOUNT for stream
 #              ["unary:100:4:64 stream:100x100:4:8"]
 #   ROUNDS [3]  DURATION [10] (s measured)  WARMUP [5] (s per run)  PREWARM [5] (s per server and scenario, once)
@@ -95,6 +97,7 @@ server_cmd() { # name port
 client_cmd() { # name
   case "$1" in
     rpc-vertx)          echo "$JAVA $JAVA_OPTS -cp $CP io.rpcvertx.examples.Main bench-client" ;;
+    rpc-vertx-netty)    echo "$JAVA $JAVA_OPTS -cp $CP io.rpcvertx.examples.Main bench-client --http2-transport=netty" ;;
     grpc-java-direct)   echo "$JAVA $JAVA_OPTS -cp $CP io.rpcvertx.it.bench.GrpcJavaBenchClient --executor=direct" ;;
     grpc-java-default)  echo "$JAVA $JAVA_OPTS -cp $CP io.rpcvertx.it.bench.GrpcJavaBenchClient --executor=default" ;;
     *) echo "unknown client $1" >&2; return 1 ;;
@@ -198,8 +201,8 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 # ---------------------------------------------------------------- summary
-$PY - "$CSV" > "$OUT/summary.md" <<'EOF'
-import csv, statistics, sys
+OURS=${OURS:-rpc-vertx} $PY - "$CSV" > "$OUT/summary.md" <<'EOF'
+import csv, os, statistics, sys
 from collections import defaultdict
 rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["errors"] not in ("", "failed")]
 def rate(r):
@@ -207,8 +210,8 @@ def rate(r):
 by = defaultdict(list)
 for r in rows:
     by[(r["scenario"], r["server"], r["client"])].append(r)
-ours = "rpc-vertx"
-print("| scenario | server | client | rate (median) | p50 us | p99 us | client CPU % | client CPU us/msg | server CPU % (whole run) | errors | rate: rpc-vertx / this client (per-round ratios) | CPU per msg: this client / rpc-vertx |")
+ours = os.environ["OURS"]
+print("| scenario | server | client | rate (median) | p50 us | p99 us | client CPU %% | client CPU us/msg | server CPU %% (whole run) | errors | rate: %s / this client (per-round ratios) | CPU per msg: this client / %s |" % (ours, ours))
 print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for (scen, srv, cli), rs in sorted(by.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] != ours, kv[0][2])):
     med = lambda k: statistics.median(float(r[k]) for r in rs)

@@ -101,6 +101,7 @@ public final class ChannelOptions {
         String sslTargetNameOverride;
 
         TlsEngine tlsEngine = TlsEngine.AUTO;
+        Http2Transport http2Transport = Http2Transport.VERTX_HTTP;
         boolean retriesEnabled = true;
         Set<String> ignoredArguments = Set.of();
 
@@ -442,6 +443,24 @@ public final class ChannelOptions {
     public ChannelOptions withTlsEngine(TlsEngine engine) {
         Objects.requireNonNull(engine, "engine");
         return with(c -> c.tlsEngine = engine);
+    }
+
+    /**
+     * A copy whose connections use this HTTP/2 implementation (default {@link Http2Transport#VERTX_HTTP}). Both speak
+     * the same wire rules; {@link Http2Transport#NETTY} installs Netty's HTTP/2 codec in Vert.x {@code NetClient}
+     * sockets. Creating a {@link Http2Transport#NETTY} channel fails with {@link IllegalArgumentException} naming any
+     * option that transport does not support.
+     */
+    @Experimental
+    public ChannelOptions withHttp2Transport(Http2Transport transport) {
+        Objects.requireNonNull(transport, "transport");
+        return with(c -> c.http2Transport = transport);
+    }
+
+    /** The HTTP/2 implementation of this channel's connections. */
+    @Experimental
+    public Http2Transport http2Transport() {
+        return v.http2Transport;
     }
 
     /** The receive limit in bytes, -1 for unlimited. */

@@ -91,6 +91,8 @@ public final class Main {
             "  --wait-for-ready    calls wait through connection failures (e.g. for a server still starting)",
             "  --timeout=SECONDS   deadline of each call (default 10)",
             "  --lb=POLICY         pick_first (default) or round_robin over the target's addresses",
+            "  --http2-transport=T vertx (default: Vert.x's HTTP client) or netty (Netty's HTTP/2 codec in Vert.x"
+                    + " sockets); interop-client and bench-client take it too",
             "  --target=eventbus:  (or eventbus:<address>) calls over the event bus; with --cluster=127.0.0.1:port",
             "                      the event bus of the cluster that member belongs to",
             "observability flags of every server program: " + Observability.USAGE,
@@ -100,7 +102,8 @@ public final class Main {
             "  --trace-sampling=R  the fraction of new traces sampled (default 1.0); unsampled ones still propagate");
 
     /** Flags of every client program, handled by {@link #clientConfig}. */
-    static final Set<String> CLIENT_FLAGS = Set.of("target", "wait-for-ready", "timeout", "lb", ClusterSupport.FLAG);
+    static final Set<String> CLIENT_FLAGS =
+            Set.of("target", "wait-for-ready", "timeout", "lb", ClientConfig.HTTP2_TRANSPORT_FLAG, ClusterSupport.FLAG);
     /** Flags that may be given without a value, meaning {@code true}. */
     static final Set<String> BOOLEAN_FLAGS =
             Set.of("wait-for-ready", "use_tls", "use_test_ca", "eventbus", ClusterSupport.FLAG);
@@ -306,6 +309,11 @@ public final class Main {
                         + " or " + ChannelOptions.ROUND_ROBIN + ")");
             }
             config.put(ClientConfig.LB, lb);
+        }
+        String transport = flags.get(ClientConfig.HTTP2_TRANSPORT_FLAG);
+        if (transport != null) {
+            ClientConfig.http2Transport(transport); // checked now: a usage error, not a failed start
+            config.put(ClientConfig.HTTP2_TRANSPORT, transport);
         }
         return config;
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.rpcvertx.CallOptions;
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.ServerOptions;
 import io.rpcvertx.examples.bench.BenchEchoServerVerticle;
 import io.rpcvertx.examples.helloworld.GreeterServerVerticle;
@@ -257,7 +258,9 @@ class MainTest {
                         "timeout",
                         "2.5",
                         "lb",
-                        "round_robin"),
+                        "round_robin",
+                        "http2-transport",
+                        "netty"),
                 "localhost:50051");
 
         assertThat(config.getString(ClientConfig.TARGET)).isEqualTo("ipv4:127.0.0.1:1,127.0.0.1:2");
@@ -265,6 +268,7 @@ class MainTest {
         assertThat(call.waitForReady()).contains(true);
         assertThat(call.timeout()).contains(Duration.ofMillis(2500));
         assertThat(ClientConfig.channelOptions(config).loadBalancingPolicy()).isEqualTo("round_robin");
+        assertThat(ClientConfig.channelOptions(config).http2Transport()).isEqualTo(Http2Transport.NETTY);
     }
 
     @Test
@@ -277,6 +281,7 @@ class MainTest {
         assertThat(ClientConfig.callOptions(config, Duration.ofSeconds(10)).timeout())
                 .contains(Duration.ofSeconds(10));
         assertThat(ClientConfig.channelOptions(config).loadBalancingPolicy()).isEqualTo("pick_first");
+        assertThat(ClientConfig.channelOptions(config).http2Transport()).isEqualTo(Http2Transport.VERTX_HTTP);
     }
 
     @Test
@@ -284,11 +289,15 @@ class MainTest {
         assertThat(run("greeter-client", "--timeout=0")).isEqualTo(2);
         assertThat(run("greeter-client", "--lb=grpclb")).isEqualTo(2);
         assertThat(run("greeter-client", "--wait-for-ready=maybe")).isEqualTo(2);
+        assertThat(run("route-guide-client", "--http2-transport=okhttp")).isEqualTo(2);
+        assertThat(run("bench-client", "--http2-transport=h3")).isEqualTo(2);
 
         assertThat(err.toString(StandardCharsets.UTF_8))
                 .contains("--timeout: \"0\" (expected: seconds > 0)")
                 .contains("--lb: \"grpclb\" (expected: pick_first or round_robin)")
-                .contains("--wait-for-ready: \"maybe\"");
+                .contains("--wait-for-ready: \"maybe\"")
+                .contains("--http2-transport: \"okhttp\" (expected: vertx or netty)")
+                .contains("--http2-transport: \"h3\" (expected: vertx or netty)");
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.rpcvertx.ChannelCredentials;
 import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.ChannelStats;
 import io.rpcvertx.ConnectRequest;
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.MethodDescriptor;
 import io.rpcvertx.MethodType;
 import io.rpcvertx.StatusCode;
@@ -14,7 +15,9 @@ import io.rpcvertx.StreamUnaryMultiCallable;
 import io.rpcvertx.SubchannelStats;
 import io.rpcvertx.UnaryStreamMultiCallable;
 import io.rpcvertx.UnaryUnaryMultiCallable;
+import io.rpcvertx.impl.netty.NettyClientConnector;
 import io.rpcvertx.impl.security.ChannelSecurity;
+import io.rpcvertx.impl.transport.ClientConnection;
 import io.rpcvertx.impl.transport.ConnectivityWatchers;
 import io.rpcvertx.impl.transport.Contexts;
 import io.vertx.core.Closeable;
@@ -22,7 +25,7 @@ import io.vertx.core.Completable;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpClientAgent;
-import io.vertx.core.http.HttpClientConnection;
+import io.vertx.core.http.HttpConnectOptions;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.HostAndPort;
@@ -61,13 +64,17 @@ public final class ChannelImpl implements Channel, Closeable {
     final @Nullable HostAndPort authorityHeader;
 
     final String userAgent;
-    final HttpClientAgent agent;
+    /** Vert.x's HTTP client (transport VERTX_HTTP), or null. */
+    final @Nullable HttpClientAgent agent;
+    /** The Netty transport's sockets (transport NETTY), or null. */
+    private final @Nullable NettyClientConnector netty;
+
     final ChannelSecurity security;
     private final Target target;
     private final Resolution resolution;
     private final LoadBalancer balancer;
     /** Admission: the queue of streams waiting for a connection, and the live ones. */
-    final VertxHttpTransport transport;
+    final ChannelTransport transport;
 
     private final ConnectivityWatchers watchers = new ConnectivityWatchers();
     private final Promise<Void> closed;
@@ -83,7 +90,7 @@ public final class ChannelImpl implements Channel, Closeable {
 
     /** One HTTP/2 connection and the streams this channel runs on it. */
     static final class Conn {
-        final HttpClientConnection http;
+        final ClientConnection link;
         final Subchannel subchannel;
         int streams;
         boolean draining;
@@ -93,13 +100,13 @@ public final class ChannelImpl implements Channel, Closeable {
         @Nullable
         Keepalive keepalive;
 
-        Conn(HttpClientConnection http, Subchannel subchannel) {
-            this.http = http;
+        Conn(ClientConnection link, Subchannel subchannel) {
+            this.link = link;
             this.subchannel = subchannel;
         }
 
         boolean hasSlot() {
-            return !draining && streams < http.maxActiveStreams();
+            return !draining && streams < link.maxActiveStreams();
         }
     }
 
@@ -135,10 +142,16 @@ public final class ChannelImpl implements Channel, Closeable {
         this.userAgent = TransportCalls.userAgent(options);
         this.owner = Contexts.ownerFor(vertx);
         this.closed = owner.promise();
-        this.agent = vertx.httpClientBuilder()
-                .with(VertxHttpTransport.clientOptions(security, options))
-                .build();
-        this.transport = new VertxHttpTransport(this);
+        if (options.http2Transport() == Http2Transport.NETTY) {
+            this.agent = null;
+            this.netty = new NettyClientConnector(vertx, owner, security, options);
+        } else {
+            this.agent = vertx.httpClientBuilder()
+                    .with(ChannelTransport.clientOptions(security, options))
+                    .build();
+            this.netty = null;
+        }
+        this.transport = new ChannelTransport(this);
         this.callables = new MultiCallables(this, serviceConfig);
         this.resolution = new Resolution(this, new NameResolver(owner, this.target, lookup));
         this.balancer =
@@ -299,9 +312,29 @@ public final class ChannelImpl implements Channel, Closeable {
 
     // ---------------------------------------------------------------- connections (owner)
 
+    /**
+     * Connects to {@code address} within {@code timeoutMs} (TLS and the HTTP/2 handshake included), with this channel's
+     * security; the failure's message says what is wrong.
+     */
+    Future<ClientConnection> connect(SocketAddress address, long timeoutMs) {
+        NettyClientConnector n = netty;
+        if (n != null) {
+            return n.connect(address, timeoutMs);
+        }
+        HttpClientAgent a = agent;
+        assert a != null;
+        boolean unix = address.isDomainSocket();
+        HttpConnectOptions co = new HttpConnectOptions()
+                .setServer(address)
+                .setHost(unix ? "localhost" : address.host())
+                .setPort(unix ? 0 : address.port())
+                .setConnectTimeout(timeoutMs);
+        return security.connect(a, co).map(VertxHttpConnection::new);
+    }
+
     /** A subchannel connected: the transport tracks the connection for its streams, GOAWAY, keepalive and close. */
-    Conn openConn(Subchannel subchannel, HttpClientConnection http) {
-        return transport.openConn(subchannel, http);
+    Conn openConn(Subchannel subchannel, ClientConnection link) {
+        return transport.openConn(subchannel, link);
     }
 
     /** A connection no longer in use by its subchannel (shut down): closes once its streams have ended. */
@@ -506,7 +539,12 @@ public final class ChannelImpl implements Channel, Closeable {
             graceTimer = -1;
         }
         owner.removeCloseHook(this);
-        transport.closeConnections().transform(ar -> agent.close()).onComplete(ar -> closed.tryComplete());
+        transport
+                .closeConnections()
+                .transform(ar -> agent != null
+                        ? agent.close()
+                        : Objects.requireNonNull(netty).close())
+                .onComplete(ar -> closed.tryComplete());
     }
 
     @Override

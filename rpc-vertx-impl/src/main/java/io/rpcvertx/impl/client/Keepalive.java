@@ -1,6 +1,5 @@
 package io.rpcvertx.impl.client;
 
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.ContextInternal;
 
 /**
@@ -71,7 +70,7 @@ final class Keepalive {
                 onDead.run();
             }
         });
-        conn.http.ping(Buffer.buffer().appendLong(++pings)).onComplete(ar -> {
+        conn.link.ping(++pings).onComplete(ar -> {
             if (state != State.PINGING) {
                 return;
             }

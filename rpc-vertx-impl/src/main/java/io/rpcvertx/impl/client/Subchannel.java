@@ -3,8 +3,7 @@ package io.rpcvertx.impl.client;
 import io.rpcvertx.CallCounts;
 import io.rpcvertx.ChannelConnectivity;
 import io.rpcvertx.SubchannelStats;
-import io.vertx.core.http.HttpClientConnection;
-import io.vertx.core.http.HttpConnectOptions;
+import io.rpcvertx.impl.transport.ClientConnection;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.net.SocketAddress;
 import java.time.Instant;
@@ -112,13 +111,7 @@ final class Subchannel {
                 onConnectFailed("connection attempt timed out after " + timeoutMs + " ms");
             }
         });
-        boolean unix = address.isDomainSocket();
-        HttpConnectOptions co = new HttpConnectOptions()
-                .setServer(address)
-                .setHost(unix ? "localhost" : address.host())
-                .setPort(unix ? 0 : address.port())
-                .setConnectTimeout(timeoutMs);
-        channel.security.connect(channel.agent, co).onComplete(ar -> {
+        channel.connect(address, timeoutMs).onComplete(ar -> {
             if (id != attempt || state != ChannelConnectivity.CONNECTING) {
                 if (ar.succeeded()) {
                     ar.result().close();
@@ -136,8 +129,8 @@ final class Subchannel {
         });
     }
 
-    private void onConnected(HttpClientConnection http) {
-        conn = channel.openConn(this, http);
+    private void onConnected(ClientConnection link) {
+        conn = channel.openConn(this, link);
         backoff.reset();
         setState(ChannelConnectivity.READY);
     }

@@ -2,18 +2,15 @@ package io.rpcvertx.impl.client;
 
 import io.rpcvertx.Metadata;
 import io.rpcvertx.StatusCode;
-import io.rpcvertx.impl.codec.ContentTypes;
 import io.rpcvertx.impl.codec.Encoding;
 import io.rpcvertx.impl.codec.GrpcHeaders;
 import io.rpcvertx.impl.codec.GrpcTimeout;
 import io.rpcvertx.impl.codec.MessageDeframer;
 import io.rpcvertx.impl.codec.MessageFramer;
 import io.rpcvertx.impl.codec.MetadataCodec;
-import io.rpcvertx.impl.codec.StatusMapping;
-import io.rpcvertx.impl.codec.StatusMessages;
+import io.rpcvertx.impl.codec.ResponseRules;
 import io.rpcvertx.impl.codec.WireException;
-import io.rpcvertx.impl.transport.ClientStream;
-import io.rpcvertx.impl.transport.ClientStreamListener;
+import io.rpcvertx.impl.transport.ClientConnection;
 import io.rpcvertx.impl.transport.RequestHead;
 import io.rpcvertx.impl.transport.TransportErrors;
 import io.vertx.core.Completable;
@@ -23,7 +20,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpClosedException;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.StreamResetException;
@@ -40,8 +36,8 @@ import org.jspecify.annotations.Nullable;
  * any --terminal event, cancel(), or the channel ended it--&gt; CLOSED (the slot is released, no event follows)
  * </pre>
  */
-final class VertxHttpClientStream
-        implements ClientStream, Completable<HttpClientRequest>, Handler<Buffer>, MessageDeframer.Listener {
+final class VertxHttpClientStream extends AdmittedStream
+        implements Completable<HttpClientRequest>, Handler<Buffer>, MessageDeframer.Listener {
     enum State {
         QUEUED,
         OPENING,
@@ -51,22 +47,7 @@ final class VertxHttpClientStream
 
     private static final long CANCEL = 0x8;
 
-    private final ChannelImpl channel;
-    final RequestHead head;
-    final boolean transparentRetry;
-    private @Nullable ClientStreamListener listener;
-
-    // this stream's place in its channel's intrusive list of live streams: touched only by the channel
-    @Nullable
-    VertxHttpClientStream livePrev;
-
-    @Nullable
-    VertxHttpClientStream liveNext;
-
-    boolean live;
-
     private State state = State.QUEUED;
-    private ChannelImpl.@Nullable Conn conn;
     private @Nullable HttpClientRequest request;
     private @Nullable HttpClientResponse response;
     private boolean trailersOnly;
@@ -78,54 +59,22 @@ final class VertxHttpClientStream
     private final Handler<Throwable> errors = t -> onTransportError(t, false);
 
     VertxHttpClientStream(ChannelImpl channel, RequestHead head, boolean transparentRetry) {
-        this.channel = channel;
-        this.head = head;
-        this.transparentRetry = transparentRetry;
-    }
-
-    @Override
-    public void start(ClientStreamListener l) {
-        this.listener = l;
-        if (transparentRetry) {
-            channel.transport.requeue(this);
-        } else {
-            channel.transport.admit(this);
-        }
-    }
-
-    private ClientStreamListener listener() {
-        ClientStreamListener l = listener;
-        assert l != null;
-        return l;
+        super(channel, head, transparentRetry);
     }
 
     // ---------------------------------------------------------------- admission (the channel)
 
-    /** The channel gave this stream a slot on {@code c}. */
-    void startOn(ChannelImpl.Conn c) {
-        this.conn = c;
+    @Override
+    protected void open(ClientConnection connection) {
         state = State.OPENING;
-        c.http.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(head.path()))
+        ((VertxHttpConnection) connection)
+                .http
+                .request(new RequestOptions().setMethod(HttpMethod.POST).setURI(head.path()))
                 .onComplete(this);
     }
 
-    ChannelImpl.@Nullable Conn conn() {
-        return conn;
-    }
-
-    /** The connection this stream holds a slot on, now released (null if none). */
-    ChannelImpl.@Nullable Conn takeConn() {
-        ChannelImpl.Conn c = conn;
-        conn = null;
-        return c;
-    }
-
-    /**
-     * The channel ends this stream (closed, no connection, queue full, keepalive failure): it reports {@code code}.
-     *
-     * @param reset whether an HTTP/2 stream already opened is reset with CANCEL
-     */
-    void fail(StatusCode code, String details, boolean reset) {
+    @Override
+    protected void fail(StatusCode code, String details, boolean reset) {
         if (state == State.CLOSED) {
             return;
         }
@@ -277,36 +226,20 @@ final class VertxHttpClientStream
         // before any early exit: a reset we send on the way out must not surface as an unhandled error
         resp.exceptionHandler(errors);
         MultiMap headers = resp.headers();
-        int status = resp.statusCode();
-        if (status != 200) {
-            failMalformed(
-                    StatusMapping.fromHttpStatus(status),
-                    "HTTP status code " + status
-                            + (headers.contains(GrpcHeaders.GRPC_STATUS) ? "" : ", no grpc-status"));
-            return;
-        }
-        trailersOnly = headers.contains(GrpcHeaders.GRPC_STATUS);
-        if (!trailersOnly && !ContentTypes.isGrpc(headers.get(HttpHeaders.CONTENT_TYPE))) {
-            failMalformed(StatusCode.INTERNAL, "invalid content-type: " + headers.get(HttpHeaders.CONTENT_TYPE));
-            return;
-        }
-        if (!trailersOnly) {
-            Metadata initial;
-            try {
-                initial = MetadataCodec.fromResponseHeaders(headers);
-            } catch (WireException e) {
-                failMalformed(e.code(), e.getMessage());
-                return;
+        Encoding encoding;
+        try {
+            ResponseRules.checkHead(resp.statusCode(), headers);
+            trailersOnly = ResponseRules.isTrailersOnly(headers);
+            if (!trailersOnly) {
+                Metadata initial = MetadataCodec.fromResponseHeaders(headers);
+                listener().onHeaders(initial);
+                if (state == State.CLOSED) {
+                    return;
+                }
             }
-            listener().onHeaders(initial);
-            if (state == State.CLOSED) {
-                return;
-            }
-        }
-        String encodingName = headers.get(GrpcHeaders.GRPC_ENCODING);
-        Encoding encoding = encodingName == null ? Encoding.IDENTITY : Encoding.forName(encodingName);
-        if (encoding == null) {
-            failMalformed(StatusCode.INTERNAL, "Can't find decompressor for " + encodingName);
+            encoding = ResponseRules.encoding(headers);
+        } catch (WireException e) {
+            failMalformed(e.code(), e.getMessage());
             return;
         }
         deframer = new MessageDeframer(head.maxReceiveBytes(), encoding);
@@ -320,10 +253,7 @@ final class VertxHttpClientStream
     /** A DATA frame's bytes ({@code HttpClientResponse.handler}). */
     @Override
     public void handle(Buffer data) {
-        ChannelImpl.Conn c = conn;
-        if (c != null && c.keepalive != null) {
-            c.keepalive.onDataReceived();
-        }
+        onFrameReceived();
         MessageDeframer d = deframer;
         if (state == State.CLOSED || d == null) {
             return;
@@ -352,32 +282,14 @@ final class VertxHttpClientStream
         }
         if (d.hasPartialMessage()) {
             close(false);
-            listener().onTrailers(StatusCode.INTERNAL, "Encountered end-of-stream mid-frame", Metadata.EMPTY);
+            listener().onTrailers(StatusCode.INTERNAL, ResponseRules.END_MID_FRAME, Metadata.EMPTY);
             return;
         }
         MultiMap source = trailersOnly ? resp.headers() : resp.trailers();
         pushback = source.get("grpc-retry-pushback-ms");
-        String grpcStatus = source.get(GrpcHeaders.GRPC_STATUS);
-        Metadata trailing;
-        try {
-            trailing = MetadataCodec.fromResponseHeaders(source);
-        } catch (WireException e) {
-            close(false);
-            listener().onTrailers(e.code(), e.getMessage(), Metadata.EMPTY);
-            return;
-        }
+        ResponseRules.Outcome outcome = ResponseRules.outcome(source);
         close(false);
-        if (grpcStatus == null) {
-            listener().onTrailers(StatusCode.UNKNOWN, "missing grpc-status in response trailers", trailing);
-            return;
-        }
-        String message = source.get(GrpcHeaders.GRPC_MESSAGE);
-        StatusCode code = StatusMapping.parseGrpcStatus(grpcStatus);
-        String details = message == null ? "" : StatusMessages.decode(message);
-        if (code == StatusCode.UNKNOWN && !StatusMapping.isKnownGrpcStatus(grpcStatus)) {
-            details = "Invalid grpc-status '" + grpcStatus + "'" + (details.isEmpty() ? "" : ": " + details);
-        }
-        listener().onTrailers(code, details, trailing);
+        listener().onTrailers(outcome.code(), outcome.details(), outcome.trailers());
     }
 
     // ---------------------------------------------------------------- errors and the end (owner)
@@ -425,16 +337,16 @@ final class VertxHttpClientStream
 
     /** Whether the peer's GOAWAY says it never processed this stream (id above its last-stream-id). */
     private boolean isAboveGoAway() {
-        ChannelImpl.Conn c = conn;
+        int lastStreamId = goAwayLastStreamId();
         HttpClientRequest req = request;
-        if (c == null || c.goAwayLastStreamId < 0) {
+        if (lastStreamId < 0) {
             return false;
         }
         if (req == null) {
             return true;
         }
         try {
-            return req.streamId() > c.goAwayLastStreamId;
+            return req.streamId() > lastStreamId;
         } catch (IllegalStateException e) {
             return true; // no stream id: the headers never left
         }
@@ -454,7 +366,7 @@ final class VertxHttpClientStream
             req.reset(CANCEL);
         }
         // a stream we do not reset was ended by the peer (trailers), or never had a slot (queued)
-        channel.transport.onStreamClosed(this, !reset);
+        released(!reset);
     }
 
     @Override

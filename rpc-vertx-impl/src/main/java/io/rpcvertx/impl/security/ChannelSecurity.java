@@ -20,6 +20,10 @@ import io.vertx.core.http.HttpConnectOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.net.ConnectOptions;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.SSLEngineOptions;
@@ -49,6 +53,7 @@ public final class ChannelSecurity {
         TLS
     }
 
+    private static final String H2 = "h2";
     private static final String NO_H2 = "the server did not select HTTP/2 with ALPN (h2) over TLS, which gRPC needs";
     private static final List<String> GENERIC =
             List.of("Failed to create SSL connection", "General OpenSslEngine problem");
@@ -125,6 +130,11 @@ public final class ChannelSecurity {
                 Level.TLS, authority, verifyHost, credentials.callCredentials(), engine, trust, keyCert);
     }
 
+    /** Whether connections run TLS (the requests' {@code :scheme} is https). */
+    public boolean isTls() {
+        return level == Level.TLS;
+    }
+
     /** The {@code :authority} of every request. */
     public String authority() {
         return authority;
@@ -153,6 +163,63 @@ public final class ChannelSecurity {
         return http;
     }
 
+    /** Sets up {@code net}, the options of a Netty-transport channel's socket client, for this security. */
+    public NetClientOptions configure(NetClientOptions net) {
+        if (level != Level.TLS) {
+            return net;
+        }
+        net.setSsl(true)
+                .setUseAlpn(true)
+                // offer h2 only: a server that cannot speak it must not fall back to HTTP/1.1
+                .setApplicationLayerProtocols(List.of(H2))
+                .setSslEngineOptions(engine)
+                .setEnabledSecureTransportProtocols(TlsSettings.PROTOCOLS)
+                .setHostnameVerificationAlgorithm("HTTPS");
+        if (trust != null) {
+            net.setTrustOptions(trust);
+        }
+        if (keyCert != null) {
+            net.setKeyCertOptions(keyCert);
+        }
+        return net;
+    }
+
+    /**
+     * Opens a socket to {@code address} with {@code client} (built from {@link #configure(NetClientOptions)}) and
+     * checks it as {@link #connect(HttpClientAgent, HttpConnectOptions)} checks an HTTP connection: over TLS the
+     * certificate is checked against (and SNI names) this channel's host and the server must select {@code h2} with
+     * ALPN; with local credentials the peer must be on this machine. A socket that fails the check is closed.
+     */
+    public Future<NetSocket> connect(NetClient client, SocketAddress address, int timeoutMs) {
+        ConnectOptions connect = new ConnectOptions().setRemoteAddress(address).setTimeout(timeoutMs);
+        if (level == Level.TLS) {
+            // ConnectOptions are plaintext unless told otherwise, whatever the client's options say
+            connect.setSsl(true).setHost(verifyHost).setPort(address.port());
+            if (!NetUtil.isValidIpV4Address(verifyHost) && !NetUtil.isValidIpV6Address(verifyHost)) {
+                connect.setSniServerName(verifyHost);
+            }
+        }
+        if (level == Level.INSECURE) {
+            return client.connect(connect);
+        }
+        return client.connect(connect).recover(this::explain).compose(this::check);
+    }
+
+    private Future<NetSocket> check(NetSocket socket) {
+        String problem = null;
+        if (level == Level.TLS && !H2.equals(socket.applicationLayerProtocol())) {
+            problem = NO_H2;
+        } else if (level == Level.LOCAL && !isLocal(socket.remoteAddress())) {
+            problem = "local channel credentials need a Unix domain socket or loopback peer, not "
+                    + socket.remoteAddress();
+        }
+        if (problem == null) {
+            return Future.succeededFuture(socket);
+        }
+        VertxException failure = new VertxException(problem, true);
+        return socket.close().transform(ar -> Future.failedFuture(failure));
+    }
+
     /**
      * Connects with {@code agent} (built from {@link #configure(HttpClientOptions)}) and checks the connection: over
      * TLS the host the certificate is checked against (and sent as SNI) replaces the address's, and the server must
@@ -172,7 +239,7 @@ public final class ChannelSecurity {
     }
 
     /** TLS failures get the hint a user needs; the engine's own words follow. */
-    private Future<HttpClientConnection> explain(Throwable failure) {
+    private <T> Future<T> explain(Throwable failure) {
         String causes = causes(failure);
         String hint;
         if (causes.toLowerCase(Locale.ROOT).contains("no_application_protocol")) {

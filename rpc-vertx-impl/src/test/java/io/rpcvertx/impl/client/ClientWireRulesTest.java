@@ -9,6 +9,7 @@ import io.rpcvertx.CallOptions;
 import io.rpcvertx.Channel;
 import io.rpcvertx.ChannelConnectivity;
 import io.rpcvertx.ChannelOptions;
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.Marshaller;
 import io.rpcvertx.Metadata;
 import io.rpcvertx.MethodDescriptor;
@@ -51,17 +52,26 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The client side of the wire rules (DESIGN.md section 8, gRPC over HTTP/2): our channel against a raw Vert.x HTTP/2
  * server whose answer is scripted per test, so every unhappy path is produced exactly.
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Http2Transport.class)
 @ExtendWith(VertxExtension.class)
 @Timeout(30)
 class ClientWireRulesTest {
+    /** The HTTP/2 implementation of the channels under test: every wire rule holds on both. */
+    @Parameter
+    Http2Transport transport;
+
     static final Marshaller<String> UTF8 = Marshaller.of(s -> Buffer.buffer(s.getBytes(UTF_8)), b -> b.toString(UTF_8));
     static final MethodDescriptor<String, String> UNARY =
             MethodDescriptor.of(MethodType.UNARY_UNARY, "test.Wire/Unary", UTF8, UTF8);
@@ -537,7 +547,8 @@ class ClientWireRulesTest {
                 vertx.createHttpServer().requestHandler(req -> req.response().end());
         int deadPort = probe.listen(0, "127.0.0.1").await(5, SECONDS).actualPort();
         probe.close().await(5, SECONDS);
-        Channel channel = RpcVertx.insecureChannel(vertx, "127.0.0.1:" + deadPort);
+        Channel channel = RpcVertx.insecureChannel(
+                vertx, "127.0.0.1:" + deadPort, ChannelOptions.DEFAULT.withHttp2Transport(transport));
         channels.add(channel);
         assertThat(channel.getState()).isEqualTo(ChannelConnectivity.IDLE);
         Future<ChannelConnectivity> leftIdle = channel.waitForStateChange(ChannelConnectivity.IDLE);
@@ -572,7 +583,8 @@ class ClientWireRulesTest {
         String socket = dir.resolve("x.sock").toString();
         server.addInsecurePort("unix:" + socket).await(5, SECONDS);
         server.start().await(5, SECONDS);
-        Channel channel = RpcVertx.insecureChannel(vertx, "unix:" + socket);
+        Channel channel =
+                RpcVertx.insecureChannel(vertx, "unix:" + socket, ChannelOptions.DEFAULT.withHttp2Transport(transport));
         channels.add(channel);
 
         UnaryUnaryCall<String, String> call = channel.unaryUnary(UNARY).call("hi");
@@ -588,7 +600,7 @@ class ClientWireRulesTest {
     }
 
     Channel channel(ChannelOptions options) {
-        Channel c = RpcVertx.insecureChannel(vertx, "127.0.0.1:" + port, options);
+        Channel c = RpcVertx.insecureChannel(vertx, "127.0.0.1:" + port, options.withHttp2Transport(transport));
         channels.add(c);
         return c;
     }

@@ -41,7 +41,7 @@ class KeepaliveTest {
                     }
                     throw new UnsupportedOperationException(m.getName());
                 });
-        ChannelImpl.Conn conn = new ChannelImpl.Conn(http, null);
+        ChannelImpl.Conn conn = new ChannelImpl.Conn(new VertxHttpConnection(http), null);
         conn.streams = 1;
         keepalive = new Keepalive(owner, conn, TIME_MS, TIMEOUT_MS, false, () -> deadAt.complete(System.nanoTime()));
     }

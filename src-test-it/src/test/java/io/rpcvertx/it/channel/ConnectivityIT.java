@@ -10,6 +10,7 @@ import io.rpcvertx.Channel;
 import io.rpcvertx.ChannelConnectivity;
 import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.ConnectRequest;
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.RpcException;
 import io.rpcvertx.RpcVertx;
 import io.rpcvertx.StatusCode;
@@ -27,15 +28,24 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Channel connectivity through the public API (DESIGN.md section 6): the states seen by {@link
  * Channel#waitForStateChange}, reconnect backoff within the spec's jitter bounds, and wait-for-ready against a server
  * that does not exist yet.
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Http2Transport.class)
 @ExtendWith(VertxExtension.class)
 @Timeout(60)
 class ConnectivityIT {
+    /** The HTTP/2 implementation of the channel under test. */
+    @Parameter
+    Http2Transport transport;
+
     static final Duration INITIAL = Duration.ofMillis(200);
     static final double MULTIPLIER = 1.6;
     static final double JITTER = 0.2;
@@ -65,7 +75,8 @@ class ConnectivityIT {
     }
 
     Channel channel(String target, ChannelOptions options) throws Exception {
-        Channel c = RecordingConnectivity.createOn(loop, () -> RpcVertx.insecureChannel(vertx, target, options));
+        Channel c = RecordingConnectivity.createOn(
+                loop, () -> RpcVertx.insecureChannel(vertx, target, options.withHttp2Transport(transport)));
         channels.add(c);
         return c;
     }

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.rpcvertx.Channel;
 import io.rpcvertx.ChannelConnectivity;
 import io.rpcvertx.ChannelOptions;
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.RpcVertx;
 import io.rpcvertx.UnaryUnaryCall;
 import io.vertx.core.Future;
@@ -20,15 +21,24 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * GOAWAY from a server that stops with a grace period: the call in flight finishes on the old connection, while new
  * calls go over a new connection (here to the target's second address, because the stopping server accepts no new
  * connections).
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Http2Transport.class)
 @ExtendWith(VertxExtension.class)
 @Timeout(60)
 class GoAwayIT {
+    /** The HTTP/2 implementation of the channel under test. */
+    @Parameter
+    Http2Transport transport;
+
     Vertx vertx;
     Backend first;
     Backend second;
@@ -40,7 +50,9 @@ class GoAwayIT {
         first = Backend.start(vertx, "first", 0);
         second = Backend.start(vertx, "second", 0);
         channel = RpcVertx.insecureChannel(
-                vertx, "ipv4:" + first.address() + "," + second.address(), ChannelOptions.DEFAULT);
+                vertx,
+                "ipv4:" + first.address() + "," + second.address(),
+                ChannelOptions.DEFAULT.withHttp2Transport(transport));
     }
 
     @AfterEach

@@ -10,6 +10,7 @@ import io.rpcvertx.CallOptions;
 import io.rpcvertx.Channel;
 import io.rpcvertx.ChannelConnectivity;
 import io.rpcvertx.ChannelOptions;
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.RpcException;
 import io.rpcvertx.RpcVertx;
 import io.rpcvertx.StatusCode;
@@ -22,15 +23,24 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Client keepalive finds a peer that stopped answering: a TCP proxy between channel and server starts black-holing
  * (connections stay open, nothing arrives), and the call in flight ends {@code UNAVAILABLE} within keepaliveTime +
  * keepaliveTimeout instead of hanging until its deadline.
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Http2Transport.class)
 @ExtendWith(VertxExtension.class)
 @Timeout(60)
 class KeepaliveIT {
+    /** The HTTP/2 implementation of the channel under test. */
+    @Parameter
+    Http2Transport transport;
+
     static final Duration KEEPALIVE_TIME = Duration.ofMillis(500);
     static final Duration KEEPALIVE_TIMEOUT = Duration.ofMillis(500);
 
@@ -47,7 +57,10 @@ class KeepaliveIT {
         channel = RpcVertx.insecureChannel(
                 vertx,
                 "127.0.0.1:" + proxy.port(),
-                ChannelOptions.DEFAULT.withKeepaliveTime(KEEPALIVE_TIME).withKeepaliveTimeout(KEEPALIVE_TIMEOUT));
+                ChannelOptions.DEFAULT
+                        .withKeepaliveTime(KEEPALIVE_TIME)
+                        .withKeepaliveTimeout(KEEPALIVE_TIMEOUT)
+                        .withHttp2Transport(transport));
     }
 
     @AfterEach

@@ -90,6 +90,8 @@ class CallContractIT {
         List<TransportRig> all = List.of(
                 TransportRig.HTTP2,
                 TransportRig.HTTP2_NETTY_SERVER,
+                TransportRig.HTTP2_NETTY_CLIENT,
+                TransportRig.HTTP2_NETTY,
                 TransportRig.IN_PROCESS,
                 TransportRig.EVENT_BUS,
                 TransportRig.EVENT_BUS_CLUSTERED);

@@ -24,6 +24,12 @@ interface TransportRig {
     /** {@link #HTTP2} with the server on the Netty HTTP/2 transport ({@code Http2Transport.NETTY}), today's client. */
     TransportRig HTTP2_NETTY_SERVER = new Http2(Http2Transport.NETTY);
 
+    /** {@link #HTTP2} with channels on the Netty HTTP/2 client transport ({@code Http2Transport.NETTY}), today's server. */
+    TransportRig HTTP2_NETTY_CLIENT = new Http2(Http2Transport.VERTX_HTTP, Http2Transport.NETTY);
+
+    /** {@link #HTTP2} with both the server and the channels on the Netty HTTP/2 transport. */
+    TransportRig HTTP2_NETTY = new Http2(Http2Transport.NETTY, Http2Transport.NETTY);
+
     /** The in-process transport: a server and its channels under one name, in one {@code Vertx}, no socket. */
     TransportRig IN_PROCESS = new InProcess();
 
@@ -72,13 +78,19 @@ interface TransportRig {
     /** {@link #HTTP2}. */
     final class Http2 implements TransportRig {
         private final Http2Transport serverTransport;
+        private final Http2Transport clientTransport;
 
         Http2() {
             this(Http2Transport.VERTX_HTTP);
         }
 
         Http2(Http2Transport serverTransport) {
+            this(serverTransport, Http2Transport.VERTX_HTTP);
+        }
+
+        Http2(Http2Transport serverTransport, Http2Transport clientTransport) {
             this.serverTransport = serverTransport;
+            this.clientTransport = clientTransport;
         }
 
         @Override
@@ -92,7 +104,7 @@ interface TransportRig {
 
         @Override
         public Channel channel(Vertx vertx, Endpoint endpoint, ChannelOptions options) {
-            return RpcVertx.insecureChannel(vertx, endpoint.target(), options);
+            return RpcVertx.insecureChannel(vertx, endpoint.target(), options.withHttp2Transport(clientTransport));
         }
 
         @Override
@@ -101,7 +113,7 @@ interface TransportRig {
             NetServer probe = vertx.createNetServer().connectHandler(socket -> socket.close());
             int port = probe.listen(0, "127.0.0.1").await(5, SECONDS).actualPort();
             probe.close().await(5, SECONDS);
-            return RpcVertx.insecureChannel(vertx, "127.0.0.1:" + port, options);
+            return RpcVertx.insecureChannel(vertx, "127.0.0.1:" + port, options.withHttp2Transport(clientTransport));
         }
 
         @Override
@@ -111,6 +123,9 @@ interface TransportRig {
 
         @Override
         public String toString() {
+            if (clientTransport == Http2Transport.NETTY) {
+                return serverTransport == Http2Transport.NETTY ? "HTTP/2 netty-both" : "HTTP/2 netty-client";
+            }
             return serverTransport == Http2Transport.NETTY ? "HTTP/2 netty-server" : "HTTP/2";
         }
     }

@@ -12,6 +12,7 @@ import io.rpcvertx.Call;
 import io.rpcvertx.CallOptions;
 import io.rpcvertx.Channel;
 import io.rpcvertx.ChannelOptions;
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.Metadata;
 import io.rpcvertx.RpcException;
 import io.rpcvertx.RpcVertx;
@@ -37,9 +38,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A seeded hostile-server fuzzer against our channel: {@code fuzz.inputs} mutated responses ({@link ClientFuzzCases};
@@ -57,6 +59,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 1800, unit = SECONDS)
 class ClientFuzzIT {
     static final int INPUTS = Integer.getInteger("fuzz.inputs", 10_000);
+    /** The inputs of the run on the Netty transport (reduced: the mutations and oracles are the same). */
+    static final int NETTY_INPUTS = Integer.getInteger("fuzz.netty.inputs", 1_500);
+
     static final long SEED = Long.getLong("fuzz.seed", 16L);
     static final int LANES = Integer.getInteger("fuzz.lanes", 4);
     static final long SLACK_MILLIS = 3_000;
@@ -78,6 +83,7 @@ class ClientFuzzIT {
 
     private ClientFuzzCases generator;
     private int nextIndex;
+    private int inputs;
 
     @BeforeEach
     void setUp(Vertx vertx) throws Exception {
@@ -103,12 +109,15 @@ class ClientFuzzIT {
         server.close();
     }
 
-    @Test
-    void hostileResponses_everyCallEndsProperly() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Http2Transport.class)
+    void hostileResponses_everyCallEndsProperly(Http2Transport transport) throws Exception {
+        inputs = transport == Http2Transport.VERTX_HTTP ? INPUTS : NETTY_INPUTS;
         long start = System.nanoTime();
         List<Future<Void>> lanes = new ArrayList<>();
         for (int i = 0; i < LANES; i++) {
-            Channel channel = RpcVertx.insecureChannel(vertx, server.target(), ChannelOptions.DEFAULT);
+            Channel channel = RpcVertx.insecureChannel(
+                    vertx, server.target(), ChannelOptions.DEFAULT.withHttp2Transport(transport));
             channels.add(channel);
             // connected and warm before the clock of the first case starts
             channel.unaryUnary(HEALTHY).call("warm", HEALTHY_OPTIONS).response().await(30, SECONDS);
@@ -120,8 +129,8 @@ class ClientFuzzIT {
         long millis = (System.nanoTime() - start) / 1_000_000;
 
         System.out.printf(
-                "ClientFuzzIT: %d inputs, seed %d, %d lanes, %d ms, %d connections, %d improper ends%n",
-                INPUTS, SEED, LANES, millis, server.connections.get(), failureCount.get());
+                "ClientFuzzIT (%s): %d inputs, seed %d, %d lanes, %d ms, %d connections, %d improper ends%n",
+                transport, inputs, SEED, LANES, millis, server.connections.get(), failureCount.get());
         System.out.println("  outcome class (status, whether the details name the problem): count");
         new TreeMap<>(outcomes).forEach((k, v) -> System.out.printf("    %-45s %7d%n", k, v.get()));
         System.out.println("  by mutation kind:");
@@ -134,7 +143,7 @@ class ClientFuzzIT {
     }
 
     private synchronized FuzzCase nextCase() {
-        if (nextIndex >= INPUTS) {
+        if (nextIndex >= inputs) {
             return null;
         }
         return generator.next(nextIndex++);

@@ -17,6 +17,7 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.rpcvertx.CallOptions;
 import io.rpcvertx.Channel;
 import io.rpcvertx.ChannelOptions;
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.Metadata;
 import io.rpcvertx.RpcException;
 import io.rpcvertx.RpcVertx;
@@ -42,14 +43,23 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Our channel against a hostile HTTP/2 server ({@link HostileServer}), one misbehaviour per test: the call ends with a
  * clear status, other calls on the channel are unharmed where HTTP/2 allows, nothing hangs, nothing leaks.
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Http2Transport.class)
 @ExtendWith(VertxExtension.class)
 @Timeout(60)
 class ClientHostileServerIT {
+    /** The HTTP/2 implementation of the channels under test; the hostile server is the same. */
+    @Parameter
+    Http2Transport transport;
+
     private static final int WINDOW = ChannelOptions.DEFAULT_WINDOW_SIZE;
 
     Vertx vertx;
@@ -74,7 +84,7 @@ class ClientHostileServerIT {
     }
 
     private Channel channel(ChannelOptions options) {
-        Channel c = RpcVertx.insecureChannel(vertx, server.target(), options);
+        Channel c = RpcVertx.insecureChannel(vertx, server.target(), options.withHttp2Transport(transport));
         channels.add(c);
         return c;
     }

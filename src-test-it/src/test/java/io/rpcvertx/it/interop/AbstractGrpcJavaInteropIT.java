@@ -3,6 +3,7 @@ package io.rpcvertx.it.interop;
 import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static java.util.concurrent.TimeUnit.SECONDS;
 
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.RpcException;
 import io.rpcvertx.examples.interop.InteropClient;
 import io.rpcvertx.examples.interop.InteropServer;
@@ -43,6 +44,7 @@ abstract class AbstractGrpcJavaInteropIT {
     static final List<String> CASES = InteropCases.ALL;
     static final String GRPC_JAVA = "grpc-java";
     static final String RPC_VERTX = "rpc-vertx";
+    static final String RPC_VERTX_NETTY = "rpc-vertx (netty client)";
     private static final Duration BATCH_TIMEOUT = Duration.ofSeconds(120);
 
     private final Transport transport;
@@ -148,11 +150,15 @@ abstract class AbstractGrpcJavaInteropIT {
     @FieldSource("CASES")
     @Order(1)
     void rpcVertxClient_toGrpcJavaServer(String testCase) throws InterruptedException {
+        judge(testCase, RPC_VERTX, GRPC_JAVA, runOurClient(testCase, Http2Transport.VERTX_HTTP));
+    }
+
+    private CaseResult runOurClient(String testCase, Http2Transport http2) {
         InteropClient.Options options = transport == Transport.TLS
                 ? InteropClient.Options.tls(
                         "127.0.0.1", javaServer.port(), GrpcJavaPeers.caFile(), GrpcJavaPeers.TEST_HOST)
                 : InteropClient.Options.plaintext("127.0.0.1", javaServer.port());
-        options = options.withSoak(InteropCases.SOAK);
+        options = options.withSoak(InteropCases.SOAK).withHttp2Transport(http2);
         Duration bound = InteropClient.caseTimeout(options, testCase);
         CaseResult result;
         try {
@@ -163,7 +169,15 @@ abstract class AbstractGrpcJavaInteropIT {
         } catch (RpcException | InteropClient.CaseFailedException | IllegalArgumentException e) {
             result = CaseResult.fail(e.toString());
         }
-        judge(testCase, RPC_VERTX, GRPC_JAVA, result);
+        return result;
+    }
+
+    /** Our client on the Netty HTTP/2 transport ({@code Http2Transport.NETTY}) against grpc-java's server. */
+    @ParameterizedTest(name = "{0}")
+    @FieldSource("CASES")
+    @Order(1)
+    void rpcVertxNettyClient_toGrpcJavaServer(String testCase) throws InterruptedException {
+        judge(testCase, RPC_VERTX_NETTY, GRPC_JAVA, runOurClient(testCase, Http2Transport.NETTY));
     }
 
     private void judge(String testCase, String client, String server, CaseResult result) throws InterruptedException {

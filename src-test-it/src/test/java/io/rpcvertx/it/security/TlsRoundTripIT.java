@@ -34,15 +34,23 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** rpc-vertx client and server over TLS and mutual TLS, on both engines and across them. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Http2Transport.class)
 @ExtendWith(VertxExtension.class)
 @Timeout(60)
 class TlsRoundTripIT {
+    /** The HTTP/2 implementation of the channel under test. */
+    @Parameter
+    Http2Transport transport;
+
     private static TestPki.Ca ca;
     private static TestPki.Identity serverId;
     private static TestPki.Identity clientId;
@@ -88,15 +96,15 @@ class TlsRoundTripIT {
 
     @ParameterizedTest(name = "client {0}, server {1} on {2}")
     @MethodSource("engines")
-    void tls_unaryAndStreaming_roundTrip(TlsEngine clientEngine, TlsEngine serverEngine, Http2Transport transport)
+    void tls_unaryAndStreaming_roundTrip(TlsEngine clientEngine, TlsEngine serverEngine, Http2Transport serverTransport)
             throws Exception {
         int port = rig.secureServer(
                 ServerCredentials.ssl(List.of(serverId.keyCertPair())),
-                ServerOptions.DEFAULT.withTlsEngine(serverEngine).withHttp2Transport(transport));
+                ServerOptions.DEFAULT.withTlsEngine(serverEngine).withHttp2Transport(serverTransport));
         Channel channel = rig.secureChannel(
                 "127.0.0.1:" + port,
                 ChannelCredentials.ssl(ca.certificatePem()),
-                ChannelOptions.DEFAULT.withTlsEngine(clientEngine));
+                ChannelOptions.DEFAULT.withTlsEngine(clientEngine).withHttp2Transport(transport));
 
         byte[] response = channel.unaryUnary(UNARY_CALL)
                 .call("hello".getBytes(UTF_8), options())
@@ -119,14 +127,14 @@ class TlsRoundTripIT {
     @ParameterizedTest(name = "client {0}, server {1} on {2}")
     @MethodSource("engines")
     void mutualTls_authContext_describesClientCertificate(
-            TlsEngine clientEngine, TlsEngine serverEngine, Http2Transport transport) throws Exception {
+            TlsEngine clientEngine, TlsEngine serverEngine, Http2Transport serverTransport) throws Exception {
         int port = rig.secureServer(
                 ServerCredentials.ssl(List.of(serverId.keyCertPair()), ca.certificatePem(), ClientAuth.REQUIRE),
-                ServerOptions.DEFAULT.withTlsEngine(serverEngine).withHttp2Transport(transport));
+                ServerOptions.DEFAULT.withTlsEngine(serverEngine).withHttp2Transport(serverTransport));
         Channel channel = rig.secureChannel(
                 "127.0.0.1:" + port,
                 ChannelCredentials.ssl(ca.certificatePem(), clientId.privateKeyPem(), clientId.certificateChainPem()),
-                ChannelOptions.DEFAULT.withTlsEngine(clientEngine));
+                ChannelOptions.DEFAULT.withTlsEngine(clientEngine).withHttp2Transport(transport));
 
         channel.unaryUnary(AuthProbe.PROBE)
                 .call(new byte[] {1}, options())
@@ -183,7 +191,7 @@ class TlsRoundTripIT {
                 "127.0.0.1:" + port,
                 ChannelCredentials.ssl(
                         ca.certificatePem(), plainClient.privateKeyPem(), plainClient.certificateChainPem()),
-                ChannelOptions.DEFAULT.withTlsEngine(engine));
+                ChannelOptions.DEFAULT.withTlsEngine(engine).withHttp2Transport(transport));
 
         channel.unaryUnary(AuthProbe.PROBE)
                 .call(new byte[] {1}, options())
@@ -207,7 +215,7 @@ class TlsRoundTripIT {
         Channel channel = rig.secureChannel(
                 "127.0.0.1:" + port,
                 ChannelCredentials.ssl(ca.certificatePem()),
-                ChannelOptions.DEFAULT.withTlsEngine(engine));
+                ChannelOptions.DEFAULT.withTlsEngine(engine).withHttp2Transport(transport));
 
         channel.unaryUnary(AuthProbe.PROBE)
                 .call(new byte[] {1}, options())
@@ -248,7 +256,7 @@ class TlsRoundTripIT {
         Channel channel = rig.secureChannel(
                 "127.0.0.1:" + port,
                 ChannelCredentials.ssl(ca.certificatePem()),
-                ChannelOptions.DEFAULT.withTlsEngine(engine));
+                ChannelOptions.DEFAULT.withTlsEngine(engine).withHttp2Transport(transport));
         StreamStreamCall<byte[], byte[]> call =
                 channel.streamStream(FULL_DUPLEX_CALL).call(options());
 

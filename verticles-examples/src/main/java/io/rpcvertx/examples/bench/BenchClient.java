@@ -113,7 +113,10 @@ public final class BenchClient {
             channel = RpcVertx.insecureChannel(
                     vertx,
                     config.target(),
-                    ChannelOptions.DEFAULT.withInitialWindowSize(WINDOW_BYTES).withConnectionWindowSize(WINDOW_BYTES));
+                    ChannelOptions.DEFAULT
+                            .withInitialWindowSize(WINDOW_BYTES)
+                            .withConnectionWindowSize(WINDOW_BYTES)
+                            .withHttp2Transport(config.http2Transport()));
             stub = EchoGrpc.newStub(channel);
             return channel.channelReady();
         }

@@ -1,5 +1,7 @@
 package io.rpcvertx.examples.bench;
 
+import io.rpcvertx.Http2Transport;
+import io.rpcvertx.examples.ClientConfig;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -29,6 +31,7 @@ import java.util.Set;
  * @param mode unary or server streaming
  * @param streamMessages replies per {@code StreamEcho} call, &gt; 0 (1 in unary mode)
  * @param eventLoops I/O threads of the client, &gt; 0
+ * @param http2Transport the HTTP/2 implementation of the channels ({@code --http2-transport=vertx|netty})
  */
 public record BenchClientConfig(
         String target,
@@ -39,7 +42,8 @@ public record BenchClientConfig(
         int size,
         Mode mode,
         int streamMessages,
-        int eventLoops) {
+        int eventLoops,
+        Http2Transport http2Transport) {
     /** Which bench.Echo method each call uses. */
     public enum Mode {
         /** {@code UnaryEcho}: one request, one reply. */
@@ -60,11 +64,12 @@ public record BenchClientConfig(
             "size",
             "mode",
             "stream-messages",
-            "event-loops");
+            "event-loops",
+            ClientConfig.HTTP2_TRANSPORT_FLAG);
 
     public static final String USAGE = "[--target=" + DEFAULT_TARGET
             + "] [--connections=1] [--concurrency=1] [--duration=10] [--warmup=5] [--size=100]"
-            + " [--mode=unary|stream] [--stream-messages=100] [--event-loops=CPUs]";
+            + " [--mode=unary|stream] [--stream-messages=100] [--event-loops=CPUs] [--http2-transport=vertx|netty]";
 
     /**
      * @throws IllegalArgumentException if a value is out of range
@@ -112,7 +117,8 @@ public record BenchClientConfig(
                 intFlag(flags, "size", 100, 0),
                 mode.equals("unary") ? Mode.UNARY : Mode.STREAM,
                 intFlag(flags, "stream-messages", 100, 1),
-                intFlag(flags, "event-loops", Runtime.getRuntime().availableProcessors(), 1));
+                intFlag(flags, "event-loops", Runtime.getRuntime().availableProcessors(), 1),
+                ClientConfig.http2Transport(flags.getOrDefault(ClientConfig.HTTP2_TRANSPORT_FLAG, "vertx")));
     }
 
     /** The host part of {@link #target()}. */

@@ -3,7 +3,9 @@ package io.rpcvertx.examples.interop;
 import io.rpcvertx.Channel;
 import io.rpcvertx.ChannelCredentials;
 import io.rpcvertx.ChannelOptions;
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.RpcVertx;
+import io.rpcvertx.examples.ClientConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
@@ -75,7 +77,8 @@ public final class InteropClient {
             "soak_min_time_ms_between_rpcs",
             "soak_request_size",
             "soak_response_size",
-            "soak_num_threads");
+            "soak_num_threads",
+            ClientConfig.HTTP2_TRANSPORT_FLAG);
 
     /** grpc-java's defaults: {@code --server_host=localhost}, {@code --server_port=8080}. */
     public static final String DEFAULT_HOST = "localhost";
@@ -224,6 +227,7 @@ public final class InteropClient {
      * @param serverHostOverride the host name the server certificate must match (and the {@code :authority}),
      *     instead of {@code serverHost}; e.g. {@code foo.test.google.fr} for grpc-java's test certificate
      * @param soak how the soak cases run
+     * @param http2Transport the HTTP/2 implementation of the channel ({@code --http2-transport=vertx|netty}, ours)
      */
     public record Options(
             String serverHost,
@@ -232,8 +236,10 @@ public final class InteropClient {
             boolean useTestCa,
             @Nullable Path caFile,
             @Nullable String serverHostOverride,
-            Soak soak) {
+            Soak soak,
+            Http2Transport http2Transport) {
         public Options {
+            Objects.requireNonNull(http2Transport, "http2Transport");
             Objects.requireNonNull(serverHost, "serverHost");
             Objects.requireNonNull(soak, "soak");
             if (serverPort < 1 || serverPort > 65535) {
@@ -243,17 +249,23 @@ public final class InteropClient {
 
         /** Plaintext to {@code host:port}. */
         public static Options plaintext(String host, int port) {
-            return new Options(host, port, false, false, null, null, Soak.DEFAULT);
+            return new Options(host, port, false, false, null, null, Soak.DEFAULT, Http2Transport.VERTX_HTTP);
         }
 
         /** TLS to {@code host:port}, trusting the CA in {@code caFile}, expecting a certificate for {@code hostName}. */
         public static Options tls(String host, int port, Path caFile, String hostName) {
-            return new Options(host, port, true, true, caFile, hostName, Soak.DEFAULT);
+            return new Options(host, port, true, true, caFile, hostName, Soak.DEFAULT, Http2Transport.VERTX_HTTP);
         }
 
         /** A copy whose soak cases run with {@code soak}. */
         public Options withSoak(Soak soak) {
-            return new Options(serverHost, serverPort, useTls, useTestCa, caFile, serverHostOverride, soak);
+            return new Options(
+                    serverHost, serverPort, useTls, useTestCa, caFile, serverHostOverride, soak, http2Transport);
+        }
+
+        /** A copy whose channel runs on {@code transport}. */
+        public Options withHttp2Transport(Http2Transport transport) {
+            return new Options(serverHost, serverPort, useTls, useTestCa, caFile, serverHostOverride, soak, transport);
         }
 
         /**
@@ -283,7 +295,8 @@ public final class InteropClient {
                     Flags.bool(flags, "use_test_ca", false),
                     Flags.path(flags, "ca_file"),
                     override == null || override.isEmpty() ? null : override,
-                    Soak.fromFlags(flags));
+                    Soak.fromFlags(flags),
+                    ClientConfig.http2Transport(flags.getOrDefault(ClientConfig.HTTP2_TRANSPORT_FLAG, "vertx")));
         }
     }
 
@@ -349,7 +362,8 @@ public final class InteropClient {
         String target = target(options);
         ChannelOptions channelOptions = ChannelOptions.DEFAULT
                 .withMaxReceiveMessageLength(InteropServer.MAX_MESSAGE_SIZE)
-                .withLoadBalancingPolicy(ChannelOptions.PICK_FIRST);
+                .withLoadBalancingPolicy(ChannelOptions.PICK_FIRST)
+                .withHttp2Transport(options.http2Transport());
         if (!options.useTls()) {
             return Future.succeededFuture(RpcVertx.insecureChannel(vertx, target, channelOptions));
         }

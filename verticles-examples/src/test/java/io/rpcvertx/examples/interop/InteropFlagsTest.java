@@ -3,6 +3,7 @@ package io.rpcvertx.examples.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.rpcvertx.Http2Transport;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -80,7 +81,24 @@ class InteropFlagsTest {
 
         assertThat(options)
                 .isEqualTo(new InteropClient.Options(
-                        "localhost", 8080, false, false, null, null, InteropClient.Soak.DEFAULT));
+                        "localhost",
+                        8080,
+                        false,
+                        false,
+                        null,
+                        null,
+                        InteropClient.Soak.DEFAULT,
+                        Http2Transport.VERTX_HTTP));
+    }
+
+    @Test
+    void clientOptions_http2Transport_nettyParsed_otherValuesNamed() {
+        assertThat(InteropClient.Options.fromFlags(Map.of("http2-transport", "netty"))
+                        .http2Transport())
+                .isEqualTo(Http2Transport.NETTY);
+        assertThatThrownBy(() -> InteropClient.Options.fromFlags(Map.of("http2-transport", "okhttp")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--http2-transport: \"okhttp\" (expected: vertx or netty)");
     }
 
     @Test

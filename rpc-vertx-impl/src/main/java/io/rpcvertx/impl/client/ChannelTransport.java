@@ -2,16 +2,16 @@ package io.rpcvertx.impl.client;
 
 import io.rpcvertx.ChannelConnectivity;
 import io.rpcvertx.ChannelOptions;
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.StatusCode;
+import io.rpcvertx.impl.netty.NettyClientStream;
 import io.rpcvertx.impl.security.ChannelSecurity;
+import io.rpcvertx.impl.transport.ClientConnection;
 import io.rpcvertx.impl.transport.ClientStream;
 import io.rpcvertx.impl.transport.ClientTransport;
-import io.rpcvertx.impl.transport.GoAwayDebugData;
 import io.rpcvertx.impl.transport.RequestHead;
-import io.rpcvertx.impl.transport.ResponseFramesGuard;
 import io.vertx.core.Future;
 import io.vertx.core.http.Http2Settings;
-import io.vertx.core.http.HttpClientConnection;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.tracing.TracingPolicy;
@@ -24,15 +24,17 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A channel's Vert.x HTTP/2 {@link ClientTransport}: its connections (GOAWAY, close, keepalive) and its admission. Streams wait in our own bounded queue (never Vert.x's
+ * A channel's HTTP/2 {@link ClientTransport}, on Vert.x's HTTP client or on Netty's HTTP/2 codec
+ * ({@link ChannelOptions#http2Transport()}): its connections (GOAWAY, close, keepalive) and its admission. Streams wait in our own bounded queue (never Vert.x's
  * unbounded one: a stream is opened only on a connection with a free slot) until the load balancer picks a connection
  * for them; each holds its slot until it ends. The live streams are linked through the streams themselves (no hash-set
  * node or identity hash per call on the hot path). Owner context (the channel's event loop) only.
  */
-final class VertxHttpTransport implements ClientTransport {
+final class ChannelTransport implements ClientTransport {
     private final ChannelImpl channel;
-    private final ArrayDeque<VertxHttpClientStream> queue = new ArrayDeque<>();
-    private @Nullable VertxHttpClientStream liveHead;
+    private final boolean netty;
+    private final ArrayDeque<AdmittedStream> queue = new ArrayDeque<>();
+    private @Nullable AdmittedStream liveHead;
     private int liveCount;
     private final Set<ChannelImpl.Conn> connections = new LinkedHashSet<>();
 
@@ -55,19 +57,26 @@ final class VertxHttpTransport implements ClientTransport {
         return http;
     }
 
-    VertxHttpTransport(ChannelImpl channel) {
+    ChannelTransport(ChannelImpl channel) {
         this.channel = channel;
+        this.netty = channel.options.http2Transport() == Http2Transport.NETTY;
     }
 
-    /** A Vert.x HTTP/2 stream for one call attempt; {@link ClientStream#start} queues it for a connection. */
+    /** An HTTP/2 stream for one call attempt; {@link ClientStream#start} queues it for a connection. */
     @Override
     public ClientStream newStream(RequestHead head) {
-        return new VertxHttpClientStream(channel, head, false);
+        return stream(head, false);
     }
 
     @Override
     public ClientStream newRetryStream(RequestHead head) {
-        return new VertxHttpClientStream(channel, head, true);
+        return stream(head, true);
+    }
+
+    private AdmittedStream stream(RequestHead head, boolean transparentRetry) {
+        return netty
+                ? new NettyClientStream(channel, head, transparentRetry)
+                : new VertxHttpClientStream(channel, head, transparentRetry);
     }
 
     int liveCount() {
@@ -80,7 +89,7 @@ final class VertxHttpTransport implements ClientTransport {
 
     // ---------------------------------------------------------------- admission
 
-    void admit(VertxHttpClientStream stream) {
+    void admit(AdmittedStream stream) {
         assert channel.owner.inThread();
         ChannelConnectivity state = channel.connectivity();
         if (state == ChannelConnectivity.SHUTDOWN) {
@@ -111,7 +120,7 @@ final class VertxHttpTransport implements ClientTransport {
     }
 
     /** The replay of a stream refused before the server saw it goes to the front of the queue. */
-    void requeue(VertxHttpClientStream stream) {
+    void requeue(AdmittedStream stream) {
         assert channel.owner.inThread();
         if (channel.connectivity() == ChannelConnectivity.SHUTDOWN) {
             stream.fail(StatusCode.UNAVAILABLE, "Channel closed", false);
@@ -128,7 +137,7 @@ final class VertxHttpTransport implements ClientTransport {
      *
      * @param endReceived whether the peer ended it (END_STREAM received), for the subchannel's stream counts
      */
-    void onStreamClosed(VertxHttpClientStream stream, boolean endReceived) {
+    void onStreamClosed(AdmittedStream stream, boolean endReceived) {
         assert channel.owner.inThread();
         if (!unlink(stream)) {
             return;
@@ -155,19 +164,19 @@ final class VertxHttpTransport implements ClientTransport {
         }
     }
 
-    private void assign(VertxHttpClientStream stream, ChannelImpl.Conn c) {
+    private void assign(AdmittedStream stream, ChannelImpl.Conn c) {
         c.streams++;
         c.subchannel.streamStarted();
         stream.startOn(c);
     }
 
-    private void releaseSlot(VertxHttpClientStream stream, boolean endReceived) {
+    private void releaseSlot(AdmittedStream stream, boolean endReceived) {
         ChannelImpl.Conn c = stream.takeConn();
         if (c != null) {
             c.streams--;
             c.subchannel.streamEnded(endReceived);
             if (c.draining && c.streams == 0) {
-                c.http.close();
+                c.link.close();
             }
         }
     }
@@ -176,36 +185,36 @@ final class VertxHttpTransport implements ClientTransport {
 
     /** TRANSIENT_FAILURE: queued streams of calls without wait-for-ready fail now with {@code why}. */
     void failFast(String why) {
-        List<VertxHttpClientStream> failing = new ArrayList<>();
-        for (VertxHttpClientStream s : queue) {
+        List<AdmittedStream> failing = new ArrayList<>();
+        for (AdmittedStream s : queue) {
             if (!s.head.waitForReady()) {
                 failing.add(s);
             }
         }
-        for (VertxHttpClientStream s : failing) {
+        for (AdmittedStream s : failing) {
             s.fail(StatusCode.UNAVAILABLE, why, false);
         }
     }
 
     /** Every queued stream fails (the channel is closing). */
     void failQueued(StatusCode code, String why) {
-        List<VertxHttpClientStream> waiting = new ArrayList<>(queue);
+        List<AdmittedStream> waiting = new ArrayList<>(queue);
         queue.clear();
-        for (VertxHttpClientStream s : waiting) {
+        for (AdmittedStream s : waiting) {
             s.fail(code, why, false);
         }
     }
 
     /** Every live stream fails and is reset (the channel's grace period is over). */
     void failLive(StatusCode code, String why) {
-        for (VertxHttpClientStream s : liveSnapshot()) {
+        for (AdmittedStream s : liveSnapshot()) {
             s.fail(code, why, true);
         }
     }
 
     /** The streams on {@code c} fail with UNAVAILABLE and are reset (keepalive says the peer is gone). */
     void failLiveOn(ChannelImpl.Conn c, String why) {
-        for (VertxHttpClientStream s : liveSnapshot()) {
+        for (AdmittedStream s : liveSnapshot()) {
             if (s.conn() == c) {
                 s.fail(StatusCode.UNAVAILABLE, why, true);
             }
@@ -215,21 +224,33 @@ final class VertxHttpTransport implements ClientTransport {
     // ---------------------------------------------------------------- connections
 
     /** A subchannel connected: this tracks the connection for its streams, GOAWAY, keepalive and close. */
-    ChannelImpl.Conn openConn(Subchannel subchannel, HttpClientConnection http) {
-        ChannelImpl.Conn c = new ChannelImpl.Conn(http, subchannel);
+    ChannelImpl.Conn openConn(Subchannel subchannel, ClientConnection link) {
+        ChannelImpl.Conn c = new ChannelImpl.Conn(link, subchannel);
         connections.add(c);
-        ResponseFramesGuard.install(http);
-        http.goAwayHandler(ga -> {
-            GoAwayDebugData.detach(ga);
-            if (c.goAwayLastStreamId < 0) {
-                c.goAwayLastStreamId = ga.getLastStreamId();
+        link.events(new ClientConnection.Events() {
+            @Override
+            public void onGoAway(int lastStreamId) {
+                if (lastStreamId >= 0 && c.goAwayLastStreamId < 0) {
+                    c.goAwayLastStreamId = lastStreamId;
+                }
+                ChannelTransport.this.onGoAway(c);
             }
-            onGoAway(c);
+
+            @Override
+            public void onRemoteSettings() {
+                drainQueue();
+            }
+
+            @Override
+            public void onError(Throwable failure) {
+                channel.setLastError("connection error: " + failure.getMessage());
+            }
+
+            @Override
+            public void onClosed() {
+                onConnectionClosed(c);
+            }
         });
-        http.shutdownHandler(v -> onGoAway(c));
-        http.closeHandler(v -> onConnectionClosed(c));
-        http.remoteSettingsHandler(s -> drainQueue());
-        http.exceptionHandler(t -> channel.setLastError("connection error: " + t.getMessage()));
         channel.options.keepaliveTime().ifPresent(time -> {
             Keepalive k = new Keepalive(
                     channel.owner,
@@ -248,7 +269,7 @@ final class VertxHttpTransport implements ClientTransport {
     void retire(ChannelImpl.Conn c) {
         c.draining = true;
         if (c.streams == 0) {
-            c.http.close();
+            c.link.close();
         }
     }
 
@@ -281,7 +302,7 @@ final class VertxHttpTransport implements ClientTransport {
         // the state changes first: a caller reacting to its failed call must not still see READY
         c.subchannel.onConnectionLost(c, why);
         failLiveOn(c, why);
-        c.http.close();
+        c.link.close();
     }
 
     boolean hasConnections() {
@@ -292,7 +313,7 @@ final class VertxHttpTransport implements ClientTransport {
     Future<?> closeConnections() {
         List<Future<Void>> closing = new ArrayList<>();
         for (ChannelImpl.Conn c : new ArrayList<>(connections)) {
-            closing.add(c.http.close());
+            closing.add(c.link.close());
         }
         connections.clear();
         return Future.join(closing);
@@ -300,7 +321,7 @@ final class VertxHttpTransport implements ClientTransport {
 
     // ---------------------------------------------------------------- the intrusive list of live streams
 
-    private void link(VertxHttpClientStream stream) {
+    private void link(AdmittedStream stream) {
         assert !stream.live;
         stream.live = true;
         stream.livePrev = null;
@@ -313,13 +334,13 @@ final class VertxHttpTransport implements ClientTransport {
     }
 
     /** Removes a live stream; false if it was not live (never admitted, or already removed). */
-    private boolean unlink(VertxHttpClientStream stream) {
+    private boolean unlink(AdmittedStream stream) {
         if (!stream.live) {
             return false;
         }
         stream.live = false;
-        VertxHttpClientStream prev = stream.livePrev;
-        VertxHttpClientStream next = stream.liveNext;
+        AdmittedStream prev = stream.livePrev;
+        AdmittedStream next = stream.liveNext;
         if (prev != null) {
             prev.liveNext = next;
         } else {
@@ -335,9 +356,9 @@ final class VertxHttpTransport implements ClientTransport {
     }
 
     /** The live streams, oldest first, copied: failing them unlinks them. */
-    private List<VertxHttpClientStream> liveSnapshot() {
-        List<VertxHttpClientStream> all = new ArrayList<>(liveCount);
-        for (VertxHttpClientStream s = liveHead; s != null; s = s.liveNext) {
+    private List<AdmittedStream> liveSnapshot() {
+        List<AdmittedStream> all = new ArrayList<>(liveCount);
+        for (AdmittedStream s = liveHead; s != null; s = s.liveNext) {
             all.add(s);
         }
         Collections.reverse(all);

@@ -1,0 +1,559 @@
+package io.rpcvertx.impl.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.util.AsciiString;
+import io.rpcvertx.Metadata;
+import io.rpcvertx.StatusCode;
+import io.rpcvertx.impl.client.AdmittedStream;
+import io.rpcvertx.impl.client.ChannelImpl;
+import io.rpcvertx.impl.codec.Encoding;
+import io.rpcvertx.impl.codec.GrpcHeaders;
+import io.rpcvertx.impl.codec.GrpcTimeout;
+import io.rpcvertx.impl.codec.MessageDeframer;
+import io.rpcvertx.impl.codec.MessageFramer;
+import io.rpcvertx.impl.codec.MetadataCodec;
+import io.rpcvertx.impl.codec.ResponseRules;
+import io.rpcvertx.impl.codec.WireException;
+import io.rpcvertx.impl.transport.ClientConnection;
+import io.rpcvertx.impl.transport.RequestHead;
+import io.rpcvertx.impl.transport.TransportErrors;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.impl.headers.HeadersMultiMap;
+import io.vertx.core.http.impl.headers.Http2HeadersAdaptor;
+import io.vertx.core.impl.buffer.VertxByteBufAllocator;
+import io.vertx.core.internal.buffer.BufferInternal;
+import java.util.ArrayDeque;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One gRPC stream on a {@link NettyClientConnection}: request headers and messages out, response headers, messages and
+ * trailers in, every wire rule from the codec ({@link ResponseRules}, {@link MessageDeframer}, {@link MetadataCodec}).
+ * The request headers leave with {@link #sendHeaders()}, the first message or the half-close, whichever comes first.
+ *
+ * <p>Inbound flow control follows demand: a DATA frame's bytes go back to the HTTP/2 windows when its messages were
+ * handed to the reader, so a paused reader (whose frames wait here) stops the WINDOW_UPDATEs. Outbound follows the
+ * stream's writability in Netty's flow controller. Owner context (the channel's event loop) only.
+ *
+ * <pre>
+ * QUEUED --a connection took it--&gt; OPEN --terminal event, cancel(), or the channel ended it--&gt; CLOSED
+ * </pre>
+ */
+public final class NettyClientStream extends AdmittedStream implements MessageDeframer.Listener {
+    enum State {
+        QUEUED,
+        OPEN,
+        CLOSED
+    }
+
+    private static final AsciiString POST = AsciiString.cached("POST");
+    private static final AsciiString HTTP = AsciiString.cached("http");
+    private static final AsciiString HTTPS = AsciiString.cached("https");
+    private static final String PREVIOUS_ATTEMPTS = "grpc-previous-rpc-attempts";
+    private static final MultiMap NO_TRAILERS = HeadersMultiMap.httpHeaders();
+    /** Bytes buffered for one flush beyond which the stream is not ready (the writer waits for the flush). */
+    private static final int OUTBOUND_HIGH_WATER = 64 * 1024;
+
+    private State state = State.QUEUED;
+    private @Nullable NettyClientConnection conn;
+    private @Nullable Http2Stream stream;
+    private boolean endSent;
+    private boolean responseStarted;
+    private boolean remoteEnded;
+    private boolean paused;
+    private @Nullable MessageDeframer deframer;
+    /** DATA read while the reader was paused, in order; its bytes are not yet back in the windows. */
+    private @Nullable ArrayDeque<Buffer> held;
+    /** The end of the response (its trailers), once read, while {@link #held} data waits or the reader is paused. */
+    private @Nullable MultiMap heldEnd;
+
+    private @Nullable String pushback;
+    /** Messages written since the last flush, one buffer (one DATA frame); owned (to release) if merged by us. */
+    private @Nullable ByteBuf outbound;
+
+    private boolean outboundOwned;
+    private boolean outboundEnd;
+    private boolean outboundQueued;
+    private boolean readyOwed;
+
+    public NettyClientStream(ChannelImpl channel, RequestHead head, boolean transparentRetry) {
+        super(channel, head, transparentRetry);
+    }
+
+    // ---------------------------------------------------------------- admission (the channel)
+
+    @Override
+    protected void open(ClientConnection connection) {
+        this.conn = (NettyClientConnection) connection;
+        long deadline = head.deadlineNanos();
+        if (deadline != RequestHead.NO_DEADLINE && deadline - System.nanoTime() <= 0) {
+            close(true);
+            listener().onClosed(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before the stream opened", false);
+            return;
+        }
+        state = State.OPEN;
+        listener().onOpen();
+    }
+
+    @Override
+    protected void fail(StatusCode code, String details, boolean reset) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        close(reset);
+        listener().onClosed(code, details, false);
+    }
+
+    // ---------------------------------------------------------------- ClientStream (owner)
+
+    @Override
+    public void sendHeaders() {
+        if (state == State.OPEN && stream == null) {
+            openStream(false);
+        }
+    }
+
+    @Override
+    public int writeMessage(Buffer payload, boolean endOfStream) {
+        if (state != State.OPEN || endSent) {
+            return 0; // ended meanwhile: the call fails its writes itself
+        }
+        Http2Stream s = stream != null ? stream : openStream(false);
+        NettyClientConnection c = conn;
+        if (s == null || c == null) {
+            return 0;
+        }
+        Encoding encoding = head.encoding();
+        Buffer message = encoding == Encoding.IDENTITY ? payload : encoding.compress(payload);
+        Buffer frame = MessageFramer.frame(message, encoding != Encoding.IDENTITY);
+        endSent = endOfStream;
+        append(((BufferInternal) frame).getByteBuf());
+        outboundEnd = endOfStream;
+        markBuffered(c);
+        return message.length();
+    }
+
+    /** Once per flush: the connection hands this stream's buffer to Netty before flushing. */
+    private void markBuffered(NettyClientConnection c) {
+        if (!outboundQueued) {
+            outboundQueued = true;
+            c.buffered(this);
+        }
+    }
+
+    private void append(ByteBuf bytes) {
+        ByteBuf out = outbound;
+        NettyClientConnection c = conn;
+        assert c != null;
+        if (out == null) {
+            // the first message of this flush: its own bytes, no copy (Vert.x heap buffers need no release)
+            outbound = bytes;
+            outboundOwned = false;
+        } else if (!outboundOwned) {
+            // a second message: one buffer for both, so they leave as one DATA frame
+            ByteBuf merged = c.alloc().buffer(Math.max(1024, 2 * (out.readableBytes() + bytes.readableBytes())));
+            merged.writeBytes(out);
+            merged.writeBytes(bytes);
+            outbound = merged;
+            outboundOwned = true;
+        } else {
+            out.writeBytes(bytes);
+        }
+    }
+
+    /** Hands the buffered messages (and a buffered END_STREAM) to Netty as one DATA frame, before a flush. */
+    void writeBuffered() {
+        ByteBuf out = outbound;
+        Http2Stream s = stream;
+        NettyClientConnection c = conn;
+        boolean end = outboundEnd;
+        outbound = null;
+        outboundEnd = false;
+        outboundQueued = false;
+        if (out == null && !end || s == null || c == null) {
+            return;
+        }
+        c.writeData(s, out != null ? out : Unpooled.EMPTY_BUFFER, end);
+    }
+
+    /** After a flush: an owed {@link io.rpcvertx.impl.transport.ClientStreamListener#onReady()} goes out once ready. */
+    void notifyIfReady() {
+        if (!readyOwed) {
+            return;
+        }
+        // if Netty's window is what stops it now, Netty's writability event says when it takes more
+        readyOwed = false;
+        if (state == State.OPEN && isReady()) {
+            listener().onReady();
+        }
+    }
+
+    @Override
+    public void halfClose() {
+        if (state != State.OPEN || endSent) {
+            return;
+        }
+        if (stream == null) {
+            openStream(true);
+            return;
+        }
+        endSent = true;
+        outboundEnd = true;
+        NettyClientConnection c = conn;
+        if (c != null) {
+            markBuffered(c);
+        }
+    }
+
+    @Override
+    public boolean isReady() {
+        Http2Stream s = stream;
+        NettyClientConnection c = conn;
+        if (state != State.OPEN || s == null || c == null || endSent) {
+            return true;
+        }
+        ByteBuf out = outbound;
+        if (out != null && out.readableBytes() >= OUTBOUND_HIGH_WATER) {
+            // the buffer leaves with the next flush, which then says whether the stream takes more
+            if (!readyOwed) {
+                readyOwed = true;
+                c.awaitFlush(this);
+            }
+            return false;
+        }
+        return c.isWritable(s);
+    }
+
+    @Override
+    public void pause() {
+        paused = true;
+    }
+
+    @Override
+    public void resume() {
+        if (!paused) {
+            return;
+        }
+        paused = false;
+        deliverHeld();
+    }
+
+    @Override
+    public void cancel() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        close(true);
+    }
+
+    @Override
+    public @Nullable String retryPushback() {
+        return pushback;
+    }
+
+    // ---------------------------------------------------------------- request headers
+
+    /** Sends the request headers, creating the HTTP/2 stream; null (and the stream ended) if the connection can't. */
+    private @Nullable Http2Stream openStream(boolean endOfStream) {
+        NettyClientConnection c = conn;
+        assert c != null;
+        Http2Stream s = c.newStream(this, requestHeaders(), endOfStream);
+        if (s == null) {
+            // the server never saw it: the call may replay it on another connection
+            close(false);
+            listener()
+                    .onClosed(
+                            StatusCode.UNAVAILABLE,
+                            "Connection closed: stream refused by GOAWAY (not processed by the server)",
+                            true);
+            return null;
+        }
+        stream = s;
+        endSent = endOfStream;
+        return s;
+    }
+
+    private Http2Headers requestHeaders() {
+        Http2Headers h = new DefaultHttp2Headers(false)
+                .method(POST)
+                .scheme(isTls() ? HTTPS : HTTP)
+                .path(head.path())
+                .authority(authority());
+        h.add(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC);
+        h.add(GrpcHeaders.TE, GrpcHeaders.TRAILERS);
+        h.add(GrpcHeaders.USER_AGENT, userAgent());
+        h.add(GrpcHeaders.GRPC_ACCEPT_ENCODING, GrpcHeaders.ACCEPT_ENCODING_VALUE);
+        Encoding encoding = head.encoding();
+        if (encoding != Encoding.IDENTITY) {
+            h.add(GrpcHeaders.GRPC_ENCODING, encoding.headerValue());
+        }
+        long deadline = head.deadlineNanos();
+        if (deadline != RequestHead.NO_DEADLINE) {
+            // from the time the headers leave: time spent queued counts
+            h.add(GrpcHeaders.GRPC_TIMEOUT, GrpcTimeout.format(Math.max(1, deadline - System.nanoTime())));
+        }
+        MultiMap view = new Http2HeadersAdaptor(h);
+        MetadataCodec.toHeaders(head.metadata(), view);
+        int previous = head.previousAttempts();
+        if (previous > 0) {
+            h.add(PREVIOUS_ATTEMPTS, Integer.toString(previous));
+        }
+        MetadataCodec.toHeaders(head.credentialsMetadata(), view);
+        return h;
+    }
+
+    // ---------------------------------------------------------------- inbound (owner, inside a read)
+
+    /** A HEADERS frame: the response head, or the trailers. */
+    void onHeaders(Http2Headers headers, boolean endOfStream) {
+        onFrameReceived();
+        if (state == State.CLOSED) {
+            return;
+        }
+        MultiMap view = new Http2HeadersAdaptor(headers);
+        if (responseStarted) {
+            if (!endOfStream) {
+                failMalformed(StatusCode.INTERNAL, "response trailers without END_STREAM");
+                return;
+            }
+            remoteEnded = true;
+            end(view);
+            return;
+        }
+        Encoding encoding;
+        try {
+            int status = ResponseRules.httpStatus(headers.status());
+            if (status < 200 && !endOfStream) {
+                return; // informational (1xx): the real head follows
+            }
+            responseStarted = true;
+            ResponseRules.checkHead(status, view);
+            if (!ResponseRules.isTrailersOnly(view)) {
+                Metadata initial = MetadataCodec.fromResponseHeaders(view);
+                listener().onHeaders(initial);
+                if (state == State.CLOSED) {
+                    return;
+                }
+            }
+            encoding = ResponseRules.encoding(view);
+        } catch (WireException e) {
+            failMalformed(e.code(), e.getMessage());
+            return;
+        }
+        deframer = new MessageDeframer(head.maxReceiveBytes(), encoding);
+        if (endOfStream) {
+            remoteEnded = true;
+            end(ResponseRules.isTrailersOnly(view) ? view : NO_TRAILERS);
+        }
+    }
+
+    /**
+     * A DATA frame: handed to the deframer now, or held while the reader is paused.
+     *
+     * @return the bytes Netty may return to the windows at once (the padding); the data's own go back when its
+     *     messages were delivered
+     */
+    int onData(ByteBuf data, int padding, boolean endOfStream) {
+        onFrameReceived();
+        int bytes = data.readableBytes();
+        if (state == State.CLOSED) {
+            return bytes + padding;
+        }
+        if (deframer == null) {
+            failMalformed(StatusCode.INTERNAL, "DATA before the response headers");
+            return bytes + padding;
+        }
+        // a copy into an unpooled heap buffer (as Vert.x's HTTP client makes): the deframer keeps slices of what it is
+        // given, and the frame's pooled buffer is released when this returns
+        Buffer chunk = BufferInternal.buffer(
+                VertxByteBufAllocator.DEFAULT.heapBuffer(bytes).writeBytes(data, data.readerIndex(), bytes));
+        if (endOfStream) {
+            remoteEnded = true;
+        }
+        if (paused || held != null && !held.isEmpty()) {
+            hold(chunk);
+        } else {
+            deliver(chunk);
+        }
+        if (endOfStream && state != State.CLOSED) {
+            end(NO_TRAILERS);
+        }
+        return padding;
+    }
+
+    private void hold(Buffer chunk) {
+        ArrayDeque<Buffer> h = held;
+        if (h == null) {
+            h = new ArrayDeque<>(4);
+            held = h;
+        }
+        h.add(chunk);
+    }
+
+    /** Messages of one DATA frame to the reader, then the frame's bytes back to the windows. */
+    private void deliver(Buffer chunk) {
+        MessageDeframer d = deframer;
+        assert d != null;
+        try {
+            d.update(chunk, this);
+        } catch (WireException e) {
+            failMalformed(e.code(), e.getMessage());
+            return;
+        }
+        Http2Stream s = stream;
+        NettyClientConnection c = conn;
+        if (s != null && c != null) {
+            c.consumeBytes(s, chunk.length());
+        }
+    }
+
+    /** One deframed message ({@link MessageDeframer.Listener}). */
+    @Override
+    public void onMessage(Buffer payload) {
+        if (state == State.CLOSED) {
+            return; // the call ended (e.g. a second message on a unary call) while this frame was being deframed
+        }
+        listener().onMessage(payload);
+    }
+
+    /** The reader resumed: what was held goes to it, as long as it keeps reading. */
+    private void deliverHeld() {
+        ArrayDeque<Buffer> h = held;
+        while (h != null && !h.isEmpty() && !paused && state == State.OPEN) {
+            deliver(h.poll());
+        }
+        MultiMap trailers = heldEnd;
+        if (trailers != null && !paused && state == State.OPEN && (h == null || h.isEmpty())) {
+            heldEnd = null;
+            finish(trailers);
+        }
+    }
+
+    /** The response ended with {@code trailers}: the status goes to the reader after every held message. */
+    private void end(MultiMap trailers) {
+        if (paused || held != null && !held.isEmpty()) {
+            heldEnd = trailers;
+            return;
+        }
+        finish(trailers);
+    }
+
+    private void finish(MultiMap trailers) {
+        MessageDeframer d = deframer;
+        if (d != null && d.hasPartialMessage()) {
+            close(!endSent);
+            listener().onTrailers(StatusCode.INTERNAL, ResponseRules.END_MID_FRAME, Metadata.EMPTY);
+            return;
+        }
+        pushback = trailers.get("grpc-retry-pushback-ms");
+        ResponseRules.Outcome outcome = ResponseRules.outcome(trailers);
+        // a response that ended before our request did: our side is reset (the server is done with it)
+        close(!endSent);
+        listener().onTrailers(outcome.code(), outcome.details(), outcome.trailers());
+    }
+
+    /** RST_STREAM from the peer. */
+    void onPeerReset(long errorCode) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        close(false);
+        listener().onReset(errorCode);
+    }
+
+    /** An error Netty found in this stream's frames (it resets the stream with the error's code next). */
+    void onStreamError(Throwable cause) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        NettyClientConnection c = conn;
+        Http2Stream s = stream;
+        if (c != null && s != null && c.isRefusedByGoAway(s.id())) {
+            // a GOAWAY closed it with DATA still queued ("stream closed before write could take place"): the server
+            // never processed it, which onNettyStreamClosed reports (refused, so the call may replay it)
+            onNettyStreamClosed();
+            return;
+        }
+        close(false);
+        listener()
+                .onClosed(
+                        TransportErrors.code(cause, !responseStarted),
+                        TransportErrors.details(cause, !responseStarted),
+                        false);
+    }
+
+    /** Netty closed the HTTP/2 stream without our knowing why yet: a GOAWAY covered it, or the connection ended. */
+    void onNettyStreamClosed() {
+        if (state == State.CLOSED || remoteEnded) {
+            return; // the response's end is read (perhaps held for a paused reader): nothing is lost
+        }
+        NettyClientConnection c = conn;
+        Http2Stream s = stream;
+        boolean refused = c != null && s != null && c.isRefusedByGoAway(s.id());
+        StatusCode code = StatusCode.UNAVAILABLE;
+        String details;
+        Throwable error = c == null ? null : c.connectionError();
+        if (refused) {
+            details = "Connection closed: stream refused by GOAWAY (not processed by the server)";
+        } else if (error != null) {
+            code = TransportErrors.code(error, !responseStarted);
+            details = "Connection closed: " + TransportErrors.details(error, !responseStarted);
+        } else {
+            details = "Connection closed";
+        }
+        close(false);
+        listener().onClosed(code, details, refused);
+    }
+
+    /** The stream's writability changed in Netty's flow controller. */
+    void onWritabilityChanged() {
+        if (state == State.OPEN && isReady()) {
+            listener().onReady();
+        }
+    }
+
+    // ---------------------------------------------------------------- the end (owner)
+
+    /** A response we cannot read: reset the stream and end with {@code code}. */
+    private void failMalformed(StatusCode code, String details) {
+        close(true);
+        listener().onClosed(code, details, false);
+    }
+
+    /**
+     * The one transition to CLOSED, before anything it sets off. The slot goes back to the channel before the listener
+     * hears of the end.
+     *
+     * @param reset whether the HTTP/2 stream (if open) is reset with CANCEL, for endings the peer did not cause
+     */
+    private void close(boolean reset) {
+        state = State.CLOSED;
+        held = null;
+        heldEnd = null;
+        ByteBuf out = outbound;
+        // what never left: the server can't see this stream end, so it is reset
+        boolean unsent = out != null || outboundEnd;
+        outbound = null;
+        outboundEnd = false;
+        if (out != null && outboundOwned) {
+            out.release();
+        }
+        Http2Stream s = stream;
+        NettyClientConnection c = conn;
+        if ((reset || unsent) && s != null && c != null) {
+            c.reset(s, Http2Error.CANCEL);
+        }
+        // a stream neither we nor what never left reset was ended by the peer (trailers)
+        released(!(reset || unsent));
+    }
+
+    @Override
+    public String toString() {
+        return "NettyClientStream{" + head.path() + ", " + state + "}";
+    }
+}
