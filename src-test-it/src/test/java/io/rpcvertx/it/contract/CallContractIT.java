@@ -589,22 +589,28 @@ class CallContractIT {
         Channel channel = serve(RpcMethodHandler.unaryStream(Shape.UNARY_STREAM.probe(), (request, ctx) -> {
             AtomicInteger afterEnd = new AtomicInteger();
             Context handlerContext = Vertx.currentContext();
-            // grpc.aio: a write after the RPC ended raises; a loop that awaits its writes must end, not spin
-            Future<Void> loop = new Object() {
-                Future<Void> next() {
+            // grpc.aio: a write after the RPC ended raises; a loop that awaits its writes must end, not spin. Each
+            // turn starts on a fresh stack (writes the stream takes at once complete at once), and the loop ends one
+            // promise, not a chain of composed futures whose end would unwind through every write made
+            Promise<Void> loopDone = Promise.promise();
+            Runnable turn = new Runnable() {
+                @Override
+                public void run() {
                     if (ctx.isDone() && afterEnd.incrementAndGet() > WRITES_AFTER_END) {
-                        return Future.failedFuture(new AssertionError("spinning: writes succeed after the end"));
+                        loopDone.fail(new AssertionError("spinning: writes succeed after the end"));
+                        return;
                     }
-                    // each turn on a fresh stack: writes the stream takes at once complete at once
-                    return ctx.write(request).compose(v -> nextTurn()).compose(v -> next());
+                    ctx.write(request).onComplete(ar -> {
+                        if (ar.failed()) {
+                            loopDone.fail(ar.cause());
+                        } else {
+                            handlerContext.runOnContext(v -> run());
+                        }
+                    });
                 }
-
-                Future<Void> nextTurn() {
-                    Promise<Void> turn = Promise.promise();
-                    handlerContext.runOnContext(turn::complete);
-                    return turn.future();
-                }
-            }.next();
+            };
+            turn.run();
+            Future<Void> loop = loopDone.future();
             loop.onComplete(ar -> loopEnded.complete(ar.succeeded() ? "succeeded" : describe(ar.cause())));
             return loop;
         }));
