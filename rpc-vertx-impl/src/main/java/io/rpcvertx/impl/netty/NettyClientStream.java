@@ -365,7 +365,7 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
             return bytes + padding;
         }
         if (deframer == null) {
-            failMalformed(StatusCode.INTERNAL, "DATA before the response headers");
+            failMalformed(StatusCode.INTERNAL, "DATA before response headers");
             return bytes + padding;
         }
         // a copy into an unpooled heap buffer (as Vert.x's HTTP client makes): the deframer keeps slices of what it is
