@@ -33,8 +33,6 @@ import io.vertx.core.internal.logging.LoggerFactory;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -65,14 +63,7 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
     private @Nullable String peer;
     private @Nullable AuthContext authContext;
 
-    /** Streams with response bytes buffered since the last flush, linked through the streams. */
-    private @Nullable NettyServerStream firstBuffered;
-
-    private @Nullable NettyServerStream lastBuffered;
-    /** Open streams (a drain deadline cancels these), linked through the streams. */
-    private @Nullable NettyServerStream firstOpen;
-
-    private int openCount;
+    private final NettyServerStreams streams = new NettyServerStreams();
 
     private NettyServerConnection(
             Http2ConnectionDecoder decoder,
@@ -86,7 +77,7 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
         this.socket = socket;
         this.context = context;
         this.streamKey = connection().newKey();
-        this.policy = new NettyServerPolicy(this, context, acceptor.options);
+        this.policy = new NettyServerPolicy(this, streams, context, acceptor.options);
     }
 
     /** A connection handler for {@code socket}, with the server's HTTP/2 settings and limits. */
@@ -208,16 +199,7 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
 
     @Override
     public void writeBuffered() {
-        NettyServerStream s = firstBuffered;
-        firstBuffered = null;
-        lastBuffered = null;
-        while (s != null) {
-            NettyServerStream next = s.nextBuffered;
-            s.nextBuffered = null;
-            s.buffered = false;
-            s.writeBuffered();
-            s = next;
-        }
+        streams.writeBuffered();
     }
 
     @Override
@@ -268,25 +250,13 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
         return socket.remoteAddress();
     }
 
-    int openCount() {
-        return openCount;
-    }
-
     void requestFlush() {
         flusher().request();
     }
 
     /** The stream buffered response bytes: they are written before the next flush, which is requested. */
     void buffered(NettyServerStream stream) {
-        if (!stream.buffered) {
-            stream.buffered = true;
-            if (lastBuffered == null) {
-                firstBuffered = stream;
-            } else {
-                lastBuffered.nextBuffered = stream;
-            }
-            lastBuffered = stream;
-        }
+        streams.buffered(stream);
         policy.onActivity();
         flusher().request();
     }
@@ -345,39 +315,15 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
         return encoder().flowController().isWritable(stream);
     }
 
+    /** The call of {@code s} ended: it leaves the open streams (once); the last one starts the idle count. */
     void removeOpen(NettyServerStream s) {
-        if (!s.inOpen) {
+        if (!streams.removeOpen(s)) {
             return;
         }
-        NettyServerStream prev = s.prevOpen;
-        NettyServerStream next = s.nextOpen;
-        if (prev != null) {
-            prev.nextOpen = next;
-        } else {
-            firstOpen = next;
-        }
-        if (next != null) {
-            next.prevOpen = prev;
-        }
-        s.prevOpen = null;
-        s.nextOpen = null;
-        s.inOpen = false;
-        openCount--;
         policy.onActivity();
-        if (openCount == 0) {
+        if (streams.openCount() == 0) {
             policy.onNoCalls();
         }
-    }
-
-    private void addOpen(NettyServerStream s) {
-        s.nextOpen = firstOpen;
-        if (firstOpen != null) {
-            firstOpen.prevOpen = s;
-        }
-        firstOpen = s;
-        s.inOpen = true;
-        openCount++;
-        policy.onActivity();
     }
 
     void onStreamTerminated(NettyServerStream s) {
@@ -445,7 +391,8 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
         ContextInternal streamContext = context.duplicate();
         NettyServerStream s = new NettyServerStream(this, stream, headers, streamContext);
         stream.setProperty(streamKey, s);
-        addOpen(s);
+        streams.addOpen(s);
+        policy.onActivity();
         acceptor.onStreamOpened(s);
         streamContext.dispatch(s, acceptor.handler::streamCreated);
         if (endOfStream) {
@@ -534,17 +481,6 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
     /** Starts the graceful close, or brings its deadline forward ({@link NettyServerPolicy#drain}). */
     void drain(long deadlineNanos) {
         policy.drain(deadlineNanos);
-    }
-
-    /** A drain deadline passed: the calls left are cancelled (each resets its stream). */
-    void cancelOpenStreams() {
-        List<NettyServerStream> open = new ArrayList<>(openCount);
-        for (NettyServerStream s = firstOpen; s != null; s = s.nextOpen) {
-            open.add(s);
-        }
-        for (NettyServerStream s : open) {
-            s.cancelForShutdown();
-        }
     }
 
     /** The IO instance goes away: the socket closes now (its calls see the connection lost). */

@@ -50,6 +50,7 @@ final class NettyServerPolicy {
     }
 
     private final NettyServerConnection conn;
+    private final NettyServerStreams streams;
     private final ContextInternal context;
     private final ServerOptions options;
     private final long createdNanos = System.nanoTime();
@@ -74,8 +75,10 @@ final class NettyServerPolicy {
     private long idleTimer = -1;
     private long ageTimer = -1;
 
-    NettyServerPolicy(NettyServerConnection conn, ContextInternal context, ServerOptions options) {
+    NettyServerPolicy(
+            NettyServerConnection conn, NettyServerStreams streams, ContextInternal context, ServerOptions options) {
         this.conn = conn;
+        this.streams = streams;
         this.context = context;
         this.options = options;
         this.goAwayDone = context.promise();
@@ -119,7 +122,7 @@ final class NettyServerPolicy {
             return; // response data is flowing (and waits for the peer's window): an answer to it, as a BDP ping
         }
         long now = System.nanoTime();
-        long minInterval = conn.openCount() == 0 && !options.isPermitKeepAliveWithoutCalls()
+        long minInterval = streams.openCount() == 0 && !options.isPermitKeepAliveWithoutCalls()
                 ? IMPLICIT_PERMIT_NANOS
                 : Math.min(options.permitKeepAliveTime().toNanos(), IMPLICIT_PERMIT_NANOS);
         if (now - lastValidPingNanos >= minInterval) {
@@ -222,7 +225,7 @@ final class NettyServerPolicy {
 
     private void onIdleTimer() {
         idleTimer = -1;
-        if (state != State.OPEN || conn.openCount() > 0) {
+        if (state != State.OPEN || streams.openCount() > 0) {
             return; // re-armed when the last call ends
         }
         long maxIdle = options.maxConnectionIdle().orElseThrow().toNanos();
@@ -319,7 +322,7 @@ final class NettyServerPolicy {
             return;
         }
         secondGoAway();
-        conn.cancelOpenStreams();
+        streams.cancelOpen();
         conn.flushNow();
         // streams that are not calls any more (a client still sending after our status) must not hold the socket
         conn.ctx().close();
