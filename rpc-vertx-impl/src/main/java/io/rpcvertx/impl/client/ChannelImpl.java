@@ -17,6 +17,7 @@ import io.rpcvertx.UnaryStreamMultiCallable;
 import io.rpcvertx.UnaryUnaryMultiCallable;
 import io.rpcvertx.impl.netty.NettyClientConnector;
 import io.rpcvertx.impl.security.ChannelSecurity;
+import io.rpcvertx.impl.transport.ChannelClose;
 import io.rpcvertx.impl.transport.ClientConnection;
 import io.rpcvertx.impl.transport.ConnectivityWatchers;
 import io.rpcvertx.impl.transport.Contexts;
@@ -77,14 +78,11 @@ public final class ChannelImpl implements Channel, Closeable {
     final ChannelTransport transport;
 
     private final ConnectivityWatchers watchers = new ConnectivityWatchers();
-    private final Promise<Void> closed;
+    private final ChannelClose close;
     private final MultiCallables callables;
 
     private volatile ChannelConnectivity state = ChannelConnectivity.IDLE;
-    private volatile boolean closeRequested;
-    private boolean closing;
     private String lastError = "not connected";
-    private long graceTimer = -1;
     private long idleTimer = -1;
     private long idleSinceNanos;
 
@@ -141,7 +139,42 @@ public final class ChannelImpl implements Channel, Closeable {
         this.authorityHeader = HostAndPort.parseAuthority(authority, -1);
         this.userAgent = TransportCalls.userAgent(options);
         this.owner = Contexts.ownerFor(vertx);
-        this.closed = owner.promise();
+        this.close = new ChannelClose(vertx, owner, new ChannelClose.Channel() {
+            @Override
+            public void onClosing() {
+                setState(ChannelConnectivity.SHUTDOWN);
+                callables.onChannelClosing();
+                resolution.cancelTimer();
+                cancelTimer(idleTimer);
+                idleTimer = -1;
+                balancer.shutdown();
+            }
+
+            @Override
+            public boolean hasLive() {
+                return transport.liveCount() != 0;
+            }
+
+            @Override
+            public void failWaiting(StatusCode code, String details) {
+                transport.failQueued(code, details);
+            }
+
+            @Override
+            public void failLive(StatusCode code, String details) {
+                transport.failLive(code, details);
+            }
+
+            @Override
+            public Future<Void> release() {
+                owner.removeCloseHook(ChannelImpl.this);
+                return transport
+                        .closeConnections()
+                        .transform(ar -> agent != null
+                                ? agent.close()
+                                : Objects.requireNonNull(netty).close());
+            }
+        });
         if (options.http2Transport() == Http2Transport.NETTY) {
             this.agent = null;
             this.netty = new NettyClientConnector(vertx, owner, security, options);
@@ -213,8 +246,8 @@ public final class ChannelImpl implements Channel, Closeable {
 
     /** The last live stream ended. */
     void onLastStreamEnded() {
-        if (closing) {
-            finishClose();
+        if (close.isClosing()) {
+            close.streamClosed();
         } else {
             armIdleTimer();
         }
@@ -229,7 +262,7 @@ public final class ChannelImpl implements Channel, Closeable {
     /** Leaves IDLE: resolve (first time, or after the idle timeout) or reconnect the load balancer's subchannels. */
     private void exitIdle() {
         assert owner.inThread();
-        if (closing) {
+        if (close.isClosing()) {
             return;
         }
         if (!balancer.hasAddresses()) {
@@ -248,7 +281,7 @@ public final class ChannelImpl implements Channel, Closeable {
     // ---------------------------------------------------------------- for the resolution (owner)
 
     boolean isClosing() {
-        return closing;
+        return close.isClosing();
     }
 
     boolean hasAddresses() {
@@ -280,14 +313,16 @@ public final class ChannelImpl implements Channel, Closeable {
     /** Starts (or keeps) the idle timer; called when the last call ended or the channel left IDLE without calls. */
     private void armIdleTimer() {
         idleSinceNanos = System.nanoTime();
-        if (idleTimer < 0 && !closing) {
+        if (idleTimer < 0 && !close.isClosing()) {
             idleTimer = owner.setTimer(Math.max(1, options.idleTimeout().toMillis()), this::onIdleTimer);
         }
     }
 
     private void onIdleTimer(long id) {
         idleTimer = -1;
-        if (closing || transport.liveCount() != 0 || state == ChannelConnectivity.IDLE && !balancer.hasAddresses()) {
+        if (close.isClosing()
+                || transport.liveCount() != 0
+                || state == ChannelConnectivity.IDLE && !balancer.hasAddresses()) {
             return; // the next time the last call ends, the timer starts again
         }
         if (watchers.awaitingReady()) {
@@ -348,15 +383,15 @@ public final class ChannelImpl implements Channel, Closeable {
 
     /** A connection closed: a closing channel may be done now. */
     void onConnectionClosed() {
-        if (closing && !transport.hasConnections() && transport.liveCount() == 0) {
-            finishClose();
+        if (!transport.hasConnections()) {
+            close.streamClosed(); // the close waits for the connections too
         }
     }
 
     /** Every subchannel state change comes here: the policy reacts first, then the channel state is recomputed. */
     void onSubchannelState(Subchannel subchannel, ChannelConnectivity previous) {
         assert owner.inThread();
-        if (closing) {
+        if (close.isClosing()) {
             return;
         }
         ChannelConnectivity now = subchannel.state();
@@ -377,7 +412,7 @@ public final class ChannelImpl implements Channel, Closeable {
     /** The one place the channel state is decided. */
     private void updateState() {
         ChannelConnectivity next;
-        if (closing) {
+        if (close.isClosing()) {
             next = ChannelConnectivity.SHUTDOWN;
         } else if (balancer.hasAddresses()) {
             next = balancer.state();
@@ -406,7 +441,7 @@ public final class ChannelImpl implements Channel, Closeable {
     @Override
     public ChannelConnectivity getState(ConnectRequest request) {
         Objects.requireNonNull(request, "request");
-        if (request == ConnectRequest.TRY_TO_CONNECT && !closeRequested) {
+        if (request == ConnectRequest.TRY_TO_CONNECT && !close.isRequested()) {
             Contexts.run(owner, () -> {
                 if (state == ChannelConnectivity.IDLE) {
                     exitIdle();
@@ -414,7 +449,7 @@ public final class ChannelImpl implements Channel, Closeable {
             });
         }
         // close() is visible at once to every thread, before the owner loop has run it
-        return closeRequested ? ChannelConnectivity.SHUTDOWN : state;
+        return close.isRequested() ? ChannelConnectivity.SHUTDOWN : state;
     }
 
     @Override
@@ -477,74 +512,13 @@ public final class ChannelImpl implements Channel, Closeable {
 
     @Override
     public Future<Void> close(Duration grace) {
-        Objects.requireNonNull(grace, "grace");
-        closeRequested = true;
-        Promise<Void> promise = Contexts.caller(vertx).promise();
-        Contexts.run(owner, () -> {
-            startClose(grace);
-            closed.future().onComplete(promise);
-        });
-        return promise.future();
+        return close.close(grace);
     }
 
     @Override
     public void close(Completable<Void> completion) {
         // the owner context is closing (e.g. the verticle that created this channel was undeployed)
-        closeRequested = true;
-        Contexts.run(owner, () -> {
-            startClose(Duration.ZERO);
-            closed.future().onComplete(completion);
-        });
-    }
-
-    private void startClose(Duration grace) {
-        if (closing) {
-            if (graceTimer >= 0 && grace.isZero()) {
-                owner.owner().cancelTimer(graceTimer);
-                graceTimer = -1;
-                cancelAll();
-            }
-            return;
-        }
-        closing = true;
-        setState(ChannelConnectivity.SHUTDOWN);
-        callables.onChannelClosing();
-        resolution.cancelTimer();
-        cancelTimer(idleTimer);
-        idleTimer = -1;
-        balancer.shutdown();
-        transport.failQueued(StatusCode.UNAVAILABLE, "Channel closed");
-        if (transport.liveCount() == 0) {
-            finishClose();
-        } else if (grace.isZero() || grace.isNegative()) {
-            cancelAll();
-        } else {
-            graceTimer = owner.setTimer(Math.max(1, grace.toMillis()), id -> {
-                graceTimer = -1;
-                cancelAll();
-            });
-        }
-    }
-
-    private void cancelAll() {
-        transport.failLive(StatusCode.CANCELLED, "Channel closed");
-    }
-
-    private void finishClose() {
-        if (closed.future().isComplete()) {
-            return;
-        }
-        if (graceTimer >= 0) {
-            owner.owner().cancelTimer(graceTimer);
-            graceTimer = -1;
-        }
-        owner.removeCloseHook(this);
-        transport
-                .closeConnections()
-                .transform(ar -> agent != null
-                        ? agent.close()
-                        : Objects.requireNonNull(netty).close())
-                .onComplete(ar -> closed.tryComplete());
+        close.close(completion);
     }
 
     @Override
