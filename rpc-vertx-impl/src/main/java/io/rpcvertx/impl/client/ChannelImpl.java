@@ -6,7 +6,6 @@ import io.rpcvertx.ChannelCredentials;
 import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.ChannelStats;
 import io.rpcvertx.ConnectRequest;
-import io.rpcvertx.Http2Transport;
 import io.rpcvertx.MethodDescriptor;
 import io.rpcvertx.MethodType;
 import io.rpcvertx.StatusCode;
@@ -15,7 +14,6 @@ import io.rpcvertx.StreamUnaryMultiCallable;
 import io.rpcvertx.SubchannelStats;
 import io.rpcvertx.UnaryStreamMultiCallable;
 import io.rpcvertx.UnaryUnaryMultiCallable;
-import io.rpcvertx.impl.netty.NettyClientConnector;
 import io.rpcvertx.impl.security.ChannelSecurity;
 import io.rpcvertx.impl.transport.ChannelClose;
 import io.rpcvertx.impl.transport.ClientConnection;
@@ -25,8 +23,6 @@ import io.vertx.core.Closeable;
 import io.vertx.core.Completable;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.http.HttpClientAgent;
-import io.vertx.core.http.HttpConnectOptions;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.HostAndPort;
@@ -51,8 +47,8 @@ import org.jspecify.annotations.Nullable;
  * </pre>
  *
  * The channel state is computed from the subchannels' ({@link LoadBalancer#state()}) in one place, {@link
- * #updateState()}. Connections are made with {@link HttpClientAgent#connect} (unpooled) from the owner context, so
- * every stream event of this channel runs on the owner's loop.
+ * #updateState()}. Connections are made by its {@link ChannelConnector} from the owner context, so every stream
+ * event of this channel runs on the owner's loop.
  */
 public final class ChannelImpl implements Channel, Closeable {
     static final String VERSION = "0.1.0";
@@ -65,10 +61,7 @@ public final class ChannelImpl implements Channel, Closeable {
     final @Nullable HostAndPort authorityHeader;
 
     final String userAgent;
-    /** Vert.x's HTTP client (transport VERTX_HTTP), or null. */
-    final @Nullable HttpClientAgent agent;
-    /** The Netty transport's sockets (transport NETTY), or null. */
-    private final @Nullable NettyClientConnector netty;
+    private final ChannelConnector connector;
 
     final ChannelSecurity security;
     private final Target target;
@@ -168,22 +161,10 @@ public final class ChannelImpl implements Channel, Closeable {
             @Override
             public Future<Void> release() {
                 owner.removeCloseHook(ChannelImpl.this);
-                return transport
-                        .closeConnections()
-                        .transform(ar -> agent != null
-                                ? agent.close()
-                                : Objects.requireNonNull(netty).close());
+                return transport.closeConnections().transform(ar -> connector.close());
             }
         });
-        if (options.http2Transport() == Http2Transport.NETTY) {
-            this.agent = null;
-            this.netty = new NettyClientConnector(vertx, owner, security, options);
-        } else {
-            this.agent = vertx.httpClientBuilder()
-                    .with(ChannelTransport.clientOptions(security, options))
-                    .build();
-            this.netty = null;
-        }
+        this.connector = new ChannelConnector(vertx, owner, security, options);
         this.transport = new ChannelTransport(this);
         this.callables = new MultiCallables(this, serviceConfig);
         this.resolution = new Resolution(this, new NameResolver(owner, this.target, lookup));
@@ -347,24 +328,9 @@ public final class ChannelImpl implements Channel, Closeable {
 
     // ---------------------------------------------------------------- connections (owner)
 
-    /**
-     * Connects to {@code address} within {@code timeoutMs} (TLS and the HTTP/2 handshake included), with this channel's
-     * security; the failure's message says what is wrong.
-     */
+    /** Connects to {@code address} within {@code timeoutMs} ({@link ChannelConnector#connect}). */
     Future<ClientConnection> connect(SocketAddress address, long timeoutMs) {
-        NettyClientConnector n = netty;
-        if (n != null) {
-            return n.connect(address, timeoutMs);
-        }
-        HttpClientAgent a = agent;
-        assert a != null;
-        boolean unix = address.isDomainSocket();
-        HttpConnectOptions co = new HttpConnectOptions()
-                .setServer(address)
-                .setHost(unix ? "localhost" : address.host())
-                .setPort(unix ? 0 : address.port())
-                .setConnectTimeout(timeoutMs);
-        return security.connect(a, co).map(VertxHttpConnection::new);
+        return connector.connect(address, timeoutMs);
     }
 
     /** A subchannel connected: the transport tracks the connection for its streams, GOAWAY, keepalive and close. */
