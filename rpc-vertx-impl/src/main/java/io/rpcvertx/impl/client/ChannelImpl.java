@@ -6,7 +6,6 @@ import io.rpcvertx.ChannelCredentials;
 import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.ChannelStats;
 import io.rpcvertx.ConnectRequest;
-import io.rpcvertx.Http2Transport;
 import io.rpcvertx.MethodDescriptor;
 import io.rpcvertx.MethodType;
 import io.rpcvertx.StatusCode;
@@ -15,8 +14,8 @@ import io.rpcvertx.StreamUnaryMultiCallable;
 import io.rpcvertx.SubchannelStats;
 import io.rpcvertx.UnaryStreamMultiCallable;
 import io.rpcvertx.UnaryUnaryMultiCallable;
-import io.rpcvertx.impl.netty.NettyClientConnector;
 import io.rpcvertx.impl.security.ChannelSecurity;
+import io.rpcvertx.impl.transport.ChannelClose;
 import io.rpcvertx.impl.transport.ClientConnection;
 import io.rpcvertx.impl.transport.ConnectivityWatchers;
 import io.rpcvertx.impl.transport.Contexts;
@@ -24,8 +23,6 @@ import io.vertx.core.Closeable;
 import io.vertx.core.Completable;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.http.HttpClientAgent;
-import io.vertx.core.http.HttpConnectOptions;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.HostAndPort;
@@ -50,8 +47,8 @@ import org.jspecify.annotations.Nullable;
  * </pre>
  *
  * The channel state is computed from the subchannels' ({@link LoadBalancer#state()}) in one place, {@link
- * #updateState()}. Connections are made with {@link HttpClientAgent#connect} (unpooled) from the owner context, so
- * every stream event of this channel runs on the owner's loop.
+ * #updateState()}. Connections are made by its {@link ChannelConnector} from the owner context, so every stream
+ * event of this channel runs on the owner's loop.
  */
 public final class ChannelImpl implements Channel, Closeable {
     static final String VERSION = "0.1.0";
@@ -64,10 +61,7 @@ public final class ChannelImpl implements Channel, Closeable {
     final @Nullable HostAndPort authorityHeader;
 
     final String userAgent;
-    /** Vert.x's HTTP client (transport VERTX_HTTP), or null. */
-    final @Nullable HttpClientAgent agent;
-    /** The Netty transport's sockets (transport NETTY), or null. */
-    private final @Nullable NettyClientConnector netty;
+    private final ChannelConnector connector;
 
     final ChannelSecurity security;
     private final Target target;
@@ -77,14 +71,11 @@ public final class ChannelImpl implements Channel, Closeable {
     final ChannelTransport transport;
 
     private final ConnectivityWatchers watchers = new ConnectivityWatchers();
-    private final Promise<Void> closed;
+    private final ChannelClose close;
     private final MultiCallables callables;
 
     private volatile ChannelConnectivity state = ChannelConnectivity.IDLE;
-    private volatile boolean closeRequested;
-    private boolean closing;
     private String lastError = "not connected";
-    private long graceTimer = -1;
     private long idleTimer = -1;
     private long idleSinceNanos;
 
@@ -141,16 +132,39 @@ public final class ChannelImpl implements Channel, Closeable {
         this.authorityHeader = HostAndPort.parseAuthority(authority, -1);
         this.userAgent = TransportCalls.userAgent(options);
         this.owner = Contexts.ownerFor(vertx);
-        this.closed = owner.promise();
-        if (options.http2Transport() == Http2Transport.NETTY) {
-            this.agent = null;
-            this.netty = new NettyClientConnector(vertx, owner, security, options);
-        } else {
-            this.agent = vertx.httpClientBuilder()
-                    .with(ChannelTransport.clientOptions(security, options))
-                    .build();
-            this.netty = null;
-        }
+        this.close = new ChannelClose(vertx, owner, new ChannelClose.Channel() {
+            @Override
+            public void onClosing() {
+                setState(ChannelConnectivity.SHUTDOWN);
+                callables.onChannelClosing();
+                resolution.cancelTimer();
+                cancelTimer(idleTimer);
+                idleTimer = -1;
+                balancer.shutdown();
+            }
+
+            @Override
+            public boolean hasLive() {
+                return transport.liveCount() != 0;
+            }
+
+            @Override
+            public void failWaiting(StatusCode code, String details) {
+                transport.failQueued(code, details);
+            }
+
+            @Override
+            public void failLive(StatusCode code, String details) {
+                transport.failLive(code, details);
+            }
+
+            @Override
+            public Future<Void> release() {
+                owner.removeCloseHook(ChannelImpl.this);
+                return transport.closeConnections().transform(ar -> connector.close());
+            }
+        });
+        this.connector = new ChannelConnector(vertx, owner, security, options);
         this.transport = new ChannelTransport(this);
         this.callables = new MultiCallables(this, serviceConfig);
         this.resolution = new Resolution(this, new NameResolver(owner, this.target, lookup));
@@ -213,8 +227,8 @@ public final class ChannelImpl implements Channel, Closeable {
 
     /** The last live stream ended. */
     void onLastStreamEnded() {
-        if (closing) {
-            finishClose();
+        if (close.isClosing()) {
+            close.streamClosed();
         } else {
             armIdleTimer();
         }
@@ -229,7 +243,7 @@ public final class ChannelImpl implements Channel, Closeable {
     /** Leaves IDLE: resolve (first time, or after the idle timeout) or reconnect the load balancer's subchannels. */
     private void exitIdle() {
         assert owner.inThread();
-        if (closing) {
+        if (close.isClosing()) {
             return;
         }
         if (!balancer.hasAddresses()) {
@@ -248,7 +262,7 @@ public final class ChannelImpl implements Channel, Closeable {
     // ---------------------------------------------------------------- for the resolution (owner)
 
     boolean isClosing() {
-        return closing;
+        return close.isClosing();
     }
 
     boolean hasAddresses() {
@@ -280,14 +294,16 @@ public final class ChannelImpl implements Channel, Closeable {
     /** Starts (or keeps) the idle timer; called when the last call ended or the channel left IDLE without calls. */
     private void armIdleTimer() {
         idleSinceNanos = System.nanoTime();
-        if (idleTimer < 0 && !closing) {
+        if (idleTimer < 0 && !close.isClosing()) {
             idleTimer = owner.setTimer(Math.max(1, options.idleTimeout().toMillis()), this::onIdleTimer);
         }
     }
 
     private void onIdleTimer(long id) {
         idleTimer = -1;
-        if (closing || transport.liveCount() != 0 || state == ChannelConnectivity.IDLE && !balancer.hasAddresses()) {
+        if (close.isClosing()
+                || transport.liveCount() != 0
+                || state == ChannelConnectivity.IDLE && !balancer.hasAddresses()) {
             return; // the next time the last call ends, the timer starts again
         }
         if (watchers.awaitingReady()) {
@@ -312,24 +328,9 @@ public final class ChannelImpl implements Channel, Closeable {
 
     // ---------------------------------------------------------------- connections (owner)
 
-    /**
-     * Connects to {@code address} within {@code timeoutMs} (TLS and the HTTP/2 handshake included), with this channel's
-     * security; the failure's message says what is wrong.
-     */
+    /** Connects to {@code address} within {@code timeoutMs} ({@link ChannelConnector#connect}). */
     Future<ClientConnection> connect(SocketAddress address, long timeoutMs) {
-        NettyClientConnector n = netty;
-        if (n != null) {
-            return n.connect(address, timeoutMs);
-        }
-        HttpClientAgent a = agent;
-        assert a != null;
-        boolean unix = address.isDomainSocket();
-        HttpConnectOptions co = new HttpConnectOptions()
-                .setServer(address)
-                .setHost(unix ? "localhost" : address.host())
-                .setPort(unix ? 0 : address.port())
-                .setConnectTimeout(timeoutMs);
-        return security.connect(a, co).map(VertxHttpConnection::new);
+        return connector.connect(address, timeoutMs);
     }
 
     /** A subchannel connected: the transport tracks the connection for its streams, GOAWAY, keepalive and close. */
@@ -348,15 +349,15 @@ public final class ChannelImpl implements Channel, Closeable {
 
     /** A connection closed: a closing channel may be done now. */
     void onConnectionClosed() {
-        if (closing && !transport.hasConnections() && transport.liveCount() == 0) {
-            finishClose();
+        if (!transport.hasConnections()) {
+            close.streamClosed(); // the close waits for the connections too
         }
     }
 
     /** Every subchannel state change comes here: the policy reacts first, then the channel state is recomputed. */
     void onSubchannelState(Subchannel subchannel, ChannelConnectivity previous) {
         assert owner.inThread();
-        if (closing) {
+        if (close.isClosing()) {
             return;
         }
         ChannelConnectivity now = subchannel.state();
@@ -377,7 +378,7 @@ public final class ChannelImpl implements Channel, Closeable {
     /** The one place the channel state is decided. */
     private void updateState() {
         ChannelConnectivity next;
-        if (closing) {
+        if (close.isClosing()) {
             next = ChannelConnectivity.SHUTDOWN;
         } else if (balancer.hasAddresses()) {
             next = balancer.state();
@@ -406,7 +407,7 @@ public final class ChannelImpl implements Channel, Closeable {
     @Override
     public ChannelConnectivity getState(ConnectRequest request) {
         Objects.requireNonNull(request, "request");
-        if (request == ConnectRequest.TRY_TO_CONNECT && !closeRequested) {
+        if (request == ConnectRequest.TRY_TO_CONNECT && !close.isRequested()) {
             Contexts.run(owner, () -> {
                 if (state == ChannelConnectivity.IDLE) {
                     exitIdle();
@@ -414,7 +415,7 @@ public final class ChannelImpl implements Channel, Closeable {
             });
         }
         // close() is visible at once to every thread, before the owner loop has run it
-        return closeRequested ? ChannelConnectivity.SHUTDOWN : state;
+        return close.isRequested() ? ChannelConnectivity.SHUTDOWN : state;
     }
 
     @Override
@@ -477,74 +478,13 @@ public final class ChannelImpl implements Channel, Closeable {
 
     @Override
     public Future<Void> close(Duration grace) {
-        Objects.requireNonNull(grace, "grace");
-        closeRequested = true;
-        Promise<Void> promise = Contexts.caller(vertx).promise();
-        Contexts.run(owner, () -> {
-            startClose(grace);
-            closed.future().onComplete(promise);
-        });
-        return promise.future();
+        return close.close(grace);
     }
 
     @Override
     public void close(Completable<Void> completion) {
         // the owner context is closing (e.g. the verticle that created this channel was undeployed)
-        closeRequested = true;
-        Contexts.run(owner, () -> {
-            startClose(Duration.ZERO);
-            closed.future().onComplete(completion);
-        });
-    }
-
-    private void startClose(Duration grace) {
-        if (closing) {
-            if (graceTimer >= 0 && grace.isZero()) {
-                owner.owner().cancelTimer(graceTimer);
-                graceTimer = -1;
-                cancelAll();
-            }
-            return;
-        }
-        closing = true;
-        setState(ChannelConnectivity.SHUTDOWN);
-        callables.onChannelClosing();
-        resolution.cancelTimer();
-        cancelTimer(idleTimer);
-        idleTimer = -1;
-        balancer.shutdown();
-        transport.failQueued(StatusCode.UNAVAILABLE, "Channel closed");
-        if (transport.liveCount() == 0) {
-            finishClose();
-        } else if (grace.isZero() || grace.isNegative()) {
-            cancelAll();
-        } else {
-            graceTimer = owner.setTimer(Math.max(1, grace.toMillis()), id -> {
-                graceTimer = -1;
-                cancelAll();
-            });
-        }
-    }
-
-    private void cancelAll() {
-        transport.failLive(StatusCode.CANCELLED, "Channel closed");
-    }
-
-    private void finishClose() {
-        if (closed.future().isComplete()) {
-            return;
-        }
-        if (graceTimer >= 0) {
-            owner.owner().cancelTimer(graceTimer);
-            graceTimer = -1;
-        }
-        owner.removeCloseHook(this);
-        transport
-                .closeConnections()
-                .transform(ar -> agent != null
-                        ? agent.close()
-                        : Objects.requireNonNull(netty).close())
-                .onComplete(ar -> closed.tryComplete());
+        close.close(completion);
     }
 
     @Override

@@ -12,11 +12,11 @@ import io.rpcvertx.StreamUnaryMultiCallable;
 import io.rpcvertx.UnaryStreamMultiCallable;
 import io.rpcvertx.UnaryUnaryMultiCallable;
 import io.rpcvertx.impl.client.TransportCalls;
+import io.rpcvertx.impl.transport.ChannelClose;
 import io.rpcvertx.impl.transport.ClientStream;
 import io.rpcvertx.impl.transport.ClientTransport;
 import io.rpcvertx.impl.transport.ConnectivityWatchers;
 import io.rpcvertx.impl.transport.Contexts;
-import io.rpcvertx.impl.transport.MessageChannelClose;
 import io.rpcvertx.impl.transport.RequestHead;
 import io.vertx.core.Closeable;
 import io.vertx.core.Completable;
@@ -30,7 +30,6 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -73,7 +72,7 @@ public final class EventBusChannel implements Channel, ClientTransport, Closeabl
     private final List<EventBusClientStream> waiting = new ArrayList<>();
 
     private final ConnectivityWatchers watchers = new ConnectivityWatchers();
-    private final MessageChannelClose close;
+    private final ChannelClose close;
 
     private volatile ChannelConnectivity state = ChannelConnectivity.IDLE;
     private long nextCall;
@@ -97,7 +96,7 @@ public final class EventBusChannel implements Channel, ClientTransport, Closeabl
         ContextInternal current = Contexts.ownerFor(vertx);
         // a channel made on a loop of another Vertx (e.g. a test's, for a clustered node) lives on one of its own
         this.owner = current.owner() == vertx ? current : vertx.createEventLoopContext();
-        this.close = new MessageChannelClose(vertx, owner, new MessageChannelClose.Channel() {
+        this.close = new ChannelClose(vertx, owner, new ChannelClose.Channel() {
             @Override
             public void onClosing() {
                 setState(ChannelConnectivity.SHUTDOWN);
@@ -109,13 +108,18 @@ public final class EventBusChannel implements Channel, ClientTransport, Closeabl
             }
 
             @Override
-            public Collection<EventBusClientStream> live() {
-                return live.values();
+            public boolean hasLive() {
+                return !live.values().isEmpty();
             }
 
             @Override
-            public Collection<EventBusClientStream> waiting() {
-                return waiting;
+            public void failWaiting(StatusCode code, String details) {
+                ChannelClose.failAll(waiting, code, details, false);
+            }
+
+            @Override
+            public void failLive(StatusCode code, String details) {
+                ChannelClose.failAll(live.values(), code, details, true);
             }
 
             @Override

@@ -12,11 +12,11 @@ import io.rpcvertx.StreamUnaryMultiCallable;
 import io.rpcvertx.UnaryStreamMultiCallable;
 import io.rpcvertx.UnaryUnaryMultiCallable;
 import io.rpcvertx.impl.client.TransportCalls;
+import io.rpcvertx.impl.transport.ChannelClose;
 import io.rpcvertx.impl.transport.ClientStream;
 import io.rpcvertx.impl.transport.ClientTransport;
 import io.rpcvertx.impl.transport.ConnectivityWatchers;
 import io.rpcvertx.impl.transport.Contexts;
-import io.rpcvertx.impl.transport.MessageChannelClose;
 import io.rpcvertx.impl.transport.RequestHead;
 import io.vertx.core.Closeable;
 import io.vertx.core.Completable;
@@ -26,7 +26,6 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -57,7 +56,7 @@ public final class InProcessChannel implements Channel, ClientTransport, Closeab
     private final Set<InProcessClientStream> live = new LinkedHashSet<>();
     private final List<InProcessClientStream> waiting = new ArrayList<>();
     private final ConnectivityWatchers watchers = new ConnectivityWatchers();
-    private final MessageChannelClose close;
+    private final ChannelClose close;
     private final Runnable onPublished = this::onPublished;
 
     private volatile ChannelConnectivity state = ChannelConnectivity.IDLE;
@@ -70,7 +69,7 @@ public final class InProcessChannel implements Channel, ClientTransport, Closeab
         this.options = options;
         this.userAgent = TransportCalls.userAgent(options);
         this.owner = Contexts.ownerFor(vertx);
-        this.close = new MessageChannelClose(vertx, owner, new MessageChannelClose.Channel() {
+        this.close = new ChannelClose(vertx, owner, new ChannelClose.Channel() {
             @Override
             public void onClosing() {
                 setState(ChannelConnectivity.SHUTDOWN);
@@ -82,13 +81,18 @@ public final class InProcessChannel implements Channel, ClientTransport, Closeab
             }
 
             @Override
-            public Collection<InProcessClientStream> live() {
-                return live;
+            public boolean hasLive() {
+                return !live.isEmpty();
             }
 
             @Override
-            public Collection<InProcessClientStream> waiting() {
-                return waiting;
+            public void failWaiting(StatusCode code, String details) {
+                ChannelClose.failAll(waiting, code, details, false);
+            }
+
+            @Override
+            public void failLive(StatusCode code, String details) {
+                ChannelClose.failAll(live, code, details, true);
             }
 
             @Override

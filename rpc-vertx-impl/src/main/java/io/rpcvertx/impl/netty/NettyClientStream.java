@@ -2,18 +2,14 @@ package io.rpcvertx.impl.netty;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Stream;
-import io.netty.util.AsciiString;
 import io.rpcvertx.Metadata;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.impl.client.AdmittedStream;
 import io.rpcvertx.impl.client.ChannelImpl;
 import io.rpcvertx.impl.codec.Encoding;
-import io.rpcvertx.impl.codec.GrpcHeaders;
-import io.rpcvertx.impl.codec.GrpcTimeout;
 import io.rpcvertx.impl.codec.MessageDeframer;
 import io.rpcvertx.impl.codec.MessageFramer;
 import io.rpcvertx.impl.codec.MetadataCodec;
@@ -51,13 +47,7 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
         CLOSED
     }
 
-    private static final AsciiString POST = AsciiString.cached("POST");
-    private static final AsciiString HTTP = AsciiString.cached("http");
-    private static final AsciiString HTTPS = AsciiString.cached("https");
-    private static final String PREVIOUS_ATTEMPTS = "grpc-previous-rpc-attempts";
     private static final MultiMap NO_TRAILERS = HeadersMultiMap.httpHeaders();
-    /** Bytes buffered for one flush beyond which the stream is not ready (the writer waits for the flush). */
-    private static final int OUTBOUND_HIGH_WATER = 64 * 1024;
 
     private State state = State.QUEUED;
     private @Nullable NettyClientConnection conn;
@@ -147,23 +137,11 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
     }
 
     private void append(ByteBuf bytes) {
-        ByteBuf out = outbound;
         NettyClientConnection c = conn;
         assert c != null;
-        if (out == null) {
-            // the first message of this flush: its own bytes, no copy (Vert.x heap buffers need no release)
-            outbound = bytes;
-            outboundOwned = false;
-        } else if (!outboundOwned) {
-            // a second message: one buffer for both, so they leave as one DATA frame
-            ByteBuf merged = c.alloc().buffer(Math.max(1024, 2 * (out.readableBytes() + bytes.readableBytes())));
-            merged.writeBytes(out);
-            merged.writeBytes(bytes);
-            outbound = merged;
-            outboundOwned = true;
-        } else {
-            out.writeBytes(bytes);
-        }
+        ByteBuf out = outbound;
+        outbound = NettyOutbound.append(out, outboundOwned, bytes, c.alloc());
+        outboundOwned = out != null;
     }
 
     /** Hands the buffered messages (and a buffered END_STREAM) to Netty as one DATA frame, before a flush. */
@@ -218,7 +196,7 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
             return true;
         }
         ByteBuf out = outbound;
-        if (out != null && out.readableBytes() >= OUTBOUND_HIGH_WATER) {
+        if (out != null && out.readableBytes() >= NettyOutbound.HIGH_WATER) {
             // the buffer leaves with the next flush, which then says whether the stream takes more
             if (!readyOwed) {
                 readyOwed = true;
@@ -262,7 +240,7 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
     private @Nullable Http2Stream openStream(boolean endOfStream) {
         NettyClientConnection c = conn;
         assert c != null;
-        Http2Stream s = c.newStream(this, requestHeaders(), endOfStream);
+        Http2Stream s = c.newStream(this, NettyHeaders.request(head, isTls(), authority(), userAgent()), endOfStream);
         if (s == null) {
             // the server never saw it: the call may replay it on another connection
             close(false);
@@ -276,35 +254,6 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
         stream = s;
         endSent = endOfStream;
         return s;
-    }
-
-    private Http2Headers requestHeaders() {
-        Http2Headers h = new DefaultHttp2Headers(false)
-                .method(POST)
-                .scheme(isTls() ? HTTPS : HTTP)
-                .path(head.path())
-                .authority(authority());
-        h.add(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC);
-        h.add(GrpcHeaders.TE, GrpcHeaders.TRAILERS);
-        h.add(GrpcHeaders.USER_AGENT, userAgent());
-        h.add(GrpcHeaders.GRPC_ACCEPT_ENCODING, GrpcHeaders.ACCEPT_ENCODING_VALUE);
-        Encoding encoding = head.encoding();
-        if (encoding != Encoding.IDENTITY) {
-            h.add(GrpcHeaders.GRPC_ENCODING, encoding.headerValue());
-        }
-        long deadline = head.deadlineNanos();
-        if (deadline != RequestHead.NO_DEADLINE) {
-            // from the time the headers leave: time spent queued counts
-            h.add(GrpcHeaders.GRPC_TIMEOUT, GrpcTimeout.format(Math.max(1, deadline - System.nanoTime())));
-        }
-        MultiMap view = new Http2HeadersAdaptor(h);
-        MetadataCodec.toHeaders(head.metadata(), view);
-        int previous = head.previousAttempts();
-        if (previous > 0) {
-            h.add(PREVIOUS_ATTEMPTS, Integer.toString(previous));
-        }
-        MetadataCodec.toHeaders(head.credentialsMetadata(), view);
-        return h;
     }
 
     // ---------------------------------------------------------------- inbound (owner, inside a read)

@@ -2,9 +2,14 @@ package io.rpcvertx.impl.netty;
 
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
 import io.rpcvertx.Metadata;
 import io.rpcvertx.StatusCode;
+import io.rpcvertx.impl.codec.Encoding;
+import io.rpcvertx.impl.codec.GrpcHeaders;
+import io.rpcvertx.impl.codec.GrpcTimeout;
 import io.rpcvertx.impl.codec.MetadataCodec;
+import io.rpcvertx.impl.transport.RequestHead;
 import io.rpcvertx.impl.transport.StatusHeaders;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.impl.headers.Http2HeadersAdaptor;
@@ -15,6 +20,11 @@ import io.vertx.core.http.impl.headers.Http2HeadersAdaptor;
  * MultiMap} view of them (the view Vert.x's own HTTP/2 server hands out, so both transports read headers alike).
  */
 public final class NettyHeaders {
+    private static final AsciiString POST = AsciiString.cached("POST");
+    private static final AsciiString HTTP = AsciiString.cached("http");
+    private static final AsciiString HTTPS = AsciiString.cached("https");
+    private static final String PREVIOUS_ATTEMPTS = "grpc-previous-rpc-attempts";
+
     private NettyHeaders() {}
 
     /** A live {@link MultiMap} view of {@code headers}: writes go through to them. */
@@ -25,6 +35,39 @@ public final class NettyHeaders {
     /** An empty header block for us to fill; names are not validated again (the codec wrote them, lowercase). */
     public static Http2Headers outbound() {
         return new DefaultHttp2Headers(false);
+    }
+
+    /**
+     * The request headers of a call: pseudo-headers, gRPC's fixed headers, the encoding, the remaining deadline (counted
+     * from now, as the headers leave: time spent queued counts), the metadata, the retry attempt and the credentials'
+     * metadata.
+     */
+    public static Http2Headers request(RequestHead head, boolean tls, CharSequence authority, CharSequence userAgent) {
+        Http2Headers h = outbound()
+                .method(POST)
+                .scheme(tls ? HTTPS : HTTP)
+                .path(head.path())
+                .authority(authority);
+        h.add(GrpcHeaders.CONTENT_TYPE, GrpcHeaders.APPLICATION_GRPC);
+        h.add(GrpcHeaders.TE, GrpcHeaders.TRAILERS);
+        h.add(GrpcHeaders.USER_AGENT, userAgent);
+        h.add(GrpcHeaders.GRPC_ACCEPT_ENCODING, GrpcHeaders.ACCEPT_ENCODING_VALUE);
+        Encoding encoding = head.encoding();
+        if (encoding != Encoding.IDENTITY) {
+            h.add(GrpcHeaders.GRPC_ENCODING, encoding.headerValue());
+        }
+        long deadline = head.deadlineNanos();
+        if (deadline != RequestHead.NO_DEADLINE) {
+            h.add(GrpcHeaders.GRPC_TIMEOUT, GrpcTimeout.format(Math.max(1, deadline - System.nanoTime())));
+        }
+        MultiMap view = view(h);
+        MetadataCodec.toHeaders(head.metadata(), view);
+        int previous = head.previousAttempts();
+        if (previous > 0) {
+            h.add(PREVIOUS_ATTEMPTS, Integer.toString(previous));
+        }
+        MetadataCodec.toHeaders(head.credentialsMetadata(), view);
+        return h;
     }
 
     /** The invocation metadata of a request (or metadata of any block): reserved headers and pseudo-headers skipped. */

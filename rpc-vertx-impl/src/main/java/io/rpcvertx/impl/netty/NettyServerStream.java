@@ -34,8 +34,6 @@ import org.jspecify.annotations.Nullable;
  * until the connection flushes, then leave as one DATA frame per stream ({@link NettyFlusher}).
  */
 final class NettyServerStream implements ServerStream {
-    /** Buffered response bytes above which {@link #isReady()} turns false until they are written out. */
-    static final int OUTBOUND_HIGH_WATER = 64 * 1024;
 
     private static final Future<Void> WRITTEN_LATER = Future.succeededFuture();
 
@@ -273,23 +271,9 @@ final class NettyServerStream implements ServerStream {
     }
 
     private void append(Buffer frame) {
-        ByteBuf bytes = ((BufferInternal) frame).getByteBuf();
         ByteBuf out = outbound;
-        if (out == null) {
-            // the first message of this flush: its own bytes, no copy (Vert.x heap buffers need no release)
-            outbound = bytes;
-            outboundOwned = false;
-        } else if (!outboundOwned) {
-            // a second message: one buffer for both, so they leave as one DATA frame
-            ByteBuf merged =
-                    connection.alloc().buffer(Math.max(1024, 2 * (out.readableBytes() + bytes.readableBytes())));
-            merged.writeBytes(out);
-            merged.writeBytes(bytes);
-            outbound = merged;
-            outboundOwned = true;
-        } else {
-            out.writeBytes(bytes);
-        }
+        outbound = NettyOutbound.append(out, outboundOwned, ((BufferInternal) frame).getByteBuf(), connection.alloc());
+        outboundOwned = out != null;
     }
 
     /** Hands the buffered response bytes to Netty as one DATA frame (before a flush, or before the trailers). */
@@ -322,7 +306,8 @@ final class NettyServerStream implements ServerStream {
             return true; // nothing waits any more
         }
         ByteBuf out = outbound;
-        boolean ready = (out == null || out.readableBytes() < OUTBOUND_HIGH_WATER) && connection.isWritable(stream);
+        boolean ready =
+                (out == null || out.readableBytes() < NettyOutbound.HIGH_WATER) && connection.isWritable(stream);
         if (!ready) {
             readyOwed = true;
         }

@@ -12,22 +12,26 @@ import java.util.Collection;
 import java.util.Objects;
 
 /**
- * The close of a message-transport channel (in-process, event bus), on its owner context: the channel turns SHUTDOWN,
- * the streams waiting for a server fail UNAVAILABLE, the live ones get {@code grace} to end and are then failed
- * CANCELLED (resetting their servers), and once the last one is gone the channel releases its transport. A second
- * close with zero grace cuts a running grace short; the first close's result is every close's result.
+ * The close of a channel (HTTP/2, in-process, event bus), on its owner context: the channel turns SHUTDOWN, the
+ * streams waiting for a connection or a server fail UNAVAILABLE, the live ones get {@code grace} to end and are then
+ * failed CANCELLED (resetting them at their servers), and once the last one is gone the channel releases its
+ * transport. A second close with zero grace cuts a running grace short; the first close's result is every close's
+ * result.
  */
-public final class MessageChannelClose {
+public final class ChannelClose {
     /** The channel's part of the close. */
     public interface Channel {
-        /** The close starts: turn SHUTDOWN, tell the call layer, stop looking for servers. */
+        /** The close starts: turn SHUTDOWN, tell the call layer, stop looking for servers (or connections). */
         void onClosing();
 
-        /** The streams admitted and not yet closed. */
-        Collection<? extends AbstractMessageClientStream> live();
+        /** Whether streams admitted are not yet closed. */
+        boolean hasLive();
 
-        /** The streams waiting for a server. */
-        Collection<? extends AbstractMessageClientStream> waiting();
+        /** Fails each stream waiting for a server (or a connection), without a reset: no server saw it. */
+        void failWaiting(StatusCode code, String details);
+
+        /** Fails each stream admitted and not yet closed, resetting it. */
+        void failLive(StatusCode code, String details);
 
         /** No stream is left: release what the channel holds (and remove its close hook); the future says when done. */
         Future<Void> release();
@@ -42,7 +46,7 @@ public final class MessageChannelClose {
     private boolean closing;
     private long graceTimer = -1;
 
-    public MessageChannelClose(VertxInternal vertx, ContextInternal owner, Channel channel) {
+    public ChannelClose(VertxInternal vertx, ContextInternal owner, Channel channel) {
         this.vertx = vertx;
         this.owner = owner;
         this.channel = channel;
@@ -80,9 +84,12 @@ public final class MessageChannelClose {
         });
     }
 
-    /** A stream of the channel closed: the last one of a closing channel completes the close. */
+    /**
+     * A stream of the channel closed (or what else a close waits for, such as a connection): a closing channel with no
+     * stream left completes its close.
+     */
     public void streamClosed() {
-        if (closing && channel.live().isEmpty()) {
+        if (closing && !channel.hasLive()) {
             finish();
         }
     }
@@ -98,10 +105,8 @@ public final class MessageChannelClose {
         }
         closing = true;
         channel.onClosing();
-        for (AbstractMessageClientStream stream : new ArrayList<>(channel.waiting())) {
-            stream.fail(StatusCode.UNAVAILABLE, "Channel closed", false);
-        }
-        if (channel.live().isEmpty()) {
+        channel.failWaiting(StatusCode.UNAVAILABLE, "Channel closed");
+        if (!channel.hasLive()) {
             finish();
         } else if (grace.isZero() || grace.isNegative()) {
             cancelAll();
@@ -114,12 +119,21 @@ public final class MessageChannelClose {
     }
 
     private void cancelAll() {
-        for (AbstractMessageClientStream stream : new ArrayList<>(channel.live())) {
-            stream.fail(StatusCode.CANCELLED, "Channel closed", true);
+        channel.failLive(StatusCode.CANCELLED, "Channel closed");
+    }
+
+    /** Fails each of {@code streams} (a copy is walked: failing a stream takes it out of its collection). */
+    public static void failAll(
+            Collection<? extends AbstractMessageClientStream> streams, StatusCode code, String details, boolean reset) {
+        for (AbstractMessageClientStream stream : new ArrayList<>(streams)) {
+            stream.fail(code, details, reset);
         }
     }
 
     private void finish() {
+        if (closed.future().isComplete()) {
+            return; // a stream or connection that closed after the close completed
+        }
         if (graceTimer >= 0) {
             owner.owner().cancelTimer(graceTimer);
             graceTimer = -1;

@@ -1,0 +1,40 @@
+package io.rpcvertx.impl.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The outbound messages of one stream between two flushes, as both Netty streams buffer them ({@link
+ * NettyServerStream}, {@link NettyClientStream}): consecutive messages leave as one DATA frame. The buffer and whether
+ * it is ours stay fields of the stream, so that buffering allocates nothing per stream and the first message of a
+ * flush is not copied.
+ */
+final class NettyOutbound {
+    /** Bytes buffered for one flush beyond which a stream is not ready (its writer waits for the flush). */
+    static final int HIGH_WATER = 64 * 1024;
+
+    private NettyOutbound() {}
+
+    /**
+     * Appends {@code bytes} to the buffered {@code out} (null: nothing buffered) and returns the new buffer. It is our
+     * pooled buffer (the caller's to release) if and only if {@code out} was not null.
+     *
+     * @param owned whether {@code out} is our pooled buffer (more bytes go into it) or a message's own bytes
+     */
+    static ByteBuf append(@Nullable ByteBuf out, boolean owned, ByteBuf bytes, ByteBufAllocator alloc) {
+        if (out == null) {
+            // the first message of this flush: its own bytes, no copy (Vert.x heap buffers need no release)
+            return bytes;
+        }
+        if (owned) {
+            out.writeBytes(bytes);
+            return out;
+        }
+        // a second message: one buffer for both, so they leave as one DATA frame
+        ByteBuf merged = alloc.buffer(Math.max(1024, 2 * (out.readableBytes() + bytes.readableBytes())));
+        merged.writeBytes(out);
+        merged.writeBytes(bytes);
+        return merged;
+    }
+}
