@@ -21,8 +21,6 @@ import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
-import io.netty.handler.codec.http2.Http2Flags;
-import io.netty.handler.codec.http2.Http2FrameListener;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -86,7 +84,7 @@ public final class NettyClientConnection extends Http2ConnectionHandler
         this.streamKey = connection().newKey();
         this.ready = owner.promise();
         this.closed = owner.promise();
-        decoder.frameListener(new Frames());
+        decoder.frameListener(new NettyClientFrames(this));
         connection().addListener(new Http2ConnectionAdapter() {
             @Override
             public void onStreamClosed(Http2Stream stream) {
@@ -452,101 +450,40 @@ public final class NettyClientConnection extends Http2ConnectionHandler
         this.events = events;
     }
 
-    // ---------------------------------------------------------------- frames (owner, inside a read)
+    // ---------------------------------------------------------------- frames (owner, inside a read: NettyClientFrames)
 
-    /** The frames the decoder accepted, for the streams they belong to. */
-    private final class Frames implements Http2FrameListener {
-        @Override
-        public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) {
-            NettyClientStream s = streamOf(streamId);
-            if (s == null) {
-                return data.readableBytes() + padding;
-            }
-            return s.onData(data, padding, endOfStream);
+    /** The stream {@code streamId} belongs to, if it is one of ours and still known. */
+    @Nullable
+    NettyClientStream streamOf(int streamId) {
+        Http2Stream stream = connection().stream(streamId);
+        return stream == null ? null : stream.getProperty(streamKey);
+    }
+
+    /** The peer's SETTINGS: the first makes the connection ready; each may change the stream slots. */
+    void onSettings() {
+        if (!settingsReceived) {
+            settingsReceived = true;
+            ready.tryComplete(this);
         }
-
-        @Override
-        public void onHeadersRead(
-                ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding, boolean endOfStream) {
-            NettyClientStream s = streamOf(streamId);
-            if (s != null) {
-                s.onHeaders(headers, endOfStream);
-            }
+        Events e = events;
+        if (e != null) {
+            e.onRemoteSettings();
         }
+    }
 
-        @Override
-        public void onHeadersRead(
-                ChannelHandlerContext ctx,
-                int streamId,
-                Http2Headers headers,
-                int streamDependency,
-                short weight,
-                boolean exclusive,
-                int padding,
-                boolean endOfStream) {
-            onHeadersRead(ctx, streamId, headers, padding, endOfStream);
+    /** The peer acknowledged our PING {@code data}. */
+    void onPingAck(long data) {
+        Promise<Void> p = pings.remove(data);
+        if (p != null) {
+            p.tryComplete();
         }
+    }
 
-        @Override
-        public void onPriorityRead(
-                ChannelHandlerContext ctx, int streamId, int streamDependency, short weight, boolean exclusive) {}
-
-        @Override
-        public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
-            NettyClientStream s = streamOf(streamId);
-            if (s != null) {
-                s.onPeerReset(errorCode);
-            }
-        }
-
-        @Override
-        public void onSettingsAckRead(ChannelHandlerContext ctx) {}
-
-        @Override
-        public void onSettingsRead(ChannelHandlerContext ctx, Http2Settings settings) {
-            if (!settingsReceived) {
-                settingsReceived = true;
-                ready.tryComplete(NettyClientConnection.this);
-            }
-            Events e = events;
-            if (e != null) {
-                e.onRemoteSettings();
-            }
-        }
-
-        @Override
-        public void onPingRead(ChannelHandlerContext ctx, long data) {}
-
-        @Override
-        public void onPingAckRead(ChannelHandlerContext ctx, long data) {
-            Promise<Void> p = pings.remove(data);
-            if (p != null) {
-                p.tryComplete();
-            }
-        }
-
-        @Override
-        public void onPushPromiseRead(
-                ChannelHandlerContext ctx, int streamId, int promisedStreamId, Http2Headers headers, int padding) {}
-
-        @Override
-        public void onGoAwayRead(ChannelHandlerContext ctx, int lastStreamId, long errorCode, ByteBuf debugData) {
-            Events e = events;
-            if (e != null) {
-                e.onGoAway(lastStreamId);
-            }
-        }
-
-        @Override
-        public void onWindowUpdateRead(ChannelHandlerContext ctx, int streamId, int windowSizeIncrement) {}
-
-        @Override
-        public void onUnknownFrame(
-                ChannelHandlerContext ctx, byte frameType, int streamId, Http2Flags flags, ByteBuf payload) {}
-
-        private @Nullable NettyClientStream streamOf(int streamId) {
-            Http2Stream stream = connection().stream(streamId);
-            return stream == null ? null : stream.getProperty(streamKey);
+    /** The peer sent GOAWAY. */
+    void onGoAway(int lastStreamId) {
+        Events e = events;
+        if (e != null) {
+            e.onGoAway(lastStreamId);
         }
     }
 }
