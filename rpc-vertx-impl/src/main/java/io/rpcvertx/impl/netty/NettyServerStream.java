@@ -16,6 +16,7 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.net.SocketAddress;
 import java.util.ArrayDeque;
 import org.jspecify.annotations.Nullable;
 
@@ -126,6 +127,12 @@ final class NettyServerStream implements ServerStream {
     @Override
     public String peer() {
         return connection.peer();
+    }
+
+    @Override
+    public @Nullable SocketAddress remoteAddress() {
+        SocketAddress remote = connection.remoteAddress();
+        return remote == null || remote.isDomainSocket() ? null : remote;
     }
 
     @Override

@@ -17,6 +17,7 @@ import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.rpcvertx.CallOptions;
 import io.rpcvertx.Channel;
 import io.rpcvertx.ChannelOptions;
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.MethodDescriptor;
 import io.rpcvertx.MethodType;
 import io.rpcvertx.RpcVertx;
@@ -57,6 +58,8 @@ class TracingIT {
 
     enum Transport {
         HTTP2,
+        /** HTTP/2 served by the Netty server transport (the channel stays on Vert.x's client). */
+        HTTP2_NETTY_SERVER,
         IN_PROCESS
     }
 
@@ -84,8 +87,12 @@ class TracingIT {
     void start(Transport transport, TestTelemetry t, ServerOptions options) throws Exception {
         telemetry = t;
         Server server;
-        if (transport == Transport.HTTP2) {
-            server = RpcVertx.server(t.vertx, options);
+        if (transport != Transport.IN_PROCESS) {
+            server = RpcVertx.server(
+                    t.vertx,
+                    transport == Transport.HTTP2_NETTY_SERVER
+                            ? options.withHttp2Transport(Http2Transport.NETTY)
+                            : options);
             servers.add(server);
             port = server.addInsecurePort("127.0.0.1:0").await(5, SECONDS);
             target = "127.0.0.1:" + port;
@@ -94,7 +101,7 @@ class TracingIT {
             server = RpcVertx.inProcessServer(t.vertx, target, options);
             servers.add(server);
         }
-        boolean http2 = transport == Transport.HTTP2;
+        boolean http2 = transport != Transport.IN_PROCESS;
         // the relay's downstream channel inherits the trace of the server call (the default client policy)
         server.addGenericRpcHandlers(service.definition(() -> channel(http2, ChannelOptions.DEFAULT)));
         server.start().await(5, SECONDS);
