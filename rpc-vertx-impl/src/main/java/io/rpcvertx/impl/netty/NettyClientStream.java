@@ -314,7 +314,9 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
             return bytes + padding;
         }
         if (deframer == null) {
-            failMalformed(StatusCode.INTERNAL, "DATA before response headers");
+            // malformed (RFC 9113 8.1.1): a stream error PROTOCOL_ERROR, as the Vert.x transport's ResponseFramesGuard
+            close(true, Http2Error.PROTOCOL_ERROR);
+            listener().onClosed(StatusCode.INTERNAL, "DATA before response headers", false);
             return bytes + padding;
         }
         // a copy into an unpooled heap buffer (as Vert.x's HTTP client makes): the deframer keeps slices of what it is
@@ -481,6 +483,11 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
      * @param reset whether the HTTP/2 stream (if open) is reset with CANCEL, for endings the peer did not cause
      */
     private void close(boolean reset) {
+        close(reset, Http2Error.CANCEL);
+    }
+
+    /** {@link #close(boolean)}, resetting with {@code resetCode}. */
+    private void close(boolean reset, Http2Error resetCode) {
         state = State.CLOSED;
         held = null;
         heldEnd = null;
@@ -495,7 +502,7 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
         Http2Stream s = stream;
         NettyClientConnection c = conn;
         if ((reset || unsent) && s != null && c != null) {
-            c.reset(s, Http2Error.CANCEL);
+            c.reset(s, reset ? resetCode : Http2Error.CANCEL);
         }
         // a stream neither we nor what never left reset was ended by the peer (trailers)
         released(!(reset || unsent));
