@@ -45,7 +45,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A seeded hostile-server fuzzer against our channel: {@code fuzz.inputs} mutated responses ({@link ClientFuzzCases};
- * default 10,000, nightly {@code -Dfuzz.inputs=100000}; {@code -Dfuzz.seed} picks the sequence) over unary,
+ * default 5,000 in the suite, the first 5,000 of seed 16's sequence; nightly {@code -Dfuzz.inputs=100000}; {@code
+ * -Dfuzz.seed} picks the sequence) over unary,
  * server-streaming and bidi calls, on {@code fuzz.lanes} channels at once. Each call must end properly: within its
  * deadline plus slack, never OK for a malformed response, with a status its oracle allows, with an {@link
  * RpcException} (never another throwable) in the user's view, with nothing thrown on a Vert.x thread, and with a
@@ -58,7 +59,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 1800, unit = SECONDS)
 class ClientFuzzIT {
-    static final int INPUTS = Integer.getInteger("fuzz.inputs", 10_000);
+    /**
+     * 5,000 by default: the run took 140-190 s for 10,000 in the suite on 2 cores (it opens about one connection per
+     * four inputs), which the 12-minute suite budget cannot carry next to the Netty run; 10,000 and more run by the flag.
+     */
+    static final int INPUTS = Integer.getInteger("fuzz.inputs", 5_000);
     /** The inputs of the run on the Netty transport (reduced: the mutations and oracles are the same). */
     static final int NETTY_INPUTS = Integer.getInteger("fuzz.netty.inputs", 1_500);
 
