@@ -69,18 +69,18 @@ def scenario_label(s):
 
 
 def read_env(directory):
-    """date (YYYY-MM-DD) and measured seconds per run from env.txt, if there is one."""
-    date, duration = None, None
+    """date (YYYY-MM-DD) and the KEY=VALUE settings of env.txt (the first value of each key), if there is one."""
+    date, settings = None, {}
     path = os.path.join(directory, "env.txt")
     if os.path.isfile(path):
         with open(path) as f:
             for line in f:
                 if line.startswith("date: "):
                     date = line[6:16]
-                m = re.search(r"\bDURATION=(\d+)", line)
-                if m and duration is None:
-                    duration = int(m.group(1))
-    return date, duration
+                elif not line.startswith("server "):
+                    for key, value in re.findall(r"\b([A-Z_]+)=(\S+)", line):
+                        settings.setdefault(key, value)
+    return date, settings
 
 
 def read_refused(directory):
@@ -103,11 +103,11 @@ class Run:
         left_out = {}
         for index, path in enumerate(paths):
             directory = os.path.dirname(os.path.abspath(path))
-            date, duration = read_env(directory)
+            date, settings = read_env(directory)
             if date:
                 self.dates.add(date)
-            if duration:
-                self.durations.add(duration)
+            if settings.get("DURATION", "").isdigit():
+                self.durations.add(int(settings["DURATION"]))
             refused = read_refused(directory)
             self.refused.update(refused)
             with open(path) as f:
@@ -309,11 +309,14 @@ def sizes_chart(run, path):
 
 
 def rss_chart(paths, out):
-    series, loads, dates = {}, [], set()
+    series, loads, dates, shapes = {}, [], set(), set()
     for path in paths:
-        date, _ = read_env(os.path.dirname(os.path.abspath(path)))
+        date, settings = read_env(os.path.dirname(os.path.abspath(path)))
         if date:
             dates.add(date)
+        if all(k in settings for k in ("CONNS", "STREAMS", "SIZE", "DURATION")):
+            shapes.add("h2load %s x %s, unary %s, %s s" % (settings["CONNS"], settings["STREAMS"],
+                                                            size_label(int(settings["SIZE"])), settings["DURATION"]))
         with open(path) as f:
             for r in csv.DictReader(f):
                 series.setdefault(r["server"], []).append((int(r["t_s"]), num(r["rss_mb"])))
@@ -360,8 +363,8 @@ def rss_chart(paths, out):
     ax.legend(fontsize=8, loc="lower right")
     loads = [v for v in loads if not math.isnan(v)]
     load = "load %.1f-%.1f" % (min(loads), max(loads)) if loads else "load unknown"
-    ax.set_title("Server resident memory under steady unary load, one sample per second\n%s, %s"
-                 % (", ".join(sorted(dates)) or "date unknown", load), fontsize=10)
+    ax.set_title("Server resident memory under steady load (%s), one sample per second\n%s, %s"
+                 % ("; ".join(sorted(shapes)) or "unary", ", ".join(sorted(dates)) or "date unknown", load), fontsize=10)
     fig.tight_layout()
     save(fig, os.path.join(out, "rss.png"))
     with open(os.path.join(out, "rss-summary.txt"), "w") as f:
