@@ -7,6 +7,7 @@ From one or more results.csv of ../shared/bench/run-peers.sh (as sweep.sh runs i
 next to the first input):
   per-core-ratio.png  requests per server core (rps / (srv_cpu_pct / 100)) divided by the baseline's in the same
                       round, per scenario and server: bars are the median over rounds, dots the single rounds
+                      (the same figures in per-core-ratio.csv: scenario, server, median_ratio, rounds)
   shapes.png          throughput, throughput per server core and p99 against connections x streams (unary calls
                       of the size measured at the most shapes): medians, bars from the lowest to the highest round
   sizes.png           the same against message size (log x), at the shape measured with the most sizes
@@ -218,6 +219,15 @@ def per_core_ratio_chart(run, baseline, path):
     ax.set_title(run.title("Per-core throughput relative to %s (dashed line = 1.0)" % baseline), fontsize=10)
     fig.tight_layout()
     save(fig, path)
+    # the bars as numbers, for the tables of BENCHMARKS.md
+    table = os.path.splitext(path)[0] + ".csv"
+    with open(table, "w") as f:
+        f.write("scenario,server,median_ratio,rounds\n")
+        for scen, ratios in groups:
+            for srv in others:
+                if srv in ratios:
+                    f.write("%s,%s,%.3f,%s\n" % (scen, srv, median(ratios[srv]), " ".join("%.3f" % v for v in ratios[srv])))
+    print("wrote %s" % table)
     return True
 
 

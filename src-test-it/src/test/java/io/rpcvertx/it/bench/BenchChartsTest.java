@@ -1,6 +1,7 @@
 package io.rpcvertx.it.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.rpcvertx.it.grpcio.PythonPeer;
 import io.rpcvertx.it.grpcio.PythonPeer.Finished;
@@ -15,7 +16,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Assertions;
@@ -29,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * BENCHMARKS.md's chart script ({@code docs/bench/charts.py}) on the checked-in fixture of {@code
  * src/test/resources/bench/charts} (a synthetic run: the results, max-message and RSS files the bench scripts write,
  * not measurements): it writes every PNG, each a whole valid PNG, the same bytes on a second run, leaves out the sizes a
- * server refused, and says which RSS line is flat. Skipped when {@code /usr/bin/python3} cannot import matplotlib
+ * server refused, computes each bar as requests per server core over raw Vert.x's in the same round (median over
+ * rounds), and says which RSS line is flat. Skipped when {@code /usr/bin/python3} cannot import matplotlib
  * (Debian python3-matplotlib, which .ci/run installs), failed instead when {@code RPCVERTX_REQUIRE_PEERS=true}.
  */
 @Timeout(120)
@@ -97,6 +101,48 @@ class BenchChartsTest {
                 .anySatisfy(l -> assertThat(l).startsWith("rpc-vertx-netty: flat: "))
                 .anySatisfy(l -> assertThat(l).startsWith("raw-vertx: flat: "))
                 .anySatisfy(l -> assertThat(l).startsWith("rpc-vertx-netty: median RSS 1.00x raw-vertx's"));
+    }
+
+    @Test
+    void perCoreRatios_areEachRoundsRequestsPerServerCore_overRawVertxsInTheSameRound_medianOverRounds()
+            throws Exception {
+        assertThat(run.exitCode()).as("%s", run.transcript()).isZero();
+        // recomputed here from the fixture: rps / (srv_cpu_pct / 100), divided by raw-vertx's of the same round
+        List<String> rows = Files.readAllLines(FIXTURE.resolve("results.csv"));
+        List<String> header = List.of(rows.get(0).split(","));
+        int scenario = header.indexOf("scenario");
+        int server = header.indexOf("server");
+        int round = header.indexOf("round");
+        int rps = header.indexOf("rps");
+        int cpu = header.indexOf("srv_cpu_pct");
+        Map<String, Double> perCore = new TreeMap<>();
+        for (String row : rows.subList(1, rows.size())) {
+            String[] f = row.split(",");
+            perCore.put(
+                    f[scenario] + "|" + f[server] + "|" + f[round],
+                    Double.parseDouble(f[rps]) / (Double.parseDouble(f[cpu]) / 100));
+        }
+        Map<String, Double> expected = new TreeMap<>();
+        for (String key : perCore.keySet()) {
+            String[] k = key.split("\\|");
+            if (k[1].equals("raw-vertx") || (k[0].contains("-1048576B-") && k[1].equals("vertx-grpc"))) {
+                continue; // the baseline itself, and the size the fixture's vertx-grpc refused
+            }
+            double r1 = perCore.get(k[0] + "|" + k[1] + "|1") / perCore.get(k[0] + "|raw-vertx|1");
+            double r2 = perCore.get(k[0] + "|" + k[1] + "|2") / perCore.get(k[0] + "|raw-vertx|2");
+            expected.put(k[0] + "," + k[1], (r1 + r2) / 2); // the median of two rounds
+        }
+
+        Map<String, Double> charted = new TreeMap<>();
+        List<String> table = Files.readAllLines(dir.resolve("first").resolve("per-core-ratio.csv"));
+        assertThat(table.get(0)).isEqualTo("scenario,server,median_ratio,rounds");
+        for (String line : table.subList(1, table.size())) {
+            String[] f = line.split(",");
+            charted.put(f[0] + "," + f[1], Double.parseDouble(f[2]));
+        }
+
+        assertThat(charted.keySet()).containsExactlyElementsOf(expected.keySet());
+        expected.forEach((key, value) -> assertThat(charted.get(key)).as(key).isCloseTo(value, within(0.0006)));
     }
 
     @Test
