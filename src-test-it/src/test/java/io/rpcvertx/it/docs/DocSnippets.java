@@ -24,7 +24,8 @@ import javax.tools.StandardJavaFileManager;
 import javax.tools.ToolProvider;
 
 /**
- * The fenced code blocks of {@code README.md} and {@code docs/*.md}, and the compiler for their Java blocks.
+ * The fenced code blocks of {@code README.md}, {@code docs/*.md}, {@code BENCHMARKS.md} and {@code docs/bench/*.md},
+ * and the compiler for their Java blocks.
  *
  * <p>A block may be preceded by an HTML comment that the rendered page hides:
  *
@@ -92,15 +93,21 @@ final class DocSnippets {
         throw new IllegalStateException("no README.md with docs/ above " + dir);
     }
 
-    /** README.md, then every docs/*.md, sorted by name. */
+    /** README.md, then every docs/*.md sorted by name, then BENCHMARKS.md and every docs/bench/*.md. */
     static List<Path> documents() throws IOException {
         Path root = root();
         List<Path> files = new ArrayList<>();
         files.add(root.resolve("README.md"));
-        try (Stream<Path> docs = Files.list(root.resolve("docs"))) {
+        addMarkdown(root.resolve("docs"), files);
+        files.add(root.resolve("BENCHMARKS.md"));
+        addMarkdown(root.resolve("docs").resolve("bench"), files);
+        return files;
+    }
+
+    private static void addMarkdown(Path directory, List<Path> files) throws IOException {
+        try (Stream<Path> docs = Files.list(directory)) {
             docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(files::add);
         }
-        return files;
     }
 
     /** Every fenced block of every document. */

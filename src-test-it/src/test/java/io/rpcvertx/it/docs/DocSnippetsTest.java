@@ -38,8 +38,9 @@ import org.w3c.dom.NodeList;
 import org.xml.sax.InputSource;
 
 /**
- * Every fenced block of README.md and docs/*.md is checked: Java compiles (and the quick start runs), XML is well
- * formed, JSON parses, proto blocks match their file, shell lines name existing example programs, JavaScript parses
+ * Every fenced block of README.md, docs/*.md, BENCHMARKS.md and docs/bench/*.md is checked: Java compiles (and the
+ * quick start runs), XML is well formed, JSON parses, proto blocks match their file, shell lines name existing example
+ * programs and bench scripts (docs/bench), JavaScript parses
  * ({@code node --check}; skipped without node unless {@code RPCVERTX_REQUIRE_PEERS=true}). See {@link
  * DocSnippets} for the snippet comment that declares what a fragment uses.
  */
@@ -229,6 +230,26 @@ class DocSnippetsTest {
         }
         assertThat(bad).isEmpty();
         assertThat(checked).as("example program lines checked").isGreaterThanOrEqualTo(5);
+    }
+
+    @Test
+    void shBlocks_runExistingBenchScripts() {
+        Path root = DocSnippets.root();
+        Pattern script = Pattern.compile("(?<![\\w./-])(docs/bench/[A-Za-z0-9_-]+\\.(?:sh|py))\\b");
+        List<String> bad = new ArrayList<>();
+        int checked = 0;
+        for (Block b : DocSnippets.ofLanguage(blocks, "sh")) {
+            Matcher m = script.matcher(b.code());
+            while (m.find()) {
+                checked++;
+                Path file = root.resolve(m.group(1));
+                if (!Files.isRegularFile(file) || !Files.isExecutable(file)) {
+                    bad.add(b.where() + ": no executable script " + m.group(1));
+                }
+            }
+        }
+        assertThat(bad).isEmpty();
+        assertThat(checked).as("bench script lines checked").isGreaterThanOrEqualTo(3);
     }
 
     @Test
