@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The call counters of one channel or server (channelz-lite), always on: calls start and end on many event loops, so
  * the counts are {@link LongAdder}s (no lock, no contended CAS on the call path) and the last start is a plain
- * volatile write (the latest writer wins, which is what "last" needs).
+ * volatile write when it changes (the latest writer wins, which is what "last" needs).
  */
 public final class CallCounter {
     private final LongAdder started = new LongAdder();
@@ -18,7 +18,12 @@ public final class CallCounter {
 
     /** A call started; any thread. Every call counted here is later counted once by {@link #ended}. */
     public void started() {
-        lastStartedMillis = System.currentTimeMillis(); // before the count: a snapshot that sees the count sees it
+        long now = System.currentTimeMillis();
+        if (now != lastStartedMillis) {
+            // written once per millisecond at most (a volatile write per call costs more than the count); before the
+            // count: a snapshot that sees the count sees it
+            lastStartedMillis = now;
+        }
         started.increment();
     }
 

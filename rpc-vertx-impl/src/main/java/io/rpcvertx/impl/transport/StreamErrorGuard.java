@@ -1,12 +1,15 @@
 package io.rpcvertx.impl.transport;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.vertx.core.http.HttpConnection;
@@ -31,14 +34,18 @@ import io.vertx.core.net.impl.ConnectionBase;
  * 2^31-1 (netty#10670: it cannot tell whether a HEADERS frame that failed was already counted), which tells the client
  * that every stream it opened may have been processed, so none can be retried. On a server a stream reaches the
  * application only once Netty has created it, so the highest stream created is exactly the last one that may have
- * been processed (RFC 9113 6.8): that is the id sent. The GOAWAY's frame header and fixed fields are one 17-byte write
- * of Netty's frame writer, the debug data another; only a frame of exactly that shape, with an error code and the
- * pessimistic id, is changed. A graceful GOAWAY (NO_ERROR, 2^31-1, see ServerConnection) is left alone.
+ * been processed (RFC 9113 6.8): that is the id sent. Netty tells its connection's listeners of a GOAWAY right before
+ * its frame writer writes it, so only then, for that one write, does a {@link LastStreamNamer} sit in the pipeline:
+ * the guard itself sees no frame (it handles {@code exceptionCaught} only, so Netty's pipeline skips it for every
+ * read and write). The GOAWAY's frame header and fixed fields are one 17-byte write of Netty's frame writer, the
+ * debug data another; only a frame of exactly that shape, with an error code and the pessimistic id, is changed. A
+ * graceful GOAWAY (NO_ERROR, 2^31-1, see ServerConnection) is left alone.
  */
 @ChannelHandler.Sharable
-public final class StreamErrorGuard extends ChannelDuplexHandler {
+public final class StreamErrorGuard extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(StreamErrorGuard.class);
     private static final String NAME = "rpcvertx-stream-error-guard";
+    private static final String NAMER = "rpcvertx-goaway-last-stream";
     private static final StreamErrorGuard INSTANCE = new StreamErrorGuard();
     private static final int GOAWAY_HEAD = 17;
     private static final int GOAWAY_TYPE = 0x7;
@@ -52,22 +59,42 @@ public final class StreamErrorGuard extends ChannelDuplexHandler {
         }
         ChannelPipeline pipeline =
                 ((ConnectionBase) http).channelHandlerContext().pipeline();
+        if (pipeline.get(NAME) != null) {
+            return;
+        }
         ChannelHandlerContext h2 = pipeline.context(Http2ConnectionHandler.class);
-        if (pipeline.get(NAME) == null) {
-            // right before the HTTP/2 handler: after TLS, so its writes are still plain frames here
-            if (h2 != null) {
-                pipeline.addBefore(h2.name(), NAME, INSTANCE);
-            } else {
-                pipeline.addFirst(NAME, INSTANCE);
-            }
+        // right before the HTTP/2 handler: after TLS, so its writes are still plain frames here
+        if (h2 != null) {
+            pipeline.addBefore(h2.name(), NAME, INSTANCE);
+            watchGoAways(pipeline, (Http2ConnectionHandler) h2.handler(), h2.name());
+        } else {
+            pipeline.addFirst(NAME, INSTANCE);
         }
     }
 
     /** Installs the guard in front of the handler named {@code before} (the Netty transport's HTTP/2 codec). */
     public static void installBefore(ChannelPipeline pipeline, String before) {
-        if (pipeline.get(NAME) == null) {
-            pipeline.addBefore(before, NAME, INSTANCE);
+        if (pipeline.get(NAME) != null) {
+            return;
         }
+        pipeline.addBefore(before, NAME, INSTANCE);
+        if (pipeline.get(before) instanceof Http2ConnectionHandler h2) {
+            watchGoAways(pipeline, h2, before);
+        }
+    }
+
+    /** An error GOAWAY about to go out with the pessimistic last stream id: its write gets the real one. */
+    private static void watchGoAways(ChannelPipeline pipeline, Http2ConnectionHandler h2, String h2Name) {
+        Http2Connection connection = h2.connection();
+        connection.addListener(new Http2ConnectionAdapter() {
+            @Override
+            public void onGoAwaySent(int lastStreamId, long errorCode, ByteBuf debugData) {
+                if (lastStreamId == Integer.MAX_VALUE && errorCode != 0 && pipeline.get(NAMER) == null) {
+                    int last = connection.remote().lastStreamCreated();
+                    pipeline.addBefore(h2Name, NAMER, new LastStreamNamer(last));
+                }
+            }
+        });
     }
 
     @Override
@@ -83,27 +110,31 @@ public final class StreamErrorGuard extends ChannelDuplexHandler {
         ctx.fireExceptionCaught(cause);
     }
 
-    @Override
-    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-        if (msg instanceof ByteBuf && ((ByteBuf) msg).readableBytes() == GOAWAY_HEAD) {
-            nameLastStream(ctx, (ByteBuf) msg);
-        }
-        ctx.write(msg, promise);
-    }
+    /**
+     * In the pipeline for one write only: the GOAWAY frame head Netty writes right after telling its listeners. It
+     * leaves at that write, whatever it was, so no later frame passes through it.
+     */
+    private static final class LastStreamNamer extends ChannelOutboundHandlerAdapter {
+        private final int lastStreamId;
 
-    private static void nameLastStream(ChannelHandlerContext ctx, ByteBuf frame) {
-        int at = frame.readerIndex();
-        boolean pessimisticErrorGoAway = frame.getByte(at + 3) == GOAWAY_TYPE
-                && frame.getInt(at + 5) == 0 // stream 0
-                && frame.getInt(at + 9) == Integer.MAX_VALUE
-                && frame.getInt(at + 13) != 0; // an error code
-        ChannelHandlerContext h2 = ctx.pipeline().context(Http2ConnectionHandler.class);
-        if (pessimisticErrorGoAway && h2 != null) {
-            int last = ((Http2ConnectionHandler) h2.handler())
-                    .connection()
-                    .remote()
-                    .lastStreamCreated();
-            frame.setInt(at + 9, last);
+        LastStreamNamer(int lastStreamId) {
+            this.lastStreamId = lastStreamId;
+        }
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            ctx.pipeline().remove(this);
+            if (msg instanceof ByteBuf frame && frame.readableBytes() == GOAWAY_HEAD) {
+                int at = frame.readerIndex();
+                boolean pessimisticErrorGoAway = frame.getByte(at + 3) == GOAWAY_TYPE
+                        && frame.getInt(at + 5) == 0 // stream 0
+                        && frame.getInt(at + 9) == Integer.MAX_VALUE
+                        && frame.getInt(at + 13) != 0; // an error code
+                if (pessimisticErrorGoAway) {
+                    frame.setInt(at + 9, lastStreamId);
+                }
+            }
+            ctx.write(msg, promise);
         }
     }
 }
