@@ -124,6 +124,52 @@ class TlsRoundTripIT {
         assertThat(streaming.code().await(10, SECONDS)).isEqualTo(StatusCode.OK);
     }
 
+    static Stream<Arguments> nettyServerWindows() {
+        // our default windows, and grpcio's and the RFC's 64 KiB (65,535) stream and connection windows
+        return Stream.of(
+                Arguments.of(TlsEngine.OPENSSL, ChannelOptions.DEFAULT_WINDOW_SIZE),
+                Arguments.of(TlsEngine.JDK, ChannelOptions.DEFAULT_WINDOW_SIZE),
+                Arguments.of(TlsEngine.OPENSSL, 65_535),
+                Arguments.of(TlsEngine.JDK, 65_535));
+    }
+
+    /**
+     * A server stream that writes more than one flush takes (64 KiB) at once and then ends, over TLS, on the Netty
+     * server (issue 13: grpcio's server_streaming hung). The writer is told it may write again once its buffer is
+     * handed to Netty; waiting for Netty's writability event instead lost it under TLS, where SslHandler reports the
+     * channel's short unwritable spell only after the flush ended it, so the status was never written.
+     */
+    @ParameterizedTest(name = "server {0}, client window {1}")
+    @MethodSource("nettyServerWindows")
+    void tls_nettyServerStreamsMoreThanOneFlush_endsWithStatus(TlsEngine serverEngine, int clientWindow)
+            throws Exception {
+        int port = rig.secureServer(
+                ServerCredentials.ssl(List.of(serverId.keyCertPair())),
+                ServerOptions.DEFAULT.withTlsEngine(serverEngine).withHttp2Transport(Http2Transport.NETTY));
+        Channel channel = rig.secureChannel(
+                "127.0.0.1:" + port,
+                ChannelCredentials.ssl(ca.certificatePem()),
+                ChannelOptions.DEFAULT
+                        .withHttp2Transport(transport)
+                        .withInitialWindowSize(clientWindow)
+                        .withConnectionWindowSize(clientWindow));
+
+        for (int i = 0; i < 5; i++) {
+            // grpc's server_streaming sizes: 4 messages, 125 KB in all, written without waiting
+            UnaryStreamCall<byte[], byte[]> streaming = channel.unaryStream(STREAMING_OUTPUT_CALL)
+                    .call(new byte[31_415 + i], options().withMetadata(Metadata.of(X_COUNT, "4")));
+            int received = 0;
+            for (Optional<byte[]> m = streaming.read().await(10, SECONDS);
+                    m.isPresent();
+                    m = streaming.read().await(10, SECONDS)) {
+                assertThat(m.get()).hasSize(31_415 + i);
+                received++;
+            }
+            assertThat(received).isEqualTo(4);
+            assertThat(streaming.code().await(10, SECONDS)).isEqualTo(StatusCode.OK);
+        }
+    }
+
     @ParameterizedTest(name = "client {0}, server {1} on {2}")
     @MethodSource("engines")
     void mutualTls_authContext_describesClientCertificate(
