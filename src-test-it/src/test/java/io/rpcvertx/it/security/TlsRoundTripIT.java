@@ -1,6 +1,7 @@
 package io.rpcvertx.it.security;
 
 import static io.rpcvertx.it.testservice.TestServiceContract.FULL_DUPLEX_CALL;
+import static io.rpcvertx.it.testservice.TestServiceContract.STREAMING_INPUT_CALL;
 import static io.rpcvertx.it.testservice.TestServiceContract.STREAMING_OUTPUT_CALL;
 import static io.rpcvertx.it.testservice.TestServiceContract.UNARY_CALL;
 import static io.rpcvertx.it.testservice.TestServiceContract.X_COUNT;
@@ -19,8 +20,10 @@ import io.rpcvertx.ServerCredentials.ClientAuth;
 import io.rpcvertx.ServerOptions;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.StreamStreamCall;
+import io.rpcvertx.StreamUnaryCall;
 import io.rpcvertx.TlsEngine;
 import io.rpcvertx.UnaryStreamCall;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
@@ -167,6 +170,46 @@ class TlsRoundTripIT {
             }
             assertThat(received).isEqualTo(4);
             assertThat(streaming.code().await(10, SECONDS)).isEqualTo(StatusCode.OK);
+        }
+    }
+
+    static Stream<Arguments> serverWindows() {
+        return Stream.of(
+                Arguments.of(Http2Transport.NETTY, ChannelOptions.DEFAULT_WINDOW_SIZE),
+                Arguments.of(Http2Transport.NETTY, 65_535),
+                Arguments.of(Http2Transport.VERTX_HTTP, ChannelOptions.DEFAULT_WINDOW_SIZE),
+                Arguments.of(Http2Transport.VERTX_HTTP, 65_535));
+    }
+
+    /**
+     * The client side of {@link #tls_nettyServerStreamsMoreThanOneFlush_endsWithStatus}: a client stream that writes
+     * more than one flush takes at once, then half-closes, over TLS, against large and 64 KiB server windows.
+     */
+    @ParameterizedTest(name = "server on {0}, server window {1}")
+    @MethodSource("serverWindows")
+    void tls_clientStreamsMoreThanOneFlush_getsResponse(Http2Transport serverTransport, int serverWindow)
+            throws Exception {
+        int port = rig.secureServer(
+                ServerCredentials.ssl(List.of(serverId.keyCertPair())),
+                ServerOptions.DEFAULT
+                        .withHttp2Transport(serverTransport)
+                        .withInitialWindowSize(serverWindow)
+                        .withConnectionWindowSize(serverWindow));
+        Channel channel = rig.secureChannel(
+                "127.0.0.1:" + port,
+                ChannelCredentials.ssl(ca.certificatePem()),
+                ChannelOptions.DEFAULT.withHttp2Transport(transport));
+
+        for (int i = 0; i < 5; i++) {
+            StreamUnaryCall<byte[], byte[]> call =
+                    channel.streamUnary(STREAMING_INPUT_CALL).call(options());
+            List<Future<Void>> writes = new ArrayList<>();
+            for (int m = 0; m < 4; m++) {
+                writes.add(call.write(new byte[31_415 + i])); // the last ones complete on the stream's onReady
+            }
+            Future.all(writes).await(10, SECONDS); // before doneWriting, which would release them too
+            call.doneWriting().await(10, SECONDS);
+            assertThat(new String(call.response().await(10, SECONDS), UTF_8)).isEqualTo("4:" + 4 * (31_415 + i));
         }
     }
 
