@@ -36,9 +36,9 @@ PAGE_INTRO = """\
 Every pairing of rpc-vertx with grpc-java 1.79.0, grpcio 1.51 (Debian's `python3-grpcio`, grpc.aio on C-core) and
 grpc-js 1.14.7, in both directions, over plaintext and TLS (grpc-java's test certificate for `*.test.google.fr`), as
 run by `src-test-it`'s `io.rpcvertx.it.interop` tests: `GrpcJavaInteropPlaintextIT`, `GrpcJavaInteropTlsIT`,
-`GrpcioInteropIT`, `GrpcJsInteropIT`. {run} `rpc-vertx` is rpc-vertx on its default HTTP/2 transport (Vert.x's HTTP
-client and server); `rpc-vertx (netty server)` is `interop-server --http2-transport=netty` and `rpc-vertx (netty
-client)` the client on `--http2-transport=netty` (Netty's HTTP/2 codec in Vert.x sockets, see
+`GrpcioInteropIT`, `GrpcJsInteropIT`. {run} `rpc-vertx` is rpc-vertx on Vert.x's HTTP server and client
+(`--http2-transport=vertx`); `rpc-vertx (netty server)` is `interop-server --http2-transport=netty` and `rpc-vertx
+(netty client)` the client on `--http2-transport=netty` (Netty's HTTP/2 codec in Vert.x sockets, see
 [transports](transports.md)).
 
 rpc-vertx's client and grpc-java's `TestServiceClient` run every case of grpc-java's `TestServiceClient` that needs no
