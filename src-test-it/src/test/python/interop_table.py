@@ -36,7 +36,10 @@ PAGE_INTRO = """\
 Every pairing of rpc-vertx with grpc-java 1.79.0, grpcio 1.51 (Debian's `python3-grpcio`, grpc.aio on C-core) and
 grpc-js 1.14.7, in both directions, over plaintext and TLS (grpc-java's test certificate for `*.test.google.fr`), as
 run by `src-test-it`'s `io.rpcvertx.it.interop` tests: `GrpcJavaInteropPlaintextIT`, `GrpcJavaInteropTlsIT`,
-`GrpcioInteropIT`, `GrpcJsInteropIT`. {run}
+`GrpcioInteropIT`, `GrpcJsInteropIT`. {run} `rpc-vertx` is rpc-vertx on Vert.x's HTTP server and client
+(`--http2-transport=vertx`); `rpc-vertx (netty server)` is `interop-server --http2-transport=netty` and `rpc-vertx
+(netty client)` the client on `--http2-transport=netty` (Netty's HTTP/2 codec in Vert.x sockets, see
+[transports](transports.md)).
 
 rpc-vertx's client and grpc-java's `TestServiceClient` run every case of grpc-java's `TestServiceClient` that needs no
 cloud credentials, less `cacheable_unary` (it needs a caching proxy in front of the server and GET requests; grpc-java
@@ -77,7 +80,7 @@ def read(directory):
 
 def label(row):
     """pass, fail (ref), FAIL (rpc-vertx's), or fail (peer): a reference pairing's own failure."""
-    if row["result"] == "FAIL" and "rpc-vertx" not in (row["client"], row["server"]):
+    if row["result"] == "FAIL" and not any(side.startswith("rpc-vertx") for side in (row["client"], row["server"])):
         return "fail (peer)"
     return LABELS.get(row["result"], row["result"])
 

@@ -97,7 +97,7 @@ public final class ServerOptions {
 
         boolean eventBusSignals;
         Set<String> ignoredArguments = Set.of();
-        Http2Transport http2Transport = Http2Transport.VERTX_HTTP;
+        Http2Transport http2Transport = Http2Transport.NETTY;
 
         @Override
         protected Values clone() {
@@ -506,7 +506,8 @@ public final class ServerOptions {
 
     /**
      * A copy serving its TCP and Unix-domain ports with this HTTP/2 implementation (default {@link
-     * Http2Transport#VERTX_HTTP}). Both follow the same wire rules and honour the same options; {@link
+     * Http2Transport#NETTY}; {@link Http2Transport#VERTX_HTTP} for a server that answers HTTP/1.x with 505 or feeds
+     * Vert.x's own HTTP server metrics). Both follow the same wire rules and honour the same options; {@link
      * Http2Transport#NETTY} installs Netty's HTTP/2 codec in the pipeline of Vert.x {@code NetServer} sockets, which
      * costs less CPU per call. In-process and event-bus ports are not affected.
      */

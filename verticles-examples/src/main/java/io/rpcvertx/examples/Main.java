@@ -63,7 +63,7 @@ public final class Main {
             "  bench-echo-server   [--port=50200] [--host=127.0.0.1] " + Main.SERVER_FLAGS_USAGE + Main.TRANSPORT_USAGE,
             "                      serves bench.Echo (shared/bench) until SIGTERM",
             "  interop-server      [--port=8080] [--use_tls=true] [--tls_cert_file=F --tls_key_file=F] [--host=0.0.0.0]",
-            "                      " + Main.SERVER_FLAGS_USAGE,
+            "                      " + Main.SERVER_FLAGS_USAGE + Main.TRANSPORT_USAGE,
             "                      serves grpc.testing.TestService (gRPC interop) until SIGTERM; grpc-java's flags;",
             "                      TLS without cert flags uses grpc-java's test certificate from the classpath",
             "  interop-client      [--server_host=localhost] [--server_port=8080] [--test_case=empty_unary|all|a,b]",

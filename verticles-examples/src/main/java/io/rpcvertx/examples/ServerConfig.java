@@ -20,7 +20,7 @@ import java.util.Set;
  *   <li>{@code maxConcurrentRpcs}: {@link ServerOptions#withMaximumConcurrentRpcs(int)} (default: unlimited);
  *   <li>{@code ioInstances}: {@link ServerOptions#withIoInstances(int)} (default: one per event loop);
  *   <li>{@code http2Transport}: {@link ServerOptions#withHttp2Transport} (flag {@code --http2-transport=vertx|netty},
- *       default vertx);
+ *       default: {@link ServerOptions#DEFAULT}'s);
  *   <li>{@code eventBus}: also serve on the event bus at {@link RpcVertx#DEFAULT_EVENT_BUS_ADDRESS} (flag
  *       {@code --eventbus}; clients reach it with {@code --target=eventbus:});
  *   <li>{@code sockJsBridgePort}, {@code tcpBridgePort}: the JSON gateway's bridges ({@link GatewayBridgeServer}; flags

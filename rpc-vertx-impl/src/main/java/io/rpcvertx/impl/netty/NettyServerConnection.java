@@ -167,6 +167,7 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
     public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
         flusher().readComplete();
         super.channelReadComplete(ctx); // flushes
+        streams.notifyWaiting();
     }
 
     @Override
@@ -208,6 +209,7 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
         if (c != null) {
             flush(c);
         }
+        streams.notifyWaiting();
     }
 
     private NettyFlusher flusher() {
@@ -309,6 +311,11 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
         } catch (Http2Exception e) {
             onError(ctx(), false, e);
         }
+    }
+
+    /** {@code stream}'s writer waits for its buffered bytes to leave: it is asked again after the coming flush. */
+    void awaitFlush(NettyServerStream stream) {
+        streams.awaitFlush(stream);
     }
 
     boolean isWritable(Http2Stream stream) {

@@ -293,10 +293,19 @@ final class NettyServerStream implements ServerStream {
             } else {
                 connection.writeData(stream, out);
             }
+            if (readyOwed && state == State.OPEN) {
+                // the writer may have stopped at our own buffer's high-water mark, which Netty knows nothing of: its
+                // onReady must not wait for a writability change of Netty's (none may come; under TLS a flush that
+                // briefly fills the channel reports it only once it is over), so the stream asks after the flush
+                connection.awaitFlush(this);
+            }
         }
     }
 
-    /** After a flush: owed {@link ServerStreamListener#onReady()} is delivered once the stream takes more. */
+    /**
+     * After a flush, or when Netty's writability of the stream changed: owed {@link ServerStreamListener#onReady()}
+     * is delivered once the stream takes more.
+     */
     void notifyIfReady() {
         if (readyOwed && state == State.OPEN && isReady()) {
             readyOwed = false;

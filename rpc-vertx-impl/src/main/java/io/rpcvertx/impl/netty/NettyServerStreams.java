@@ -7,8 +7,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * The calls of one {@link NettyServerConnection}, in two lists linked through the streams themselves (no node per
  * stream): the open streams, whose count the connection policy reads and which a drain deadline cancels; and the
- * streams with response bytes buffered since the last flush, each written out as one DATA frame before the flush. On
- * the connection's event loop only.
+ * streams with response bytes buffered since the last flush, each written out as one DATA frame before the flush.
+ * Besides, the streams whose writer waits for a flush to take its buffer ({@link #awaitFlush}). On the connection's
+ * event loop only.
  */
 final class NettyServerStreams {
     /** Streams with response bytes buffered since the last flush, in the order they buffered. */
@@ -19,6 +20,10 @@ final class NettyServerStreams {
     private @Nullable NettyServerStream firstOpen;
 
     private int openCount;
+    /** Streams that were not ready because of what they buffered, and handed it to Netty for the coming flush. */
+    private final ArrayList<NettyServerStream> waitingForFlush = new ArrayList<>();
+    /** {@link #waitingForFlush} while {@link #notifyWaiting()} walks it: a writer called back may wait again. */
+    private final ArrayList<NettyServerStream> notifying = new ArrayList<>();
 
     int openCount() {
         return openCount;
@@ -48,6 +53,28 @@ final class NettyServerStreams {
             s.buffered = false;
             s.writeBuffered();
             s = next;
+        }
+    }
+
+    /** {@code stream}'s writer waits for the coming flush: after it, the stream is asked whether it takes more. */
+    void awaitFlush(NettyServerStream stream) {
+        waitingForFlush.add(stream);
+    }
+
+    /** After a flush: the streams waiting for it deliver their owed onReady if they take more now. */
+    void notifyWaiting() {
+        if (waitingForFlush.isEmpty()) {
+            return;
+        }
+        ArrayList<NettyServerStream> waiting = notifying;
+        waiting.addAll(waitingForFlush);
+        waitingForFlush.clear();
+        try {
+            for (int i = 0; i < waiting.size(); i++) {
+                waiting.get(i).notifyIfReady();
+            }
+        } finally {
+            waiting.clear();
         }
     }
 

@@ -11,6 +11,7 @@ import io.rpcvertx.it.interop.GrpcJavaPeers.CaseResult;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
@@ -27,11 +28,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
 /**
- * The grpc-java interop matrix on one transport: every case of {@link InteropCases#ALL} for rpc-vertx server ← grpc-java client,
- * rpc-vertx client → grpc-java server, and the reference pairing grpc-java client → grpc-java server. grpc-java runs
- * in separate JVMs: one TestServiceServer per class, and per grpc-java-client row one JVM running all cases
- * ({@link GrpcJavaClientBatch}). Both grpc-java client rows start with the class and run on while our client's cases
- * run; each is awaited when first needed.
+ * The grpc-java interop matrix on one transport: every case of {@link InteropCases#ALL} for rpc-vertx server ← grpc-java client
+ * (our server on each HTTP/2 transport, {@link Http2Transport}), rpc-vertx client → grpc-java server (our client on
+ * each), and the reference pairing grpc-java client → grpc-java server. grpc-java runs in separate JVMs: one
+ * TestServiceServer per class, and per grpc-java-client row one JVM running all cases ({@link GrpcJavaClientBatch}).
+ * The grpc-java client rows start with the class and run on while our client's cases run; each is awaited when first
+ * needed.
  *
  * <p>A case that fails for us but also for the reference pairing is aborted (reported as skipped) with both reasons,
  * a reference failure; one that fails only for us fails. The reference row itself aborts with grpc-java's reason when
@@ -45,17 +47,18 @@ abstract class AbstractGrpcJavaInteropIT {
     static final String GRPC_JAVA = "grpc-java";
     static final String RPC_VERTX = "rpc-vertx";
     static final String RPC_VERTX_NETTY = "rpc-vertx (netty client)";
+    static final String RPC_VERTX_NETTY_SERVER = "rpc-vertx (netty server)";
     private static final Duration BATCH_TIMEOUT = Duration.ofSeconds(120);
 
     private final Transport transport;
     private final MatrixReport report;
     private Vertx vertx;
-    private InteropServer ourServer;
+    private final Map<Http2Transport, InteropServer> ourServers = new EnumMap<>(Http2Transport.class);
     private GrpcJavaPeers.Server javaServer;
     private JavaPeer referenceBatch;
-    private JavaPeer toUsBatch;
+    private final Map<Http2Transport, JavaPeer> toUsBatches = new EnumMap<>(Http2Transport.class);
     private Map<String, CaseResult> reference;
-    private Map<String, CaseResult> grpcJavaClientToUs;
+    private final Map<Http2Transport, Map<String, CaseResult>> grpcJavaClientToUs = new EnumMap<>(Http2Transport.class);
 
     AbstractGrpcJavaInteropIT(Transport transport) {
         this.transport = transport;
@@ -71,25 +74,39 @@ abstract class AbstractGrpcJavaInteropIT {
                 ? InteropServer.Options.tls(
                         "127.0.0.1", 0, GrpcJavaPeers.serverCertFile(), GrpcJavaPeers.serverKeyFile())
                 : InteropServer.Options.plaintext("127.0.0.1", 0);
-        ourServer = InteropServer.start(vertx, serverOptions).await(10, SECONDS);
+        for (Http2Transport http2 : Http2Transport.values()) {
+            ourServers.put(
+                    http2,
+                    InteropServer.start(vertx, serverOptions.withHttp2Transport(http2))
+                            .await(10, SECONDS));
+        }
         javaServer = GrpcJavaPeers.startServer(classpath, transport);
         // The reference row runs on while our client's cases do: grpc-java's client_compressed_streaming probe
         // waits about 15 s on grpc-java's server, which has no compression check.
         referenceBatch = GrpcJavaPeers.startClientBatch(classpath, transport, javaServer.port(), CASES);
-        // grpc-java's client against us runs on while our client's cases do too; awaited by its first test
-        toUsBatch = GrpcJavaPeers.startClientBatch(classpath, transport, ourServer.port(), CASES);
+        // grpc-java's client against each of our servers runs on while our client's cases do too; awaited by its
+        // first test
+        for (Http2Transport http2 : Http2Transport.values()) {
+            toUsBatches.put(
+                    http2,
+                    GrpcJavaPeers.startClientBatch(
+                            classpath, transport, ourServers.get(http2).port(), CASES));
+        }
     }
 
-    /** The grpc-java client against us: its results, waiting (bounded) for its batch the first time. */
-    private synchronized Map<String, CaseResult> grpcJavaClientToUs() throws InterruptedException {
-        if (grpcJavaClientToUs == null) {
+    /** The grpc-java client against our server on {@code http2}: its results, waiting (bounded) the first time. */
+    private synchronized Map<String, CaseResult> grpcJavaClientToUs(Http2Transport http2) throws InterruptedException {
+        Map<String, CaseResult> results = grpcJavaClientToUs.get(http2);
+        if (results == null) {
+            JavaPeer batch = toUsBatches.get(http2);
             try {
-                grpcJavaClientToUs = GrpcJavaPeers.awaitBatch(toUsBatch, CASES, BATCH_TIMEOUT);
+                results = GrpcJavaPeers.awaitBatch(batch, CASES, BATCH_TIMEOUT);
             } finally {
-                toUsBatch.close();
+                batch.close();
             }
+            grpcJavaClientToUs.put(http2, results);
         }
-        return grpcJavaClientToUs;
+        return results;
     }
 
     /** The reference row's results, waiting (bounded) for its batch the first time. */
@@ -111,14 +128,14 @@ abstract class AbstractGrpcJavaInteropIT {
             if (referenceBatch != null) {
                 referenceBatch.close();
             }
-            if (toUsBatch != null) {
-                toUsBatch.close();
+            for (JavaPeer batch : toUsBatches.values()) {
+                batch.close();
             }
             if (javaServer != null) {
                 javaServer.close();
             }
-            if (ourServer != null) {
-                ourServer.close().await(10, SECONDS);
+            for (InteropServer server : ourServers.values()) {
+                server.close().await(10, SECONDS);
             }
         } finally {
             if (vertx != null) {
@@ -143,7 +160,23 @@ abstract class AbstractGrpcJavaInteropIT {
     @FieldSource("CASES")
     @Order(2)
     void grpcJavaClient_toRpcVertxServer(String testCase) throws InterruptedException {
-        judge(testCase, GRPC_JAVA, RPC_VERTX, grpcJavaClientToUs().get(testCase));
+        judge(
+                testCase,
+                GRPC_JAVA,
+                RPC_VERTX,
+                grpcJavaClientToUs(Http2Transport.VERTX_HTTP).get(testCase));
+    }
+
+    /** grpc-java's client against our server on the Netty HTTP/2 transport ({@code Http2Transport.NETTY}). */
+    @ParameterizedTest(name = "{0}")
+    @FieldSource("CASES")
+    @Order(2)
+    void grpcJavaClient_toRpcVertxNettyServer(String testCase) throws InterruptedException {
+        judge(
+                testCase,
+                GRPC_JAVA,
+                RPC_VERTX_NETTY_SERVER,
+                grpcJavaClientToUs(Http2Transport.NETTY).get(testCase));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -4,6 +4,7 @@ import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.RpcException;
 import io.rpcvertx.examples.interop.InteropClient;
 import io.rpcvertx.examples.interop.InteropServer;
@@ -24,6 +25,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.opentest4j.TestAbortedException;
 
 /**
@@ -32,8 +35,9 @@ import org.opentest4j.TestAbortedException;
  * pairing, where grpc-java 1.79.0 takes rpc-vertx's place:
  *
  * <ul>
- *   <li>the peer's client process ({@code --test_case=all}, one run per transport) against our {@link InteropServer}
- *       in this JVM; reference: the same client against grpc-java's TestServiceServer;
+ *   <li>the peer's client process ({@code --test_case=all}, one run per transport and server) against our {@link
+ *       InteropServer} in this JVM, one on each HTTP/2 transport ({@link Http2Transport}); reference: the same client
+ *       against grpc-java's TestServiceServer (run once per transport);
  *   <li>our {@link InteropClient}, case by case in this JVM, against the peer's server process (one per transport for
  *       the class, stopped by PID at the end); reference: grpc-java's TestServiceClient against the same server.
  * </ul>
@@ -47,6 +51,7 @@ import org.opentest4j.TestAbortedException;
 @Timeout(300)
 abstract class AbstractPeerInterop {
     static final String RPC_VERTX = "rpc-vertx";
+    static final String RPC_VERTX_NETTY_SERVER = AbstractGrpcJavaInteropIT.RPC_VERTX_NETTY_SERVER;
     static final String GRPC_JAVA = "grpc-java";
 
     /** A whole peer client run: {@link InteropCases#PEER_CLIENT}, each bounded by the client itself to 30 s. */
@@ -65,8 +70,11 @@ abstract class AbstractPeerInterop {
     private static final class Side {
         PythonPeer peerServer;
         int peerServerPort;
-        InteropServer ourServer;
+        final Map<Http2Transport, InteropServer> ourServers = new EnumMap<>(Http2Transport.class);
         GrpcJavaPeers.Server javaServer;
+        /** The peer's client against grpc-java's server: the reference of both of our servers' rows. */
+        Map<String, CaseResult> peerClientToJava;
+
         JavaPeer javaClientToPeer;
         Map<String, CaseResult> javaClientToPeerResults;
     }
@@ -99,7 +107,12 @@ abstract class AbstractPeerInterop {
                     ? InteropServer.Options.tls(
                             "127.0.0.1", 0, GrpcJavaPeers.serverCertFile(), GrpcJavaPeers.serverKeyFile())
                     : InteropServer.Options.plaintext("127.0.0.1", 0);
-            side.ourServer = InteropServer.start(vertx, options).await(10, SECONDS);
+            for (Http2Transport http2 : Http2Transport.values()) {
+                side.ourServers.put(
+                        http2,
+                        InteropServer.start(vertx, options.withHttp2Transport(http2))
+                                .await(10, SECONDS));
+            }
             side.javaServer = GrpcJavaPeers.startServer(classpath, transport);
             side.javaClientToPeer =
                     GrpcJavaPeers.startClientBatch(classpath, transport, side.peerServerPort, InteropCases.ALL);
@@ -120,8 +133,8 @@ abstract class AbstractPeerInterop {
                 if (side.peerServer != null) {
                     side.peerServer.close();
                 }
-                if (side.ourServer != null) {
-                    side.ourServer.close().await(10, SECONDS);
+                for (InteropServer server : side.ourServers.values()) {
+                    server.close().await(10, SECONDS);
                 }
             }
         } finally {
@@ -131,14 +144,16 @@ abstract class AbstractPeerInterop {
         }
     }
 
-    @Test
-    void peerClient_toRpcVertxServer_plaintext() throws Exception {
-        peerClientAgainstOurServer(Transport.PLAINTEXT);
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Http2Transport.class)
+    void peerClient_toRpcVertxServer_plaintext(Http2Transport http2) throws Exception {
+        peerClientAgainstOurServer(Transport.PLAINTEXT, http2);
     }
 
-    @Test
-    void peerClient_toRpcVertxServer_tls() throws Exception {
-        peerClientAgainstOurServer(Transport.TLS);
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Http2Transport.class)
+    void peerClient_toRpcVertxServer_tls(Http2Transport http2) throws Exception {
+        peerClientAgainstOurServer(Transport.TLS, http2);
     }
 
     @Test
@@ -151,14 +166,28 @@ abstract class AbstractPeerInterop {
         ourClientAgainstPeerServer(Transport.TLS);
     }
 
-    /** The peer's client runs {@link InteropCases#PEER_CLIENT} (its {@code all}). */
-    private void peerClientAgainstOurServer(Transport transport) throws Exception {
+    /** The peer's client runs {@link InteropCases#PEER_CLIENT} (its {@code all}) against our server on {@code http2}. */
+    private void peerClientAgainstOurServer(Transport transport, Http2Transport http2) throws Exception {
         Assumptions.assumeTrue(unavailable == null, unavailable);
         Side side = sides.get(transport);
-        Map<String, CaseResult> reference = runPeerClient(transport, side.javaServer.port());
-        record(peer.label(), GRPC_JAVA, transport, reference);
-        Map<String, CaseResult> ours = runPeerClient(transport, side.ourServer.port());
-        judge(peer.label(), RPC_VERTX, transport, ours, reference);
+        Map<String, CaseResult> reference = peerClientToJava(transport, side);
+        Map<String, CaseResult> ours =
+                runPeerClient(transport, side.ourServers.get(http2).port());
+        judge(
+                peer.label(),
+                http2 == Http2Transport.NETTY ? RPC_VERTX_NETTY_SERVER : RPC_VERTX,
+                transport,
+                ours,
+                reference);
+    }
+
+    /** The reference row of {@code transport}: the peer's client against grpc-java's server, run the first time. */
+    private synchronized Map<String, CaseResult> peerClientToJava(Transport transport, Side side) throws Exception {
+        if (side.peerClientToJava == null) {
+            side.peerClientToJava = runPeerClient(transport, side.javaServer.port());
+            record(peer.label(), GRPC_JAVA, transport, side.peerClientToJava);
+        }
+        return side.peerClientToJava;
     }
 
     private void ourClientAgainstPeerServer(Transport transport) throws Exception {

@@ -1,6 +1,7 @@
 package io.rpcvertx.it.security;
 
 import static io.rpcvertx.it.testservice.TestServiceContract.FULL_DUPLEX_CALL;
+import static io.rpcvertx.it.testservice.TestServiceContract.STREAMING_INPUT_CALL;
 import static io.rpcvertx.it.testservice.TestServiceContract.STREAMING_OUTPUT_CALL;
 import static io.rpcvertx.it.testservice.TestServiceContract.UNARY_CALL;
 import static io.rpcvertx.it.testservice.TestServiceContract.X_COUNT;
@@ -19,8 +20,10 @@ import io.rpcvertx.ServerCredentials.ClientAuth;
 import io.rpcvertx.ServerOptions;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.StreamStreamCall;
+import io.rpcvertx.StreamUnaryCall;
 import io.rpcvertx.TlsEngine;
 import io.rpcvertx.UnaryStreamCall;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
@@ -122,6 +125,92 @@ class TlsRoundTripIT {
         }
         assertThat(received).hasSize(5);
         assertThat(streaming.code().await(10, SECONDS)).isEqualTo(StatusCode.OK);
+    }
+
+    static Stream<Arguments> nettyServerWindows() {
+        // our default windows, and grpcio's and the RFC's 64 KiB (65,535) stream and connection windows
+        return Stream.of(
+                Arguments.of(TlsEngine.OPENSSL, ChannelOptions.DEFAULT_WINDOW_SIZE),
+                Arguments.of(TlsEngine.JDK, ChannelOptions.DEFAULT_WINDOW_SIZE),
+                Arguments.of(TlsEngine.OPENSSL, 65_535),
+                Arguments.of(TlsEngine.JDK, 65_535));
+    }
+
+    /**
+     * A server stream that writes more than one flush takes (64 KiB) at once and then ends, over TLS, on the Netty
+     * server (issue 13: grpcio's server_streaming hung). The writer is told it may write again once its buffer is
+     * handed to Netty; waiting for Netty's writability event instead lost it under TLS, where SslHandler reports the
+     * channel's short unwritable spell only after the flush ended it, so the status was never written.
+     */
+    @ParameterizedTest(name = "server {0}, client window {1}")
+    @MethodSource("nettyServerWindows")
+    void tls_nettyServerStreamsMoreThanOneFlush_endsWithStatus(TlsEngine serverEngine, int clientWindow)
+            throws Exception {
+        int port = rig.secureServer(
+                ServerCredentials.ssl(List.of(serverId.keyCertPair())),
+                ServerOptions.DEFAULT.withTlsEngine(serverEngine).withHttp2Transport(Http2Transport.NETTY));
+        Channel channel = rig.secureChannel(
+                "127.0.0.1:" + port,
+                ChannelCredentials.ssl(ca.certificatePem()),
+                ChannelOptions.DEFAULT
+                        .withHttp2Transport(transport)
+                        .withInitialWindowSize(clientWindow)
+                        .withConnectionWindowSize(clientWindow));
+
+        for (int i = 0; i < 5; i++) {
+            // grpc's server_streaming sizes: 4 messages, 125 KB in all, written without waiting
+            UnaryStreamCall<byte[], byte[]> streaming = channel.unaryStream(STREAMING_OUTPUT_CALL)
+                    .call(new byte[31_415 + i], options().withMetadata(Metadata.of(X_COUNT, "4")));
+            int received = 0;
+            for (Optional<byte[]> m = streaming.read().await(10, SECONDS);
+                    m.isPresent();
+                    m = streaming.read().await(10, SECONDS)) {
+                assertThat(m.get()).hasSize(31_415 + i);
+                received++;
+            }
+            assertThat(received).isEqualTo(4);
+            assertThat(streaming.code().await(10, SECONDS)).isEqualTo(StatusCode.OK);
+        }
+    }
+
+    static Stream<Arguments> serverWindows() {
+        return Stream.of(
+                Arguments.of(Http2Transport.NETTY, ChannelOptions.DEFAULT_WINDOW_SIZE),
+                Arguments.of(Http2Transport.NETTY, 65_535),
+                Arguments.of(Http2Transport.VERTX_HTTP, ChannelOptions.DEFAULT_WINDOW_SIZE),
+                Arguments.of(Http2Transport.VERTX_HTTP, 65_535));
+    }
+
+    /**
+     * The client side of {@link #tls_nettyServerStreamsMoreThanOneFlush_endsWithStatus}: a client stream that writes
+     * more than one flush takes at once, then half-closes, over TLS, against large and 64 KiB server windows.
+     */
+    @ParameterizedTest(name = "server on {0}, server window {1}")
+    @MethodSource("serverWindows")
+    void tls_clientStreamsMoreThanOneFlush_getsResponse(Http2Transport serverTransport, int serverWindow)
+            throws Exception {
+        int port = rig.secureServer(
+                ServerCredentials.ssl(List.of(serverId.keyCertPair())),
+                ServerOptions.DEFAULT
+                        .withHttp2Transport(serverTransport)
+                        .withInitialWindowSize(serverWindow)
+                        .withConnectionWindowSize(serverWindow));
+        Channel channel = rig.secureChannel(
+                "127.0.0.1:" + port,
+                ChannelCredentials.ssl(ca.certificatePem()),
+                ChannelOptions.DEFAULT.withHttp2Transport(transport));
+
+        for (int i = 0; i < 5; i++) {
+            StreamUnaryCall<byte[], byte[]> call =
+                    channel.streamUnary(STREAMING_INPUT_CALL).call(options());
+            List<Future<Void>> writes = new ArrayList<>();
+            for (int m = 0; m < 4; m++) {
+                writes.add(call.write(new byte[31_415 + i])); // the last ones complete on the stream's onReady
+            }
+            Future.all(writes).await(10, SECONDS); // before doneWriting, which would release them too
+            call.doneWriting().await(10, SECONDS);
+            assertThat(new String(call.response().await(10, SECONDS), UTF_8)).isEqualTo("4:" + 4 * (31_415 + i));
+        }
     }
 
     @ParameterizedTest(name = "client {0}, server {1} on {2}")

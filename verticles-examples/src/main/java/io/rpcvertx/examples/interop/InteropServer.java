@@ -1,5 +1,6 @@
 package io.rpcvertx.examples.interop;
 
+import io.rpcvertx.Http2Transport;
 import io.rpcvertx.KeyCertPair;
 import io.rpcvertx.RpcVertx;
 import io.rpcvertx.Server;
@@ -45,7 +46,7 @@ public final class InteropServer {
      * The flags of {@code interop-server}: grpc-java's ({@code --port}, {@code --use_tls}, {@code --tls_cert_file},
      * {@code --tls_key_file}), {@code --host}, the bridge flags of {@link GatewayBridgeServer}, and every server
      * program's {@link ServerConfig#FLAGS}
-     * ({@code --grace}, {@code --max-concurrent-rpcs}, {@code --io-instances}).
+     * ({@code --grace}, {@code --max-concurrent-rpcs}, {@code --io-instances}, {@code --http2-transport}).
      */
     public static final Set<String> FLAGS = Stream.concat(
                     Stream.of(
@@ -56,8 +57,7 @@ public final class InteropServer {
                             "host",
                             GatewayBridgeServer.SOCKJS_FLAG,
                             GatewayBridgeServer.TCP_FLAG),
-                    // the interop server keeps the default transport (its options have no place for another)
-                    ServerConfig.FLAGS.stream().filter(f -> !f.equals(ServerConfig.HTTP2_TRANSPORT)))
+                    ServerConfig.FLAGS.stream())
             .collect(Collectors.toUnmodifiableSet());
 
     private final Server server;
@@ -85,6 +85,7 @@ public final class InteropServer {
      *     limit
      * @param ioInstances the event loops serving connections ({@link ServerOptions#withIoInstances}); 0 for one per
      *     event loop
+     * @param http2Transport the server's HTTP/2 implementation ({@link ServerOptions#withHttp2Transport})
      */
     public record Options(
             String host,
@@ -94,10 +95,12 @@ public final class InteropServer {
             @Nullable Path keyFile,
             Duration grace,
             int maximumConcurrentRpcs,
-            int ioInstances) {
+            int ioInstances,
+            Http2Transport http2Transport) {
         public Options {
             Objects.requireNonNull(host, "host");
             Objects.requireNonNull(grace, "grace");
+            Objects.requireNonNull(http2Transport, "http2Transport");
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
             }
@@ -116,27 +119,37 @@ public final class InteropServer {
 
         /** Plaintext on {@code host:port}; {@link #close()} cancels calls at once, no limits. */
         public static Options plaintext(String host, int port) {
-            return new Options(host, port, false, null, null, Duration.ZERO, 0, 0);
+            return new Options(
+                    host, port, false, null, null, Duration.ZERO, 0, 0, ServerOptions.DEFAULT.http2Transport());
         }
 
         /** TLS on {@code host:port} with this certificate chain and key; no grace, no limits. */
         public static Options tls(String host, int port, Path certFile, Path keyFile) {
-            return new Options(host, port, true, certFile, keyFile, Duration.ZERO, 0, 0);
+            return new Options(
+                    host, port, true, certFile, keyFile, Duration.ZERO, 0, 0, ServerOptions.DEFAULT.http2Transport());
         }
 
         /** A copy whose {@link #close()} lets calls in flight finish for {@code grace}. */
         public Options withGrace(Duration grace) {
-            return new Options(host, port, useTls, certFile, keyFile, grace, maximumConcurrentRpcs, ioInstances);
+            return new Options(
+                    host, port, useTls, certFile, keyFile, grace, maximumConcurrentRpcs, ioInstances, http2Transport);
         }
 
         /** A copy admitting at most {@code rpcs} calls at once (0: no limit). */
         public Options withMaximumConcurrentRpcs(int rpcs) {
-            return new Options(host, port, useTls, certFile, keyFile, grace, rpcs, ioInstances);
+            return new Options(host, port, useTls, certFile, keyFile, grace, rpcs, ioInstances, http2Transport);
         }
 
         /** A copy serving connections from {@code instances} event loops (0: one per event loop). */
         public Options withIoInstances(int instances) {
-            return new Options(host, port, useTls, certFile, keyFile, grace, maximumConcurrentRpcs, instances);
+            return new Options(
+                    host, port, useTls, certFile, keyFile, grace, maximumConcurrentRpcs, instances, http2Transport);
+        }
+
+        /** A copy serving on {@code transport} ({@link ServerOptions#withHttp2Transport}). */
+        public Options withHttp2Transport(Http2Transport transport) {
+            return new Options(
+                    host, port, useTls, certFile, keyFile, grace, maximumConcurrentRpcs, ioInstances, transport);
         }
 
         /**
@@ -144,7 +157,8 @@ public final class InteropServer {
          * {@code --use_tls} (default {@code true}, as grpc-java), {@code --tls_cert_file}, {@code --tls_key_file};
          * our {@code --host} (default {@code 0.0.0.0}); and the server settings every example server takes, parsed by
          * {@link ServerConfig#fromFlags}: {@code --grace} (seconds, default
-         * {@value ServerConfig#DEFAULT_GRACE_SECONDS}), {@code --max-concurrent-rpcs}, {@code --io-instances}.
+         * {@value ServerConfig#DEFAULT_GRACE_SECONDS}), {@code --max-concurrent-rpcs}, {@code --io-instances},
+         * {@code --http2-transport=vertx|netty} (default: {@link ServerOptions#DEFAULT}'s).
          *
          * @throws IllegalArgumentException for a malformed value, naming the flag
          */
@@ -169,14 +183,16 @@ public final class InteropServer {
                     Flags.path(flags, "tls_key_file"),
                     ServerConfig.grace(config),
                     limits.maximumConcurrentRpcs().orElse(0),
-                    limits.ioInstances());
+                    limits.ioInstances(),
+                    limits.http2Transport());
         }
 
         /** {@code base} with this server's limits. */
         ServerOptions serverOptions(ServerOptions base) {
             ServerOptions options = base.withMaxReceiveMessageLength(MAX_MESSAGE_SIZE)
                     .withMaxSendMessageLength(MAX_MESSAGE_SIZE)
-                    .withIoInstances(ioInstances);
+                    .withIoInstances(ioInstances)
+                    .withHttp2Transport(http2Transport);
             return maximumConcurrentRpcs == 0 ? options : options.withMaximumConcurrentRpcs(maximumConcurrentRpcs);
         }
     }

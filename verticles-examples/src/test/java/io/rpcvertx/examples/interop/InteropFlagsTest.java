@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.rpcvertx.Http2Transport;
+import io.rpcvertx.ServerOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -18,7 +19,16 @@ class InteropFlagsTest {
         InteropServer.Options options = InteropServer.Options.fromFlags(Map.of());
 
         assertThat(options)
-                .isEqualTo(new InteropServer.Options("0.0.0.0", 8080, true, null, null, Duration.ofSeconds(10), 0, 0));
+                .isEqualTo(new InteropServer.Options(
+                        "0.0.0.0",
+                        8080,
+                        true,
+                        null,
+                        null,
+                        Duration.ofSeconds(10),
+                        0,
+                        0,
+                        ServerOptions.DEFAULT.http2Transport()));
     }
 
     @Test
@@ -31,13 +41,15 @@ class InteropFlagsTest {
                 "host", "127.0.0.1",
                 "grace", "3",
                 "max-concurrent-rpcs", "1",
-                "io-instances", "2"));
+                "io-instances", "2",
+                "http2-transport", "netty"));
 
         assertThat(options)
                 .isEqualTo(InteropServer.Options.tls("127.0.0.1", 0, Path.of("/tmp/c.pem"), Path.of("/tmp/k.pem"))
                         .withGrace(Duration.ofSeconds(3))
                         .withMaximumConcurrentRpcs(1)
-                        .withIoInstances(2));
+                        .withIoInstances(2)
+                        .withHttp2Transport(Http2Transport.NETTY));
     }
 
     @Test
@@ -58,7 +70,20 @@ class InteropFlagsTest {
     void serverFlags_everyServerProgramsFlags_accepted() {
         assertThat(InteropServer.FLAGS)
                 .contains("port", "use_tls", "tls_cert_file", "tls_key_file", "host")
-                .contains("grace", "max-concurrent-rpcs", "io-instances");
+                .contains("grace", "max-concurrent-rpcs", "io-instances", "http2-transport");
+    }
+
+    @Test
+    void serverOptions_http2Transport_bothParsed_otherValuesNamed() {
+        assertThat(InteropServer.Options.fromFlags(Map.of("http2-transport", "vertx"))
+                        .http2Transport())
+                .isEqualTo(Http2Transport.VERTX_HTTP);
+        assertThat(InteropServer.Options.fromFlags(Map.of("http2-transport", "netty"))
+                        .http2Transport())
+                .isEqualTo(Http2Transport.NETTY);
+        assertThatThrownBy(() -> InteropServer.Options.fromFlags(Map.of("http2-transport", "okhttp")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--http2-transport: \"okhttp\" (expected: vertx or netty)");
     }
 
     @Test
