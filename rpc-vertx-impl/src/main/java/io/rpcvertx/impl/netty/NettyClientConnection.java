@@ -90,7 +90,13 @@ public final class NettyClientConnection extends Http2ConnectionHandler
             public void onStreamClosed(Http2Stream stream) {
                 NettyClientStream s = stream.getProperty(streamKey);
                 if (s != null) {
-                    s.onNettyStreamClosed();
+                    // also called from a flush (our RST_STREAM written): what it sets off runs in the owner's dispatch
+                    ContextInternal previous = owner.beginDispatch();
+                    try {
+                        s.onNettyStreamClosed();
+                    } finally {
+                        owner.endDispatch(previous);
+                    }
                 }
             }
         });
