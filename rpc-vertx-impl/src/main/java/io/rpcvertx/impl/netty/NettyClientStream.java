@@ -403,15 +403,26 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
     private void finish(MultiMap trailers) {
         MessageDeframer d = deframer;
         if (d != null && d.hasPartialMessage()) {
-            close(!endSent);
+            close(!localEnded());
             listener().onTrailers(StatusCode.INTERNAL, ResponseRules.END_MID_FRAME, Metadata.EMPTY);
             return;
         }
         pushback = trailers.get("grpc-retry-pushback-ms");
         ResponseRules.Outcome outcome = ResponseRules.outcome(trailers);
-        // a response that ended before our request did: our side is reset (the server is done with it)
-        close(!endSent);
+        // a response that ended before our request did (END_STREAM not yet written: still queued behind the server's
+        // window, perhaps for good): our side is reset, which also drops what Netty still queues for it
+        close(!localEnded());
         listener().onTrailers(outcome.code(), outcome.details(), outcome.trailers());
+    }
+
+    /** Whether our END_STREAM has left: written by Netty, not only handed to its flow controller. */
+    private boolean localEnded() {
+        Http2Stream s = stream;
+        if (s == null) {
+            return endSent;
+        }
+        Http2Stream.State st = s.state();
+        return st == Http2Stream.State.HALF_CLOSED_LOCAL || st == Http2Stream.State.CLOSED;
     }
 
     /** RST_STREAM from the peer. */
