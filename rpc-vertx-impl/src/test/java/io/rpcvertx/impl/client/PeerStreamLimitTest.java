@@ -148,8 +148,14 @@ class PeerStreamLimitTest {
                 assertThat(calls.get(i).response().await(10, SECONDS)).isEqualTo("ok");
                 ok++;
             } catch (RpcException e) {
-                assertThat(e.code()).as(e.getMessage()).isEqualTo(StatusCode.CANCELLED);
-                assertThat(i % 3).isZero();
+                assertThat(i % 3).as(e.getMessage()).isZero();
+                if (transport == Http2Transport.NETTY) {
+                    assertThat(e.code()).as(e.getMessage()).isEqualTo(StatusCode.CANCELLED);
+                } else {
+                    // seen once in about ten runs under load on Vert.x's client: the cancelled call ends "UNAVAILABLE:
+                    // Connection closed: Stream was closed" (a race of that transport, not of the stream slots)
+                    assertThat(e.code()).as(e.getMessage()).isIn(StatusCode.CANCELLED, StatusCode.UNAVAILABLE);
+                }
             }
         }
         assertThat(ok).isGreaterThanOrEqualTo(100);
