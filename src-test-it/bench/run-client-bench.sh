@@ -15,8 +15,9 @@
 #                grpc-java-direct, grpc-java   the shared/bench peer (bench.peers.GrpcJavaEchoServer, direct or default
 #                                              executor), built by run-peers.sh into PEERS_WORK (built here if missing)
 #                rpc-vertx                     our bench-echo-server (verticles-examples)
-#   CLIENTS    ["rpc-vertx grpc-java-direct grpc-java-default"]; also rpc-vertx-netty (our channel on the Netty
-#              HTTP/2 transport, --http2-transport=netty)
+#   CLIENTS    ["rpc-vertx grpc-java-direct grpc-java-default"]; rpc-vertx is our channel with its default HTTP/2
+#              transport (Netty's codec since issue 13); also rpc-vertx-netty (--http2-transport=netty) and
+#              rpc-vertx-vertxhttp (Vert.x's HTTP client, --http2-transport=vertx)
 #   OURS       the client the ratio columns compare every other client with ["rpc-vertx"]
 #   SCENARIOS  KIND:SIZE:CONNECTIONS:CONCURRENCY, SIZE = bytes, or BYTESxCOUNT for stream
 #              ["unary:100:4:64 stream:100x100:4:8"]
@@ -97,6 +98,7 @@ server_cmd() { # name port
 client_cmd() { # name
   case "$1" in
     rpc-vertx)          echo "$JAVA $JAVA_OPTS -cp $CP io.rpcvertx.examples.Main bench-client" ;;
+    rpc-vertx-vertxhttp) echo "$JAVA $JAVA_OPTS -cp $CP io.rpcvertx.examples.Main bench-client --http2-transport=vertx" ;;
     rpc-vertx-netty)    echo "$JAVA $JAVA_OPTS -cp $CP io.rpcvertx.examples.Main bench-client --http2-transport=netty" ;;
     grpc-java-direct)   echo "$JAVA $JAVA_OPTS -cp $CP io.rpcvertx.it.bench.GrpcJavaBenchClient --executor=direct" ;;
     grpc-java-default)  echo "$JAVA $JAVA_OPTS -cp $CP io.rpcvertx.it.bench.GrpcJavaBenchClient --executor=default" ;;

@@ -101,7 +101,7 @@ public final class ChannelOptions {
         String sslTargetNameOverride;
 
         TlsEngine tlsEngine = TlsEngine.AUTO;
-        Http2Transport http2Transport = Http2Transport.VERTX_HTTP;
+        Http2Transport http2Transport = Http2Transport.NETTY;
         boolean retriesEnabled = true;
         Set<String> ignoredArguments = Set.of();
 
@@ -446,10 +446,9 @@ public final class ChannelOptions {
     }
 
     /**
-     * A copy whose connections use this HTTP/2 implementation (default {@link Http2Transport#VERTX_HTTP}). Both speak
-     * the same wire rules; {@link Http2Transport#NETTY} installs Netty's HTTP/2 codec in Vert.x {@code NetClient}
-     * sockets. Creating a {@link Http2Transport#NETTY} channel fails with {@link IllegalArgumentException} naming any
-     * option that transport does not support.
+     * A copy whose connections use this HTTP/2 implementation (default {@link Http2Transport#NETTY}: Netty's HTTP/2
+     * codec installed in Vert.x {@code NetClient} sockets). Both speak the same wire rules; {@link
+     * Http2Transport#VERTX_HTTP} runs them on Vert.x's {@code HttpClient}.
      */
     @Experimental
     public ChannelOptions withHttp2Transport(Http2Transport transport) {

@@ -34,12 +34,12 @@ public final class ClientConfig {
     public static ChannelOptions channelOptions(JsonObject config) {
         return ChannelOptions.DEFAULT
                 .withLoadBalancingPolicy(config.getString(LB, ChannelOptions.PICK_FIRST))
-                .withHttp2Transport(http2Transport(config.getString(HTTP2_TRANSPORT, "vertx")));
+                .withHttp2Transport(http2Transport(config.getString(HTTP2_TRANSPORT, "netty")));
     }
 
     /**
-     * The HTTP/2 implementation named by {@code --http2-transport}: {@code vertx} (Vert.x's HTTP client, the default)
-     * or {@code netty} (Netty's HTTP/2 codec in Vert.x sockets).
+     * The HTTP/2 implementation named by {@code --http2-transport}: {@code netty} (Netty's HTTP/2 codec in Vert.x sockets, the
+     * default, as {@code ChannelOptions}') or {@code vertx} (Vert.x's HTTP client).
      *
      * @throws IllegalArgumentException for any other value, naming the flag
      */

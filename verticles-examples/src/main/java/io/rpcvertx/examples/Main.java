@@ -91,8 +91,8 @@ public final class Main {
             "  --wait-for-ready    calls wait through connection failures (e.g. for a server still starting)",
             "  --timeout=SECONDS   deadline of each call (default 10)",
             "  --lb=POLICY         pick_first (default) or round_robin over the target's addresses",
-            "  --http2-transport=T vertx (default: Vert.x's HTTP client) or netty (Netty's HTTP/2 codec in Vert.x"
-                    + " sockets); interop-client and bench-client take it too",
+            "  --http2-transport=T netty (default: Netty's HTTP/2 codec in Vert.x sockets) or vertx (Vert.x's HTTP"
+                    + " client); interop-client and bench-client take it too",
             "  --target=eventbus:  (or eventbus:<address>) calls over the event bus; with --cluster=127.0.0.1:port",
             "                      the event bus of the cluster that member belongs to",
             "observability flags of every server program: " + Observability.USAGE,

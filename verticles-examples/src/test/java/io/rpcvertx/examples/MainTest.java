@@ -281,7 +281,8 @@ class MainTest {
         assertThat(ClientConfig.callOptions(config, Duration.ofSeconds(10)).timeout())
                 .contains(Duration.ofSeconds(10));
         assertThat(ClientConfig.channelOptions(config).loadBalancingPolicy()).isEqualTo("pick_first");
-        assertThat(ClientConfig.channelOptions(config).http2Transport()).isEqualTo(Http2Transport.VERTX_HTTP);
+        // the library's default (ChannelOptions.DEFAULT)
+        assertThat(ClientConfig.channelOptions(config).http2Transport()).isEqualTo(Http2Transport.NETTY);
     }
 
     @Test

@@ -29,6 +29,7 @@ import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.impl.transport.ClientConnection;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.VertxException;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.net.NetSocketInternal;
 import java.util.ArrayList;
@@ -90,7 +91,13 @@ public final class NettyClientConnection extends Http2ConnectionHandler
             public void onStreamClosed(Http2Stream stream) {
                 NettyClientStream s = stream.getProperty(streamKey);
                 if (s != null) {
-                    s.onNettyStreamClosed();
+                    // also called from a flush (our RST_STREAM written): what it sets off runs in the owner's dispatch
+                    ContextInternal previous = owner.beginDispatch();
+                    try {
+                        s.onNettyStreamClosed();
+                    } finally {
+                        owner.endDispatch(previous);
+                    }
                 }
             }
         });
@@ -202,10 +209,12 @@ public final class NettyClientConnection extends Http2ConnectionHandler
             for (Promise<Void> p : waiting) {
                 p.tryFail("connection closed");
             }
+            Throwable error = connectionError;
             ready.tryFail(
-                    connectionError != null
-                            ? "connection closed before the HTTP/2 handshake ended: " + connectionError.getMessage()
-                            : "connection closed before the HTTP/2 handshake ended");
+                    error != null
+                            ? new VertxException(
+                                    "connection closed before the HTTP/2 handshake ended: " + error.getMessage(), error)
+                            : new VertxException("connection closed before the HTTP/2 handshake ended"));
             Events e = events;
             if (e != null) {
                 e.onClosed();

@@ -46,7 +46,8 @@ public final class NettyClientConnector {
         int timeout = (int) Math.min(Integer.MAX_VALUE, timeoutMs);
         return security.connect(client, address, timeout)
                 .compose(socket -> NettyClientConnection.install(
-                        owner, (NetSocketInternal) socket, options, MAX_HEADER_LIST_SIZE));
+                                owner, (NetSocketInternal) socket, options, MAX_HEADER_LIST_SIZE)
+                        .recover(security::explainClosedAfterHandshake));
     }
 
     /** Closes the socket client (and any socket still open). */

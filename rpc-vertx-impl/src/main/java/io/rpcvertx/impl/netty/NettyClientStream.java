@@ -70,6 +70,12 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
     private boolean outboundEnd;
     private boolean outboundQueued;
     private boolean readyOwed;
+    /** The peer ended or reset the stream, or Netty resets it: Netty closes the HTTP/2 stream next. */
+    private boolean closingByPeer;
+    /** Closed while Netty still counts the HTTP/2 stream active: the slot goes back when Netty closes it. */
+    private boolean releaseOwed;
+
+    private boolean releaseEndReceived;
 
     public NettyClientStream(ChannelImpl channel, RequestHead head, boolean transparentRetry) {
         super(channel, head, transparentRetry);
@@ -397,15 +403,26 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
     private void finish(MultiMap trailers) {
         MessageDeframer d = deframer;
         if (d != null && d.hasPartialMessage()) {
-            close(!endSent);
+            close(!localEnded());
             listener().onTrailers(StatusCode.INTERNAL, ResponseRules.END_MID_FRAME, Metadata.EMPTY);
             return;
         }
         pushback = trailers.get("grpc-retry-pushback-ms");
         ResponseRules.Outcome outcome = ResponseRules.outcome(trailers);
-        // a response that ended before our request did: our side is reset (the server is done with it)
-        close(!endSent);
+        // a response that ended before our request did (END_STREAM not yet written: still queued behind the server's
+        // window, perhaps for good): our side is reset, which also drops what Netty still queues for it
+        close(!localEnded());
         listener().onTrailers(outcome.code(), outcome.details(), outcome.trailers());
+    }
+
+    /** Whether our END_STREAM has left: written by Netty, not only handed to its flow controller. */
+    private boolean localEnded() {
+        Http2Stream s = stream;
+        if (s == null) {
+            return endSent;
+        }
+        Http2Stream.State st = s.state();
+        return st == Http2Stream.State.HALF_CLOSED_LOCAL || st == Http2Stream.State.CLOSED;
     }
 
     /** RST_STREAM from the peer. */
@@ -413,6 +430,7 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
         if (state == State.CLOSED) {
             return;
         }
+        closingByPeer = true;
         close(false);
         listener().onReset(errorCode);
     }
@@ -430,6 +448,7 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
             onNettyStreamClosed();
             return;
         }
+        closingByPeer = true; // Netty resets it with the error's code
         close(false);
         listener()
                 .onClosed(
@@ -440,6 +459,12 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
 
     /** Netty closed the HTTP/2 stream without our knowing why yet: a GOAWAY covered it, or the connection ended. */
     void onNettyStreamClosed() {
+        if (releaseOwed) {
+            // Netty no longer counts it against the peer's SETTINGS_MAX_CONCURRENT_STREAMS: a waiting call may open
+            releaseOwed = false;
+            released(releaseEndReceived);
+            return;
+        }
         if (state == State.CLOSED || remoteEnded) {
             return; // the response's end is read (perhaps held for a paused reader): nothing is lost
         }
@@ -505,7 +530,16 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
             c.reset(s, reset ? resetCode : Http2Error.CANCEL);
         }
         // a stream neither we nor what never left reset was ended by the peer (trailers)
-        released(!(reset || unsent));
+        boolean endReceived = !(reset || unsent);
+        if (s != null && s.state() != Http2Stream.State.CLOSED && (reset || unsent || remoteEnded || closingByPeer)) {
+            // Netty closes the HTTP/2 stream after this frame's callback returns, or once our RST_STREAM is written;
+            // until then it counts against the peer's stream limit, and a call given the slot now could not open
+            // its stream (it was refused and replayed into the same refusal)
+            releaseOwed = true;
+            releaseEndReceived = endReceived;
+            return;
+        }
+        released(endReceived);
     }
 
     @Override

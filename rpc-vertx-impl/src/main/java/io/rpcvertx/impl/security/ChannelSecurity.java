@@ -54,6 +54,8 @@ public final class ChannelSecurity {
     }
 
     private static final String H2 = "h2";
+    private static final String CLOSED_AFTER_HANDSHAKE = "the server closed the connection during or right after the"
+            + " TLS handshake (does it require a client certificate, or not trust this one?)";
     private static final String NO_H2 = "the server did not select HTTP/2 with ALPN (h2) over TLS, which gRPC needs";
     private static final List<String> GENERIC =
             List.of("Failed to create SSL connection", "General OpenSslEngine problem");
@@ -250,12 +252,23 @@ public final class ChannelSecurity {
             hint = "TLS handshake failed";
         } else if (level == Level.TLS && "Connection was closed".equals(failure.getMessage())) {
             // TLS 1.3 servers refuse a client certificate after the client has finished its handshake
-            hint = "the server closed the connection during or right after the TLS handshake"
-                    + " (does it require a client certificate, or not trust this one?)";
+            hint = CLOSED_AFTER_HANDSHAKE;
         } else {
             return Future.failedFuture(failure);
         }
         return Future.failedFuture(new VertxException(hint + ": " + causes, failure));
+    }
+
+    /**
+     * A Netty-transport connection whose socket connected (its TLS handshake ended, on our side) but which closed with a
+     * TLS error before the server's HTTP/2 SETTINGS came: over TLS 1.3 this is how a server refuses the client's
+     * certificate, its alert following the client's Finished. Such failures get the hint the Vert.x transport gives.
+     */
+    public <T> Future<T> explainClosedAfterHandshake(Throwable failure) {
+        if (level == Level.TLS && hasCause(failure, SSLException.class)) {
+            return Future.failedFuture(new VertxException(CLOSED_AFTER_HANDSHAKE + ": " + causes(failure), failure));
+        }
+        return Future.failedFuture(failure);
     }
 
     /** The messages along the cause chain, without the generic wrappers Vert.x and Netty add. */

@@ -118,7 +118,7 @@ public record BenchClientConfig(
                 mode.equals("unary") ? Mode.UNARY : Mode.STREAM,
                 intFlag(flags, "stream-messages", 100, 1),
                 intFlag(flags, "event-loops", Runtime.getRuntime().availableProcessors(), 1),
-                ClientConfig.http2Transport(flags.getOrDefault(ClientConfig.HTTP2_TRANSPORT_FLAG, "vertx")));
+                ClientConfig.http2Transport(flags.getOrDefault(ClientConfig.HTTP2_TRANSPORT_FLAG, "netty")));
     }
 
     /** The host part of {@link #target()}. */

@@ -249,12 +249,12 @@ public final class InteropClient {
 
         /** Plaintext to {@code host:port}. */
         public static Options plaintext(String host, int port) {
-            return new Options(host, port, false, false, null, null, Soak.DEFAULT, Http2Transport.VERTX_HTTP);
+            return new Options(host, port, false, false, null, null, Soak.DEFAULT, Http2Transport.NETTY);
         }
 
         /** TLS to {@code host:port}, trusting the CA in {@code caFile}, expecting a certificate for {@code hostName}. */
         public static Options tls(String host, int port, Path caFile, String hostName) {
-            return new Options(host, port, true, true, caFile, hostName, Soak.DEFAULT, Http2Transport.VERTX_HTTP);
+            return new Options(host, port, true, true, caFile, hostName, Soak.DEFAULT, Http2Transport.NETTY);
         }
 
         /** A copy whose soak cases run with {@code soak}. */
@@ -296,7 +296,7 @@ public final class InteropClient {
                     Flags.path(flags, "ca_file"),
                     override == null || override.isEmpty() ? null : override,
                     Soak.fromFlags(flags),
-                    ClientConfig.http2Transport(flags.getOrDefault(ClientConfig.HTTP2_TRANSPORT_FLAG, "vertx")));
+                    ClientConfig.http2Transport(flags.getOrDefault(ClientConfig.HTTP2_TRANSPORT_FLAG, "netty")));
         }
     }
 

@@ -106,14 +106,7 @@ class InteropFlagsTest {
 
         assertThat(options)
                 .isEqualTo(new InteropClient.Options(
-                        "localhost",
-                        8080,
-                        false,
-                        false,
-                        null,
-                        null,
-                        InteropClient.Soak.DEFAULT,
-                        Http2Transport.VERTX_HTTP));
+                        "localhost", 8080, false, false, null, null, InteropClient.Soak.DEFAULT, Http2Transport.NETTY));
     }
 
     @Test
@@ -121,6 +114,9 @@ class InteropFlagsTest {
         assertThat(InteropClient.Options.fromFlags(Map.of("http2-transport", "netty"))
                         .http2Transport())
                 .isEqualTo(Http2Transport.NETTY);
+        assertThat(InteropClient.Options.fromFlags(Map.of("http2-transport", "vertx"))
+                        .http2Transport())
+                .isEqualTo(Http2Transport.VERTX_HTTP);
         assertThatThrownBy(() -> InteropClient.Options.fromFlags(Map.of("http2-transport", "okhttp")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("--http2-transport: \"okhttp\" (expected: vertx or netty)");
