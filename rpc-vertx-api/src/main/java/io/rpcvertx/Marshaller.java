@@ -16,8 +16,8 @@ import java.util.function.Function;
  * @param <T> the message type
  */
 public interface Marshaller<T> {
-    /** Passes {@link Buffer}s through unchanged. */
-    Marshaller<Buffer> BUFFER = of(b -> b, b -> b);
+    /** Passes {@link Buffer}s through: unchanged on the way out, copied on the way in (the input is only lent). */
+    Marshaller<Buffer> BUFFER = of(b -> b, Buffer::copy);
 
     /** Passes byte arrays through (copying on the way in). */
     Marshaller<byte[]> BYTES = of(Buffer::buffer, Buffer::getBytes);
