@@ -57,7 +57,18 @@ class MarshallingTest {
     }
 
     @Test
-    void deserialize_inPlaceMarshaller_readsAViewOfTheDirectBufferNotACopy() {
+    void deserialize_inPlaceMarshaller_heapBytes_readsAViewOfTheirArray() {
+        InPlaceMarshaller m = new InPlaceMarshaller();
+        byte[] array = "xxhelloyy".getBytes(StandardCharsets.ISO_8859_1);
+        Buffer payload = BufferInternal.buffer(Unpooled.wrappedBuffer(array).slice(2, 5));
+
+        assertThat(Marshalling.deserialize(m, payload)).isEqualTo("hello");
+        assertThat(m.bufferCalls).isZero();
+        assertThat(m.views).singleElement().satisfies(v -> assertThat(v.array()).isSameAs(array));
+    }
+
+    @Test
+    void deserialize_inPlaceMarshaller_directBytes_readsAHeapCopy() {
         InPlaceMarshaller m = new InPlaceMarshaller();
         ByteBuf direct = Unpooled.directBuffer(16).writeBytes("xxhelloyy".getBytes(StandardCharsets.ISO_8859_1));
         try {
@@ -67,7 +78,7 @@ class MarshallingTest {
             assertThat(m.bufferCalls).isZero();
             assertThat(m.views)
                     .singleElement()
-                    .satisfies(v -> assertThat(v.isDirect()).isTrue());
+                    .satisfies(v -> assertThat(v.hasArray()).isTrue());
         } finally {
             direct.release();
         }
