@@ -149,7 +149,6 @@ public final class NettyClientConnection extends Http2ConnectionHandler
         this.ctx = ctx;
         this.voidPromise = new VoidChannelPromise(ctx.channel(), false);
         this.flusher = new NettyFlusher(ctx, this);
-        ctx.channel().config().setWriteBufferWaterMark(NettyOutbound.WATER_MARK);
         super.handlerAdded(ctx);
         int delta = connectionWindow - Http2CodecUtil.DEFAULT_WINDOW_SIZE;
         if (delta > 0) {

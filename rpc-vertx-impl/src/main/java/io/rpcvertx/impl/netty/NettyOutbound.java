@@ -2,7 +2,6 @@ package io.rpcvertx.impl.netty;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.WriteBufferWaterMark;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,14 +13,6 @@ import org.jspecify.annotations.Nullable;
 final class NettyOutbound {
     /** Bytes buffered for one flush beyond which a stream is not ready (its writer waits for the flush). */
     static final int HIGH_WATER = 64 * 1024;
-
-    /**
-     * The socket's write buffer bounds for both Netty connections. Netty's HTTP/2 flow controller writes DATA only up
-     * to the channel's high-water mark per pass; with Netty's default 64 KiB a read batch of answers (64 streams of 1 KiB
-     * on one connection) took several passes, each walking every stream with pending data, and flipped the channel's
-     * writability on every batch. 1 MiB (one stream window) lets a batch leave in one pass.
-     */
-    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(512 * 1024, 1024 * 1024);
 
     private NettyOutbound() {}
 

@@ -128,7 +128,6 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
     public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
         this.ctx = ctx;
         this.flusher = new NettyFlusher(ctx, this);
-        ctx.channel().config().setWriteBufferWaterMark(NettyOutbound.WATER_MARK);
         connection().addListener(new Http2ConnectionAdapter() {
             @Override
             public void onStreamClosed(Http2Stream stream) {
