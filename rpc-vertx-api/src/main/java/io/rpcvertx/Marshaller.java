@@ -1,6 +1,7 @@
 package io.rpcvertx;
 
 import io.vertx.core.buffer.Buffer;
+import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -13,11 +14,16 @@ import java.util.function.Function;
  * {@link StatusCode#INTERNAL} (client) or {@link StatusCode#INTERNAL} to the peer (server). The buffer passed to
  * {@link #deserialize(Buffer)} is only valid during the call: copy what must outlive it.
  *
+ * <p>Three optional methods let a marshaller work on the transport's buffers without intermediate copies: {@link
+ * #deserialize(ByteBuffer)} parses in place, {@link #serializedSize} and {@link #serialize(Object, ByteBuffer)}
+ * write straight into the outbound buffer. The protobuf marshallers that rpc-vertx-codegen emits implement all
+ * three; a marshaller that does not gets the plain {@link #serialize(Object)} and {@link #deserialize(Buffer)} calls.
+ *
  * @param <T> the message type
  */
 public interface Marshaller<T> {
-    /** Passes {@link Buffer}s through unchanged. */
-    Marshaller<Buffer> BUFFER = of(b -> b, b -> b);
+    /** Passes {@link Buffer}s through: unchanged on the way out, copied on the way in (the input is only lent). */
+    Marshaller<Buffer> BUFFER = of(b -> b, Buffer::copy);
 
     /** Passes byte arrays through (copying on the way in). */
     Marshaller<byte[]> BYTES = of(Buffer::buffer, Buffer::getBytes);
@@ -27,6 +33,40 @@ public interface Marshaller<T> {
 
     /** The message encoded in {@code data}. */
     T deserialize(Buffer data);
+
+    /**
+     * The message encoded in the bytes from {@code data}'s position to its limit, the same message {@link
+     * #deserialize(Buffer)} returns for them. {@code data} is a view of the transport's receive buffer (heap
+     * or direct), to read but not to modify, valid only during the call: the message must not keep it. The call layer uses this method only when
+     * a marshaller overrides it; the default copies the bytes and calls {@link #deserialize(Buffer)}.
+     */
+    @Experimental
+    default T deserialize(ByteBuffer data) {
+        byte[] bytes = new byte[data.remaining()];
+        data.get(bytes);
+        return deserialize(Buffer.buffer(bytes));
+    }
+
+    /**
+     * The number of bytes {@code message} serializes to, when known without serializing it (protobuf's {@code
+     * getSerializedSize()}), or -1 (the default): then the call layer calls {@link #serialize(Object)}. Otherwise it
+     * calls {@link #serialize(Object, ByteBuffer)} with exactly that much room.
+     */
+    @Experimental
+    default int serializedSize(T message) {
+        return -1;
+    }
+
+    /**
+     * Writes {@code message} into {@code out} from its position on, exactly {@link #serializedSize} bytes (the bytes
+     * {@link #serialize(Object)} returns), advancing the position. Called only after {@code serializedSize} returned
+     * a size; writing a different number of bytes fails the write with {@link StatusCode#INTERNAL}. The default
+     * copies {@link #serialize(Object)}.
+     */
+    @Experimental
+    default void serialize(T message, ByteBuffer out) {
+        out.put(serialize(message).getBytes());
+    }
 
     /** A marshaller from two functions. */
     static <T> Marshaller<T> of(Function<? super T, Buffer> serializer, Function<Buffer, ? extends T> deserializer) {

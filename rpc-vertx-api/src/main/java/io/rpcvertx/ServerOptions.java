@@ -70,7 +70,7 @@ public final class ServerOptions {
         int ioInstances = DEFAULT_IO_INSTANCES;
         int maxConcurrentStreams = DEFAULT_MAX_CONCURRENT_STREAMS;
         int initialWindowSize = ChannelOptions.DEFAULT_WINDOW_SIZE;
-        int connectionWindowSize = ChannelOptions.DEFAULT_WINDOW_SIZE;
+        int connectionWindowSize = ChannelOptions.DEFAULT_CONNECTION_WINDOW_SIZE;
         int rstFloodMaxFrames = DEFAULT_RST_FLOOD_MAX_FRAMES;
         Duration rstFloodWindow = DEFAULT_RST_FLOOD_WINDOW;
         TlsEngine tlsEngine = TlsEngine.AUTO;
@@ -217,13 +217,17 @@ public final class ServerOptions {
         return with(c -> c.maxConcurrentStreams = streams);
     }
 
-    /** A copy with this HTTP/2 per-stream receive window in bytes. */
+    /** A copy with this HTTP/2 per-stream receive window in bytes ({@link ChannelOptions#DEFAULT_WINDOW_SIZE}, 1 MiB). */
     public ServerOptions withInitialWindowSize(int bytes) {
         ChannelOptions.checkWindow("initialWindowSize", bytes);
         return with(c -> c.initialWindowSize = bytes);
     }
 
-    /** A copy with this HTTP/2 connection receive window in bytes. */
+    /**
+     * A copy with this HTTP/2 connection receive window in bytes ({@link ChannelOptions#DEFAULT_CONNECTION_WINDOW_SIZE},
+     * 16 MiB, as for channels): shared by every call of a connection, so it is kept several stream windows large, or
+     * one call whose reader is paused holds all of it and every other call on the connection stalls.
+     */
     public ServerOptions withConnectionWindowSize(int bytes) {
         ChannelOptions.checkWindow("connectionWindowSize", bytes);
         return with(c -> c.connectionWindowSize = bytes);

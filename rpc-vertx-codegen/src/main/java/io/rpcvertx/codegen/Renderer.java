@@ -10,6 +10,8 @@ import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
 import com.palantir.javapoet.TypeVariableName;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import javax.lang.model.element.Modifier;
@@ -43,6 +45,7 @@ final class Renderer {
     private static final ClassName READ_STREAM = ClassName.get("io.vertx.core.streams", "ReadStream");
     private static final ClassName MESSAGE_LITE = ClassName.get("com.google.protobuf", "MessageLite");
     private static final ClassName PARSER = ClassName.get("com.google.protobuf", "Parser");
+    private static final ClassName CODED_OUTPUT_STREAM = ClassName.get("com.google.protobuf", "CodedOutputStream");
     private static final ClassName INVALID_PROTOCOL_BUFFER_EXCEPTION =
             ClassName.get("com.google.protobuf", "InvalidProtocolBufferException");
     private static final ClassName OBJECTS = ClassName.get("java.util", "Objects");
@@ -198,28 +201,72 @@ final class Renderer {
                 service.name());
     }
 
-    /** Protobuf marshalling, shared by every descriptor of the class. */
+    /**
+     * Protobuf marshalling, shared by every descriptor of the class: besides the byte-array pair, it parses straight
+     * from the transport's buffer and serializes straight into it (the in-place methods of {@code Marshaller}).
+     */
     private static MethodSpec marshallerHelper() {
         TypeVariableName t = TypeVariableName.get("T", MESSAGE_LITE);
+        TypeName byteBuffer = ClassName.get("java.nio", "ByteBuffer");
+        CodeBlock parseFailure = CodeBlock.of("throw new $T(e)", IllegalArgumentException.class);
+        TypeSpec anonymous = TypeSpec.anonymousClassBuilder("")
+                .addSuperinterface(ParameterizedTypeName.get(MARSHALLER, t))
+                .addMethod(MethodSpec.methodBuilder("serialize")
+                        .addAnnotation(Override.class)
+                        .addModifiers(Modifier.PUBLIC)
+                        .returns(BUFFER)
+                        .addParameter(t, "message")
+                        .addStatement("return $T.buffer(message.toByteArray())", BUFFER)
+                        .build())
+                .addMethod(MethodSpec.methodBuilder("deserialize")
+                        .addAnnotation(Override.class)
+                        .addModifiers(Modifier.PUBLIC)
+                        .returns(t)
+                        .addParameter(BUFFER, "buffer")
+                        .beginControlFlow("try")
+                        .addStatement("return parser.parseFrom(buffer.getBytes())")
+                        .nextControlFlow("catch ($T e)", INVALID_PROTOCOL_BUFFER_EXCEPTION)
+                        .addStatement(parseFailure)
+                        .endControlFlow()
+                        .build())
+                .addMethod(MethodSpec.methodBuilder("deserialize")
+                        .addAnnotation(Override.class)
+                        .addModifiers(Modifier.PUBLIC)
+                        .returns(t)
+                        .addParameter(byteBuffer, "data")
+                        .beginControlFlow("try")
+                        .addStatement("return parser.parseFrom(data)")
+                        .nextControlFlow("catch ($T e)", INVALID_PROTOCOL_BUFFER_EXCEPTION)
+                        .addStatement(parseFailure)
+                        .endControlFlow()
+                        .build())
+                .addMethod(MethodSpec.methodBuilder("serializedSize")
+                        .addAnnotation(Override.class)
+                        .addModifiers(Modifier.PUBLIC)
+                        .returns(TypeName.INT)
+                        .addParameter(t, "message")
+                        .addStatement("return message.getSerializedSize()")
+                        .build())
+                .addMethod(MethodSpec.methodBuilder("serialize")
+                        .addAnnotation(Override.class)
+                        .addModifiers(Modifier.PUBLIC)
+                        .addParameter(t, "message")
+                        .addParameter(byteBuffer, "out")
+                        .addStatement("$T coded = $T.newInstance(out)", CODED_OUTPUT_STREAM, CODED_OUTPUT_STREAM)
+                        .beginControlFlow("try")
+                        .addStatement("message.writeTo(coded)")
+                        .addStatement("coded.flush()")
+                        .nextControlFlow("catch ($T e)", IOException.class)
+                        .addStatement("throw new $T(e)", UncheckedIOException.class)
+                        .endControlFlow()
+                        .build())
+                .build();
         return MethodSpec.methodBuilder("marshaller")
                 .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
                 .addTypeVariable(t)
                 .returns(ParameterizedTypeName.get(MARSHALLER, t))
                 .addParameter(ParameterizedTypeName.get(PARSER, t), "parser")
-                .addCode(CodeBlock.builder()
-                        .add(
-                                "return $T.of(message -> $T.buffer(message.toByteArray()), buffer -> {\n",
-                                MARSHALLER,
-                                BUFFER)
-                        .indent()
-                        .beginControlFlow("try")
-                        .addStatement("return parser.parseFrom(buffer.getBytes())")
-                        .nextControlFlow("catch ($T e)", INVALID_PROTOCOL_BUFFER_EXCEPTION)
-                        .addStatement("throw new $T(e)", IllegalArgumentException.class)
-                        .endControlFlow()
-                        .unindent()
-                        .add("});\n")
-                        .build())
+                .addStatement("return $L", anonymous)
                 .build();
     }
 

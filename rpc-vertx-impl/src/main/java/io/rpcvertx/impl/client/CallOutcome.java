@@ -4,6 +4,7 @@ import io.rpcvertx.Metadata;
 import io.rpcvertx.MethodDescriptor;
 import io.rpcvertx.RpcException;
 import io.rpcvertx.StatusCode;
+import io.rpcvertx.impl.codec.Marshalling;
 import io.rpcvertx.impl.transport.DoneCallbacks;
 import io.rpcvertx.impl.transport.InboundMessages;
 import io.vertx.core.Future;
@@ -79,7 +80,7 @@ final class CallOutcome<Resp> {
     String onMessage(Buffer payload) {
         Resp message;
         try {
-            message = method.responseMarshaller().deserialize(payload);
+            message = Marshalling.deserialize(method.responseMarshaller(), payload);
         } catch (RuntimeException e) {
             return "Failed to read message: " + e;
         }

@@ -9,11 +9,12 @@ import org.jspecify.annotations.Nullable;
  * Splits the DATA of one stream into gRPC messages (gRPC over HTTP/2, "Length-Prefixed-Message") and decompresses
  * them.
  *
- * <p>A message that lies entirely inside one DATA buffer is delivered as a slice of that buffer, without copying.
- * Vert.x delivers HTTP/2 DATA as unpooled heap buffers that it never reuses, so listeners may keep the slice. A
- * message whose prefix alone straddles buffers is still a slice. Otherwise the straddling bytes are copied into one
- * contiguous buffer that grows with the bytes received: memory follows what the peer actually sent, not the length it
- * declared, and many tiny DATA frames cost no per-frame objects.
+ * <p>The deframer only borrows each DATA buffer for the duration of {@link #update}: a transport may pass a view of
+ * its pooled receive buffer and release it afterwards. A message that lies entirely inside one DATA buffer is
+ * delivered as a slice of that buffer, without copying, so a listener must be done with it (or copy it) when {@link
+ * Listener#onMessage} returns. A message whose prefix alone straddles buffers is still a slice. Otherwise the
+ * straddling bytes are copied into one contiguous buffer that grows with the bytes received: memory follows what the
+ * peer actually sent, not the length it declared, and many tiny DATA frames cost no per-frame objects.
  *
  * <p>Not thread-safe: the owner of the stream feeds it. The listener must not call {@link #update} re-entrantly.
  */
@@ -21,6 +22,7 @@ public final class MessageDeframer {
     /** Receives each complete message, already decompressed. */
     @FunctionalInterface
     public interface Listener {
+        /** One message; {@code payload} may be a view of the DATA buffer, valid only until this returns. */
         void onMessage(Buffer payload);
     }
 
@@ -48,7 +50,10 @@ public final class MessageDeframer {
     private long length;
     private int bodyLength;
     private int bodyFilled;
-    /** The first piece of a straddling body, kept as a slice in case the rest arrives in one buffer. */
+    /**
+     * The first piece of a straddling body, a slice in case the rest arrives in the same {@link #update}; copied into
+     * {@link #accumulator} before {@code update} returns, since the buffer it views is only borrowed.
+     */
     private @Nullable Buffer firstPart;
     /** The body being copied together once it spans more than one piece. */
     private @Nullable Buffer accumulator;
@@ -142,6 +147,13 @@ public final class MessageDeframer {
                 setState(State.BODY);
             }
         }
+        Buffer first = firstPart;
+        if (first != null) {
+            // the rest comes in a later buffer: keep a copy, not a view of this one (the transport may reuse it)
+            int capacity = (int) Math.min(bodyLength, Math.max(MIN_ACCUMULATOR_CAPACITY, 2L * first.length()));
+            accumulator = Buffer.buffer(capacity).appendBuffer(first);
+            firstPart = null;
+        }
     }
 
     /** Validates the prefix just read and returns the message length. */
@@ -165,18 +177,14 @@ public final class MessageDeframer {
     }
 
     private void addBodyPart(Buffer part) {
-        if (firstPart == null && accumulator == null) {
+        Buffer acc = accumulator;
+        if (acc != null) {
+            acc.appendBuffer(part);
+        } else {
+            // one piece per update at most: read() copies it into the accumulator before returning
+            assert firstPart == null;
             firstPart = part;
-            return;
         }
-        if (accumulator == null) {
-            Buffer first = Objects.requireNonNull(firstPart);
-            int received = first.length() + part.length();
-            int capacity = (int) Math.min(bodyLength, Math.max(MIN_ACCUMULATOR_CAPACITY, 2L * received));
-            accumulator = Buffer.buffer(capacity).appendBuffer(first);
-            firstPart = null;
-        }
-        accumulator.appendBuffer(part);
     }
 
     private void deliver(Buffer body, Listener listener) {

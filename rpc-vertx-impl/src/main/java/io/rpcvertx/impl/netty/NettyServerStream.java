@@ -31,7 +31,10 @@ import org.jspecify.annotations.Nullable;
  *
  * Inbound flow control follows demand: request bytes are returned to the peer's window
  * ({@code Http2LocalFlowController.consumeBytes}) when they are handed to the call layer, not when they arrive; while
- * the call layer holds reading they wait here, unconsumed, so the peer's window closes. Outbound messages are buffered
+ * the call layer holds reading they wait here, unconsumed, so the peer's window closes. Request bytes are not copied:
+ * the call layer reads a view of Netty's receive buffer during the delivery (the deframer copies only a message that
+ * straddles frames); bytes held back are retained slices, released as they are delivered or when the stream closes.
+ * Outbound messages are buffered
  * until the connection flushes, then leave as one DATA frame per stream ({@link NettyFlusher}).
  */
 final class NettyServerStream implements ServerStream {
@@ -58,8 +61,11 @@ final class NettyServerStream implements ServerStream {
     private boolean remoteEnded;
 
     private boolean halfCloseDelivered;
-    /** Request bytes received while reading was held, in order; each is consumed from the window when delivered. */
-    private @Nullable ArrayDeque<Buffer> held;
+    /**
+     * Request bytes received while reading was held, in order, as retained slices of the receive buffers (ours to
+     * release); each is consumed from the window when delivered.
+     */
+    private @Nullable ArrayDeque<ByteBuf> held;
 
     private boolean delivering;
     /** Response bytes written since the last flush (one DATA frame at the flush), or null. */
@@ -152,18 +158,15 @@ final class NettyServerStream implements ServerStream {
     void onData(ByteBuf data, boolean end) {
         int n = data.readableBytes();
         if (state == State.OPEN && n > 0) {
-            // a heap copy, as Vert.x's server makes (the call layer may keep a partial message across frames);
-            // safeBuffer releases its argument, and the decoder still owns the frame: hence the retain
-            Buffer copy = BufferInternal.safeBuffer(data.retain());
-            ArrayDeque<Buffer> q = held;
+            ArrayDeque<ByteBuf> q = held;
             if (readingHeld || (q != null && !q.isEmpty())) {
                 if (q == null) {
                     q = new ArrayDeque<>(4);
                     held = q;
                 }
-                q.add(copy);
+                q.add(data.retainedSlice()); // the decoder releases the frame when this returns
             } else {
-                deliver(copy);
+                deliver(data);
             }
         } else if (n > 0) {
             connection.consume(stream, n); // nobody reads any more: back to the window at once
@@ -174,18 +177,22 @@ final class NettyServerStream implements ServerStream {
         }
     }
 
-    private void deliver(Buffer data) {
-        int n = data.length();
+    /**
+     * Hands {@code data} to the call layer as a view, valid during the (synchronous) dispatch only: the deframer reads
+     * messages from it in place and copies just the bytes of a message that continues in a later frame.
+     */
+    private void deliver(ByteBuf data) {
+        int n = data.readableBytes();
         ServerStreamListener l = listener;
         if (l != null && state == State.OPEN) {
-            context.dispatch(data, l::onData);
+            context.dispatch(BufferInternal.buffer(data), l::onData);
         }
         // handed over: the peer may send this much more (a paused reader stops here, so its window stays closed)
         connection.consume(stream, n);
     }
 
     private void deliverHalfCloseIfDue() {
-        ArrayDeque<Buffer> q = held;
+        ArrayDeque<ByteBuf> q = held;
         if (!remoteEnded || halfCloseDelivered || readingHeld || (q != null && !q.isEmpty())) {
             return;
         }
@@ -207,9 +214,14 @@ final class NettyServerStream implements ServerStream {
         }
         delivering = true;
         try {
-            ArrayDeque<Buffer> q = held;
+            ArrayDeque<ByteBuf> q = held;
             while (q != null && !readingHeld && !q.isEmpty()) {
-                deliver(q.poll());
+                ByteBuf data = q.poll();
+                try {
+                    deliver(data);
+                } finally {
+                    data.release();
+                }
             }
             deliverHalfCloseIfDue();
         } finally {
@@ -381,13 +393,13 @@ final class NettyServerStream implements ServerStream {
     private void close() {
         state = State.CLOSED;
         connection.removeOpen(this);
-        ArrayDeque<Buffer> q = held;
+        ArrayDeque<ByteBuf> q = held;
         if (q != null) {
             int n = 0;
-            for (Buffer b : q) {
-                n += b.length();
+            for (ByteBuf b; (b = q.poll()) != null; ) {
+                n += b.readableBytes();
+                b.release();
             }
-            q.clear();
             connection.consume(stream, n);
         }
     }

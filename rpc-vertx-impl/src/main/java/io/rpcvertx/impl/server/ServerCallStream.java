@@ -1,6 +1,7 @@
 package io.rpcvertx.impl.server;
 
 import io.rpcvertx.Compression;
+import io.rpcvertx.Marshaller;
 import io.rpcvertx.Metadata;
 import io.rpcvertx.MethodDescriptor;
 import io.rpcvertx.RpcException;
@@ -8,6 +9,7 @@ import io.rpcvertx.ServerOptions;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.impl.codec.Encoding;
 import io.rpcvertx.impl.codec.GrpcHeaders;
+import io.rpcvertx.impl.codec.Marshalling;
 import io.rpcvertx.impl.codec.MessageDeframer;
 import io.rpcvertx.impl.codec.MessageFramer;
 import io.rpcvertx.impl.codec.WireException;
@@ -133,7 +135,7 @@ final class ServerCallStream<Req, Resp>
         MethodDescriptor<Req, Resp> m = call.descriptor();
         Req message;
         try {
-            message = m.requestMarshaller().deserialize(payload);
+            message = Marshalling.deserialize(m.requestMarshaller(), payload); // payload is only lent
         } catch (RuntimeException e) {
             throw new WireException(StatusCode.INTERNAL, "Failed to read request message: " + e);
         }
@@ -286,7 +288,15 @@ final class ServerCallStream<Req, Resp>
     @Nullable
     Buffer frameUnaryResponse(Resp value) {
         try {
-            return frame(call.descriptor().responseMarshaller().serialize(value));
+            Marshaller<Resp> m = call.descriptor().responseMarshaller();
+            if (responseEncoding() == Encoding.IDENTITY) {
+                nextMessageUncompressed = false; // as frame() would: the flag is for the next message only
+                Buffer framed = Marshalling.serializeFramed(m, value, options.maxSendMessageLength());
+                if (framed != null) {
+                    return framed;
+                }
+            }
+            return frame(m.serialize(value));
         } catch (WireException e) {
             call.closeWithStatus(e.code(), e.getMessage(), call.trailingMetadata());
         } catch (RuntimeException e) {

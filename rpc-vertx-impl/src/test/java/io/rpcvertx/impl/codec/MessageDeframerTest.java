@@ -103,6 +103,35 @@ class MessageDeframerTest {
     }
 
     @Test
+    void update_bufferReusedAfterUpdate_straddlingMessageIsIntact() {
+        // a transport passes a view of its receive buffer and reuses it once update returns
+        MessageDeframer deframer = new MessageDeframer(MAX, Encoding.IDENTITY);
+        Buffer data = frame(0, "abcdef");
+        Buffer reused = data.slice(0, 8).copy();
+
+        deframer.update(reused, recording);
+        reused.setBytes(0, "XXXXXXXX".getBytes(StandardCharsets.ISO_8859_1));
+        deframer.update(data.slice(8, 11), recording);
+
+        assertThat(received).containsExactly("abcdef");
+    }
+
+    @Test
+    void update_bufferReusedAfterEveryByte_everyMessageIsIntact() {
+        MessageDeframer deframer = new MessageDeframer(MAX, Encoding.IDENTITY);
+        Buffer data = frame(0, "first").appendBuffer(frame(0, "")).appendBuffer(frame(0, "third message"));
+        Buffer reused = Buffer.buffer(new byte[1]);
+
+        for (int i = 0; i < data.length(); i++) {
+            reused.setByte(0, data.getByte(i));
+            deframer.update(reused, recording);
+            reused.setByte(0, (byte) '?');
+        }
+
+        assertThat(received).containsExactly("first", "", "third message");
+    }
+
+    @Test
     void update_onlyPrefixStraddles_deliversBodyIntact() {
         MessageDeframer deframer = new MessageDeframer(MAX, Encoding.IDENTITY);
         Buffer data = frame(0, "body");

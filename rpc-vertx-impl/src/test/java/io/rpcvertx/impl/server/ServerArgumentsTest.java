@@ -4,6 +4,7 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.rpcvertx.Channel;
+import io.rpcvertx.ChannelOptions;
 import io.rpcvertx.Marshaller;
 import io.rpcvertx.MethodDescriptor;
 import io.rpcvertx.MethodType;
@@ -144,6 +145,15 @@ class ServerArgumentsTest {
         ServerImpl server = server(ServerOptions.fromMap(Map.of("rpcvertx.connection_window_size", 1 << 22)));
 
         assertThat(server.ports.httpOptions().getHttp2ConnectionWindowSize()).isEqualTo(1 << 22);
+    }
+
+    @Test
+    void connectionWindowSize_default_isTheChannelsSeveralStreamWindows() {
+        ServerImpl server = server(ServerOptions.DEFAULT);
+
+        assertThat(server.ports.httpOptions().getHttp2ConnectionWindowSize())
+                .isEqualTo(ChannelOptions.DEFAULT_CONNECTION_WINDOW_SIZE)
+                .isGreaterThanOrEqualTo(4 * ServerOptions.DEFAULT.initialWindowSize());
     }
 
     private ServerImpl server(ServerOptions options) {
