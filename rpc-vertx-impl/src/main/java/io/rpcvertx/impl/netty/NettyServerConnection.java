@@ -22,6 +22,7 @@ import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.AsciiString;
 import io.rpcvertx.ServerOptions;
 import io.rpcvertx.impl.security.AuthContext;
+import io.rpcvertx.impl.transport.ServerConnectionPolicy;
 import io.rpcvertx.impl.transport.ServerStreamListener.CancelCause;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -37,7 +38,7 @@ import org.jspecify.annotations.Nullable;
  * Vert.x {@code NetServer} socket, and its frame listener. Runs on the channel's event loop, which is its IO
  * instance's loop; each call runs on a duplicate of the connection's context. This class keeps the streams (the open
  * ones and those with response bytes buffered for the next flush) and reads the frames; the connection policy
- * (keepalive, idle and age limits, the graceful close) is its {@link NettyServerPolicy}'s, and the HTTP checks a new
+ * (keepalive, idle and age limits, the graceful close) is its {@link ServerConnectionPolicy}'s (on the wire: {@link NettyPolicyWire}), and the HTTP checks a new
  * request passes before it is a call are {@link NettyRequestChecks}'.
  */
 final class NettyServerConnection extends Http2ConnectionHandler implements Http2FrameListener, NettyFlusher.Owner {
@@ -49,7 +50,7 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
     private final NetSocketInternal socket;
     private final ContextInternal context;
     private final Http2Connection.PropertyKey streamKey;
-    private final NettyServerPolicy policy;
+    private final ServerConnectionPolicy policy;
     private @Nullable ChannelHandlerContext ctx;
     private @Nullable NettyFlusher flusher;
     private @Nullable String peer;
@@ -69,7 +70,7 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
         this.socket = socket;
         this.context = context;
         this.streamKey = connection().newKey();
-        this.policy = new NettyServerPolicy(this, streams, context, acceptor.options);
+        this.policy = new ServerConnectionPolicy(new NettyPolicyWire(this, streams), context, acceptor.options);
     }
 
     /** A connection handler for {@code socket}, with the server's HTTP/2 settings and limits. */
@@ -422,7 +423,7 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
 
     @Override
     public void onPingAckRead(ChannelHandlerContext ctx, long data) {
-        policy.onPingAck(data);
+        policy.onPingAnswered(data, true);
     }
 
     @Override
@@ -444,7 +445,7 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
 
     // ---------------------------------------------------------------- drain and close
 
-    /** Starts the graceful close, or brings its deadline forward ({@link NettyServerPolicy#drain}). */
+    /** Starts the graceful close, or brings its deadline forward ({@link ServerConnectionPolicy#drain}). */
     void drain(long deadlineNanos) {
         policy.drain(deadlineNanos);
     }
