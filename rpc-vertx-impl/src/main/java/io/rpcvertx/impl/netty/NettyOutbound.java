@@ -2,6 +2,9 @@ package io.rpcvertx.impl.netty;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.WeightedFairQueueByteDistributor;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,7 +17,22 @@ final class NettyOutbound {
     /** Bytes buffered for one flush beyond which a stream is not ready (its writer waits for the flush). */
     static final int HIGH_WATER = 64 * 1024;
 
+    /**
+     * The bytes a stream may send per turn when Netty's flow controller shares the socket among streams, 16 KiB (one
+     * default-sized DATA frame, as grpc-java sets it). Netty's default, 1 KiB, cuts every larger response into 1 KiB
+     * DATA frames, and a 1 KiB message (with its prefix, a few bytes more) into two, each frame another turn of the
+     * distributor, another header and another entry in the socket's outbound buffer.
+     */
+    static final int ALLOCATION_QUANTUM = 16 * 1024;
+
     private NettyOutbound() {}
+
+    /** The outbound flow controller of {@code connection}, sharing the socket in {@link #ALLOCATION_QUANTUM} turns. */
+    static DefaultHttp2RemoteFlowController remoteFlowController(Http2Connection connection) {
+        WeightedFairQueueByteDistributor distributor = new WeightedFairQueueByteDistributor(connection);
+        distributor.allocationQuantum(ALLOCATION_QUANTUM);
+        return new DefaultHttp2RemoteFlowController(connection, distributor);
+    }
 
     /**
      * Appends {@code bytes} to the buffered {@code out} (null: nothing buffered) and returns the new buffer. It is our
