@@ -2,6 +2,7 @@ package io.rpcvertx.impl.netty;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.WeightedFairQueueByteDistributor;
@@ -24,6 +25,13 @@ final class NettyOutbound {
      * distributor, another header and another entry in the socket's outbound buffer.
      */
     static final int ALLOCATION_QUANTUM = 16 * 1024;
+
+    /**
+     * The socket's write buffer: Netty's flow controller writes at most up to its high mark per flush, so a flush of
+     * more (64 streams answering 16 KiB each: 1 MiB) went out in rounds, each turn of the socket to writable writing the
+     * next 64 KiB (Netty's default mark) and cutting a DATA frame at the boundary.
+     */
+    static final WriteBufferWaterMark WRITE_BUFFER_WATER_MARK = new WriteBufferWaterMark(512 * 1024, 1024 * 1024);
 
     private NettyOutbound() {}
 

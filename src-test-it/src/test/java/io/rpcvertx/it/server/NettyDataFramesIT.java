@@ -40,8 +40,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class NettyDataFramesIT {
     static final MethodDescriptor<String, String> HOLD =
             MethodDescriptor.of(MethodType.UNARY_UNARY, StopLoad.SERVICE + "/Hold", StopLoad.UTF8, StopLoad.UTF8);
-    /** Together well below the socket's 64 KiB write-buffer high-water mark, at which Netty cuts a frame anyway. */
-    static final int CALLS = 8;
     /** Larger than Netty's default per-turn quantum (1 KiB), smaller than one DATA frame (16 KiB). */
     static final int RESPONSE_CHARS = 4096;
 
@@ -119,16 +117,28 @@ class NettyDataFramesIT {
     @Test
     void responsesFlushedTogether_eachLeavesAsOneDataFrame() throws Exception {
         // Netty's flow controller shares the socket among the streams of one flush in turns; with its default 1 KiB
-        // turn every 4 KiB response here left in four or more DATA frames
+        // turn each of these 4 KiB responses left in four or five DATA frames
+        assertEachResponseOneDataFrame(8);
+    }
+
+    @Test
+    void responsesBeyondNettysDefaultWriteBufferFlushedTogether_eachLeavesAsOneDataFrame() throws Exception {
+        // 128 KiB in one flush: with Netty's default 64 KiB write buffer the flow controller wrote them in two passes,
+        // and cut the response at the boundary into two DATA frames
+        assertEachResponseOneDataFrame(32);
+    }
+
+    /** {@code calls} held calls answered with 4 KiB each in one event-loop task, three times over. */
+    void assertEachResponseOneDataFrame(int calls) throws Exception {
         String payload = "r".repeat(RESPONSE_CHARS);
         for (int round = 0; round < 3; round++) {
             dataFrames.clear();
-            List<UnaryUnaryCall<String, String>> calls = new ArrayList<>();
-            for (int i = 0; i < CALLS; i++) {
-                calls.add(channel.unaryUnary(HOLD).call("c" + i));
+            List<UnaryUnaryCall<String, String>> started = new ArrayList<>();
+            for (int i = 0; i < calls; i++) {
+                started.add(channel.unaryUnary(HOLD).call("c" + i));
             }
             List<Held> handlers = new ArrayList<>();
-            for (int i = 0; i < CALLS; i++) {
+            for (int i = 0; i < calls; i++) {
                 Held h = held.poll(5, SECONDS);
                 assertThat(h).as("call %d reached its handler", i).isNotNull();
                 handlers.add(h);
@@ -137,11 +147,11 @@ class NettyDataFramesIT {
             handlers.get(0)
                     .context()
                     .runOnContext(v -> handlers.forEach(h -> h.response().complete(payload)));
-            for (UnaryUnaryCall<String, String> call : calls) {
+            for (UnaryUnaryCall<String, String> call : started) {
                 assertThat(call.response().await(5, SECONDS)).isEqualTo(payload);
             }
 
-            assertThat(dataFrames).hasSize(CALLS);
+            assertThat(dataFrames).hasSize(calls);
             assertThat(dataFrames.values()).as("DATA frames per response").containsOnly(1);
         }
     }
