@@ -130,7 +130,7 @@ public final class NettyClientConnection extends Http2ConnectionHandler
                 (int) Math.min(Integer.MAX_VALUE, Math.max((long) options.connectionWindowSize(), 2L * streamWindow));
         Http2Connection connection = new DefaultHttp2Connection(false);
         connection.local().flowController(new DefaultHttp2LocalFlowController(connection, 0.5f, false));
-        connection.remote().flowController(new DefaultHttp2RemoteFlowController(connection));
+        connection.remote().flowController(NettyOutbound.remoteFlowController(connection));
         DefaultHttp2ConnectionEncoder encoder =
                 new DefaultHttp2ConnectionEncoder(connection, new DefaultHttp2FrameWriter());
         DefaultHttp2ConnectionDecoder decoder = new DefaultHttp2ConnectionDecoder(

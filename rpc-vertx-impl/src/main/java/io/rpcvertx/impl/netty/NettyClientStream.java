@@ -19,7 +19,6 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.impl.headers.HeadersMultiMap;
 import io.vertx.core.http.impl.headers.Http2HeadersAdaptor;
-import io.vertx.core.impl.buffer.VertxByteBufAllocator;
 import io.vertx.core.internal.buffer.BufferInternal;
 import java.util.ArrayDeque;
 import org.jspecify.annotations.Nullable;
@@ -30,7 +29,10 @@ import org.jspecify.annotations.Nullable;
  * {@link #sendHeaders()}, the first message or the half-close, whichever comes first.
  *
  * <p>Inbound flow control follows demand: a DATA frame's bytes go back to the HTTP/2 windows when its messages were
- * handed to the reader, so a paused reader (whose frames wait here) stops the WINDOW_UPDATEs. Outbound follows the
+ * handed to the reader, so a paused reader (whose frames wait here) stops the WINDOW_UPDATEs. Response bytes are not
+ * copied: the deframer reads a view of Netty's receive buffer during the delivery (it copies just a message that
+ * straddles frames); frames held for a paused reader are retained slices, released as they are delivered or when
+ * the stream closes. Outbound follows the
  * stream's writability in Netty's flow controller. Owner context (the channel's event loop) only.
  */
 public final class NettyClientStream extends AdmittedStream {
@@ -42,8 +44,11 @@ public final class NettyClientStream extends AdmittedStream {
     private boolean responseStarted;
     private boolean remoteEnded;
     private boolean paused;
-    /** DATA read while the reader was paused, in order; its bytes are not yet back in the windows. */
-    private @Nullable ArrayDeque<Buffer> held;
+    /**
+     * DATA read while the reader was paused, in order, as retained slices of the receive buffers (ours to release);
+     * their bytes are not yet back in the windows.
+     */
+    private @Nullable ArrayDeque<ByteBuf> held;
     /** The end of the response (its trailers), once read, while {@link #held} data waits or the reader is paused. */
     private @Nullable MultiMap heldEnd;
 
@@ -269,17 +274,13 @@ public final class NettyClientStream extends AdmittedStream {
             closeWithStatus(PROTOCOL_ERROR, StatusCode.INTERNAL, "DATA before response headers", false);
             return bytes + padding;
         }
-        // a copy into an unpooled heap buffer (as Vert.x's HTTP client makes): the deframer keeps slices of what it is
-        // given, and the frame's pooled buffer is released when this returns
-        Buffer chunk = BufferInternal.buffer(
-                VertxByteBufAllocator.DEFAULT.heapBuffer(bytes).writeBytes(data, data.readerIndex(), bytes));
         if (endOfStream) {
             remoteEnded = true;
         }
         if (paused || held != null && !held.isEmpty()) {
-            hold(chunk);
+            hold(data.retainedSlice()); // the decoder releases the frame when this returns
         } else {
-            deliver(chunk);
+            deliver(data);
         }
         if (endOfStream && !isClosed()) {
             end(NO_TRAILERS);
@@ -287,8 +288,8 @@ public final class NettyClientStream extends AdmittedStream {
         return padding;
     }
 
-    private void hold(Buffer chunk) {
-        ArrayDeque<Buffer> h = held;
+    private void hold(ByteBuf chunk) {
+        ArrayDeque<ByteBuf> h = held;
         if (h == null) {
             h = new ArrayDeque<>(4);
             held = h;
@@ -296,23 +297,32 @@ public final class NettyClientStream extends AdmittedStream {
         h.add(chunk);
     }
 
-    /** Messages of one DATA frame to the reader, then the frame's bytes back to the windows. */
-    private void deliver(Buffer chunk) {
-        if (!deframe(chunk)) {
+    /**
+     * Messages of one DATA frame to the reader, then the frame's bytes back to the windows. {@code chunk} is only lent
+     * to the deframer, which reads messages from it in place and copies just a message that continues in a later frame.
+     */
+    private void deliver(ByteBuf chunk) {
+        int n = chunk.readableBytes();
+        if (!deframe(BufferInternal.buffer(chunk))) {
             return;
         }
         Http2Stream s = stream;
         NettyClientConnection c = conn;
         if (s != null && c != null) {
-            c.consumeBytes(s, chunk.length());
+            c.consumeBytes(s, n);
         }
     }
 
     /** The reader resumed: what was held goes to it, as long as it keeps reading. */
     private void deliverHeld() {
-        ArrayDeque<Buffer> h = held;
+        ArrayDeque<ByteBuf> h = held;
         while (h != null && !h.isEmpty() && !paused && isOpen()) {
-            deliver(h.poll());
+            ByteBuf chunk = h.poll();
+            try {
+                deliver(chunk);
+            } finally {
+                chunk.release();
+            }
         }
         MultiMap trailers = heldEnd;
         if (trailers != null && !paused && isOpen() && (h == null || h.isEmpty())) {
@@ -413,7 +423,13 @@ public final class NettyClientStream extends AdmittedStream {
     @Override
     protected void onClose(long resetCode, boolean wasOpen) {
         boolean reset = resetCode != NO_RESET;
-        held = null;
+        ArrayDeque<ByteBuf> h = held;
+        if (h != null) {
+            held = null;
+            for (ByteBuf b; (b = h.poll()) != null; ) {
+                b.release(); // its bytes go back to the connection's window when Netty closes the stream
+            }
+        }
         heldEnd = null;
         ByteBuf out = outbound;
         // what never left: the server can't see this stream end, so it is reset

@@ -2,6 +2,10 @@ package io.rpcvertx.impl.netty;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.WeightedFairQueueByteDistributor;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,7 +23,29 @@ final class NettyOutbound {
      */
     static final int FIRST_ROOM = 4096;
 
+    /**
+     * The bytes a stream may send per turn when Netty's flow controller shares the socket among streams, 16 KiB (one
+     * default-sized DATA frame, as grpc-java sets it). Netty's default, 1 KiB, cuts every larger response into 1 KiB
+     * DATA frames, and a 1 KiB message (with its prefix, a few bytes more) into two, each frame another turn of the
+     * distributor, another header and another entry in the socket's outbound buffer.
+     */
+    static final int ALLOCATION_QUANTUM = 16 * 1024;
+
+    /**
+     * The socket's write buffer: Netty's flow controller writes at most up to its high mark per flush, so a flush of
+     * more (64 streams answering 16 KiB each: 1 MiB) went out in rounds, each turn of the socket to writable writing the
+     * next 64 KiB (Netty's default mark) and cutting a DATA frame at the boundary.
+     */
+    static final WriteBufferWaterMark WRITE_BUFFER_WATER_MARK = new WriteBufferWaterMark(512 * 1024, 1024 * 1024);
+
     private NettyOutbound() {}
+
+    /** The outbound flow controller of {@code connection}, sharing the socket in {@link #ALLOCATION_QUANTUM} turns. */
+    static DefaultHttp2RemoteFlowController remoteFlowController(Http2Connection connection) {
+        WeightedFairQueueByteDistributor distributor = new WeightedFairQueueByteDistributor(connection);
+        distributor.allocationQuantum(ALLOCATION_QUANTUM);
+        return new DefaultHttp2RemoteFlowController(connection, distributor);
+    }
 
     /**
      * Our pooled buffer holding the buffered {@code out} (null: nothing buffered) with {@code bytes} more writable

@@ -136,6 +136,7 @@ public final class NettyServerAcceptor {
             socket.close();
             return;
         }
+        chctx.channel().config().setWriteBufferWaterMark(NettyOutbound.WRITE_BUFFER_WATER_MARK);
         NettyServerConnection connection = NettyServerConnection.create(this, so, loop);
         connections.add(connection);
         ChannelPipeline pipeline = chctx.pipeline();

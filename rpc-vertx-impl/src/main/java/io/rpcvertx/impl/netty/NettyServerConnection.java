@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
+import io.netty.handler.codec.http2.DefaultHttp2Connection;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
@@ -95,7 +96,9 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
                     .initialWindowSize(o.initialWindowSize())
                     .maxHeaderListSize(o.maxHeaderListSize())
                     .maxFrameSize(o.maxFrameSize()));
-            server(true);
+            Http2Connection connection = new DefaultHttp2Connection(true);
+            connection.remote().flowController(NettyOutbound.remoteFlowController(connection));
+            connection(connection);
             decoderEnforceMaxRstFramesPerWindow(
                     o.rstFloodMaxFrames(), (int) o.rstFloodWindow().toSeconds());
         }
