@@ -280,10 +280,10 @@ final class Http2ServerStream implements ServerStream {
 
     @Override
     public boolean isReady() {
-        HttpServerResponse r = response();
-        // a drain can arrive after the response ended, and Vert.x's writeQueueFull() throws then; nothing waits any
-        // more
-        return r.ended() || !r.writeQueueFull();
+        // Closed: nothing is written any more, and once the status is out Vert.x's writeQueueFull() throws (a drain can
+        // arrive after the response ended). Our state, not Vert.x's ended(): that takes the connection's lock, once
+        // more per streamed message (every status path closes before it ends the response).
+        return state != State.OPEN || !response().writeQueueFull();
     }
 
     @Override
