@@ -61,26 +61,53 @@ public final class Marshalling {
      * @throws IllegalStateException when the marshaller wrote another number of bytes than it announced
      */
     public static <T> @Nullable Buffer serializeFramed(Marshaller<T> marshaller, T message, int maxLength) {
-        int size = marshaller.serializedSize(message);
+        int size = serializedSize(marshaller, message, maxLength);
         if (size < 0) {
             return null;
         }
+        // a Vert.x heap buffer, like MessageFramer's: it needs no release, and Vert.x writes it as a plain slice
+        // (Netty's Unpooled buffers get an unreleasable wrapper too, and count allocator metrics)
+        ByteBuf framed = VertxByteBufAllocator.DEFAULT.heapBuffer(MessageFramer.HEADER_LENGTH + size);
+        writeFramed(marshaller, message, size, framed);
+        return BufferInternal.buffer(framed);
+    }
+
+    /**
+     * The size {@code message} serializes to, as its marshaller announces it, or -1 when the marshaller does not know
+     * it in advance.
+     *
+     * @param maxLength the largest message that may be sent, or -1 for unlimited
+     * @throws WireException RESOURCE_EXHAUSTED for a message larger than {@code maxLength}
+     */
+    public static <T> int serializedSize(Marshaller<T> marshaller, T message, int maxLength) {
+        int size = marshaller.serializedSize(message);
         if (maxLength >= 0 && size > maxLength) {
             throw new WireException(
                     StatusCode.RESOURCE_EXHAUSTED, "Sent message larger than max (" + size + " vs. " + maxLength + ")");
         }
-        // a Vert.x heap buffer, like MessageFramer's: what the call layer hands a transport needs no release, and
-        // Vert.x
-        // writes it as a plain slice (Netty's Unpooled buffers get an unreleasable wrapper too, and count metrics)
-        ByteBuf framed = VertxByteBufAllocator.DEFAULT.heapBuffer(MessageFramer.HEADER_LENGTH + size);
-        framed.writeByte(0).writeInt(size);
-        ByteBuffer out = framed.nioBuffer(MessageFramer.HEADER_LENGTH, size);
-        marshaller.serialize(message, out);
-        if (out.hasRemaining()) {
-            throw new IllegalStateException("marshaller wrote " + (size - out.remaining()) + " of the " + size
+        return size;
+    }
+
+    /**
+     * Appends {@code message}, framed as an uncompressed gRPC message, to {@code out}: the prefix, then the message
+     * serialized in place ({@code size} bytes, as {@link #serializedSize} returned). {@code out} must have that much
+     * room ({@link MessageFramer#HEADER_LENGTH} + {@code size} writable bytes without growing). On failure nothing
+     * was appended: the writer index moves only once the whole message is written.
+     *
+     * @throws IllegalStateException when the marshaller wrote another number of bytes than it announced
+     * @throws RuntimeException what the marshaller threw (a {@link java.nio.BufferOverflowException} when it wrote
+     *     more)
+     */
+    public static <T> void writeFramed(Marshaller<T> marshaller, T message, int size, ByteBuf out) {
+        int at = out.writerIndex();
+        int body = at + MessageFramer.HEADER_LENGTH;
+        // a view of the buffer's own memory: no ByteBuffer allocated per message
+        ByteBuffer view = out.internalNioBuffer(body, size);
+        marshaller.serialize(message, view);
+        if (view.hasRemaining()) {
+            throw new IllegalStateException("marshaller wrote " + (size - view.remaining()) + " of the " + size
                     + " bytes its serializedSize announced");
         }
-        framed.writerIndex(MessageFramer.HEADER_LENGTH + size);
-        return BufferInternal.buffer(framed);
+        out.setByte(at, 0).setInt(at + 1, size).writerIndex(body + size);
     }
 }

@@ -13,8 +13,32 @@ import org.jspecify.annotations.Nullable;
 final class NettyOutbound {
     /** Bytes buffered for one flush beyond which a stream is not ready (its writer waits for the flush). */
     static final int HIGH_WATER = 64 * 1024;
+    /**
+     * The first room taken for messages serialized in place: a stream that streams writes several messages per
+     * flush (100 B each in the benchmark), and growing a small buffer copies it each time.
+     */
+    static final int FIRST_ROOM = 4096;
 
     private NettyOutbound() {}
+
+    /**
+     * Our pooled buffer holding the buffered {@code out} (null: nothing buffered) with {@code bytes} more writable
+     * bytes, for a message serialized straight into it. It is {@code out} itself when that is ours and has the room;
+     * otherwise a new one (the caller's to release) with {@code out}'s bytes copied in front.
+     *
+     * @param owned whether {@code out} is our pooled buffer or a message's own bytes
+     */
+    static ByteBuf room(@Nullable ByteBuf out, boolean owned, int bytes, ByteBufAllocator alloc) {
+        if (out == null) {
+            return alloc.buffer(Math.max(FIRST_ROOM, bytes));
+        }
+        if (owned) {
+            return out.ensureWritable(bytes);
+        }
+        ByteBuf merged = alloc.buffer(Math.max(FIRST_ROOM, 2 * (out.readableBytes() + bytes)));
+        merged.writeBytes(out);
+        return merged;
+    }
 
     /**
      * Appends {@code bytes} to the buffered {@code out} (null: nothing buffered) and returns the new buffer. It is our

@@ -56,6 +56,8 @@ final class ServerCallStream<Req, Resp>
     private @Nullable Compression compression;
     private @Nullable Encoding responseEncoding;
     private boolean nextMessageUncompressed;
+    /** The future of every in-place write the stream took at once: one per call, not one per message. */
+    private @Nullable Future<Void> written;
 
     ServerCallStream(ServerCallImpl<Req, Resp> call, ServerStream stream, ServerOptions options, Encoding encoding) {
         this.call = call;
@@ -270,6 +272,12 @@ final class ServerCallStream<Req, Resp>
 
     /** Any thread: a response of a call without message hooks. */
     Future<Void> writeResponse(Resp message) {
+        if (ContextInternal.current() == ctx) {
+            Future<Void> written = writeInPlace(message);
+            if (written != null) {
+                return written;
+            }
+        }
         Buffer payload;
         try {
             payload = call.descriptor().responseMarshaller().serialize(message);
@@ -282,6 +290,46 @@ final class ServerCallStream<Req, Resp>
         Promise<Void> promise = call.callerContext().promise();
         call.onCtx(() -> outbound.write(payload, promise));
         return promise.future();
+    }
+
+    /**
+     * Ctx, written by the call's own context: the response serialized straight into the stream's outbound buffer,
+     * with no intermediate buffer, no promise while the stream takes more, and no hop. Null when this write cannot
+     * take that path: the marshaller does not announce sizes, the message is compressed (it cannot be compressed in
+     * place), an earlier write waits for a drain, or the call ended; the caller then writes it as usual.
+     */
+    private @Nullable Future<Void> writeInPlace(Resp message) {
+        if (call.isDone() || !outbound.acceptsDirect()) {
+            return null;
+        }
+        if (responseEncoding() != Encoding.IDENTITY && !nextMessageUncompressed) {
+            return null;
+        }
+        Marshaller<Resp> m = call.descriptor().responseMarshaller();
+        int size;
+        try {
+            size = Marshalling.serializedSize(m, message, options.maxSendMessageLength());
+            if (size < 0) {
+                return null;
+            }
+            nextMessageUncompressed = false; // the flag is for the next message only
+            ensureHeaders();
+            stream.writeMessage(m, message, size);
+        } catch (WireException e) {
+            call.closeWithStatus(e.code(), e.getMessage(), call.trailingMetadata());
+            return ctx.failedFuture(e);
+        } catch (RuntimeException e) {
+            // as the unary path: a marshaller that throws, or writes other than it announced, fails the call
+            log.error("serializing a response of " + call.method() + " failed", e);
+            call.closeWithStatus(StatusCode.INTERNAL, "Failed to serialize response", call.trailingMetadata());
+            return ctx.failedFuture(e);
+        }
+        Future<Void> accepted = written;
+        if (accepted == null) {
+            accepted = ctx.succeededFuture();
+            written = accepted;
+        }
+        return outbound.sentDirect(MessageFramer.HEADER_LENGTH + size, accepted, ctx);
     }
 
     /** Ctx: the unary response, serialized and framed; null when that failed and the call ended with its status. */

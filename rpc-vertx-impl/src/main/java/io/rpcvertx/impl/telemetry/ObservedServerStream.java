@@ -1,5 +1,6 @@
 package io.rpcvertx.impl.telemetry;
 
+import io.rpcvertx.Marshaller;
 import io.rpcvertx.Metadata;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.impl.codec.Encoding;
@@ -223,6 +224,12 @@ final class ObservedServerStream implements ServerStream, ServerStreamListener {
     public void writeMessage(Buffer frame) {
         sentBytes += frame.length() - PREFIX;
         stream.writeMessage(frame);
+    }
+
+    @Override
+    public <T> void writeMessage(Marshaller<T> marshaller, T message, int size) {
+        stream.writeMessage(marshaller, message, size);
+        sentBytes += size; // counted once written, as a failed write sends nothing
     }
 
     @Override

@@ -117,6 +117,38 @@ public final class OutboundWrites<T> {
         sendOne(payload, promise, false);
     }
 
+    /**
+     * Whether a message may go to the stream now without passing through {@link #write}: the stream takes messages,
+     * no earlier write waits for a drain, and nothing is kept for replay. The caller (on the owner context, with a
+     * live call) then hands the message to the stream itself and reports it with {@link #sentDirect}, in the same
+     * turn: the order of messages is the order of {@link #write} and {@link #sentDirect} calls.
+     */
+    public boolean acceptsDirect() {
+        return phase == Phase.STREAMING && !halfClosed && drainBytes == 0 && replayOverflow;
+    }
+
+    /**
+     * A message of {@code length} bytes went to the stream directly ({@link #acceptsDirect}). Returns {@code accepted}
+     * (a completed future the caller may share between writes: no promise per message) while the stream takes more;
+     * once it is full, a future of {@code caller} that completes at the drain, as {@link #write}'s would.
+     */
+    public Future<Void> sentDirect(int length, Future<Void> accepted, ContextInternal caller) {
+        assert owner.inThread() && acceptsDirect();
+        if (!sink.writeQueueFull()) {
+            return accepted;
+        }
+        drainBytes += length;
+        full = true;
+        Promise<Void> promise = caller.promise();
+        ArrayDeque<Promise<Void>> waiting = awaitingDrain;
+        if (waiting == null) {
+            waiting = new ArrayDeque<>(2);
+            awaitingDrain = waiting;
+        }
+        waiting.add(promise);
+        return promise.future();
+    }
+
     /** No more messages. Ends the stream now if it is open and nothing waits. */
     public void halfClose() {
         assert owner.inThread();

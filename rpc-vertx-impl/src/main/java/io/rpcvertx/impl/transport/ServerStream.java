@@ -1,12 +1,18 @@
 package io.rpcvertx.impl.transport;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.rpcvertx.Marshaller;
 import io.rpcvertx.Metadata;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.impl.codec.Encoding;
+import io.rpcvertx.impl.codec.Marshalling;
+import io.rpcvertx.impl.codec.MessageFramer;
 import io.rpcvertx.impl.security.AuthContext;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -110,6 +116,21 @@ public interface ServerStream {
      * until {@link ServerStreamListener#onReady()}. The headers must have been written.
      */
     void writeMessage(Buffer frame);
+
+    /**
+     * Writes one message as {@link #writeMessage(Buffer)} does, framed uncompressed, serialized by {@code marshaller}
+     * (which announced {@code size} bytes, {@link Marshalling#serializedSize}). A transport that buffers its outbound
+     * bytes serializes it straight into that buffer (no intermediate copy); this default frames it into a buffer of
+     * its own. When it throws, nothing was written.
+     *
+     * @throws IllegalStateException when the marshaller wrote another number of bytes than it announced
+     * @throws RuntimeException what the marshaller threw
+     */
+    default <T> void writeMessage(Marshaller<T> marshaller, T message, int size) {
+        ByteBuf framed = Unpooled.buffer(MessageFramer.HEADER_LENGTH + size);
+        Marshalling.writeFramed(marshaller, message, size, framed);
+        writeMessage(BufferInternal.buffer(framed));
+    }
 
     /** Whether the transport takes more messages without buffering beyond its high-water mark. */
     boolean isReady();

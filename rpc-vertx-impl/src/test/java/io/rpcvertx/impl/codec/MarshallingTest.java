@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.rpcvertx.Marshaller;
 import io.rpcvertx.StatusCode;
@@ -146,6 +147,55 @@ class MarshallingTest {
         m.extra = 1;
 
         assertThatThrownBy(() -> Marshalling.serializeFramed(m, "hello", -1)).isInstanceOf(RuntimeException.class);
+    }
+
+    @Test
+    void writeFramed_behindBufferedMessages_appendsPrefixAndMessage() {
+        InPlaceMarshaller m = new InPlaceMarshaller();
+        ByteBuf out = Unpooled.directBuffer(64);
+        try {
+            Marshalling.writeFramed(m, "hello", 5, out);
+            Marshalling.writeFramed(m, "", 0, out);
+            Marshalling.writeFramed(m, "abc", 3, out);
+
+            Buffer expected = Buffer.buffer()
+                    .appendBuffer(MessageFramer.frame(Buffer.buffer("hello"), false))
+                    .appendBuffer(MessageFramer.frame(Buffer.buffer(), false))
+                    .appendBuffer(MessageFramer.frame(Buffer.buffer("abc"), false));
+            assertThat(Buffer.buffer(ByteBufUtil.getBytes(out))).isEqualTo(expected);
+        } finally {
+            out.release();
+        }
+    }
+
+    @Test
+    void writeFramed_marshallerWritesLessThanAnnounced_failsAndAppendsNothing() {
+        InPlaceMarshaller m = new InPlaceMarshaller();
+        ByteBuf out = Unpooled.directBuffer(64);
+        try {
+            Marshalling.writeFramed(m, "abc", 3, out);
+            m.missing = 2;
+
+            assertThatThrownBy(() -> Marshalling.writeFramed(m, "hello", 5, out))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("marshaller wrote 3 of the 5 bytes its serializedSize announced");
+            assertThat(out.writerIndex()).isEqualTo(8);
+        } finally {
+            out.release();
+        }
+    }
+
+    @Test
+    void writeFramed_marshallerWritesMoreThanAnnounced_failsAndAppendsNothing() {
+        InPlaceMarshaller m = new InPlaceMarshaller();
+        ByteBuf out = Unpooled.directBuffer(64);
+        try {
+            assertThatThrownBy(() -> Marshalling.writeFramed(m, "hello", 4, out))
+                    .isInstanceOf(RuntimeException.class);
+            assertThat(out.writerIndex()).isZero();
+        } finally {
+            out.release();
+        }
     }
 
     @Test
