@@ -269,7 +269,7 @@ final class MultiCallables {
 
     /**
      * What the calls of a method with {@code config} share: the service config's message limits, and for a retry or
-     * hedging policy a {@link RetryingStream.Policy} as their transport. Made once per config.
+     * hedging policy a {@link RetryingTransport} as their transport. Made once per config.
      */
     private CallSetup setup(ServiceConfig.MethodConfig config) {
         if (config == ServiceConfig.MethodConfig.NONE) {
@@ -277,7 +277,7 @@ final class MultiCallables {
         }
         return new CallSetup(
                 owner,
-                config.isRetrying() ? new RetryingStream.Policy(transport, this, owner, config) : transport,
+                config.isRetrying() ? new RetryingTransport(transport, this, owner, config) : transport,
                 security,
                 options.compression(),
                 ServiceConfig.MethodConfig.smallerLimit(options.maxSendMessageLength(), config.maxRequestBytes()),

@@ -10,7 +10,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.ContextInternal;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 
@@ -37,48 +36,9 @@ final class RetryingStream implements ClientStream {
         CLOSED
     }
 
-    /** The retry or hedging policy of one method on one channel: a transport whose streams are retrying ones. */
-    static final class Policy implements ClientTransport {
-        final ClientTransport transport;
-        final MultiCallables callables;
-        final ContextInternal owner;
-        final ServiceConfig.@Nullable RetryPolicy retry;
-        final ServiceConfig.@Nullable HedgingPolicy hedging;
-        final Set<StatusCode> retryableCodes;
-        final int maxAttempts;
-
-        Policy(
-                ClientTransport transport,
-                MultiCallables callables,
-                ContextInternal owner,
-                ServiceConfig.MethodConfig c) {
-            this.transport = transport;
-            this.callables = callables;
-            this.owner = owner;
-            this.retry = c.retryPolicy();
-            this.hedging = c.hedgingPolicy();
-            ServiceConfig.RetryPolicy r = retry;
-            ServiceConfig.HedgingPolicy h = hedging;
-            if (r != null) {
-                this.retryableCodes = r.retryableStatusCodes();
-                this.maxAttempts = r.maxAttempts();
-            } else if (h != null) {
-                this.retryableCodes = h.nonFatalStatusCodes();
-                this.maxAttempts = h.maxAttempts();
-            } else {
-                throw new IllegalArgumentException("config: " + c + " (expected: a retry or hedging policy)");
-            }
-        }
-
-        @Override
-        public ClientStream newStream(RequestHead head) {
-            return new RetryingStream(this, head);
-        }
-    }
-
     private static final long REFUSED_STREAM = 0x7;
 
-    private final Policy policy;
+    private final RetryingTransport policy;
     private final RequestHead head;
     private final ContextInternal owner;
     private @Nullable ClientStreamListener listener;
@@ -102,7 +62,7 @@ final class RetryingStream implements ClientStream {
     private long nextBackoffNanos;
     private long attemptTimer = -1;
 
-    RetryingStream(Policy policy, RequestHead head) {
+    RetryingStream(RetryingTransport policy, RequestHead head) {
         this.policy = policy;
         this.head = head;
         this.owner = policy.owner;

@@ -1,15 +1,12 @@
 package io.rpcvertx.impl.client;
 
-import io.rpcvertx.Metadata;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.impl.codec.Encoding;
 import io.rpcvertx.impl.codec.GrpcHeaders;
 import io.rpcvertx.impl.codec.GrpcTimeout;
-import io.rpcvertx.impl.codec.MessageDeframer;
 import io.rpcvertx.impl.codec.MessageFramer;
 import io.rpcvertx.impl.codec.MetadataCodec;
 import io.rpcvertx.impl.codec.ResponseRules;
-import io.rpcvertx.impl.codec.WireException;
 import io.rpcvertx.impl.transport.ClientConnection;
 import io.rpcvertx.impl.transport.RequestHead;
 import io.rpcvertx.impl.transport.TransportErrors;
@@ -29,32 +26,15 @@ import org.jspecify.annotations.Nullable;
  * One gRPC stream on a Vert.x HTTP/2 client connection: the only client code that touches {@link HttpClientRequest}
  * and {@link HttpClientResponse}. It is also what the channel's admission queues and counts: it waits in the channel's
  * queue until a connection has a free stream slot ({@link #startOn}), holds that slot until it ends, and sits in the
- * channel's intrusive list of live streams meanwhile. Owner context (the channel's event loop) only.
- *
- * <pre>
- * QUEUED --a connection took it--&gt; OPENING --the HTTP/2 stream exists--&gt; OPEN
- * any --terminal event, cancel(), or the channel ended it--&gt; CLOSED (the slot is released, no event follows)
- * </pre>
+ * channel's intrusive list of live streams meanwhile; the response rules and the state machine are
+ * {@link AdmittedStream}'s. Owner context (the channel's event loop) only.
  */
-final class VertxHttpClientStream extends AdmittedStream
-        implements Completable<HttpClientRequest>, Handler<Buffer>, MessageDeframer.Listener {
-    enum State {
-        QUEUED,
-        OPENING,
-        OPEN,
-        CLOSED
-    }
-
-    private static final long CANCEL = 0x8;
-
-    private State state = State.QUEUED;
+final class VertxHttpClientStream extends AdmittedStream implements Completable<HttpClientRequest>, Handler<Buffer> {
     private @Nullable HttpClientRequest request;
     private @Nullable HttpClientResponse response;
     private boolean trailersOnly;
     private boolean paused;
     private boolean endSent;
-    private @Nullable MessageDeframer deframer;
-    private @Nullable String pushback;
     /** Request and response errors, one handler for both (the hot path allocates per call, not per handler). */
     private final Handler<Throwable> errors = t -> onTransportError(t, false);
 
@@ -66,20 +46,10 @@ final class VertxHttpClientStream extends AdmittedStream
 
     @Override
     protected void open(ClientConnection connection) {
-        state = State.OPENING;
         ((VertxHttpConnection) connection)
                 .http
                 .request(new RequestOptions().setMethod(HttpMethod.POST).setURI(head.path()))
                 .onComplete(this);
-    }
-
-    @Override
-    protected void fail(StatusCode code, String details, boolean reset) {
-        if (state == State.CLOSED) {
-            return;
-        }
-        close(reset);
-        listener().onClosed(code, details, false);
     }
 
     // ---------------------------------------------------------------- opening
@@ -91,14 +61,12 @@ final class VertxHttpClientStream extends AdmittedStream
             onTransportError(failure != null ? failure : new IllegalStateException("no request"), true);
             return;
         }
-        if (state == State.CLOSED) {
+        if (isClosed()) {
             req.reset(CANCEL); // cancelled while the stream was being created
             return;
         }
         this.request = req;
-        if (Deadline.isExpired(head.deadlineNanos())) {
-            close(true);
-            listener().onClosed(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before the stream opened", false);
+        if (expiredBeforeOpen()) {
             return;
         }
         req.authority(channel.authorityHeader);
@@ -125,7 +93,7 @@ final class VertxHttpClientStream extends AdmittedStream
         req.setChunked(true);
         req.exceptionHandler(errors);
         req.drainHandler(v -> {
-            if (state == State.OPEN) {
+            if (isOpen()) {
                 listener().onReady();
             }
         });
@@ -137,8 +105,7 @@ final class VertxHttpClientStream extends AdmittedStream
                 onTransportError(error, false);
             }
         });
-        state = State.OPEN;
-        listener().onOpen();
+        opened();
     }
 
     // ---------------------------------------------------------------- ClientStream (owner)
@@ -146,7 +113,7 @@ final class VertxHttpClientStream extends AdmittedStream
     @Override
     public void sendHeaders() {
         HttpClientRequest req = request;
-        if (state == State.OPEN && req != null) {
+        if (isOpen() && req != null) {
             req.sendHead();
         }
     }
@@ -154,7 +121,7 @@ final class VertxHttpClientStream extends AdmittedStream
     @Override
     public int writeMessage(Buffer payload, boolean endOfStream) {
         HttpClientRequest req = request;
-        if (state != State.OPEN || req == null) {
+        if (!isOpen() || req == null) {
             return 0; // ended meanwhile: the call fails its writes itself
         }
         Encoding encoding = head.encoding();
@@ -172,7 +139,7 @@ final class VertxHttpClientStream extends AdmittedStream
     @Override
     public void halfClose() {
         HttpClientRequest req = request;
-        if (state == State.OPEN && req != null && !endSent) {
+        if (isOpen() && req != null && !endSent) {
             endSent = true;
             req.end();
         }
@@ -182,7 +149,7 @@ final class VertxHttpClientStream extends AdmittedStream
     public boolean isReady() {
         HttpClientRequest req = request;
         // an ended request throws on writeQueueFull()
-        return req == null || endSent || state == State.CLOSED || !req.writeQueueFull();
+        return req == null || endSent || isClosed() || !req.writeQueueFull();
     }
 
     @Override
@@ -203,46 +170,20 @@ final class VertxHttpClientStream extends AdmittedStream
         }
     }
 
-    @Override
-    public void cancel() {
-        if (state == State.CLOSED) {
-            return;
-        }
-        close(true);
-    }
-
-    @Override
-    public @Nullable String retryPushback() {
-        return pushback;
-    }
-
     // ---------------------------------------------------------------- response (owner)
 
     private void onResponse(HttpClientResponse resp) {
-        if (state == State.CLOSED) {
+        if (isClosed()) {
             return;
         }
         response = resp;
         // before any early exit: a reset we send on the way out must not surface as an unhandled error
         resp.exceptionHandler(errors);
         MultiMap headers = resp.headers();
-        Encoding encoding;
-        try {
-            ResponseRules.checkHead(resp.statusCode(), headers);
-            trailersOnly = ResponseRules.isTrailersOnly(headers);
-            if (!trailersOnly) {
-                Metadata initial = MetadataCodec.fromResponseHeaders(headers);
-                listener().onHeaders(initial);
-                if (state == State.CLOSED) {
-                    return;
-                }
-            }
-            encoding = ResponseRules.encoding(headers);
-        } catch (WireException e) {
-            failMalformed(e.code(), e.getMessage());
+        trailersOnly = ResponseRules.isTrailersOnly(headers);
+        if (!responseHead(resp.statusCode(), headers)) {
             return;
         }
-        deframer = new MessageDeframer(head.maxReceiveBytes(), encoding);
         if (paused) {
             resp.pause();
         }
@@ -254,60 +195,28 @@ final class VertxHttpClientStream extends AdmittedStream
     @Override
     public void handle(Buffer data) {
         onFrameReceived();
-        MessageDeframer d = deframer;
-        if (state == State.CLOSED || d == null) {
+        if (isClosed() || !hasResponseHead()) {
             return;
         }
-        try {
-            d.update(data, this);
-        } catch (WireException e) {
-            failMalformed(e.code(), e.getMessage());
-        }
-    }
-
-    /** One deframed message ({@link MessageDeframer.Listener}). */
-    @Override
-    public void onMessage(Buffer payload) {
-        if (state == State.CLOSED) {
-            return; // the call ended (e.g. a second message on a unary call) while this chunk was being deframed
-        }
-        listener().onMessage(payload);
+        deframe(data);
     }
 
     private void onEnd() {
         HttpClientResponse resp = response;
-        MessageDeframer d = deframer;
-        if (state == State.CLOSED || resp == null || d == null) {
+        if (isClosed() || resp == null || !hasResponseHead()) {
             return;
         }
-        if (d.hasPartialMessage()) {
-            close(false);
-            listener().onTrailers(StatusCode.INTERNAL, ResponseRules.END_MID_FRAME, Metadata.EMPTY);
-            return;
-        }
-        MultiMap source = trailersOnly ? resp.headers() : resp.trailers();
-        pushback = source.get("grpc-retry-pushback-ms");
-        ResponseRules.Outcome outcome = ResponseRules.outcome(source);
-        close(false);
-        listener().onTrailers(outcome.code(), outcome.details(), outcome.trailers());
+        endResponse(trailersOnly ? resp.headers() : resp.trailers(), NO_RESET);
     }
 
     // ---------------------------------------------------------------- errors and the end (owner)
 
-    /** A response we cannot read: reset the stream and end with {@code code}. */
-    private void failMalformed(StatusCode code, String details) {
-        close(true);
-        listener().onClosed(code, details, false);
-    }
-
     private void onTransportError(Throwable t, boolean beforeStream) {
-        if (state == State.CLOSED) {
+        if (isClosed()) {
             return;
         }
         if (t instanceof StreamResetException) {
-            long errorCode = ((StreamResetException) t).getCode();
-            close(true);
-            listener().onReset(errorCode);
+            closeWithReset(CANCEL, ((StreamResetException) t).getCode());
             return;
         }
         StatusCode code = StatusCode.UNAVAILABLE;
@@ -316,9 +225,7 @@ final class VertxHttpClientStream extends AdmittedStream
         if (t instanceof HttpClosedException) {
             // not HttpClosedException.goAway(): it copies debug data Vert.x may already have released
             boolean aboveGoAway = isAboveGoAway();
-            details = aboveGoAway
-                    ? "Connection closed: stream refused by GOAWAY (not processed by the server)"
-                    : "Connection closed: " + t.getMessage();
+            details = aboveGoAway ? REFUSED_BY_GOAWAY : "Connection closed: " + t.getMessage();
             refused |= aboveGoAway;
         } else {
             code = TransportErrors.code(t, response == null);
@@ -326,13 +233,11 @@ final class VertxHttpClientStream extends AdmittedStream
             if (TransportErrors.isStreamError(t)) {
                 // Netty resets the stream with the error's code (PROTOCOL_ERROR for response headers it rejects): a
                 // CANCEL of ours would hide the reason from the server
-                close(false);
-                listener().onClosed(code, details, refused);
+                closeWithStatus(NO_RESET, code, details, refused);
                 return;
             }
         }
-        close(true);
-        listener().onClosed(code, details, refused);
+        closeWithStatus(CANCEL, code, details, refused);
     }
 
     /** Whether the peer's GOAWAY says it never processed this stream (id above its last-stream-id). */
@@ -352,25 +257,14 @@ final class VertxHttpClientStream extends AdmittedStream
         }
     }
 
-    /**
-     * The one transition to CLOSED, before anything it sets off: a reset we send surfaces (synchronously) as a
-     * StreamResetException that must find the stream closed. The slot goes back to the channel before the listener
-     * hears of the end.
-     *
-     * @param reset whether the HTTP/2 stream (if any) is reset with CANCEL, for endings the peer did not cause
-     */
-    private void close(boolean reset) {
-        state = State.CLOSED;
+    /** Off the wire: a reset we send surfaces (synchronously) as a StreamResetException, which finds it closed. */
+    @Override
+    protected void onClose(long resetCode, boolean wasOpen) {
         HttpClientRequest req = request;
-        if (reset && req != null) {
-            req.reset(CANCEL);
+        if (resetCode != NO_RESET && req != null) {
+            req.reset(resetCode);
         }
         // a stream we do not reset was ended by the peer (trailers), or never had a slot (queued)
-        released(!reset);
-    }
-
-    @Override
-    public String toString() {
-        return "VertxHttpClientStream{" + head.path() + ", " + state + "}";
+        released(resetCode == NO_RESET);
     }
 }

@@ -28,7 +28,7 @@ import org.jspecify.annotations.Nullable;
  * credit back, every {@link EventBusWire#WINDOW_MESSAGES}/2 messages, only as the call reads them.
  *
  * <pre>
- * NEW --start, admitted--&gt; OPEN (headers sent: OPENING until acked, then ACKED)
+ * QUEUED --start, admitted--&gt; OPEN (headers sent: OPENING until acked, then ACKED)
  * any --terminal event, cancel(), or the channel ended it--&gt; CLOSED
  * </pre>
  */

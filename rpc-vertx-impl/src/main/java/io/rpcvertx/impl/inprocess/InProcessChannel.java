@@ -158,8 +158,7 @@ public final class InProcessChannel implements Channel, ClientTransport, Closeab
         }
         setState(ChannelConnectivity.TRANSIENT_FAILURE);
         if (stream.head.waitForReady()) {
-            stream.waitForServer();
-            waiting.add(stream);
+            waiting.add(stream); // QUEUED until a server is found
             return;
         }
         stream.fail(StatusCode.UNAVAILABLE, notServing(), false);
@@ -220,7 +219,7 @@ public final class InProcessChannel implements Channel, ClientTransport, Closeab
             List<InProcessClientStream> resumed = new ArrayList<>(waiting);
             waiting.clear();
             for (InProcessClientStream stream : resumed) {
-                if (stream.isWaiting() && endpoint != null) {
+                if (stream.isQueued() && endpoint != null) {
                     stream.open(endpoint);
                 }
             }

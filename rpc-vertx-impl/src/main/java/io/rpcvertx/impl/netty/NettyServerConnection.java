@@ -21,9 +21,8 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.AsciiString;
 import io.rpcvertx.ServerOptions;
-import io.rpcvertx.impl.codec.ContentTypes;
-import io.rpcvertx.impl.codec.GrpcHeaders;
 import io.rpcvertx.impl.security.AuthContext;
+import io.rpcvertx.impl.transport.ServerConnectionPolicy;
 import io.rpcvertx.impl.transport.ServerStreamListener.CancelCause;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -32,7 +31,6 @@ import io.vertx.core.internal.logging.Logger;
 import io.vertx.core.internal.logging.LoggerFactory;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -40,24 +38,19 @@ import org.jspecify.annotations.Nullable;
  * Vert.x {@code NetServer} socket, and its frame listener. Runs on the channel's event loop, which is its IO
  * instance's loop; each call runs on a duplicate of the connection's context. This class keeps the streams (the open
  * ones and those with response bytes buffered for the next flush) and reads the frames; the connection policy
- * (keepalive, idle and age limits, the graceful close) is its {@link NettyServerPolicy}'s.
- *
- * The HTTP checks of a new request are made here, first-hand, and match the Vert.x transport's (Http2ServerStream and
- * RequestHeadersGuard): a request without {@code :method}, {@code :scheme} or {@code :path} is reset with
- * PROTOCOL_ERROR; a content-type other than gRPC's is answered HTTP 415, a method other than POST HTTP 405; a stream
- * of a server that no longer accepts calls is refused (REFUSED_STREAM). Oversized header lists get Netty's HTTP 431.
+ * (keepalive, idle and age limits, the graceful close) is its {@link ServerConnectionPolicy}'s (on the wire: {@link NettyPolicyWire}), and the HTTP checks a new
+ * request passes before it is a call are {@link NettyRequestChecks}'.
  */
 final class NettyServerConnection extends Http2ConnectionHandler implements Http2FrameListener, NettyFlusher.Owner {
     private static final Logger log = LoggerFactory.getLogger(NettyServerConnection.class);
 
     static final AsciiString STATUS_200 = AsciiString.cached("200");
-    private static final AsciiString POST = AsciiString.cached("POST");
-    private static final AsciiString TEXT_PLAIN = AsciiString.cached("text/plain");
+
     private final NettyServerAcceptor acceptor;
     private final NetSocketInternal socket;
     private final ContextInternal context;
     private final Http2Connection.PropertyKey streamKey;
-    private final NettyServerPolicy policy;
+    private final ServerConnectionPolicy policy;
     private @Nullable ChannelHandlerContext ctx;
     private @Nullable NettyFlusher flusher;
     private @Nullable String peer;
@@ -77,7 +70,7 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
         this.socket = socket;
         this.context = context;
         this.streamKey = connection().newKey();
-        this.policy = new NettyServerPolicy(this, streams, context, acceptor.options);
+        this.policy = new ServerConnectionPolicy(new NettyPolicyWire(this, streams), context, acceptor.options);
     }
 
     /** A connection handler for {@code socket}, with the server's HTTP/2 settings and limits. */
@@ -373,26 +366,9 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
         onHeadersRead(ctx, streamId, headers, padding, endOfStream);
     }
 
+    /** A new request: a call, once it passed the HTTP checks. */
     private void onRequest(Http2Stream stream, Http2Headers headers, boolean endOfStream) {
-        CharSequence method = headers.method();
-        if (method == null || headers.path() == null || headers.scheme() == null) {
-            // a malformed request (RFC 9113 8.3.1), as Vert.x answers it
-            reset(stream, Http2Error.PROTOCOL_ERROR);
-            return;
-        }
-        CharSequence contentType = headers.get(GrpcHeaders.CONTENT_TYPE);
-        if (!ContentTypes.isGrpc(contentType == null ? null : contentType.toString())) {
-            // gRPC over HTTP/2: a server must answer a wrong content-type with HTTP 415
-            answer(stream, "415", "unsupported content-type", endOfStream);
-            return;
-        }
-        if (!POST.contentEquals(method)) {
-            answer(stream, "405", "method not allowed", endOfStream);
-            return;
-        }
-        if (!acceptor.isAccepting()) {
-            // a stream that raced our GOAWAY: REFUSED_STREAM tells any gRPC client that nothing was processed
-            reset(stream, Http2Error.REFUSED_STREAM);
+        if (!NettyRequestChecks.pass(this, stream, headers, acceptor.isAccepting())) {
             return;
         }
         ContextInternal streamContext = context.duplicate();
@@ -405,22 +381,6 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
         if (endOfStream) {
             s.onData(Unpooled.EMPTY_BUFFER, true);
         }
-    }
-
-    /** A plain HTTP answer to a request that is not a gRPC call (as Vert.x's response.end(text) sends it). */
-    private void answer(Http2Stream stream, String status, String body, boolean requestEnded) {
-        Http2Headers h = NettyHeaders.outbound().status(status).set(GrpcHeaders.CONTENT_TYPE, TEXT_PLAIN);
-        ChannelHandlerContext c = ctx();
-        encoder().writeHeaders(c, stream.id(), h, 0, false, c.voidPromise());
-        encoder()
-                .writeData(
-                        c,
-                        stream.id(),
-                        Unpooled.copiedBuffer(body, StandardCharsets.US_ASCII),
-                        0,
-                        true,
-                        c.voidPromise());
-        flusher().request();
     }
 
     @Override
@@ -463,7 +423,7 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
 
     @Override
     public void onPingAckRead(ChannelHandlerContext ctx, long data) {
-        policy.onPingAck(data);
+        policy.onPingAnswered(data, true);
     }
 
     @Override
@@ -485,7 +445,7 @@ final class NettyServerConnection extends Http2ConnectionHandler implements Http
 
     // ---------------------------------------------------------------- drain and close
 
-    /** Starts the graceful close, or brings its deadline forward ({@link NettyServerPolicy#drain}). */
+    /** Starts the graceful close, or brings its deadline forward ({@link ServerConnectionPolicy#drain}). */
     void drain(long deadlineNanos) {
         policy.drain(deadlineNanos);
     }

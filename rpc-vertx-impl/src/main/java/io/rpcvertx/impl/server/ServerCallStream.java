@@ -273,9 +273,9 @@ final class ServerCallStream<Req, Resp>
     /** Any thread: a response of a call without message hooks. */
     Future<Void> writeResponse(Resp message) {
         if (ContextInternal.current() == ctx) {
-            Future<Void> written = writeInPlace(message);
-            if (written != null) {
-                return written;
+            Future<Void> direct = writeInPlace(message);
+            if (direct != null) {
+                return direct;
             }
         }
         Buffer payload;

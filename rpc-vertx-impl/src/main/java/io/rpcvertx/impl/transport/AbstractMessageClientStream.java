@@ -26,49 +26,28 @@ import org.jspecify.annotations.Nullable;
  *       limit, only while not paused; what is read is owed back to the server as credit. The status comes after the
  *       last message, always.
  *   <li>The first of {status, reset, connection lost, malformed response, cancel, the channel failing it} closes the
- *       stream; the channel forgets it before the listener hears of the end, and nothing is heard after.
+ *       stream ({@link AbstractClientStream}'s state machine: a stream waits QUEUED until the channel finds a server);
+ *       the channel forgets it before the listener hears of the end, and nothing is heard after.
  * </ul>
- *
- * <pre>
- * NEW --start--&gt; WAITING (the channel waits for a server) --server found--&gt; OPEN
- * NEW --start, server found--&gt; OPEN      any --terminal event, cancel(), or the channel ended it--&gt; CLOSED
- * </pre>
  */
-public abstract class AbstractMessageClientStream implements ClientStream {
-    /** RST_STREAM's CANCEL: what a reset from the server means when it names no code. */
-    protected static final long CANCEL = 0x8;
-
-    enum State {
-        NEW,
-        WAITING,
-        OPEN,
-        CLOSED
-    }
-
+public abstract class AbstractMessageClientStream extends AbstractClientStream {
     /** The response's end in the inbound queue, behind the data that came before it. */
     private record End(MultiMap source, @Nullable Buffer lastFrame) {}
 
-    public final RequestHead head;
     private final Credit credit;
-    private @Nullable ClientStreamListener listener;
-    private State state = State.NEW;
     // inbound (response), on the owner
     private final ArrayDeque<Object> inbound = new ArrayDeque<>(2);
     private boolean paused;
     private boolean delivering;
     private @Nullable MessageDeframer deframer;
-    private @Nullable String pushback;
 
     /** @param credit the server's credit for our requests, and the batch our reads are granted back in */
     protected AbstractMessageClientStream(RequestHead head, Credit credit) {
-        this.head = head;
+        super(head);
         this.credit = credit;
     }
 
     // ---------------------------------------------------------------- the carrier (a subclass)
-
-    /** Asks the channel to admit the stream: it calls {@link #open()}, {@link #waitForServer} or {@link #fail}. */
-    protected abstract void admit();
 
     /**
      * Tells the server the call is over from our side (RST_STREAM(CANCEL)), if it has heard of the call. Called while
@@ -84,31 +63,6 @@ public abstract class AbstractMessageClientStream implements ClientStream {
 
     // ---------------------------------------------------------------- admission (the channel)
 
-    @Override
-    public final void start(ClientStreamListener l) {
-        this.listener = l;
-        admit();
-    }
-
-    protected final ClientStreamListener listener() {
-        ClientStreamListener l = listener;
-        assert l != null;
-        return l;
-    }
-
-    /** Waits for a server (a wait-for-ready call). */
-    public final void waitForServer() {
-        state = State.WAITING;
-    }
-
-    public final boolean isWaiting() {
-        return state == State.WAITING;
-    }
-
-    public final boolean isOpen() {
-        return state == State.OPEN;
-    }
-
     /**
      * The channel found a server: the stream is open from now on, unless its deadline passed meanwhile.
      *
@@ -116,28 +70,12 @@ public abstract class AbstractMessageClientStream implements ClientStream {
      * @return whether it opened
      */
     protected final boolean open(long serverCredit) {
-        long deadline = head.deadlineNanos();
-        if (deadline != RequestHead.NO_DEADLINE && deadline - System.nanoTime() <= 0) {
-            close();
-            listener().onClosed(StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before the stream opened", false);
+        if (expiredBeforeOpen()) {
             return false;
         }
         credit.grant(serverCredit);
-        state = State.OPEN;
-        listener().onOpen();
+        opened();
         return true;
-    }
-
-    /** The channel ends this stream (closed, no server, server lost): it reports {@code code}, resetting if asked. */
-    public final void fail(StatusCode code, String details, boolean reset) {
-        if (state == State.CLOSED) {
-            return;
-        }
-        if (reset) {
-            resetPeerIfOpen();
-        }
-        close();
-        listener().onClosed(code, details, false);
     }
 
     // ---------------------------------------------------------------- request side
@@ -189,7 +127,7 @@ public abstract class AbstractMessageClientStream implements ClientStream {
     /** Ready while the server's credit lasts; a server that does not read grants none. */
     @Override
     public final boolean isReady() {
-        return credit.isReady() || state != State.OPEN;
+        return credit.isReady() || !isOpen();
     }
 
     @Override
@@ -203,25 +141,11 @@ public abstract class AbstractMessageClientStream implements ClientStream {
         deliver();
     }
 
-    @Override
-    public final void cancel() {
-        if (state == State.CLOSED) {
-            return;
-        }
-        resetPeerIfOpen();
-        close();
-    }
-
-    @Override
-    public final @Nullable String retryPushback() {
-        return pushback;
-    }
-
     // ---------------------------------------------------------------- from the server (on the owner)
 
     /** The server read some of our requests: {@code units} more may go. */
     public final void onCredit(long units) {
-        if (grantCredit(units) && state == State.OPEN) {
+        if (grantCredit(units) && isOpen()) {
             listener().onReady();
         }
     }
@@ -236,11 +160,11 @@ public abstract class AbstractMessageClientStream implements ClientStream {
     }
 
     public final void onHeaders(MultiMap headers) {
-        if (state != State.OPEN) {
+        if (!isOpen()) {
             return;
         }
         listener().onHeaders(MetadataCodec.fromHeaders(headers));
-        if (state != State.OPEN) {
+        if (!isOpen()) {
             return;
         }
         String encodingName = headers.get(GrpcHeaders.GRPC_ENCODING);
@@ -253,7 +177,7 @@ public abstract class AbstractMessageClientStream implements ClientStream {
     }
 
     public final void onFrame(Buffer frame) {
-        if (state != State.OPEN) {
+        if (!isOpen()) {
             return;
         }
         inbound.add(frame);
@@ -265,7 +189,7 @@ public abstract class AbstractMessageClientStream implements ClientStream {
      * is a last message that came with it.
      */
     public final void onTrailers(MultiMap source, @Nullable Buffer lastFrame) {
-        if (state != State.OPEN) {
+        if (!isOpen()) {
             return;
         }
         inbound.add(new End(source, lastFrame));
@@ -274,20 +198,16 @@ public abstract class AbstractMessageClientStream implements ClientStream {
 
     /** The server reset the stream (as RST_STREAM with {@code http2ErrorCode}). */
     public final void onReset(long http2ErrorCode) {
-        if (state != State.OPEN) {
-            return;
+        if (isOpen()) {
+            closeWithReset(NO_RESET, http2ErrorCode);
         }
-        close();
-        listener().onReset(http2ErrorCode);
     }
 
     /** The server, or the way to it, is gone: UNAVAILABLE with {@code details}. */
     public final void onConnectionLost(String details) {
-        if (state != State.OPEN) {
-            return;
+        if (isOpen()) {
+            closeWithStatus(NO_RESET, StatusCode.UNAVAILABLE, details, false);
         }
-        close();
-        listener().onClosed(StatusCode.UNAVAILABLE, details, false);
     }
 
     /** Response messages and the end, in order, while the call reads; credit is owed for each message read. */
@@ -297,7 +217,7 @@ public abstract class AbstractMessageClientStream implements ClientStream {
         }
         delivering = true;
         try {
-            while (!paused && state == State.OPEN && !inbound.isEmpty()) {
+            while (!paused && isOpen() && !inbound.isEmpty()) {
                 Object next = inbound.poll();
                 if (next instanceof End) {
                     End end = (End) next;
@@ -305,7 +225,7 @@ public abstract class AbstractMessageClientStream implements ClientStream {
                     if (last != null && !deliverFrame(last)) {
                         return;
                     }
-                    if (state == State.OPEN) {
+                    if (isOpen()) {
                         onEnd(end.source());
                     }
                     return;
@@ -330,55 +250,34 @@ public abstract class AbstractMessageClientStream implements ClientStream {
             return false;
         }
         try {
-            d.update(frame, this::onMessage);
+            d.update(frame, this);
         } catch (WireException e) {
             failMalformed(e.code(), e.getMessage());
             return false;
         }
-        return state == State.OPEN;
-    }
-
-    private void onMessage(Buffer payload) {
-        if (state == State.OPEN) {
-            listener().onMessage(payload);
-        }
+        return isOpen();
     }
 
     private void onEnd(MultiMap source) {
         MessageDeframer d = deframer;
         if (d != null && d.hasPartialMessage()) {
-            close();
-            listener().onTrailers(StatusCode.INTERNAL, "Encountered end-of-stream mid-frame", Metadata.EMPTY);
+            closeWithTrailers(NO_RESET, StatusCode.INTERNAL, "Encountered end-of-stream mid-frame", Metadata.EMPTY);
             return;
         }
-        pushback = source.get("grpc-retry-pushback-ms");
+        readPushback(source);
         StatusHeaders.Received status = StatusHeaders.Received.read(source);
-        close();
-        status.deliver(listener());
-    }
-
-    /** A response we cannot read: reset the server half and end with {@code code}. */
-    private void failMalformed(StatusCode code, String details) {
-        resetPeerIfOpen();
-        close();
-        listener().onClosed(code, details, false);
-    }
-
-    private void resetPeerIfOpen() {
-        if (state == State.OPEN) {
-            resetPeer();
+        if (close(NO_RESET)) {
+            status.deliver(listener());
         }
     }
 
-    /** The one transition to CLOSED: the channel forgets the stream before the listener hears of the end. */
-    protected final void close() {
-        state = State.CLOSED;
+    /** Off the wire: the server hears of the end if it heard of the call, and the channel forgets the stream. */
+    @Override
+    protected final void onClose(long resetCode, boolean wasOpen) {
+        if (resetCode != NO_RESET && wasOpen) {
+            resetPeer();
+        }
         inbound.clear();
         onClosed();
-    }
-
-    @Override
-    public String toString() {
-        return getClass().getSimpleName() + "{" + head.path() + ", " + state + "}";
     }
 }

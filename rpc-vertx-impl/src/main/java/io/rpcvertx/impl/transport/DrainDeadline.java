@@ -3,9 +3,9 @@ package io.rpcvertx.impl.transport;
 import io.vertx.core.internal.ContextInternal;
 
 /**
- * The grace deadline of an IO instance's graceful stop, for the acceptors of the in-process and event-bus transports:
- * set by the first drain, only ever brought forward by later ones, and at it the open calls are cancelled. Used on the
- * acceptor's event loop only.
+ * The grace deadline of a graceful stop, for the acceptors of the in-process and event-bus transports and the HTTP/2
+ * connections' {@link ServerConnectionPolicy}: set by the first drain, only ever brought forward by later ones, and at
+ * it the open calls are cancelled. Used on the owner's event loop only.
  */
 public final class DrainDeadline {
     private final ContextInternal loop;
@@ -37,6 +37,11 @@ public final class DrainDeadline {
                 atDeadline.run();
             });
         }
+    }
+
+    /** The deadline ({@link System#nanoTime()}), {@link Long#MAX_VALUE} while none is set. */
+    public long nanos() {
+        return deadlineNanos;
     }
 
     /** Cancels the pending timer, if any (the IO instance goes away). */

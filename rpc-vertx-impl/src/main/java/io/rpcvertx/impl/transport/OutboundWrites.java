@@ -133,8 +133,10 @@ public final class OutboundWrites<T> {
      * once it is full, a future of {@code caller} that completes at the drain, as {@link #write}'s would.
      */
     public Future<Void> sentDirect(int length, Future<Void> accepted, ContextInternal caller) {
-        assert owner.inThread() && acceptsDirect();
-        if (!sink.writeQueueFull()) {
+        assert owner.inThread();
+        if (phase != Phase.STREAMING || !sink.writeQueueFull()) {
+            // taken by the stream; if the call ended while it was (a transport that fails a write at once), it was
+            // still sent before the end, as a write that waits for nothing completes in sendOne
             return accepted;
         }
         drainBytes += length;

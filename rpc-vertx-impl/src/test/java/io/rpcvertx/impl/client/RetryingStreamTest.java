@@ -63,8 +63,7 @@ class RetryingStreamTest {
         channel = new ChannelImpl((VertxInternal) vertx, "127.0.0.1:1", options);
         ServiceConfig config = ServiceConfig.parse(serviceConfig.replace('\'', '"'));
         MultiCallables callables = new MultiCallables(channel, config);
-        RetryingStream.Policy policy =
-                new RetryingStream.Policy(transport, callables, owner, config.lookup("test.Fake/Unary"));
+        RetryingTransport policy = new RetryingTransport(transport, callables, owner, config.lookup("test.Fake/Unary"));
         CallSetup setup = new CallSetup(
                 owner,
                 policy,

@@ -22,11 +22,14 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.streams.ReadStream;
+import io.vertx.core.streams.WriteStream;
 import io.vertx.junit5.VertxExtension;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -95,6 +98,16 @@ class NettyServerTransportTest {
             MethodDescriptor.of(MethodType.UNARY_STREAM, "test.Netty/Stream", UTF8, inPlace);
 
     final List<Future<Void>> writes = new CopyOnWriteArrayList<>();
+    /** Streams the number of 1000-byte messages the request asks for, paced by writeQueueFull and drain. */
+    final MethodDescriptor<String, String> FLOOD =
+            MethodDescriptor.of(MethodType.UNARY_STREAM, "test.Netty/Flood", UTF8, inPlace);
+
+    static final MethodDescriptor<String, String> FLOOD_CLIENT =
+            MethodDescriptor.of(MethodType.UNARY_STREAM, "test.Netty/Flood", UTF8, UTF8);
+    /** The number of messages {@link #FLOOD} had written when its stream first reported writeQueueFull. */
+    final CompletableFuture<Integer> writtenWhenFull = new CompletableFuture<>();
+
+    final AtomicInteger drains = new AtomicInteger();
 
     Vertx vertx;
     final List<Server> servers = new ArrayList<>();
@@ -134,6 +147,31 @@ class NettyServerTransportTest {
                         writes.add(ctx.write(word));
                     }
                     return Future.all(writes).mapEmpty();
+                }),
+                RpcMethodHandler.unaryStream(FLOOD, (req, ctx) -> {
+                    WriteStream<String> out = ctx.responses();
+                    String message = "x".repeat(1000);
+                    Promise<Void> done = Promise.promise();
+                    new Object() {
+                        int written;
+
+                        void pump() {
+                            while (written < Integer.parseInt(req) && !out.writeQueueFull()) {
+                                written++;
+                                out.write(message);
+                            }
+                            if (written == Integer.parseInt(req)) {
+                                done.complete();
+                            } else {
+                                writtenWhenFull.complete(written);
+                                out.drainHandler(v -> {
+                                    drains.incrementAndGet();
+                                    pump();
+                                });
+                            }
+                        }
+                    }.pump();
+                    return done.future();
                 })));
         return server;
     }
@@ -174,13 +212,40 @@ class NettyServerTransportTest {
         assertThat(s.responses()).containsExactly("a", "bb", "ccc", "dddd");
         assertThat(s.code()).isEqualTo(StatusCode.OK);
         assertThat(inPlace.plainCalls).hasValue(0);
-        // one direct buffer for the flush: each message right behind the previous one and its 5-byte prefix
-        assertThat(inPlace.targets)
-                .hasSize(4)
-                .allSatisfy(b -> assertThat(b.isDirect()).isTrue());
+        // one buffer for the flush: each message right behind the previous one and its 5-byte prefix
+        assertThat(inPlace.targets).hasSize(4);
         int first = inPlace.positions.get(0);
         assertThat(inPlace.positions).containsExactly(first, first + 1 + 5, first + 3 + 10, first + 6 + 15);
         assertThat(writes).allSatisfy(f -> assertThat(f.succeeded()).isTrue());
+    }
+
+    @Test
+    void serverStreaming_inPlaceWrites_pausedReader_writerHeldByFlowControlUntilItReads() throws Exception {
+        Channel channel = channelTo(ServerOptions.DEFAULT);
+        int count = 4000; // 4 MB: more than the client's stream window and the stream's own buffer together
+
+        UnaryStreamCall<String, String> call = channel.unaryStream(FLOOD_CLIENT).call(String.valueOf(count));
+        ReadStream<String> responses = call.responses();
+        responses.pause();
+        AtomicInteger received = new AtomicInteger();
+        Promise<Void> ended = Promise.promise();
+        responses
+                .exceptionHandler(ended::tryFail)
+                .endHandler(v -> ended.tryComplete())
+                .handler(m -> {
+                    assertThat(m).hasSize(1000);
+                    received.incrementAndGet();
+                });
+
+        int writtenBeforeFull = writtenWhenFull.get(5, SECONDS);
+        assertThat(writtenBeforeFull).isLessThan(count);
+        responses.resume();
+        ended.future().await(10, SECONDS);
+
+        assertThat(received).hasValue(count);
+        assertThat(call.code().await(5, SECONDS)).isEqualTo(StatusCode.OK);
+        assertThat(drains.get()).isPositive();
+        assertThat(inPlace.plainCalls).hasValue(0);
     }
 
     @Test

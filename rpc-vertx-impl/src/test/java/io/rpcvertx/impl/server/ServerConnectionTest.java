@@ -18,6 +18,7 @@ import io.rpcvertx.ServerOptions;
 import io.rpcvertx.ServiceDefinition;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.impl.transport.GoAwayDebugData;
+import io.rpcvertx.impl.transport.ServerConnectionPolicy;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -263,7 +264,7 @@ class ServerConnectionTest {
         connection.closeHandler(v -> closed.complete(null));
 
         // grpc-java's KeepAliveEnforcer: two strikes are tolerated, the third ping is one too many
-        for (int i = 0; i < ServerConnection.MAX_PING_STRIKES; i++) {
+        for (int i = 0; i < ServerConnectionPolicy.MAX_PING_STRIKES; i++) {
             ping(connection, i);
         }
         roundTrip(connection);
@@ -336,7 +337,7 @@ class ServerConnectionTest {
                 .await(5, SECONDS);
 
         // like HTTP/2 BDP pings while a download is under way: many more than the strikes allowed
-        for (int i = 0; i < 3 * ServerConnection.MAX_PING_STRIKES; i++) {
+        for (int i = 0; i < 3 * ServerConnectionPolicy.MAX_PING_STRIKES; i++) {
             ping(connection, i);
         }
         roundTrip(connection);

@@ -231,6 +231,60 @@ class OutboundWritesTest {
 
     // ---------------------------------------------------------------- before the stream opens
 
+    /** A server call's writes (no replay), open: what {@link OutboundWrites#sentDirect} is for. */
+    private OutboundWrites<String> openServerWrites() {
+        OutboundWrites<String> server = new OutboundWrites<>(owner, owner, sink, false);
+        onLoop(owner, () -> server.open(false));
+        return server;
+    }
+
+    @Test
+    void acceptsDirect_onlyOnceOpen_andNeverWhenReplayable() {
+        OutboundWrites<String> server = new OutboundWrites<>(owner, owner, sink, false);
+        assertThat(onLoopGet(owner, server::acceptsDirect)).isFalse();
+        onLoop(owner, () -> server.open(false));
+        assertThat(onLoopGet(owner, server::acceptsDirect)).isTrue();
+
+        open();
+        assertThat(onLoopGet(owner, writes::acceptsDirect)).as("replayable").isFalse();
+    }
+
+    @Test
+    void sentDirect_streamTakesMore_returnsTheSharedFuture() {
+        OutboundWrites<String> server = openServerWrites();
+        Future<Void> accepted = owner.succeededFuture();
+
+        Future<Void> first = onLoopGet(owner, () -> server.sentDirect(10, accepted, owner));
+        Future<Void> second = onLoopGet(owner, () -> server.sentDirect(10, accepted, owner));
+
+        assertThat(first).isSameAs(accepted);
+        assertThat(second).isSameAs(accepted);
+        assertThat(server.view(m -> accepted, () -> accepted).writeQueueFull()).isFalse();
+    }
+
+    @Test
+    void sentDirect_streamFull_writeWaitsForTheDrain_andLaterMessagesQueueUntilThen() throws Exception {
+        OutboundWrites<String> server = openServerWrites();
+        WriteStream<String> view = server.view(m -> owner.succeededFuture(), owner::succeededFuture);
+        Future<Void> accepted = owner.succeededFuture();
+        sink.full = true;
+
+        Future<Void> waiting = onLoopGet(owner, () -> server.sentDirect(10, accepted, owner));
+
+        assertThat(waiting.isComplete()).isFalse();
+        assertThat(view.writeQueueFull()).isTrue();
+        assertThat(onLoopGet(owner, server::acceptsDirect))
+                .as("a write waits for the drain")
+                .isFalse();
+        onLoop(owner, () -> {
+            sink.full = false;
+            server.onDrain();
+        });
+        waiting.await(5, TimeUnit.SECONDS);
+        assertThat(view.writeQueueFull()).isFalse();
+        assertThat(onLoopGet(owner, server::acceptsDirect)).isTrue();
+    }
+
     @Test
     void write_beforeOpen_isBufferedAndNotCompleted() {
         Future<Void> a = write("a");

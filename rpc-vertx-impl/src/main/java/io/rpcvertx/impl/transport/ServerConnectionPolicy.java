@@ -1,12 +1,5 @@
-package io.rpcvertx.impl.netty;
+package io.rpcvertx.impl.transport;
 
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http2.Http2Connection;
-import io.netty.handler.codec.http2.Http2Error;
-import io.netty.handler.codec.http2.Http2Exception;
-import io.netty.handler.codec.http2.Http2RemoteFlowController;
 import io.rpcvertx.ServerOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -19,27 +12,74 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The connection policy of one {@link NettyServerConnection}, as the Vert.x transport's {@code ServerConnection} keeps
- * it: keepalive pings and their enforcement (ping strikes, the ENHANCE_YOUR_CALM GOAWAY), the idle and age limits, and
- * the graceful close with its double GOAWAY. The connection tells it of activity, pings and the end of its last call;
- * it decides when the connection drains or closes. On the connection's event loop only.
+ * The connection policy of one HTTP/2 server connection, on either HTTP/2 transport: keepalive pings and their
+ * enforcement (ping strikes, the ENHANCE_YOUR_CALM GOAWAY), the idle and age limits, and the graceful close with its
+ * double GOAWAY. The connection tells it of activity, pings, ping answers and the end of its last call; it decides when
+ * the connection drains or closes, and the connection's {@link Wire} puts that on the wire. On the connection's event
+ * loop only.
  *
  * <pre>
  * OPEN --drain--&gt; GOAWAY_SENT    GOAWAY(NO_ERROR, 2^31-1) and a PING: streams racing it are still accepted
  * GOAWAY_SENT --PING ack, or 10 s--&gt; DRAINING    GOAWAY(NO_ERROR, last stream); closed when no stream is left
- * any --channel inactive--&gt; CLOSED
+ * any --socket closed--&gt; CLOSED
  * </pre>
+ *
+ * A drain has a deadline (server stop, maximum connection age): then the calls left are cancelled and the socket is
+ * closed even if the peer keeps a stream half open.
  */
-final class NettyServerPolicy {
-    private static final Logger log = LoggerFactory.getLogger(NettyServerPolicy.class);
+public final class ServerConnectionPolicy {
+    /** What the policy needs from its connection: its calls, and the frames and closes it decides on. */
+    public interface Wire {
+        /** The calls open on the connection. */
+        int openCalls();
+
+        /** Whether response data is flowing: a client PING now is an answer to it (HTTP/2 BDP), not a keepalive. */
+        boolean isResponseDataPending();
+
+        /** Sends a PING with {@code payload}; its answer goes to {@link #onPingAnswered}. */
+        void ping(long payload);
+
+        /** Sends the first GOAWAY of the graceful close: NO_ERROR, last stream 2^31-1. */
+        void firstGoAway();
+
+        /**
+         * Sends the second GOAWAY (NO_ERROR, the last stream created) and closes the socket once no stream is left.
+         *
+         * @param backstopMillis when to close the socket even if streams remain; -1 for never
+         */
+        void secondGoAway(long backstopMillis);
+
+        /**
+         * The client pinged too often: the GOAWAY ENHANCE_YOUR_CALM ("too_many_pings"), after which the socket closes.
+         *
+         * @param wasOpen whether the connection was OPEN (no GOAWAY of ours yet)
+         * @return whether the rest of the flood is only read (the GOAWAY went out and closes the socket): no later
+         *     ping is counted
+         */
+        boolean tooManyPings(boolean wasOpen);
+
+        /** The drain deadline passed: the calls left are cancelled (the peer sees CANCELLED). */
+        void cancelCalls();
+
+        /** Closes the socket now. */
+        void close();
+
+        /** The peer's address, for the debug log. */
+        Object remoteAddress();
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(ServerConnectionPolicy.class);
 
     /** grpc-java's KeepAliveEnforcer and C-core: the third ping that comes too early closes the connection. */
-    static final int MAX_PING_STRIKES = 2;
+    public static final int MAX_PING_STRIKES = 2;
     /** Without calls (and without permitKeepAliveWithoutCalls) a client may ping once per 2 hours, as in grpc. */
     static final long IMPLICIT_PERMIT_NANOS = TimeUnit.HOURS.toNanos(2);
     /** How long the graceful close waits for the PING ack before the second GOAWAY (grpc-java: 10 s). */
     static final long GOAWAY_PING_TIMEOUT_MS = 10_000;
-    /** Netty closes a draining connection at the latest this long after the deadline: a backstop only. */
+    /**
+     * The socket of a draining connection closes at the latest this long after the deadline. Only a backstop: at the
+     * deadline we cancel the calls and close the socket ourselves, so that statuses are ours and not a hard close's.
+     */
     private static final long CLOSE_BACKSTOP_MS = 5_000;
 
     enum State {
@@ -49,15 +89,13 @@ final class NettyServerPolicy {
         CLOSED
     }
 
-    private final NettyServerConnection conn;
-    private final NettyServerStreams streams;
+    private final Wire wire;
     private final ContextInternal context;
     private final ServerOptions options;
     private final long createdNanos = System.nanoTime();
     private final Promise<Void> goAwayDone;
+    private final DrainDeadline drainDeadline;
     private State state = State.OPEN;
-    private long drainDeadlineNanos = Long.MAX_VALUE;
-    private long deadlineTimer = -1;
     private long goAwayPingTimer = -1;
     private long pingPayload;
     private long goAwayPing = -1;
@@ -65,29 +103,29 @@ final class NettyServerPolicy {
     // keepalive enforcement (grpc-java KeepAliveEnforcer)
     private long lastValidPingNanos = createdNanos;
     private int pingStrikes;
-    /** The GOAWAY ENHANCE_YOUR_CALM went out: the connection closes as soon as it is written. */
+    /** The GOAWAY ENHANCE_YOUR_CALM went out and closes the socket: the rest of a flood is only read. */
     private boolean tooManyPings;
     // keepalive pings: something happened since the last check, so no ping is needed
     private boolean active;
     private long keepAliveTimer = -1;
     private long keepAliveAckTimer = -1;
+    // maximum idle time, checked lazily (grpc-java MaxConnectionIdleManager): one timer, re-armed when it fires early
     private long idleSinceNanos = createdNanos;
     private long idleTimer = -1;
     private long ageTimer = -1;
 
-    NettyServerPolicy(
-            NettyServerConnection conn, NettyServerStreams streams, ContextInternal context, ServerOptions options) {
-        this.conn = conn;
-        this.streams = streams;
+    public ServerConnectionPolicy(Wire wire, ContextInternal context, ServerOptions options) {
+        this.wire = wire;
         this.context = context;
         this.options = options;
         this.goAwayDone = context.promise();
+        this.drainDeadline = new DrainDeadline(context, this::onDeadline);
     }
 
     // ---------------------------------------------------------------- keepalive, idle, age
 
-    /** The connection's preface is out: the keepalive, idle and age timers start. */
-    void start() {
+    /** The connection is set up (its SETTINGS out): the keepalive, idle and age timers start. */
+    public void start() {
         armKeepAlive();
         options.maxConnectionIdle().ifPresent(idle -> armIdle(idle.toNanos()));
         options.maxConnectionAge().ifPresent(age -> {
@@ -101,14 +139,14 @@ final class NettyServerPolicy {
      * A call started or ended, or data moved. Pings that follow are answers to it (HTTP/2 BDP pings), so the strikes
      * are forgiven, as grpc-java's {@code KeepAliveEnforcer.resetCounters()}; and no keepalive ping is due.
      */
-    void onActivity() {
+    public void onActivity() {
         lastValidPingNanos = createdNanos;
         pingStrikes = 0;
         active = true;
     }
 
     /** The connection's last open call ended: the idle limit counts from now. */
-    void onNoCalls() {
+    public void onNoCalls() {
         idleSinceNanos = System.nanoTime();
         Optional<Duration> maxIdle = options.maxConnectionIdle();
         if (maxIdle.isPresent() && idleTimer < 0 && state == State.OPEN) {
@@ -117,12 +155,12 @@ final class NettyServerPolicy {
     }
 
     /** A PING from the client: counted against the keepalive policy; the third strike closes the connection. */
-    void onPing() {
-        if (isResponseDataPending()) {
+    public void onPing() {
+        if (wire.isResponseDataPending()) {
             return; // response data is flowing (and waits for the peer's window): an answer to it, as a BDP ping
         }
         long now = System.nanoTime();
-        long minInterval = streams.openCount() == 0 && !options.isPermitKeepAliveWithoutCalls()
+        long minInterval = wire.openCalls() == 0 && !options.isPermitKeepAliveWithoutCalls()
                 ? IMPLICIT_PERMIT_NANOS
                 : Math.min(options.permitKeepAliveTime().toNanos(), IMPLICIT_PERMIT_NANOS);
         if (now - lastValidPingNanos >= minInterval) {
@@ -130,63 +168,38 @@ final class NettyServerPolicy {
             return;
         }
         if (++pingStrikes <= MAX_PING_STRIKES || state == State.CLOSED || tooManyPings) {
-            return; // after the GOAWAY, the rest of a flood is only read: Netty closes once the GOAWAY is out
+            return;
         }
-        log.debug("closing " + conn.remoteAddress() + ": too many pings");
-        tooManyPings = true;
-        if (state == State.OPEN) {
+        log.debug("closing " + wire.remoteAddress() + ": too many pings");
+        boolean wasOpen = state == State.OPEN;
+        if (wasOpen) {
             state = State.DRAINING;
             cancelTimers();
             goAwayDone.tryComplete();
         }
-        // a GOAWAY with an error code makes Netty close the socket once it is written; during a graceful close it
-        // names the same last stream as before (a GOAWAY's last stream may not grow)
-        ChannelHandlerContext c = conn.ctx();
-        Http2Connection connection = conn.connection();
-        int last = connection.goAwaySent()
-                ? Math.min(
-                        connection.remote().lastStreamKnownByPeer(),
-                        connection.remote().lastStreamCreated())
-                : connection.remote().lastStreamCreated();
-        conn.goAway(
-                c,
-                last,
-                Http2Error.ENHANCE_YOUR_CALM.code(),
-                ByteBufUtil.writeAscii(c.alloc(), "too_many_pings"),
-                c.newPromise());
-        conn.requestFlush();
+        tooManyPings = wire.tooManyPings(wasOpen);
     }
 
-    /** A PING ack: the graceful close's (the second GOAWAY is due) or the keepalive's (the peer is alive). */
-    void onPingAck(long data) {
-        if (data == goAwayPing) {
+    /**
+     * The answer to a PING of ours: the graceful close's (the second GOAWAY is due) or the keepalive's (the peer is
+     * alive).
+     *
+     * @param acked whether the peer acked it (false: the ping failed, e.g. the connection closed)
+     */
+    public void onPingAnswered(long payload, boolean acked) {
+        if (payload == goAwayPing) {
             goAwayPing = -1;
             cancelTimer(goAwayPingTimer);
             goAwayPingTimer = -1;
             secondGoAway();
-        } else if (data == keepAlivePing) {
+        } else if (payload == keepAlivePing) {
             keepAlivePing = -1;
             cancelTimer(keepAliveAckTimer);
             keepAliveAckTimer = -1;
-            if (state == State.OPEN) {
+            if (acked && state == State.OPEN) {
                 armKeepAlive();
             }
         }
-    }
-
-    /** Whether a stream (status written or not) still has response bytes waiting for the peer's window. */
-    private boolean isResponseDataPending() {
-        Http2RemoteFlowController flow = conn.encoder().flowController();
-        boolean[] pending = {false};
-        try {
-            conn.connection().forEachActiveStream(stream -> {
-                pending[0] = flow.hasFlowControlled(stream);
-                return !pending[0];
-            });
-        } catch (Http2Exception e) {
-            return false; // the visitor throws nothing
-        }
-        return pending[0];
     }
 
     private void armKeepAlive() {
@@ -205,18 +218,11 @@ final class NettyServerPolicy {
         }
         keepAliveAckTimer = context.setTimer(toMillis(options.keepAliveTimeout().toNanos()), id -> {
             keepAliveAckTimer = -1;
-            log.debug("closing " + conn.remoteAddress() + ": keepalive ping not acknowledged");
-            conn.ctx().close();
+            log.debug("closing " + wire.remoteAddress() + ": keepalive ping not acknowledged");
+            wire.close();
         });
-        keepAlivePing = ping();
-    }
-
-    private long ping() {
-        long payload = ++pingPayload;
-        ChannelHandlerContext c = conn.ctx();
-        conn.encoder().writePing(c, false, payload, c.voidPromise());
-        conn.requestFlush();
-        return payload;
+        keepAlivePing = ++pingPayload; // set before the PING leaves: its answer may come at once
+        wire.ping(keepAlivePing);
     }
 
     private void armIdle(long delayNanos) {
@@ -225,13 +231,13 @@ final class NettyServerPolicy {
 
     private void onIdleTimer() {
         idleTimer = -1;
-        if (state != State.OPEN || streams.openCount() > 0) {
+        if (state != State.OPEN || wire.openCalls() > 0) {
             return; // re-armed when the last call ends
         }
         long maxIdle = options.maxConnectionIdle().orElseThrow().toNanos();
         long idleFor = System.nanoTime() - idleSinceNanos;
         if (idleFor >= maxIdle) {
-            log.debug("draining " + conn.remoteAddress() + ": idle for " + Duration.ofNanos(idleFor));
+            log.debug("draining " + wire.remoteAddress() + ": idle for " + Duration.ofNanos(idleFor));
             drain(Long.MAX_VALUE);
         } else {
             armIdle(maxIdle - idleFor);
@@ -243,14 +249,14 @@ final class NettyServerPolicy {
         long deadline = options.maxConnectionAgeGrace()
                 .map(grace -> System.nanoTime() + grace.toNanos())
                 .orElse(Long.MAX_VALUE);
-        log.debug("draining " + conn.remoteAddress() + ": maximum connection age reached");
+        log.debug("draining " + wire.remoteAddress() + ": maximum connection age reached");
         drain(deadline);
     }
 
     // ---------------------------------------------------------------- graceful close
 
     /** The second GOAWAY went out (or the connection closed first). */
-    Future<Void> goAwayDone() {
+    public Future<Void> goAwayDone() {
         return goAwayDone.future();
     }
 
@@ -258,42 +264,27 @@ final class NettyServerPolicy {
      * Starts the graceful close (double GOAWAY), or brings its deadline forward; at {@code deadlineNanos} the calls left
      * are cancelled and the socket closed ({@link Long#MAX_VALUE}: no deadline).
      */
-    void drain(long deadlineNanos) {
+    public void drain(long deadlineNanos) {
         if (state == State.CLOSED) {
             return;
         }
-        long now = System.nanoTime();
         if (state == State.OPEN) {
             state = State.GOAWAY_SENT;
             cancelTimers();
             // gRPC's graceful shutdown: the first GOAWAY stops the client from opening streams without refusing the
             // ones already on the wire; one PING round trip later every such stream has arrived, and the second
-            // GOAWAY names the last one
-            ChannelHandlerContext c = conn.ctx();
-            conn.goAway(c, Integer.MAX_VALUE, Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER, c.newPromise());
-            if (deadlineNanos > now) {
+            // GOAWAY names the last one (notes section 3.1: Netty alone sends one, refusing the racing streams)
+            wire.firstGoAway();
+            if (deadlineNanos > System.nanoTime()) {
                 goAwayPingTimer = context.setTimer(GOAWAY_PING_TIMEOUT_MS, id -> {
                     goAwayPingTimer = -1;
                     secondGoAway();
                 });
-                goAwayPing = ping();
+                goAwayPing = ++pingPayload; // set before the PING leaves: its answer may come at once
+                wire.ping(goAwayPing);
             }
-            conn.requestFlush();
         }
-        if (deadlineNanos >= drainDeadlineNanos) {
-            return; // a later deadline never extends an earlier one
-        }
-        drainDeadlineNanos = deadlineNanos;
-        cancelTimer(deadlineTimer);
-        deadlineTimer = -1;
-        if (deadlineNanos <= now) {
-            onDeadline();
-        } else if (deadlineNanos != Long.MAX_VALUE) {
-            deadlineTimer = context.setTimer(toMillis(deadlineNanos - now), id -> {
-                deadlineTimer = -1;
-                onDeadline();
-            });
-        }
+        drainDeadline.bringForward(deadlineNanos); // a later deadline never extends an earlier one
     }
 
     private void secondGoAway() {
@@ -301,19 +292,9 @@ final class NettyServerPolicy {
             return;
         }
         state = State.DRAINING;
-        ChannelHandlerContext c = conn.ctx();
-        conn.goAway(
-                c,
-                conn.connection().remote().lastStreamCreated(),
-                Http2Error.NO_ERROR.code(),
-                Unpooled.EMPTY_BUFFER,
-                c.newPromise());
-        // with a GOAWAY already sent, Netty's graceful close sends none and closes as soon as no stream is active
-        conn.gracefulShutdownTimeoutMillis(
-                drainDeadlineNanos == Long.MAX_VALUE
-                        ? -1
-                        : toMillis(drainDeadlineNanos - System.nanoTime()) + CLOSE_BACKSTOP_MS);
-        c.channel().close();
+        long deadline = drainDeadline.nanos();
+        // with a GOAWAY already sent, Netty's close sends none and closes the socket as soon as no stream is active
+        wire.secondGoAway(deadline == Long.MAX_VALUE ? -1 : toMillis(deadline - System.nanoTime()) + CLOSE_BACKSTOP_MS);
         goAwayDone.tryComplete();
     }
 
@@ -322,20 +303,20 @@ final class NettyServerPolicy {
             return;
         }
         secondGoAway();
-        streams.cancelOpen();
-        conn.flushNow();
+        wire.cancelCalls();
         // streams that are not calls any more (a client still sending after our status) must not hold the socket
-        conn.ctx().close();
+        wire.close();
     }
 
-    /** The channel went inactive: every timer stops. Returns false if the connection had closed before. */
-    boolean onClosed() {
+    /** The socket closed: every timer stops. Returns false if the connection had closed before. */
+    public boolean onClosed() {
         if (state == State.CLOSED) {
             return false;
         }
         state = State.CLOSED;
-        cancelTimer(deadlineTimer);
+        drainDeadline.cancel();
         cancelTimer(goAwayPingTimer);
+        goAwayPingTimer = -1;
         cancelTimers();
         goAwayDone.tryComplete();
         return true;
