@@ -1,10 +1,10 @@
 package io.rpcvertx.impl.codec;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.rpcvertx.Marshaller;
 import io.rpcvertx.StatusCode;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.impl.buffer.VertxByteBufAllocator;
 import io.vertx.core.internal.buffer.BufferInternal;
 import java.nio.ByteBuffer;
 import org.jspecify.annotations.Nullable;
@@ -65,8 +65,9 @@ public final class Marshalling {
         if (size < 0) {
             return null;
         }
-        // heap, like MessageFramer's buffers: what the call layer hands a transport needs no release
-        ByteBuf framed = Unpooled.buffer(MessageFramer.HEADER_LENGTH + size);
+        // a Vert.x heap buffer, like MessageFramer's: it needs no release, and Vert.x writes it as a plain slice
+        // (Netty's Unpooled buffers get an unreleasable wrapper too, and count allocator metrics)
+        ByteBuf framed = VertxByteBufAllocator.DEFAULT.heapBuffer(MessageFramer.HEADER_LENGTH + size);
         writeFramed(marshaller, message, size, framed);
         return BufferInternal.buffer(framed);
     }

@@ -1,10 +1,14 @@
 package io.rpcvertx.impl.server;
 
+import io.netty.buffer.ByteBuf;
+import io.rpcvertx.Marshaller;
 import io.rpcvertx.Metadata;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.impl.codec.ContentTypes;
 import io.rpcvertx.impl.codec.Encoding;
 import io.rpcvertx.impl.codec.GrpcHeaders;
+import io.rpcvertx.impl.codec.Marshalling;
+import io.rpcvertx.impl.codec.MessageFramer;
 import io.rpcvertx.impl.codec.MetadataCodec;
 import io.rpcvertx.impl.security.AuthContext;
 import io.rpcvertx.impl.transport.ServerStream;
@@ -21,7 +25,9 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.StreamResetException;
+import io.vertx.core.impl.buffer.VertxByteBufAllocator;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.net.SocketAddress;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -278,12 +284,23 @@ final class Http2ServerStream implements ServerStream {
         connection.onResponseWrite(response().write(frame), frame.length());
     }
 
+    /**
+     * Serialized straight behind its prefix into a Vert.x heap buffer, as the unary response is: Vert.x writes its own
+     * buffers as plain slices (Netty's Unpooled ones, the interface's default, get an unreleasable wrapper too).
+     */
+    @Override
+    public <T> void writeMessage(Marshaller<T> marshaller, T message, int size) {
+        ByteBuf framed = VertxByteBufAllocator.DEFAULT.heapBuffer(MessageFramer.HEADER_LENGTH + size);
+        Marshalling.writeFramed(marshaller, message, size, framed);
+        writeMessage(BufferInternal.buffer(framed));
+    }
+
     @Override
     public boolean isReady() {
-        HttpServerResponse r = response();
-        // a drain can arrive after the response ended, and Vert.x's writeQueueFull() throws then; nothing waits any
-        // more
-        return r.ended() || !r.writeQueueFull();
+        // Closed: nothing is written any more, and once the status is out Vert.x's writeQueueFull() throws (a drain can
+        // arrive after the response ended). Our state, not Vert.x's ended(): that takes the connection's lock, once
+        // more per streamed message (every status path closes before it ends the response).
+        return state != State.OPEN || !response().writeQueueFull();
     }
 
     @Override
