@@ -203,19 +203,9 @@ class ClientSlowPeersIT {
         req.response().onSuccess(resp -> resp.pause());
         req.end(Buffer.buffer().appendByte((byte) 0).appendInt(1).appendString("x"));
 
-        // stable: three calls in a row through another connection saw the server accept no further message (not
-        // PINGs on the stalled connection: the server's ping policy would take them for abuse and close it)
         Channel other = channel();
-        int before = -1;
-        boolean stable = false;
-        for (int attempt = 0; attempt < 50 && !stable; attempt++) {
-            before = written.get();
-            for (int i = 0; i < 3; i++) {
-                other.unaryUnary(ECHO).call("tick").response().await(5, SECONDS);
-            }
-            stable = before > 0 && written.get() == before;
-        }
-        assertThat(stable).as("the server's writes stop").isTrue();
+        int before = writesStopped(other);
+        assertThat(before).as("the server's writes stop").isPositive();
         // the client's 64 KiB stream window plus what the server's write queue holds before writes wait
         assertThat(before * 1024L).isLessThan(4L << 20);
         assertThat(heapAfterGc() - heapBefore).as("heap growth").isLessThan(HEAP_BOUND);
@@ -305,6 +295,31 @@ class ClientSlowPeersIT {
         });
     }
 
+    /**
+     * Waits until the server's writes have stopped: {@link #written} unchanged over three observations in a row, each
+     * three calls through {@code other} (not PINGs on the stalled connection: the server's ping policy would take them
+     * for abuse and close it). One observation alone was not enough: under load the writer can wait a few
+     * milliseconds for its drain (a plateau that then moves on), and was taken for stopped.
+     *
+     * @return the messages written, or -1 if they did not stop within 50 observations
+     */
+    private int writesStopped(Channel other) throws Exception {
+        int last = -1;
+        int unchanged = 0;
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int now = written.get();
+            unchanged = now > 0 && now == last ? unchanged + 1 : 0;
+            if (unchanged == 3) {
+                return now;
+            }
+            last = now;
+            for (int i = 0; i < 3; i++) {
+                other.unaryUnary(ECHO).call("tick").response().await(5, SECONDS);
+            }
+        }
+        return -1;
+    }
+
     @Test
     void serverStreaming_ourChannelPausesThenCancels_serverCallCancelled() throws Exception {
         Channel channel = channel();
@@ -315,16 +330,8 @@ class ClientSlowPeersIT {
                 channel.unaryStream(ENDLESS).call("x");
         call.responses().pause();
         call.initialMetadata().await(10, SECONDS);
-        int before = -1;
-        boolean stable = false;
-        for (int attempt = 0; attempt < 50 && !stable; attempt++) {
-            before = written.get();
-            for (int i = 0; i < 3; i++) {
-                other.unaryUnary(ECHO).call("tick").response().await(5, SECONDS);
-            }
-            stable = before > 0 && written.get() == before;
-        }
-        assertThat(stable).as("the server's writes stop").isTrue();
+        int before = writesStopped(other);
+        assertThat(before).as("the server's writes stop").isPositive();
         assertThat(call.cancel()).isTrue();
         assertThat(call.code().await(5, SECONDS)).isEqualTo(StatusCode.CANCELLED);
         assertThat(serverCallCancelled.get(10, SECONDS)).isTrue();
@@ -341,16 +348,8 @@ class ClientSlowPeersIT {
                 channel.unaryStream(ENDLESS).call("x");
         call.responses().pause();
         call.initialMetadata().await(10, SECONDS);
-        int before = -1;
-        boolean stable = false;
-        for (int attempt = 0; attempt < 50 && !stable; attempt++) {
-            before = written.get();
-            for (int i = 0; i < 3; i++) {
-                other.unaryUnary(ECHO).call("tick").response().await(5, SECONDS);
-            }
-            stable = before > 0 && written.get() == before;
-        }
-        assertThat(stable).as("the server's writes stop").isTrue();
+        int before = writesStopped(other);
+        assertThat(before).as("the server's writes stop").isPositive();
         assertThat(written.get())
                 .as("the paused call took about its stream window of 1 KiB messages")
                 .isGreaterThan(ChannelOptions.DEFAULT_WINDOW_SIZE / 1024 / 2);
