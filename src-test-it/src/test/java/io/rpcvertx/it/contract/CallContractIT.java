@@ -196,9 +196,13 @@ class CallContractIT {
     private static <T> Future<T> untilDone(ServicerContext<byte[], byte[]> ctx, Hang hang) {
         Promise<T> ended = Promise.promise();
         ctx.addDoneCallback(v -> {
-            // the call ended at its deadline (the client's timer or the server's, whichever fired first), or earlier
+            // the call ended at its deadline (the client's timer or the server's, whichever fired first), or earlier.
+            // "counting": the deadline the client sent, not yet reached on the server's clock. The server starts it
+            // when the headers arrive, so when they took long to arrive, the client's reset comes first.
             String deadline = ctx.timeRemaining()
-                    .map(d -> d.compareTo(Duration.ofMillis(50)) < 0 ? "reached" : "not reached")
+                    .map(d -> d.compareTo(Duration.ofMillis(50)) < 0
+                            ? "reached"
+                            : d.compareTo(SHORT_DEADLINE) < 0 ? "counting" : "not reached")
                     .orElse("none");
             hang.seenAtEnd()
                     .complete("cancelled=" + ctx.isCancelled() + " done=" + ctx.isDone() + " code="
@@ -511,11 +515,13 @@ class CallContractIT {
         assertThat(seen.failure())
                 .hasValueSatisfying(t -> assertThat(((RpcException) t).code()).isEqualTo(StatusCode.DEADLINE_EXCEEDED));
         // The client's deadline timer started first, so it usually fires first and resets the stream: the handler
-        // then sees CANCELLED (grpc-java's servers do too); when the server's own timer wins, DEADLINE_EXCEEDED.
+        // then sees CANCELLED (grpc-java's servers do too), its own deadline reached or, when the headers were slow
+        // to arrive (seen at load 17-20), still counting down; when the server's own timer wins, DEADLINE_EXCEEDED.
         assertThat(hang.seenAtEnd().get(5, SECONDS))
                 .isIn(
                         "cancelled=true done=true code=DEADLINE_EXCEEDED deadline=reached",
-                        "cancelled=true done=true code=CANCELLED deadline=reached");
+                        "cancelled=true done=true code=CANCELLED deadline=reached",
+                        "cancelled=true done=true code=CANCELLED deadline=counting");
     }
 
     @Test
