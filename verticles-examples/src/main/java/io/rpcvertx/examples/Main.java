@@ -61,7 +61,8 @@ public final class Main {
             "  route-guide-client  [--target=localhost:50052] [client flags]  calls each routeguide.RouteGuide method"
                     + " and prints the replies",
             "  bench-echo-server   [--port=50200] [--host=127.0.0.1] " + Main.SERVER_FLAGS_USAGE + Main.TRANSPORT_USAGE,
-            "                      serves bench.Echo (shared/bench) until SIGTERM",
+            "                      [--echo=string|bytes] serves bench.Echo (shared/bench) until SIGTERM, copying the",
+            "                      message as a String (as the peers do) or as its UTF-8 bytes",
             "  interop-server      [--port=8080] [--use_tls=true] [--tls_cert_file=F --tls_key_file=F] [--host=0.0.0.0]",
             "                      " + Main.SERVER_FLAGS_USAGE + Main.TRANSPORT_USAGE,
             "                      serves grpc.testing.TestService (gRPC interop) until SIGTERM; grpc-java's flags;",
@@ -149,7 +150,7 @@ public final class Main {
                 case "demo" -> flags(args, Set.of());
                 case "greeter-server" -> flags(args, SERVER_FLAGS);
                 case "greeter-client" -> flags(args, union(CLIENT_FLAGS, Set.of("name")));
-                case "bench-echo-server" -> flags(args, SERVER_FLAGS);
+                case "bench-echo-server" -> flags(args, union(SERVER_FLAGS, Set.of("echo")));
                 case "bench-client" -> flags(args, union(BenchClientConfig.FLAGS, Set.of(ClusterSupport.FLAG)));
                 case "route-guide-server" -> flags(args, SERVER_FLAGS);
                 case "route-guide-client" -> flags(args, CLIENT_FLAGS);
@@ -183,7 +184,8 @@ public final class Main {
                             server,
                             server::port,
                             server::bridges,
-                            serverConfig(flags, "127.0.0.1", BenchEchoServerVerticle.DEFAULT_PORT),
+                            serverConfig(flags, "127.0.0.1", BenchEchoServerVerticle.DEFAULT_PORT)
+                                    .put("echoAsBytes", BenchEchoServerVerticle.echoAsBytes(flags.get("echo"))),
                             out,
                             err);
                 }

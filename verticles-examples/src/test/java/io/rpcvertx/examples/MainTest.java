@@ -217,6 +217,14 @@ class MainTest {
     }
 
     @Test
+    void run_benchEchoServer_badEcho_printsUsageAndExitsTwo() {
+        assertThat(run("bench-echo-server", "--port=0", "--echo=utf16")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("--echo: \"utf16\" (expected: string or bytes)", "usage:");
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    @Test
     void run_benchClient_badFlag_printsUsageAndExitsTwo() {
         assertThat(run("bench-client", "--mode=bidi")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--mode: \"bidi\"", "usage:");

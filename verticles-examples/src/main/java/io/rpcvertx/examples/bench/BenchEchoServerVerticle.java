@@ -16,8 +16,14 @@ import org.jspecify.annotations.Nullable;
 /**
  * Serves the bench contract {@code bench.Echo} through the generated {@link EchoServicer}: {@code UnaryEcho} echoes the
  * message, {@code StreamEcho} sends it back {@code count} times, paced by flow control. Config: {@code host} (default
- * 127.0.0.1), {@code port} (default 50200), and the server settings of {@link ServerConfig} ({@code grace},
- * {@code maxConcurrentRpcs}, {@code ioInstances}: default one per available CPU here).
+ * 127.0.0.1), {@code port} (default 50200), {@code echoAsBytes} (default false) and the server settings of
+ * {@link ServerConfig} ({@code grace}, {@code maxConcurrentRpcs}, {@code ioInstances}: default one per available CPU
+ * here).
+ *
+ * <p>The handlers copy the message as the peers' handlers do, as a {@code String} ({@code setMessage(getMessage())}),
+ * or with {@code echoAsBytes} as its UTF-8 bytes ({@code setMessageBytes(getMessageBytes())}): protobuf then writes
+ * the bytes as they are instead of encoding the string one character at a time (docs/performance.md, "Protobuf
+ * strings and the JIT").
  */
 public final class BenchEchoServerVerticle extends VerticleBase implements EchoServicer {
     public static final int DEFAULT_PORT = 50200;
@@ -25,6 +31,18 @@ public final class BenchEchoServerVerticle extends VerticleBase implements EchoS
     private Server server;
     private @Nullable GatewayBridgeServer bridges;
     private int port = -1;
+    private boolean echoAsBytes;
+
+    /** The {@code echoAsBytes} setting named by {@code --echo} ({@code string}, the default, or {@code bytes}). */
+    public static boolean echoAsBytes(@Nullable String flag) {
+        if (flag == null || flag.equals("string")) {
+            return false;
+        }
+        if (flag.equals("bytes")) {
+            return true;
+        }
+        throw new IllegalArgumentException("--echo: \"" + flag + "\" (expected: string or bytes)");
+    }
 
     /** The bound port, once started. */
     public int port() {
@@ -36,15 +54,21 @@ public final class BenchEchoServerVerticle extends VerticleBase implements EchoS
 
     @Override
     public Future<EchoReply> unaryEcho(EchoRequest request, ServicerContext<EchoRequest, EchoReply> context) {
+        EchoReply.Builder reply = EchoReply.newBuilder();
         return Future.succeededFuture(
-                EchoReply.newBuilder().setMessage(request.getMessage()).build());
+                echoAsBytes
+                        ? reply.setMessageBytes(request.getMessageBytes()).build()
+                        : reply.setMessage(request.getMessage()).build());
     }
 
     /** Writes {@code count} replies, as fast as the stream's flow control allows. */
     @Override
     public Future<Void> streamEcho(StreamRequest request, ServicerContext<StreamRequest, EchoReply> ctx) {
-        EchoReply reply =
-                EchoReply.newBuilder().setMessage(request.getMessage()).build();
+        EchoReply reply = echoAsBytes
+                ? EchoReply.newBuilder()
+                        .setMessageBytes(request.getMessageBytes())
+                        .build()
+                : EchoReply.newBuilder().setMessage(request.getMessage()).build();
         WriteStream<EchoReply> out = ctx.responses();
         Promise<Void> done = Promise.promise();
         new Object() {
@@ -68,6 +92,7 @@ public final class BenchEchoServerVerticle extends VerticleBase implements EchoS
     @Override
     public Future<?> start() {
         String host = config().getString("host", "127.0.0.1");
+        echoAsBytes = config().getBoolean("echoAsBytes", false);
         int wanted = config().getInteger("port", DEFAULT_PORT);
         // one IO instance per CPU the JVM may use, as the harness's raw Vert.x server deploys (bench.instances): on a
         // server pinned to one core, the library default (one per event loop, i.e. two) splits the connections over
