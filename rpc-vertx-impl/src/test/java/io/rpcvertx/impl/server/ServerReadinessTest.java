@@ -17,9 +17,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.junit5.VertxExtension;
 import java.net.ConnectException;
@@ -160,25 +158,8 @@ class ServerReadinessTest {
 
     /** One raw gRPC call; the outcome as "HTTP status grpc-status=N" (a stream reset fails the future). */
     private Future<String> call(int port, String text) {
-        byte[] payload = text.getBytes(UTF_8);
-        Buffer frame =
-                Buffer.buffer().appendByte((byte) 0).appendInt(payload.length).appendBytes(payload);
-        RequestOptions options = new RequestOptions()
-                .setHost("127.0.0.1")
-                .setPort(port)
-                .setMethod(HttpMethod.POST)
-                .setURI("/" + UNARY.fullMethodName())
-                .putHeader("content-type", "application/grpc")
-                .putHeader("te", "trailers");
-        return client.request(options)
-                .compose(req -> req.send(frame))
-                .compose(resp -> resp.body().map(body -> {
-                    String status = resp.getHeader("grpc-status");
-                    if (status == null) {
-                        status = resp.getTrailer("grpc-status");
-                    }
-                    return resp.statusCode() + " grpc-status=" + status;
-                }));
+        return RawGrpcCall.call(client, port, UNARY.fullMethodName(), text)
+                .map(r -> r.httpStatus() + " grpc-status=" + r.grpcStatus());
     }
 
     private static Throwable rootCause(Throwable t) {

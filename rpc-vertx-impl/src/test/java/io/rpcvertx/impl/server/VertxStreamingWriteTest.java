@@ -16,9 +16,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.streams.WriteStream;
 import io.vertx.junit5.VertxExtension;
@@ -133,22 +131,9 @@ class VertxStreamingWriteTest {
 
     /** One raw gRPC call; the response body (its frames), with the grpc-status in {@link #status}. */
     private Future<Buffer> call(String request) {
-        byte[] payload = request.getBytes(UTF_8);
-        Buffer frame =
-                Buffer.buffer().appendByte((byte) 0).appendInt(payload.length).appendBytes(payload);
-        RequestOptions options = new RequestOptions()
-                .setHost("127.0.0.1")
-                .setPort(port)
-                .setMethod(HttpMethod.POST)
-                .setURI("/" + STREAM.fullMethodName())
-                .putHeader("content-type", "application/grpc")
-                .putHeader("te", "trailers");
-        return client.request(options)
-                .compose(req -> req.send(frame))
-                .compose(resp -> resp.body().map(b -> {
-                    String s = resp.getHeader("grpc-status");
-                    status = s != null ? s : resp.getTrailer("grpc-status");
-                    return b;
-                }));
+        return RawGrpcCall.call(client, port, STREAM.fullMethodName(), request).map(r -> {
+            status = r.grpcStatus();
+            return r.body();
+        });
     }
 }
