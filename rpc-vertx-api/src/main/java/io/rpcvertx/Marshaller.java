@@ -68,6 +68,22 @@ public interface Marshaller<T> {
         out.put(serialize(message).getBytes());
     }
 
+    /**
+     * Writes {@code message} into {@code out} from {@code offset} on, without being told its size first, and returns
+     * the offset after its last byte; or -1 when it does not fit before the end of {@code out} (the bytes of {@code out}
+     * from {@code offset} on are then undefined). The marshaller may write anywhere from {@code offset} to the end of
+     * the array, and nowhere else.
+     *
+     * <p>The call layer prefers this method when a marshaller overrides it: it serializes into a reusable buffer of
+     * its own in one pass, where {@link #serializedSize} and {@link #serialize(Object, ByteBuffer)} pass over the
+     * message twice (protobuf counts the UTF-8 bytes of every string, one character at a time, before writing any). A
+     * message that does not fit takes the sized path. The default returns -1.
+     */
+    @Experimental
+    default int serializeInto(T message, byte[] out, int offset) {
+        return -1;
+    }
+
     /** A marshaller from two functions. */
     static <T> Marshaller<T> of(Function<? super T, Buffer> serializer, Function<Buffer, ? extends T> deserializer) {
         Objects.requireNonNull(serializer, "serializer");

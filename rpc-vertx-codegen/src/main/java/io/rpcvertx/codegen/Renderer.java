@@ -264,6 +264,26 @@ final class Renderer {
                         .addStatement("throw new $T(e)", UncheckedIOException.class)
                         .endControlFlow()
                         .build())
+                .addMethod(MethodSpec.methodBuilder("serializeInto")
+                        .addAnnotation(Override.class)
+                        .addModifiers(Modifier.PUBLIC)
+                        .returns(TypeName.INT)
+                        .addParameter(t, "message")
+                        .addParameter(byte[].class, "out")
+                        .addParameter(TypeName.INT, "offset")
+                        .addStatement(
+                                "$T coded = $T.newInstance(out, offset, out.length - offset)",
+                                CODED_OUTPUT_STREAM,
+                                CODED_OUTPUT_STREAM)
+                        .beginControlFlow("try")
+                        .addStatement("(($T) message).writeTo(coded)", MESSAGE_LITE)
+                        .nextControlFlow("catch ($T.OutOfSpaceException e)", CODED_OUTPUT_STREAM)
+                        .addStatement("return -1")
+                        .nextControlFlow("catch ($T e)", IOException.class)
+                        .addStatement("throw new $T(e)", UncheckedIOException.class)
+                        .endControlFlow()
+                        .addStatement("return out.length - coded.spaceLeft()")
+                        .build())
                 .build();
         return MethodSpec.methodBuilder("marshaller")
                 .addModifiers(Modifier.PRIVATE, Modifier.STATIC)

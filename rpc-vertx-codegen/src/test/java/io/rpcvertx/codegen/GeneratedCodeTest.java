@@ -72,7 +72,40 @@ class GeneratedCodeTest {
 
         assertThat(java.util.Arrays.stream(marshaller.getDeclaredMethods()).filter(java.lang.reflect.Method::isBridge))
                 .isEmpty();
-        assertThat(marshaller.getDeclaredMethods()).hasSize(5);
+        assertThat(marshaller.getDeclaredMethods()).hasSize(6);
+    }
+
+    @Test
+    void serializeInto_fits_writesWhatToByteArrayReturnsFromTheOffset_nonAsciiToo() {
+        DefaultOuter.Envelope.Payload payload = DefaultOuter.Envelope.Payload.newBuilder()
+                .setText("h\u00e9llo \u2713 \ud83d\ude00 " + "x".repeat(300))
+                .build();
+        byte[] expected = payload.toByteArray();
+        byte[] out = new byte[expected.length + 7];
+        out[0] = 42;
+        out[1] = 43;
+
+        int end = MailboxGrpc.SEND.requestMarshaller().serializeInto(payload, out, 2);
+
+        assertThat(end).isEqualTo(2 + expected.length);
+        assertThat(java.util.Arrays.copyOfRange(out, 2, end)).isEqualTo(expected);
+        assertThat(out[0]).isEqualTo((byte) 42);
+        assertThat(out[1]).isEqualTo((byte) 43);
+    }
+
+    @Test
+    void serializeInto_exactRoom_fits_oneByteLess_returnsMinusOne() {
+        DefaultOuter.Envelope.Payload payload = DefaultOuter.Envelope.Payload.newBuilder()
+                .setText("\u2713".repeat(100))
+                .build();
+        int size = payload.getSerializedSize();
+
+        assertThat(MailboxGrpc.SEND.requestMarshaller().serializeInto(payload, new byte[size + 3], 3))
+                .isEqualTo(size + 3);
+        assertThat(MailboxGrpc.SEND.requestMarshaller().serializeInto(payload, new byte[size + 2], 3))
+                .isEqualTo(-1);
+        assertThat(MailboxGrpc.SEND.requestMarshaller().serializeInto(payload, new byte[3], 3))
+                .isEqualTo(-1);
     }
 
     @Test
