@@ -6,6 +6,7 @@ import io.rpcvertx.MethodDescriptor;
 import io.rpcvertx.RpcException;
 import io.rpcvertx.StatusCode;
 import io.rpcvertx.impl.codec.Encoding;
+import io.rpcvertx.impl.codec.Marshalling;
 import io.rpcvertx.impl.codec.WireException;
 import io.rpcvertx.impl.transport.ClientStream;
 import io.rpcvertx.impl.transport.Contexts;
@@ -164,7 +165,7 @@ final class CallRequests<Req> implements RequestHead, OutboundWrites.Sink {
         checkClientStreaming();
         Buffer payload;
         try {
-            payload = method.requestMarshaller().serialize(message);
+            payload = Marshalling.serialize(method.requestMarshaller(), message);
         } catch (RuntimeException e) {
             RpcException error = new RpcException(StatusCode.INTERNAL, "Failed to serialize request: " + e);
             Contexts.run(owner, () -> call.terminate(error.code(), error.details(), Metadata.EMPTY, true));

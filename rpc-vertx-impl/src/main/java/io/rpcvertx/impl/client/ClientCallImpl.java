@@ -5,6 +5,7 @@ import io.rpcvertx.Metadata;
 import io.rpcvertx.MethodDescriptor;
 import io.rpcvertx.RpcException;
 import io.rpcvertx.StatusCode;
+import io.rpcvertx.impl.codec.Marshalling;
 import io.rpcvertx.impl.codec.StatusMapping;
 import io.rpcvertx.impl.telemetry.Telemetry;
 import io.rpcvertx.impl.transport.ClientStream;
@@ -147,7 +148,7 @@ final class ClientCallImpl<Req, Resp>
         Buffer payload = null;
         if (request != null) {
             try {
-                payload = method.requestMarshaller().serialize(request);
+                payload = Marshalling.serialize(method.requestMarshaller(), request);
             } catch (RuntimeException e) {
                 String details = "Failed to serialize request: " + e;
                 Contexts.run(owner, () -> terminate(StatusCode.INTERNAL, details, Metadata.EMPTY, false));

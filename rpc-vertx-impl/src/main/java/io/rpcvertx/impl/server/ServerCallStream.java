@@ -280,7 +280,7 @@ final class ServerCallStream<Req, Resp>
         }
         Buffer payload;
         try {
-            payload = call.descriptor().responseMarshaller().serialize(message);
+            payload = Marshalling.serialize(call.descriptor().responseMarshaller(), message);
         } catch (RuntimeException e) {
             log.error("serializing a response of " + call.method() + " failed", e);
             call.onCtx(() ->
@@ -295,7 +295,7 @@ final class ServerCallStream<Req, Resp>
     /**
      * Ctx, written by the call's own context: the response serialized straight into the stream's outbound buffer,
      * with no intermediate buffer, no promise while the stream takes more, and no hop. Null when this write cannot
-     * take that path: the marshaller does not announce sizes, the message is compressed (it cannot be compressed in
+     * take that path: the marshaller neither serializes in one pass nor announces sizes, the message is compressed (it cannot be compressed in
      * place), an earlier write waits for a drain, or the call ended; the caller then writes it as usual.
      */
     private @Nullable Future<Void> writeInPlace(Resp message) {
@@ -306,15 +306,25 @@ final class ServerCallStream<Req, Resp>
             return null;
         }
         Marshaller<Resp> m = call.descriptor().responseMarshaller();
-        int size;
+        int length;
         try {
-            size = Marshalling.serializedSize(m, message, options.maxSendMessageLength());
-            if (size < 0) {
-                return null;
+            Marshalling.Framed framed =
+                    Marshalling.serializeFramedInOnePass(m, message, options.maxSendMessageLength());
+            if (framed != null) {
+                nextMessageUncompressed = false; // the flag is for the next message only
+                ensureHeaders();
+                stream.writeMessage(framed);
+                length = framed.length();
+            } else {
+                int size = Marshalling.serializedSize(m, message, options.maxSendMessageLength());
+                if (size < 0) {
+                    return null;
+                }
+                nextMessageUncompressed = false;
+                ensureHeaders();
+                stream.writeMessage(m, message, size);
+                length = MessageFramer.HEADER_LENGTH + size;
             }
-            nextMessageUncompressed = false; // the flag is for the next message only
-            ensureHeaders();
-            stream.writeMessage(m, message, size);
         } catch (WireException e) {
             call.closeWithStatus(e.code(), e.getMessage(), call.trailingMetadata());
             return ctx.failedFuture(e);
@@ -329,7 +339,7 @@ final class ServerCallStream<Req, Resp>
             accepted = ctx.succeededFuture();
             written = accepted;
         }
-        return outbound.sentDirect(MessageFramer.HEADER_LENGTH + size, accepted, ctx);
+        return outbound.sentDirect(length, accepted, ctx);
     }
 
     /** Ctx: the unary response, serialized and framed; null when that failed and the call ended with its status. */
@@ -344,7 +354,7 @@ final class ServerCallStream<Req, Resp>
                     return framed;
                 }
             }
-            return frame(m.serialize(value));
+            return frame(Marshalling.serialize(m, value));
         } catch (WireException e) {
             call.closeWithStatus(e.code(), e.getMessage(), call.trailingMetadata());
         } catch (RuntimeException e) {
@@ -358,7 +368,7 @@ final class ServerCallStream<Req, Resp>
     void sendResponse(Resp message, boolean uncompressed, Promise<Void> promise) {
         Buffer payload;
         try {
-            payload = call.descriptor().responseMarshaller().serialize(message);
+            payload = Marshalling.serialize(call.descriptor().responseMarshaller(), message);
         } catch (RuntimeException e) {
             log.error("serializing a response of " + call.method() + " failed", e);
             call.closeWithStatus(StatusCode.INTERNAL, "Failed to serialize response", call.trailingMetadata());

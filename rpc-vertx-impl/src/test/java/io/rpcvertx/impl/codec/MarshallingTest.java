@@ -198,6 +198,228 @@ class MarshallingTest {
         }
     }
 
+    /**
+     * Strings as ISO-8859-1 bytes, serialized in one pass ({@link Marshaller#serializeInto}) or sized first; counts
+     * which path each message took.
+     */
+    private static final class OnePassMarshaller implements Marshaller<String> {
+        int intoCalls;
+        int sizeCalls;
+        /** What serializeInto returns instead of the truth, when set. */
+        Integer lie;
+        /** Thrown by serializeInto, when set. */
+        RuntimeException failure;
+        /** Serialized (one pass, by the call layer) from inside serializeInto, when set. */
+        String nested;
+
+        Buffer nestedBytes;
+
+        @Override
+        public Buffer serialize(String message) {
+            return Buffer.buffer(message.getBytes(StandardCharsets.ISO_8859_1));
+        }
+
+        @Override
+        public String deserialize(Buffer data) {
+            return data.toString(StandardCharsets.ISO_8859_1);
+        }
+
+        @Override
+        public int serializedSize(String message) {
+            sizeCalls++;
+            return message.length();
+        }
+
+        @Override
+        public void serialize(String message, ByteBuffer out) {
+            out.put(message.getBytes(StandardCharsets.ISO_8859_1));
+        }
+
+        @Override
+        public int serializeInto(String message, byte[] out, int offset) {
+            intoCalls++;
+            if (failure != null) {
+                throw failure;
+            }
+            if (nested != null) {
+                String inner = nested;
+                nested = null;
+                nestedBytes = Marshalling.serialize(this, inner);
+            }
+            if (lie != null) {
+                return lie;
+            }
+            byte[] bytes = message.getBytes(StandardCharsets.ISO_8859_1);
+            if (bytes.length > out.length - offset) {
+                java.util.Arrays.fill(out, offset, out.length, (byte) '?'); // as protobuf: it wrote what fitted
+                return -1;
+            }
+            System.arraycopy(bytes, 0, out, offset, bytes.length);
+            return offset + bytes.length;
+        }
+    }
+
+    /** {@code task} on a Netty {@link io.netty.util.concurrent.FastThreadLocalThread}, as Vert.x's threads are. */
+    private static <T> T onVertxThread(java.util.concurrent.Callable<T> task) throws Exception {
+        java.util.concurrent.FutureTask<T> f = new java.util.concurrent.FutureTask<>(task);
+        Thread t = new io.netty.util.concurrent.FastThreadLocalThread(f);
+        t.start();
+        try {
+            return f.get(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof Exception cause) {
+                throw cause;
+            }
+            throw e;
+        } finally {
+            t.join(5000);
+        }
+    }
+
+    private static String text(int length) {
+        StringBuilder b = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
+            b.append((char) ('a' + i % 26));
+        }
+        return b.toString();
+    }
+
+    @Test
+    void serializeFramed_onePassMarshaller_onAVertxThread_serializesOnceWithoutAskingTheSize() throws Exception {
+        OnePassMarshaller m = new OnePassMarshaller();
+
+        Buffer framed = onVertxThread(() -> Marshalling.serializeFramed(m, "hello", -1));
+
+        assertThat(framed).isEqualTo(MessageFramer.frame(Buffer.buffer("hello"), false));
+        assertThat(m.intoCalls).isEqualTo(1);
+        assertThat(m.sizeCalls).isZero();
+    }
+
+    @Test
+    void serializeFramed_onePassMarshaller_onAnApplicationThread_isSizedFirst() {
+        OnePassMarshaller m = new OnePassMarshaller();
+
+        Buffer framed = Marshalling.serializeFramed(m, "hello", -1);
+
+        assertThat(framed).isEqualTo(MessageFramer.frame(Buffer.buffer("hello"), false));
+        assertThat(m.intoCalls).isZero();
+        assertThat(m.sizeCalls).isEqualTo(1);
+    }
+
+    @Test
+    void serializeFramed_largerThanTheThreadsBuffer_isSizedFirst_andTheNextOneFits() throws Exception {
+        OnePassMarshaller m = new OnePassMarshaller();
+        String big = text(Marshalling.SCRATCH_FIRST + 1);
+
+        List<Buffer> framed = onVertxThread(
+                () -> List.of(Marshalling.serializeFramed(m, big, -1), Marshalling.serializeFramed(m, big, -1)));
+
+        Buffer expected = MessageFramer.frame(Buffer.buffer(big), false);
+        assertThat(framed).containsExactly(expected, expected);
+        assertThat(m.intoCalls).isEqualTo(2);
+        assertThat(m.sizeCalls).isEqualTo(1);
+    }
+
+    @Test
+    void serializeFramed_largerThanTheLargestBuffer_isAlwaysSizedFirst() throws Exception {
+        OnePassMarshaller m = new OnePassMarshaller();
+        String huge = text(Marshalling.SCRATCH_MAX);
+
+        List<Buffer> framed = onVertxThread(() -> {
+            List<Buffer> out = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                out.add(Marshalling.serializeFramed(m, huge, -1));
+            }
+            return out;
+        });
+
+        Buffer expected = MessageFramer.frame(Buffer.buffer(huge), false);
+        assertThat(framed).hasSize(6).allSatisfy(b -> assertThat(b).isEqualTo(expected));
+        // 64 KiB grows to 1 MiB in four misses; a message of 1 MiB plus the prefix never fits
+        assertThat(m.sizeCalls).isEqualTo(6);
+    }
+
+    @Test
+    void serializeFramed_onePass_largerThanMax_failsResourceExhausted_andTheThreadStillSerializes() throws Exception {
+        OnePassMarshaller m = new OnePassMarshaller();
+
+        Buffer after = onVertxThread(() -> {
+            assertThatThrownBy(() -> Marshalling.serializeFramed(m, "hello", 4))
+                    .isInstanceOfSatisfying(
+                            WireException.class, e -> assertThat(e.code()).isEqualTo(StatusCode.RESOURCE_EXHAUSTED))
+                    .hasMessage("Sent message larger than max (5 vs. 4)");
+            return Marshalling.serializeFramed(m, "abc", 4);
+        });
+
+        assertThat(after).isEqualTo(MessageFramer.frame(Buffer.buffer("abc"), false));
+        assertThat(m.intoCalls).isEqualTo(2);
+        assertThat(m.sizeCalls).isZero();
+    }
+
+    @Test
+    void serializeFramed_onePassMarshallerThrows_theErrorPropagates_andTheThreadStillSerializes() throws Exception {
+        OnePassMarshaller m = new OnePassMarshaller();
+        m.failure = new IllegalArgumentException("boom");
+
+        Buffer after = onVertxThread(() -> {
+            assertThatThrownBy(() -> Marshalling.serializeFramed(m, "hello", -1))
+                    .isSameAs(m.failure);
+            m.failure = null;
+            return Marshalling.serializeFramed(m, "abc", -1);
+        });
+
+        assertThat(after).isEqualTo(MessageFramer.frame(Buffer.buffer("abc"), false));
+        assertThat(m.intoCalls).isEqualTo(2);
+    }
+
+    @Test
+    void serializeFramed_onePassMarshallerReturnsAnImpossibleEnd_failsIllegalState() throws Exception {
+        OnePassMarshaller m = new OnePassMarshaller();
+
+        onVertxThread(() -> {
+            m.lie = Marshalling.SCRATCH_FIRST + 1;
+            assertThatThrownBy(() -> Marshalling.serializeFramed(m, "hello", -1))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("marshaller's serializeInto returned 65537 for a buffer of 65536 bytes");
+            m.lie = 2;
+            assertThatThrownBy(() -> Marshalling.serializeFramed(m, "hello", -1))
+                    .isInstanceOf(IllegalStateException.class);
+            return null;
+        });
+    }
+
+    @Test
+    void serializeFramed_aMessageSerializedWhileSerializingAnother_bothKeepTheirBytes() throws Exception {
+        OnePassMarshaller m = new OnePassMarshaller();
+        m.nested = "inner";
+
+        Buffer outer = onVertxThread(() -> Marshalling.serializeFramed(m, "outer", -1));
+
+        assertThat(outer).isEqualTo(MessageFramer.frame(Buffer.buffer("outer"), false));
+        assertThat(m.nestedBytes).isEqualTo(Buffer.buffer("inner"));
+        assertThat(m.intoCalls).isEqualTo(2);
+    }
+
+    @Test
+    void serialize_onePassMarshaller_isTheUnframedBytes_inABufferOfTheirOwn() throws Exception {
+        OnePassMarshaller m = new OnePassMarshaller();
+
+        List<Buffer> out =
+                onVertxThread(() -> List.of(Marshalling.serialize(m, "hello"), Marshalling.serialize(m, "")));
+
+        assertThat(out).containsExactly(Buffer.buffer("hello"), Buffer.buffer());
+        assertThat(((BufferInternal) out.get(0)).getByteBuf().capacity()).isEqualTo(5);
+        assertThat(m.intoCalls).isEqualTo(2);
+    }
+
+    @Test
+    void serialize_plainMarshaller_isItsSerialize() throws Exception {
+        Buffer bytes = Buffer.buffer("x");
+        Marshaller<String> m = Marshaller.of(s -> bytes, Buffer::toString);
+
+        assertThat(onVertxThread(() -> Marshalling.serialize(m, "ignored"))).isSameAs(bytes);
+    }
+
     @Test
     void bufferMarshaller_deserialize_copiesTheLentBytes() {
         Buffer lent = Buffer.buffer("abc");
