@@ -14,10 +14,11 @@ import java.util.function.Function;
  * {@link StatusCode#INTERNAL} (client) or {@link StatusCode#INTERNAL} to the peer (server). The buffer passed to
  * {@link #deserialize(Buffer)} is only valid during the call: copy what must outlive it.
  *
- * <p>Three optional methods let a marshaller work on the transport's buffers without intermediate copies: {@link
- * #deserialize(ByteBuffer)} parses in place, {@link #serializedSize} and {@link #serialize(Object, ByteBuffer)}
- * write straight into the outbound buffer. The protobuf marshallers that rpc-vertx-codegen emits implement all
- * three; a marshaller that does not gets the plain {@link #serialize(Object)} and {@link #deserialize(Buffer)} calls.
+ * <p>Four optional methods let a marshaller work on the transport's buffers without intermediate copies: {@link
+ * #deserialize(ByteBuffer)} parses in place, {@link #serializeInto} writes a message in one pass into a reusable
+ * buffer, {@link #serializedSize} and {@link #serialize(Object, ByteBuffer)} write straight into the outbound buffer
+ * once the size is known. The protobuf marshallers that rpc-vertx-codegen emits implement all four; a marshaller
+ * that does not gets the plain {@link #serialize(Object)} and {@link #deserialize(Buffer)} calls.
  *
  * @param <T> the message type
  */
