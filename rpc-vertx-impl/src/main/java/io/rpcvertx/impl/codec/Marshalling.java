@@ -50,10 +50,13 @@ public final class Marshalling {
         }
     };
 
-    /** The first size of a thread's serialization buffer, and the most it grows to for a message that did not fit. */
+    /**
+     * The first size of a thread's serialization buffer, and the most it grows to after a message that did not fit
+     * (4 MiB, gRPC's usual largest message; a larger one is serialized sized first).
+     */
     static final int SCRATCH_FIRST = 64 * 1024;
 
-    static final int SCRATCH_MAX = 1024 * 1024;
+    static final int SCRATCH_MAX = 4 * 1024 * 1024;
 
     /**
      * Each thread's serialization buffer for {@link Marshaller#serializeInto} (null while in use: a marshaller that
@@ -67,30 +70,17 @@ public final class Marshalling {
     };
 
     /**
-     * A message serialized and framed (uncompressed) in one pass: its prefix and bytes are {@code bytes[0, length)}.
-     * It is the thread's own buffer, valid until the thread serializes the next message: copy it at once.
+     * A thread's buffer, and the message last serialized and framed (uncompressed) into it in one pass: its prefix and
+     * bytes are {@code bytes[0, length)}, valid until the thread serializes the next message.
      */
-    public static final class Framed {
+    private static final class Framed {
         private byte[] bytes;
         private int length;
+        /** Whether the last message did not fit (then {@link #fitNext} learns its size). */
+        private boolean missed;
 
         private Framed(int capacity) {
             bytes = new byte[capacity];
-        }
-
-        public byte[] bytes() {
-            return bytes;
-        }
-
-        public int length() {
-            return length;
-        }
-
-        /** The next message of this thread gets twice the room, up to {@link #SCRATCH_MAX}. */
-        private void grow() {
-            if (bytes.length < SCRATCH_MAX) {
-                bytes = new byte[Math.min(SCRATCH_MAX, 2 * bytes.length)];
-            }
         }
     }
 
@@ -135,6 +125,7 @@ public final class Marshalling {
         if (size < 0) {
             return null;
         }
+        fitNext(size);
         // a Vert.x heap buffer, like MessageFramer's: it needs no release, and Vert.x writes it as a plain slice
         // (Netty's Unpooled buffers get an unreleasable wrapper too, and count allocator metrics)
         ByteBuf framed = VertxByteBufAllocator.DEFAULT.heapBuffer(MessageFramer.HEADER_LENGTH + size);
@@ -145,14 +136,14 @@ public final class Marshalling {
     /**
      * {@code message} serialized and framed in one pass into this thread's buffer, when its marshaller serializes
      * without announcing a size first ({@link Marshaller#serializeInto}); null when it does not, or when the message
-     * did not fit (the buffer grows, up to {@link #SCRATCH_MAX}, for the next message; the caller takes the sized
-     * path). The result is valid until this thread serializes again: copy it at once.
+     * did not fit (the caller takes the sized path, and tells {@link #fitNext} the size). The result is valid until
+     * this thread serializes again: copy it at once.
      *
      * @param maxLength the largest message that may be sent, or -1 for unlimited
      * @throws WireException RESOURCE_EXHAUSTED for a message larger than {@code maxLength}
      * @throws RuntimeException what the marshaller threw
      */
-    public static <T> @Nullable Framed serializeFramedInOnePass(Marshaller<T> marshaller, T message, int maxLength) {
+    private static <T> @Nullable Framed serializeFramedInOnePass(Marshaller<T> marshaller, T message, int maxLength) {
         // Vert.x's threads only (event loops and workers): a thread of the application's keeps no buffer
         if (!SERIALIZES_INTO.get(marshaller.getClass()) || !(Thread.currentThread() instanceof FastThreadLocalThread)) {
             return null;
@@ -167,9 +158,10 @@ public final class Marshalling {
         try {
             int end = marshaller.serializeInto(message, f.bytes, MessageFramer.HEADER_LENGTH);
             if (end < 0) {
-                f.grow();
+                f.missed = true;
                 return null;
             }
+            f.missed = false;
             if (end > f.bytes.length || end < MessageFramer.HEADER_LENGTH) {
                 throw new IllegalStateException(
                         "marshaller's serializeInto returned " + end + " for a buffer of " + f.bytes.length + " bytes");
@@ -200,7 +192,9 @@ public final class Marshalling {
     public static <T> Buffer serialize(Marshaller<T> marshaller, T message) {
         Framed f = serializeFramedInOnePass(marshaller, message, -1);
         if (f == null) {
-            return marshaller.serialize(message);
+            Buffer bytes = marshaller.serialize(message);
+            fitNext(bytes.length());
+            return bytes;
         }
         int size = f.length - MessageFramer.HEADER_LENGTH;
         return BufferInternal.buffer(
@@ -208,9 +202,25 @@ public final class Marshalling {
     }
 
     /** A copy of {@code framed} in a Vert.x heap buffer of its size (no release needed, as {@link MessageFramer}'s). */
-    public static Buffer copyOf(Framed framed) {
+    private static Buffer copyOf(Framed framed) {
         return BufferInternal.buffer(
                 VertxByteBufAllocator.DEFAULT.heapBuffer(framed.length).writeBytes(framed.bytes, 0, framed.length));
+    }
+
+    /**
+     * After a message of {@code size} bytes did not fit this thread's buffer and was serialized sized first: the
+     * buffer grows to the next power of two that fits one like it, up to {@link #SCRATCH_MAX}, so that a thread sending
+     * large messages misses once, not once per doubling.
+     */
+    private static void fitNext(int size) {
+        Framed f = SCRATCH.getIfExists();
+        if (f != null && f.missed) {
+            f.missed = false;
+            int framed = MessageFramer.HEADER_LENGTH + size;
+            if (framed > f.bytes.length && framed <= SCRATCH_MAX) {
+                f.bytes = new byte[Integer.highestOneBit(framed - 1) << 1];
+            }
+        }
     }
 
     private static void checkLength(int size, int maxLength) {

@@ -322,21 +322,6 @@ final class NettyServerStream implements ServerStream {
         }
     }
 
-    /** The message, serialized in the thread's buffer, is copied into this flush's buffer, behind the messages before it. */
-    @Override
-    public void writeMessage(Marshalling.Framed framed) {
-        if (state != State.OPEN) {
-            return;
-        }
-        ByteBuf out = outbound;
-        outbound = NettyOutbound.room(out, outboundOwned, framed.length(), connection.alloc())
-                .writeBytes(framed.bytes(), 0, framed.length());
-        outboundOwned = true;
-        if (out == null) {
-            firstBuffered();
-        }
-    }
-
     /**
      * The first bytes since the last flush: the connection hands this stream's buffer to Netty at its next flush, and
      * Netty's writability of the stream is read once for all the messages buffered until then.

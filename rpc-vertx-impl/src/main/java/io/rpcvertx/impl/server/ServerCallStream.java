@@ -294,8 +294,10 @@ final class ServerCallStream<Req, Resp>
 
     /**
      * Ctx, written by the call's own context: the response serialized straight into the stream's outbound buffer,
-     * with no intermediate buffer, no promise while the stream takes more, and no hop. Null when this write cannot
-     * take that path: the marshaller neither serializes in one pass nor announces sizes, the message is compressed (it cannot be compressed in
+     * with no intermediate buffer, no promise while the stream takes more, and no hop. Sized first, not in one pass:
+     * a streamed message serialized in one pass into the thread's buffer and copied here measured 3-6 % fewer
+     * messages per core (streams of 100 B, 1 KiB and 16 KiB) than protobuf writing it straight into this buffer. Null when this write cannot
+     * take that path: the marshaller does not announce sizes, the message is compressed (it cannot be compressed in
      * place), an earlier write waits for a drain, or the call ended; the caller then writes it as usual.
      */
     private @Nullable Future<Void> writeInPlace(Resp message) {
@@ -306,25 +308,15 @@ final class ServerCallStream<Req, Resp>
             return null;
         }
         Marshaller<Resp> m = call.descriptor().responseMarshaller();
-        int length;
+        int size;
         try {
-            Marshalling.Framed framed =
-                    Marshalling.serializeFramedInOnePass(m, message, options.maxSendMessageLength());
-            if (framed != null) {
-                nextMessageUncompressed = false; // the flag is for the next message only
-                ensureHeaders();
-                stream.writeMessage(framed);
-                length = framed.length();
-            } else {
-                int size = Marshalling.serializedSize(m, message, options.maxSendMessageLength());
-                if (size < 0) {
-                    return null;
-                }
-                nextMessageUncompressed = false;
-                ensureHeaders();
-                stream.writeMessage(m, message, size);
-                length = MessageFramer.HEADER_LENGTH + size;
+            size = Marshalling.serializedSize(m, message, options.maxSendMessageLength());
+            if (size < 0) {
+                return null;
             }
+            nextMessageUncompressed = false; // the flag is for the next message only
+            ensureHeaders();
+            stream.writeMessage(m, message, size);
         } catch (WireException e) {
             call.closeWithStatus(e.code(), e.getMessage(), call.trailingMetadata());
             return ctx.failedFuture(e);
@@ -339,7 +331,7 @@ final class ServerCallStream<Req, Resp>
             accepted = ctx.succeededFuture();
             written = accepted;
         }
-        return outbound.sentDirect(length, accepted, ctx);
+        return outbound.sentDirect(MessageFramer.HEADER_LENGTH + size, accepted, ctx);
     }
 
     /** Ctx: the unary response, serialized and framed; null when that failed and the call ended with its status. */

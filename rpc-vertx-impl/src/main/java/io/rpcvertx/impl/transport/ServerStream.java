@@ -132,15 +132,6 @@ public interface ServerStream {
         writeMessage(BufferInternal.buffer(framed));
     }
 
-    /**
-     * Writes one message as {@link #writeMessage(Buffer)} does, serialized and framed uncompressed in the thread's
-     * buffer ({@link Marshalling#serializeFramedInOnePass}), which the transport copies before it returns: into its
-     * outbound buffer when it buffers its outbound bytes; this default copies it into a buffer of its own.
-     */
-    default void writeMessage(Marshalling.Framed framed) {
-        writeMessage(Marshalling.copyOf(framed));
-    }
-
     /** Whether the transport takes more messages without buffering beyond its high-water mark. */
     boolean isReady();
 

@@ -205,6 +205,8 @@ class MarshallingTest {
     private static final class OnePassMarshaller implements Marshaller<String> {
         int intoCalls;
         int sizeCalls;
+        /** serializeInto calls that found the buffer too small. */
+        int misses;
         /** What serializeInto returns instead of the truth, when set. */
         Integer lie;
         /** Thrown by serializeInto, when set. */
@@ -251,6 +253,7 @@ class MarshallingTest {
             }
             byte[] bytes = message.getBytes(StandardCharsets.ISO_8859_1);
             if (bytes.length > out.length - offset) {
+                misses++;
                 java.util.Arrays.fill(out, offset, out.length, (byte) '?'); // as protobuf: it wrote what fitted
                 return -1;
             }
@@ -327,16 +330,48 @@ class MarshallingTest {
 
         List<Buffer> framed = onVertxThread(() -> {
             List<Buffer> out = new ArrayList<>();
-            for (int i = 0; i < 6; i++) {
+            for (int i = 0; i < 3; i++) {
                 out.add(Marshalling.serializeFramed(m, huge, -1));
             }
             return out;
         });
 
         Buffer expected = MessageFramer.frame(Buffer.buffer(huge), false);
-        assertThat(framed).hasSize(6).allSatisfy(b -> assertThat(b).isEqualTo(expected));
-        // 64 KiB grows to 1 MiB in four misses; a message of 1 MiB plus the prefix never fits
-        assertThat(m.sizeCalls).isEqualTo(6);
+        assertThat(framed).hasSize(3).allSatisfy(b -> assertThat(b).isEqualTo(expected));
+        // the largest buffer, plus the prefix, never fits
+        assertThat(m.sizeCalls).isEqualTo(3);
+    }
+
+    @Test
+    void serializeFramed_aLargeMessage_missesOnce_thenTheBufferFitsItsLike() throws Exception {
+        OnePassMarshaller m = new OnePassMarshaller();
+        String large = text(700 * 1024);
+
+        List<Buffer> framed = onVertxThread(() -> List.of(
+                Marshalling.serializeFramed(m, large, -1),
+                Marshalling.serializeFramed(m, large, -1),
+                Marshalling.serializeFramed(m, large, -1)));
+
+        Buffer expected = MessageFramer.frame(Buffer.buffer(large), false);
+        assertThat(framed).containsExactly(expected, expected, expected);
+        // 64 KiB to 1 MiB at once: doubling would have missed four times
+        assertThat(m.sizeCalls).isEqualTo(1);
+        assertThat(m.intoCalls).isEqualTo(3);
+        assertThat(m.misses).isEqualTo(1);
+    }
+
+    @Test
+    void serialize_aLargeRequest_missesOnce_thenTheBufferFitsItsLike() throws Exception {
+        OnePassMarshaller m = new OnePassMarshaller();
+        String large = text(200 * 1024);
+
+        List<Buffer> bytes =
+                onVertxThread(() -> List.of(Marshalling.serialize(m, large), Marshalling.serialize(m, large)));
+
+        assertThat(bytes).containsExactly(Buffer.buffer(large), Buffer.buffer(large));
+        assertThat(m.intoCalls).isEqualTo(2);
+        assertThat(m.misses).isEqualTo(1); // the miss went to serialize(T), whose length the buffer learned
+        assertThat(m.sizeCalls).isZero();
     }
 
     @Test
