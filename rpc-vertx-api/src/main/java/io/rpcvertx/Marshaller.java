@@ -75,10 +75,12 @@ public interface Marshaller<T> {
      * from {@code offset} on are then undefined). The marshaller may write anywhere from {@code offset} to the end of
      * the array, and nowhere else.
      *
-     * <p>The call layer prefers this method when a marshaller overrides it: it serializes into a reusable buffer of
-     * its own in one pass, where {@link #serializedSize} and {@link #serialize(Object, ByteBuffer)} pass over the
-     * message twice (protobuf counts the UTF-8 bytes of every string, one character at a time, before writing any). A
-     * message that does not fit takes the sized path. The default returns -1.
+     * <p>The call layer uses this method, when a marshaller overrides it, for a message that goes into a buffer of its
+     * own (a unary response, a request): it serializes into a reusable buffer in one pass and copies the bytes, where
+     * {@link #serializedSize} and {@link #serialize(Object, ByteBuffer)} pass over the message twice (protobuf counts
+     * the UTF-8 bytes of every string, one character at a time, before writing any). A message that does not fit, and
+     * a streamed response written straight into the transport's outbound buffer, take the sized path. The default
+     * returns -1.
      */
     @Experimental
     default int serializeInto(T message, byte[] out, int offset) {
