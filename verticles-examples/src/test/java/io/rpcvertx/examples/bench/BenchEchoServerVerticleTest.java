@@ -35,15 +35,16 @@ class BenchEchoServerVerticleTest {
     void setUp(Vertx vertx) throws Exception {
         this.vertx = vertx;
         BenchEchoServerVerticle server = new BenchEchoServerVerticle();
-        serverId = vertx.deployVerticle(
-                        server,
-                        new DeploymentOptions()
-                                .setConfig(new JsonObject()
-                                        .put("host", "127.0.0.1")
-                                        .put("port", 0)))
-                .await(10, SECONDS);
+        serverId = deploy(server, new JsonObject());
         channel = RpcVertx.insecureChannel(vertx, "127.0.0.1:" + server.port());
         stub = EchoGrpc.newStub(channel);
+    }
+
+    /** Deploys {@code server} on 127.0.0.1, port 0, with {@code config} besides; returns the deployment id. */
+    private String deploy(BenchEchoServerVerticle server, JsonObject config) throws Exception {
+        JsonObject full = config.copy().put("host", "127.0.0.1").put("port", 0);
+        return vertx.deployVerticle(server, new DeploymentOptions().setConfig(full))
+                .await(10, SECONDS);
     }
 
     @AfterEach
@@ -92,14 +93,7 @@ class BenchEchoServerVerticleTest {
     void echoAsStringOrBytes_nonAsciiText_echoedUnchanged(boolean echoAsBytes) throws Exception {
         String text = "h\u00e9llo w\u00f6rld \u2713 \uD83D\uDE00 " + "x".repeat(20_000);
         BenchEchoServerVerticle server = new BenchEchoServerVerticle();
-        String id = vertx.deployVerticle(
-                        server,
-                        new DeploymentOptions()
-                                .setConfig(new JsonObject()
-                                        .put("host", "127.0.0.1")
-                                        .put("port", 0)
-                                        .put("echoAsBytes", echoAsBytes)))
-                .await(10, SECONDS);
+        String id = deploy(server, new JsonObject().put("echoAsBytes", echoAsBytes));
         Channel other = RpcVertx.insecureChannel(vertx, "127.0.0.1:" + server.port());
         try {
             EchoStub echo = EchoGrpc.newStub(other);
