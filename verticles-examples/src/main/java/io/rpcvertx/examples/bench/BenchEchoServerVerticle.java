@@ -22,8 +22,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The handlers copy the message as the peers' handlers do, as a {@code String} ({@code setMessage(getMessage())}),
  * or with {@code echoAsBytes} as its UTF-8 bytes ({@code setMessageBytes(getMessageBytes())}): protobuf then writes
- * the bytes as they are instead of encoding the string one character at a time (docs/performance.md, "Protobuf
- * strings and the JIT").
+ * the bytes as they are, with no UTF-8 encoding or length count (docs/performance.md, "Protobuf strings and the
+ * JIT").
  */
 public final class BenchEchoServerVerticle extends VerticleBase implements EchoServicer {
     public static final int DEFAULT_PORT = 50200;
